@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/foyer-idp/foyer/idp"
+)
+
+// HTTP server limits. Headers must arrive quickly (slowloris); bodies are
+// small forms and JSON.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+func newServeCmd(d deps) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the identity provider",
+		Long: "serve migrates the database, makes sure every tenant has signing keys, rotates them " +
+			"when due and answers HTTP until SIGINT or SIGTERM, then drains requests in flight.",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, a, err := openApp(cmd, d)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			slog.SetDefault(a.logger)
+			return serve(cmd.Context(), a, d.listening)
+		},
+	}
+	addConfigFlags(cmd.Flags(), "addr", "external-url")
+	return cmd
+}
+
+// serve answers HTTP until ctx ends. It listens first, so /healthz answers
+// at once, and reports ready once every tenant has signing keys.
+func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
+	var keysReady atomic.Bool
+	handler, err := newHandler(a, &keysReady)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := newHTTPServer(handler, a.logger)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	a.logger.InfoContext(ctx, "listening", "addr", ln.Addr().String(), "external_url", a.cfg.ExternalURL, "database", databaseName(a.cfg))
+	if listening != nil {
+		listening(ln.Addr())
+	}
+
+	if err := ensureAllKeys(ctx, a); err != nil {
+		return errors.Join(err, shutdown(ctx, a, srv, served))
+	}
+	keysReady.Store(true)
+	stopRotation := startRotation(ctx, a)
+	defer stopRotation()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+		return shutdown(ctx, a, srv, served)
+	}
+}
+
+// newHandler builds the HTTP face. /readyz needs the store to answer and
+// the signing keys to be in place.
+func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := idp.New(idp.Config{
+		Tenants:     a.store,
+		Keys:        a.keys,
+		Registry:    registry,
+		Logger:      a.logger,
+		ExternalURL: a.cfg.ExternalURL,
+		Ready: []idp.Check{
+			{Name: "store", Func: a.store.Ping},
+			{Name: "keys", Func: func(context.Context) error {
+				if !keysReady.Load() {
+					return errors.New("signing keys are not in place yet")
+				}
+				return nil
+			}},
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return srv.Handler(), nil
+}
+
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// ensureAllKeys gives every tenant its signing keys before Foyer reports
+// ready, so no token request waits for key generation.
+func ensureAllKeys(ctx context.Context, a *app) error {
+	tenants, err := a.store.ListTenants(ctx)
+	if err != nil {
+		return fmt.Errorf("list tenants: %w", err)
+	}
+	var errs []error
+	for _, t := range tenants {
+		if err := a.keys.Ensure(ctx, t.ID); err != nil {
+			errs = append(errs, fmt.Errorf("signing keys of tenant %q: %w", t.Slug, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// startRotation runs automatic key rotation in the background and answers
+// a function that stops it and waits for it to finish.
+func startRotation(ctx context.Context, a *app) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := a.keys.Run(ctx, rotationCheckEvery(a.cfg.Keys.RotationPeriod), a.tenantIDs); err != nil {
+			a.logger.ErrorContext(ctx, "signing key rotation stopped", "err", err)
+		}
+	})
+	return func() { cancel(); wg.Wait() }
+}
+
+// rotationCheckEvery is how often to look for keys due for rotation: often
+// enough that a key is never much older than its period, rarely enough to
+// cost nothing.
+func rotationCheckEvery(period time.Duration) time.Duration {
+	return min(10*time.Minute, max(period/10, time.Second))
+}
+
+// shutdown stops accepting connections and waits up to ShutdownTimeout for
+// requests in flight.
+func shutdown(ctx context.Context, a *app, srv *http.Server, served <-chan error) error {
+	a.logger.InfoContext(ctx, "shutting down", "timeout", a.cfg.ShutdownTimeout)
+	// ctx is already cancelled by the signal; the drain gets its own clock.
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(drainCtx)
+	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	if err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	a.logger.InfoContext(ctx, "stopped")
+	return nil
+}

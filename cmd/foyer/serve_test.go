@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-idp/foyer/internal/config"
+	"github.com/foyer-idp/foyer/internal/store/sqlstore"
+)
+
+// TestServe starts the real serve command on a kernel-chosen port, probes
+// it over HTTP, then stops it the way a signal would.
+func TestServe(t *testing.T) {
+	c := newCLI(t)
+	c.seedTenant(t, "acme")
+	previous := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(previous) })
+
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	addrs := make(chan net.Addr, 1)
+	d := c.deps()
+	d.listening = func(a net.Addr) { addrs <- a }
+	var logs syncBuffer
+	exited := make(chan int, 1)
+	go func() { exited <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, &logs, d) }()
+
+	var base string
+	select {
+	case a := <-addrs:
+		base = "http://" + a.String()
+	case code := <-exited:
+		t.Fatalf("serve exited with %d before listening:\n%s", code, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not listen:\n%s", logs.String())
+	}
+
+	status, body := get(t, base+"/healthz")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "ok", body)
+	require.Eventually(t, func() bool { s, _ := get(t, base+"/readyz"); return s == http.StatusOK }, 10*time.Second, 20*time.Millisecond)
+
+	status, body = get(t, base+"/t/acme/keys")
+	require.Equal(t, http.StatusOK, status)
+	var set jose.JSONWebKeySet
+	require.NoError(t, json.Unmarshal([]byte(body), &set))
+	require.Len(t, set.Keys, 2, "active and next are published")
+
+	status, body = get(t, base+"/metrics")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `foyer_http_requests_total{method="GET",route="GET /readyz",status="200"}`)
+	require.Contains(t, body, "go_goroutines", "process collectors are registered")
+
+	stop()
+	select {
+	case code := <-exited:
+		require.Equal(t, exitOK, code, logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	require.Contains(t, logs.String(), "listening")
+	require.Contains(t, logs.String(), "stopped")
+	_, err := http.Get(base + "/healthz")
+	require.Error(t, err, "the port is closed after shutdown")
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+func TestReadyzWaitsForSigningKeys(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun(t, "migrate")
+	st, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(c.dataDir, "foyer.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	a := &app{cfg: config.Default(), logger: slog.New(slog.DiscardHandler), store: st, keys: c.keyManager(t, st)}
+
+	var keysReady atomic.Bool
+	h, err := newHandler(a, &keysReady)
+	require.NoError(t, err)
+	probe := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		return w
+	}
+	w := probe()
+	require.Equal(t, http.StatusServiceUnavailable, w.Code)
+	require.JSONEq(t, `{"status":"unavailable","reason":"keys not ready"}`, w.Body.String())
+
+	keysReady.Store(true)
+	require.Equal(t, http.StatusOK, probe().Code)
+
+	require.NoError(t, st.Close())
+	w = probe()
+	require.Equal(t, http.StatusServiceUnavailable, w.Code, "a closed store is not ready")
+	require.Contains(t, w.Body.String(), "store not ready")
+}
+
+func TestServeRefusesAnAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	c := newCLI(t)
+	previous := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(previous) })
+	r := c.run(t, "serve", "--addr", ln.Addr().String())
+	require.Equal(t, exitError, r.code)
+	require.Contains(t, r.stderr, "foyer: listen:")
+}

@@ -1,0 +1,43 @@
+package idp
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/foyer-idp/foyer/internal/httpx"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// jwksCacheControl lets relying parties cache the key set briefly. A new key is
+// published one rotation before it signs, so five minutes of staleness
+// never hides a key in use.
+const jwksCacheControl = "public, max-age=300"
+
+// jwks serves GET /t/{tenant}/keys, the tenant's JSON Web Key Set.
+func (s *Server) jwks(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	slug := r.PathValue("tenant")
+	tenant, err := s.tenants.GetTenantBySlug(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) {
+		httpx.WriteError(w, http.StatusNotFound, "not_found", "unknown tenant")
+		return
+	}
+	if err != nil {
+		s.unavailable(w, r, "resolve tenant", err)
+		return
+	}
+	set, err := s.keys.JWKS(ctx, tenant.ID)
+	if err != nil {
+		s.unavailable(w, r, "load key set", err)
+		return
+	}
+	w.Header().Set("Cache-Control", jwksCacheControl)
+	httpx.WriteJSON(w, http.StatusOK, set)
+}
+
+// unavailable logs what went wrong and tells the client only that it
+// should retry.
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, doing string, err error) {
+	s.logger.ErrorContext(r.Context(), doing, "path", r.URL.Path, "err", err)
+	httpx.WriteError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "try again later")
+}

@@ -1,0 +1,62 @@
+package audit
+
+// Categories, as Entra groups its directory audit events.
+const (
+	CategoryDirectory   = "DirectoryManagement"
+	CategoryUser        = "UserManagement"
+	CategoryGroup       = "GroupManagement"
+	CategoryApplication = "ApplicationManagement"
+	CategoryRole        = "RoleManagement"
+	CategoryKey         = "KeyManagement"
+	CategoryPolicy      = "Policy"
+)
+
+// Activities. Entra's display names where Entra has the activity.
+const (
+	ActivityCreateTenant = "Create company"
+	ActivityUpdateTenant = "Set company information"
+	ActivityDeleteTenant = "Delete company"
+
+	ActivityAddUser        = "Add user"
+	ActivityUpdateUser     = "Update user"
+	ActivityDeleteUser     = "Delete user"
+	ActivityResetPassword  = "Reset user password"
+	ActivityChangePassword = "Change user password"
+
+	ActivityAddGroup          = "Add group"
+	ActivityUpdateGroup       = "Update group"
+	ActivityDeleteGroup       = "Delete group"
+	ActivityAddGroupMember    = "Add member to group"
+	ActivityRemoveGroupMember = "Remove member from group"
+	ActivityAddGroupOwner     = "Add owner to group"
+	ActivityRemoveGroupOwner  = "Remove owner from group"
+
+	ActivityAddApplication       = "Add application"
+	ActivityUpdateApplication    = "Update application"
+	ActivityDeleteApplication    = "Delete application"
+	ActivityAddAppSecret         = "Update application – Certificates and secrets management"
+	ActivityRemoveAppSecret      = "Remove application secret"
+	ActivityAddAppOwner          = "Add owner to application"
+	ActivityRemoveAppOwner       = "Remove owner from application"
+	ActivityAddAppAssignment     = "Add app role assignment grant to user"
+	ActivityRemoveAppAssignment  = "Remove app role assignment from user"
+	ActivityAddRoleMember        = "Add member to role"
+	ActivityRemoveRoleMember     = "Remove member from role"
+	ActivityRotateSigningKeys    = "Rotate signing keys"
+	ActivityCreateSigningKeys    = "Create signing keys"
+	ActivityUpdatePolicy         = "Update policy"
+	ActivityInviteExternalUser   = "Invite external user"
+	ActivityRedeemExternalInvite = "Redeem external user invite"
+	ActivityDeleteExternalUser   = "Delete external user"
+)
+
+// Target types.
+const (
+	TargetTenant      = "Tenant"
+	TargetUser        = "User"
+	TargetGroup       = "Group"
+	TargetApplication = "Application"
+	TargetRole        = "Role"
+	TargetKey         = "SigningKey"
+	TargetPolicy      = "Policy"
+)

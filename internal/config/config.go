@@ -1,0 +1,92 @@
+package config
+
+import (
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Environments.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
+)
+
+// Config is everything a Foyer process is told from outside.
+type Config struct {
+	// Env is "development" or "production". Production refuses insecure
+	// shortcuts: a generated master key, plain-http external URLs.
+	Env  string `yaml:"env"`
+	Addr string `yaml:"addr"`
+	// ExternalURL is where clients reach Foyer; tenant issuers are
+	// {ExternalURL}/t/{slug}. Stored without a trailing slash.
+	ExternalURL string `yaml:"externalURL"`
+	DataDir     string `yaml:"dataDir"`
+	// Database is empty for the embedded SQLite file, or a postgres:// URL.
+	Database string `yaml:"database"`
+	// MasterKey, when set, wins over MasterKeyFile.
+	MasterKey Secret `yaml:"masterKey"`
+	// MasterKeyFile defaults to <DataDir>/master.key in development only;
+	// production must name it (or give MasterKey).
+	MasterKeyFile           string        `yaml:"masterKeyFile"`
+	Log                     Log           `yaml:"log"`
+	Keys                    Keys          `yaml:"keys"`
+	PasswordHashConcurrency int           `yaml:"passwordHashConcurrency"`
+	ShutdownTimeout         time.Duration `yaml:"shutdownTimeout"`
+}
+
+// Log configures the process logger.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// Keys configures signing-key rotation.
+type Keys struct {
+	RotationPeriod time.Duration `yaml:"rotationPeriod"`
+	// RetirePublishFor is how long a retired key stays in the JWKS, so
+	// tokens it signed keep verifying.
+	RetirePublishFor time.Duration `yaml:"retirePublishFor"`
+}
+
+// Default answers the configuration before any file, variable or flag.
+// Defaults that depend on other settings (log format, master key file) are
+// filled in by Load once the layers are merged.
+func Default() Config {
+	return Config{
+		Env:                     EnvDevelopment,
+		Addr:                    ":8080",
+		ExternalURL:             "http://localhost:8080",
+		DataDir:                 "./foyer-data",
+		Log:                     Log{Level: "info"},
+		Keys:                    Keys{RotationPeriod: 720 * time.Hour, RetirePublishFor: 24 * time.Hour},
+		PasswordHashConcurrency: runtime.GOMAXPROCS(0),
+		ShutdownTimeout:         15 * time.Second,
+	}
+}
+
+// fillDerived sets the defaults that follow from other settings.
+func (c *Config) fillDerived() {
+	c.ExternalURL = strings.TrimRight(c.ExternalURL, "/")
+	if c.Log.Format == "" {
+		c.Log.Format = "text"
+		if c.Env == EnvProduction {
+			c.Log.Format = "json"
+		}
+	}
+	// Only development gets a key file by default: in production a missing
+	// key must be an error, not a fresh key that cannot open existing data.
+	if c.MasterKeyFile == "" && c.Env != EnvProduction && c.DataDir != "" {
+		c.MasterKeyFile = filepath.Join(c.DataDir, "master.key")
+	}
+}
+
+// IsPostgres reports whether Database names a PostgreSQL server.
+func (c Config) IsPostgres() bool { return c.Database != "" }
+
+// SQLitePath is the embedded database file used when Database is empty.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "foyer.db") }
+
+// IsProduction reports whether Env is production.
+func (c Config) IsProduction() bool { return c.Env == EnvProduction }

@@ -1,0 +1,257 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/foyer-idp/foyer/internal/secret"
+)
+
+func envOf(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "foyer.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	file := writeFile(t, "addr: \":7000\"\ndataDir: /from-file\nlog:\n  level: warn\nkeys:\n  rotationPeriod: 48h\n")
+	tests := []struct {
+		name  string
+		file  string
+		env   map[string]string
+		flags map[string]string
+		check func(t *testing.T, c Config)
+	}{
+		{name: "defaults", check: func(t *testing.T, c Config) {
+			require.Equal(t, ":8080", c.Addr)
+			require.Equal(t, "./foyer-data", c.DataDir)
+			require.Equal(t, "info", c.Log.Level)
+			require.Equal(t, "text", c.Log.Format)
+			require.Equal(t, 720*time.Hour, c.Keys.RotationPeriod)
+			require.Equal(t, filepath.Join("foyer-data", "master.key"), c.MasterKeyFile)
+		}},
+		{name: "file over defaults", file: file, check: func(t *testing.T, c Config) {
+			require.Equal(t, ":7000", c.Addr)
+			require.Equal(t, "warn", c.Log.Level)
+			require.Equal(t, 48*time.Hour, c.Keys.RotationPeriod)
+			require.Equal(t, 24*time.Hour, c.Keys.RetirePublishFor, "keys absent from the file keep their default")
+		}},
+		{name: "FOYER_CONFIG names the file", env: map[string]string{"FOYER_CONFIG": file}, check: func(t *testing.T, c Config) {
+			require.Equal(t, ":7000", c.Addr)
+		}},
+		{name: "env over file", file: file, env: map[string]string{"FOYER_ADDR": ":7001", "FOYER_KEY_ROTATION_PERIOD": "2h"}, check: func(t *testing.T, c Config) {
+			require.Equal(t, ":7001", c.Addr)
+			require.Equal(t, 2*time.Hour, c.Keys.RotationPeriod)
+			require.Equal(t, "warn", c.Log.Level)
+		}},
+		{name: "empty env counts as unset", file: file, env: map[string]string{"FOYER_ADDR": ""}, check: func(t *testing.T, c Config) {
+			require.Equal(t, ":7000", c.Addr)
+		}},
+		{name: "flags over env", file: file, env: map[string]string{"FOYER_ADDR": ":7001", "FOYER_LOG_LEVEL": "error"}, flags: map[string]string{"addr": ":7002"}, check: func(t *testing.T, c Config) {
+			require.Equal(t, ":7002", c.Addr)
+			require.Equal(t, "error", c.Log.Level)
+		}},
+		{name: "production derives json logs and no key file", env: map[string]string{"FOYER_ENV": "production"}, check: func(t *testing.T, c Config) {
+			require.Equal(t, "json", c.Log.Format)
+			require.Empty(t, c.MasterKeyFile)
+		}},
+		{name: "key file follows the data dir", flags: map[string]string{"data-dir": "/srv/foyer"}, check: func(t *testing.T, c Config) {
+			require.Equal(t, "/srv/foyer/master.key", c.MasterKeyFile)
+			require.Equal(t, "/srv/foyer/foyer.db", c.SQLitePath())
+		}},
+		{name: "external URL loses its trailing slash", env: map[string]string{"FOYER_EXTERNAL_URL": "https://id.example.com/"}, check: func(t *testing.T, c Config) {
+			require.Equal(t, "https://id.example.com", c.ExternalURL)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(Sources{File: tt.file, LookupEnv: envOf(tt.env), Flags: tt.flags})
+			require.NoError(t, err)
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestLoadReportsEveryBadValue(t *testing.T) {
+	_, err := Load(Sources{
+		LookupEnv: envOf(map[string]string{"FOYER_SHUTDOWN_TIMEOUT": "soon", "FOYER_PASSWORD_HASH_CONCURRENCY": "many"}),
+		Flags:     map[string]string{"nope": "x"},
+	})
+	require.Error(t, err)
+	for _, want := range []string{"FOYER_SHUTDOWN_TIMEOUT", "FOYER_PASSWORD_HASH_CONCURRENCY", "--nope"} {
+		require.ErrorContains(t, err, want)
+	}
+}
+
+func TestLoadRefusesUnknownYAMLKeys(t *testing.T) {
+	file := writeFile(t, "addr: \":8080\"\nlog:\n  levle: debug\nlisten: \":9\"\n")
+	_, err := Load(Sources{File: file})
+	require.Error(t, err)
+	require.ErrorContains(t, err, "levle")
+	require.ErrorContains(t, err, "listen")
+	require.NotContains(t, err.Error(), "config.Log", "messages speak YAML, not Go")
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(Sources{File: filepath.Join(t.TempDir(), "absent.yaml")})
+	require.ErrorContains(t, err, "config file")
+}
+
+func TestDefaultsAreValid(t *testing.T) {
+	c, err := Load(Sources{})
+	require.NoError(t, err)
+	require.NoError(t, c.Validate())
+}
+
+func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
+	c, err := Load(Sources{LookupEnv: envOf(map[string]string{
+		"FOYER_ENV":                    "staging",
+		"FOYER_ADDR":                   "8080",
+		"FOYER_EXTERNAL_URL":           "/relative",
+		"FOYER_DATABASE":               "mysql://root:hunter2@db/foyer",
+		"FOYER_LOG_LEVEL":              "loud",
+		"FOYER_LOG_FORMAT":             "xml",
+		"FOYER_KEY_ROTATION_PERIOD":    "0s",
+		"FOYER_KEY_RETIRE_PUBLISH_FOR": "-1h",
+		"FOYER_SHUTDOWN_TIMEOUT":       "0s",
+	})})
+	require.NoError(t, err)
+	c.PasswordHashConcurrency = 0
+	err = c.Validate()
+	require.Error(t, err)
+	for _, field := range []string{"env (FOYER_ENV)", "addr (FOYER_ADDR)", "externalURL", "database", "log.level", "log.format",
+		"keys.rotationPeriod", "keys.retirePublishFor", "shutdownTimeout", "passwordHashConcurrency"} {
+		require.ErrorContains(t, err, field)
+	}
+	require.Len(t, strings.Split(err.Error(), "\n"), 10, "one line per problem:\n%v", err)
+	require.NotContains(t, err.Error(), "hunter2", "a database URL may carry a password")
+}
+
+func TestValidateExternalURL(t *testing.T) {
+	tests := []struct {
+		url        string
+		production bool
+		wantErr    string
+	}{
+		{url: "https://id.example.com"},
+		{url: "https://id.example.com/foyer"},
+		{url: "http://localhost:8080", production: true},
+		{url: "http://127.0.0.1:8080", production: true},
+		{url: "http://id.example.com"},
+		{url: "http://id.example.com", production: true, wantErr: "https in production"},
+		{url: "https://id.example.com/?x=1", wantErr: "query"},
+		{url: "https://id.example.com/#top", wantErr: "fragment"},
+		{url: "id.example.com", wantErr: "absolute"},
+		{url: "ftp://id.example.com", wantErr: "http or https"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s production=%v", tt.url, tt.production), func(t *testing.T) {
+			err := checkExternalURL(tt.url, tt.production)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tt.wantErr)
+		})
+	}
+}
+
+func TestValidateDatabaseSchemes(t *testing.T) {
+	require.NoError(t, checkDatabase(""))
+	require.NoError(t, checkDatabase("postgres://u@h/db"))
+	require.NoError(t, checkDatabase("postgresql://u@h/db?sslmode=disable"))
+	require.ErrorContains(t, checkDatabase("sqlite:///tmp/x.db"), "not supported")
+}
+
+func TestProductionMasterKey(t *testing.T) {
+	existing := filepath.Join(t.TempDir(), "master.key")
+	require.NoError(t, os.WriteFile(existing, []byte(secret.GenerateMasterKey().String()), 0o600))
+	prod := map[string]string{"FOYER_ENV": "production", "FOYER_EXTERNAL_URL": "https://id.example.com"}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{name: "no key at all is refused", wantErr: "production needs FOYER_MASTER_KEY"},
+		{name: "a key file that does not exist is refused", env: map[string]string{"FOYER_MASTER_KEY_FILE": existing + ".absent"}, wantErr: "does not exist"},
+		{name: "an existing key file is accepted", env: map[string]string{"FOYER_MASTER_KEY_FILE": existing}},
+		{name: "a key in the environment is accepted", env: map[string]string{"FOYER_MASTER_KEY": secret.GenerateMasterKey().String()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range prod {
+				env[k] = v
+			}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			c, err := Load(Sources{LookupEnv: envOf(env)})
+			require.NoError(t, err)
+			err = c.Validate()
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tt.wantErr)
+		})
+	}
+}
+
+func TestMasterKeyNeverShows(t *testing.T) {
+	key := secret.GenerateMasterKey().String()
+	c, err := Load(Sources{LookupEnv: envOf(map[string]string{"FOYER_MASTER_KEY": key})})
+	require.NoError(t, err)
+	require.Equal(t, key, c.MasterKey.Reveal())
+
+	asJSON, err := json.Marshal(c)
+	require.NoError(t, err)
+	asYAML, err := yaml.Marshal(c)
+	require.NoError(t, err)
+	for _, shown := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), string(asJSON), string(asYAML)} {
+		require.NotContains(t, shown, key)
+		require.NotContains(t, shown, strings.TrimRight(key, "="))
+	}
+	require.Contains(t, fmt.Sprintf("%+v", c), redacted, "a set key still shows that it is set")
+}
+
+func TestSettingsTableMatchesTheYAMLKeys(t *testing.T) {
+	raw, err := yaml.Marshal(Default())
+	require.NoError(t, err)
+	var tree map[string]any
+	require.NoError(t, yaml.Unmarshal(raw, &tree))
+	leaves := map[string]bool{}
+	for k, v := range tree {
+		if sub, ok := v.(map[string]any); ok {
+			for k2 := range sub {
+				leaves[k+"."+k2] = true
+			}
+			continue
+		}
+		leaves[k] = true
+	}
+	seen := map[string]bool{}
+	for _, s := range Settings() {
+		require.True(t, leaves[s.Key], "setting %s is no YAML key of Config", s.Key)
+		seen[s.Key] = true
+		require.True(t, strings.HasPrefix(s.Env, "FOYER_"), s.Key)
+		require.NotNil(t, s.set, s.Key)
+		require.NotEmpty(t, s.Usage, s.Key)
+	}
+	for leaf := range leaves {
+		require.True(t, seen[leaf], "YAML key %s has no setting", leaf)
+	}
+}

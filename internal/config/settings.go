@@ -1,0 +1,99 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Setting is one configuration knob and every name it goes by. The one
+// table serves the environment, the flags, the validation messages and the
+// README's reference.
+type Setting struct {
+	Key     string // YAML path, e.g. "keys.rotationPeriod"
+	Env     string // environment variable
+	Flag    string // command-line flag, "" when there is none
+	Default string // as documented
+	Usage   string
+	set     func(c *Config, v string) error
+}
+
+// Settings answers the table of settings, in documentation order.
+func Settings() []Setting {
+	return []Setting{
+		{Key: "env", Env: "FOYER_ENV", Flag: "env", Default: EnvDevelopment,
+			Usage: "development or production", set: setString(func(c *Config) *string { return &c.Env })},
+		{Key: "addr", Env: "FOYER_ADDR", Flag: "addr", Default: ":8080",
+			Usage: "listen address, host:port", set: setString(func(c *Config) *string { return &c.Addr })},
+		{Key: "externalURL", Env: "FOYER_EXTERNAL_URL", Flag: "external-url", Default: "http://localhost:8080",
+			Usage: "URL clients reach Foyer at; issuers are {externalURL}/t/{tenant}", set: setString(func(c *Config) *string { return &c.ExternalURL })},
+		{Key: "dataDir", Env: "FOYER_DATA_DIR", Flag: "data-dir", Default: "./foyer-data",
+			Usage: "directory for the SQLite file and the development master key", set: setString(func(c *Config) *string { return &c.DataDir })},
+		{Key: "database", Env: "FOYER_DATABASE", Flag: "database", Default: "(SQLite file foyer.db in dataDir)",
+			Usage: "empty for SQLite, or a postgres:// URL", set: setString(func(c *Config) *string { return &c.Database })},
+		{Key: "masterKey", Env: "FOYER_MASTER_KEY", Default: "(none)",
+			Usage: "32-byte key in base64 or hex sealing secrets at rest; wins over masterKeyFile", set: setSecret},
+		{Key: "masterKeyFile", Env: "FOYER_MASTER_KEY_FILE", Default: "{dataDir}/master.key in development",
+			Usage: "file holding the master key; created on first run in development", set: setString(func(c *Config) *string { return &c.MasterKeyFile })},
+		{Key: "log.level", Env: "FOYER_LOG_LEVEL", Flag: "log-level", Default: "info",
+			Usage: "debug, info, warn or error", set: setString(func(c *Config) *string { return &c.Log.Level })},
+		{Key: "log.format", Env: "FOYER_LOG_FORMAT", Flag: "log-format", Default: "text in development, json in production",
+			Usage: "text or json", set: setString(func(c *Config) *string { return &c.Log.Format })},
+		{Key: "keys.rotationPeriod", Env: "FOYER_KEY_ROTATION_PERIOD", Default: "720h",
+			Usage: "how long a signing key stays active", set: setDuration(func(c *Config) *time.Duration { return &c.Keys.RotationPeriod })},
+		{Key: "keys.retirePublishFor", Env: "FOYER_KEY_RETIRE_PUBLISH_FOR", Default: "24h",
+			Usage: "how long a retired key stays in the JWKS", set: setDuration(func(c *Config) *time.Duration { return &c.Keys.RetirePublishFor })},
+		{Key: "passwordHashConcurrency", Env: "FOYER_PASSWORD_HASH_CONCURRENCY", Default: "GOMAXPROCS",
+			Usage: "argon2id hashes running at once; more wait", set: setInt(func(c *Config) *int { return &c.PasswordHashConcurrency })},
+		{Key: "shutdownTimeout", Env: "FOYER_SHUTDOWN_TIMEOUT", Default: "15s",
+			Usage: "how long serve waits for requests in flight on SIGINT/SIGTERM", set: setDuration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	}
+}
+
+// FlagSetting answers the setting behind a flag name.
+func FlagSetting(flag string) (Setting, bool) {
+	for _, s := range Settings() {
+		if s.Flag != "" && s.Flag == flag {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+// label names a setting in messages by all the ways a user may have set it.
+func label(key string) string {
+	for _, s := range Settings() {
+		if s.Key == key {
+			return fmt.Sprintf("%s (%s)", s.Key, s.Env)
+		}
+	}
+	return key
+}
+
+func setString(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *field(c) = v; return nil }
+}
+
+func setSecret(c *Config, v string) error { c.MasterKey = Secret(v); return nil }
+
+func setDuration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration like 90s, 15m or 720h", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func setInt(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*field(c) = n
+		return nil
+	}
+}

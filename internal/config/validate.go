@@ -1,0 +1,135 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Validate reports every problem with c at once, each naming its setting.
+func (c Config) Validate() error {
+	var v validation
+	v.check("env", oneOf(c.Env, EnvDevelopment, EnvProduction))
+	v.check("addr", checkAddr(c.Addr))
+	v.check("externalURL", checkExternalURL(c.ExternalURL, c.IsProduction()))
+	v.check("database", checkDatabase(c.Database))
+	v.check("log.level", oneOf(c.Log.Level, "debug", "info", "warn", "error"))
+	v.check("log.format", oneOf(c.Log.Format, "text", "json"))
+	v.check("keys.rotationPeriod", positive(c.Keys.RotationPeriod))
+	v.check("keys.retirePublishFor", positive(c.Keys.RetirePublishFor))
+	v.check("shutdownTimeout", positive(c.ShutdownTimeout))
+	if c.PasswordHashConcurrency < 1 {
+		v.check("passwordHashConcurrency", fmt.Errorf("must be at least 1, got %d", c.PasswordHashConcurrency))
+	}
+	if c.DataDir == "" && !c.IsPostgres() {
+		v.check("dataDir", errors.New("must not be empty: the SQLite database lives there"))
+	}
+	c.checkMasterKey(&v)
+	return errors.Join(v.errs...)
+}
+
+type validation struct{ errs []error }
+
+func (v *validation) check(key string, err error) {
+	if err != nil {
+		v.errs = append(v.errs, fmt.Errorf("%s: %w", label(key), err))
+	}
+}
+
+// checkMasterKey refuses production without a key the operator chose: a
+// key made up on the spot could not open the secrets already stored.
+func (c Config) checkMasterKey(v *validation) {
+	// Its format is checked where it is parsed, by the secret package,
+	// which this leaf package may not import; here only whether it is set.
+	if c.MasterKey != "" {
+		return
+	}
+	switch {
+	case c.MasterKeyFile == "" && c.IsProduction():
+		v.check("masterKey", errors.New("production needs FOYER_MASTER_KEY or an existing masterKeyFile (FOYER_MASTER_KEY_FILE)"))
+		return
+	case c.MasterKeyFile == "":
+		v.check("masterKeyFile", errors.New("must be set when there is no masterKey and no dataDir"))
+		return
+	case !c.IsProduction():
+		return
+	}
+	if _, err := os.Stat(c.MasterKeyFile); errors.Is(err, fs.ErrNotExist) {
+		v.check("masterKeyFile", fmt.Errorf("%s does not exist; production never creates a master key", c.MasterKeyFile))
+	}
+}
+
+func oneOf(got string, allowed ...string) error {
+	for _, a := range allowed {
+		if got == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not one of %q", got, allowed)
+}
+
+func positive(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("must be positive, got %v", d)
+	}
+	return nil
+}
+
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. :8080 or 127.0.0.1:8080)", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has no valid port number", addr)
+	}
+	return nil
+}
+
+func checkExternalURL(raw string, production bool) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Scheme == "" || u.Host == "":
+		return fmt.Errorf("%q must be an absolute URL like https://id.example.com", raw)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q must use http or https", raw)
+	case strings.Contains(raw, "?"):
+		return fmt.Errorf("%q must not have a query", raw)
+	case strings.Contains(raw, "#"):
+		return fmt.Errorf("%q must not have a fragment", raw)
+	case u.User != nil:
+		return fmt.Errorf("%q must not carry user information", raw)
+	case production && u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return fmt.Errorf("%q must use https in production", raw)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkDatabase never quotes the URL: it may carry a password.
+func checkDatabase(dsn string) error {
+	if dsn == "" {
+		return nil
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return errors.New("is not a valid URL")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return fmt.Errorf("scheme %q is not supported: leave empty for SQLite or use postgres://", u.Scheme)
+	}
+	return nil
+}

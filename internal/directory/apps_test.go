@@ -1,0 +1,264 @@
+package directory_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+func demoApp() directory.NewApplication {
+	return directory.NewApplication{
+		DisplayName:    "Demo",
+		ClientID:       "demo-app",
+		RedirectURIs:   []string{"http://127.0.0.1:5556/callback"},
+		GrantTypes:     []string{"authorization_code", "refresh_token", "client_credentials"},
+		APIPermissions: []string{"User.Invite.All"},
+	}
+}
+
+func TestCreateConfidentialApplicationShowsSecretOnce(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "woodgrove")
+	app, sec, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
+	require.NoError(t, err)
+	require.Equal(t, store.ClientConfidential, app.ClientType)
+	require.Equal(t, "jwt", app.AccessTokenFormat)
+	require.NotNil(t, sec)
+	require.Len(t, sec.Value, 43, "256-bit secret, base64url")
+	require.Equal(t, sec.Value[:3], sec.Hint)
+
+	stored, err := f.store.ListClientSecrets(t.Context(), tn.ID, app.ID)
+	require.NoError(t, err)
+	require.Len(t, stored, 1)
+	require.NotEqual(t, sec.Value, stored[0].Hash)
+	require.NotContains(t, stored[0].Hash, sec.Value)
+
+	got, err := f.dir.VerifyClientSecret(t.Context(), tn.ID, "demo-app", sec.Value)
+	require.NoError(t, err)
+	require.Equal(t, app.ID, got.ID)
+	require.Contains(t, f.auditActivities(t, tn.ID), "Add application/success")
+}
+
+func TestVerifyClientSecretRefuses(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "woodgrove")
+	other := f.tenant(t, "fabrikam")
+	_, sec, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
+	require.NoError(t, err)
+	_, _, err = f.dir.CreateApplication(t.Context(), tn.ID, directory.NewApplication{DisplayName: "CLI", ClientID: "cli", ClientType: store.ClientNative})
+	require.NoError(t, err)
+
+	for name, tc := range map[string]struct{ tenant, client, secret string }{
+		"wrong secret":    {tn.ID, "demo-app", sec.Value + "x"},
+		"empty secret":    {tn.ID, "demo-app", ""},
+		"unknown client":  {tn.ID, "nobody", sec.Value},
+		"another tenant":  {other.ID, "demo-app", sec.Value},
+		"public client":   {tn.ID, "cli", ""},
+		"the hash itself": {tn.ID, "demo-app", mustHash(t, f, tn.ID)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := f.dir.VerifyClientSecret(t.Context(), tc.tenant, tc.client, tc.secret)
+			require.ErrorIs(t, err, directory.ErrBadCredentials)
+		})
+	}
+}
+
+func mustHash(t *testing.T, f *fixture, tenantID string) string {
+	t.Helper()
+	app, err := f.dir.Application(t.Context(), tenantID, "demo-app")
+	require.NoError(t, err)
+	secrets, err := f.store.ListClientSecrets(t.Context(), tenantID, app.ID)
+	require.NoError(t, err)
+	return secrets[0].Hash
+}
+
+func TestClientSecretRolloverAndExpiry(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "woodgrove")
+	app, first, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
+	require.NoError(t, err)
+
+	expires := f.now.Add(time.Hour)
+	second, err := f.dir.AddClientSecret(t.Context(), tn.ID, app.ID, &expires)
+	require.NoError(t, err)
+	for _, s := range []string{first.Value, second.Value} {
+		_, err := f.dir.VerifyClientSecret(t.Context(), tn.ID, "demo-app", s)
+		require.NoError(t, err, "both secrets work during a rollover")
+	}
+
+	f.now = f.now.Add(2 * time.Hour)
+	_, err = f.dir.VerifyClientSecret(t.Context(), tn.ID, "demo-app", second.Value)
+	require.ErrorIs(t, err, directory.ErrBadCredentials, "an expired secret is refused")
+
+	require.NoError(t, f.dir.RemoveClientSecret(t.Context(), tn.ID, app.ID, first.ID))
+	_, err = f.dir.VerifyClientSecret(t.Context(), tn.ID, "demo-app", first.Value)
+	require.ErrorIs(t, err, directory.ErrBadCredentials, "a removed secret is refused")
+
+	past := f.now.Add(-time.Minute)
+	_, err = f.dir.AddClientSecret(t.Context(), tn.ID, app.ID, &past)
+	requireFields(t, err, directory.ErrInvalid, "endDateTime")
+}
+
+func TestApplicationRedirectURIRules(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "woodgrove")
+	cases := []struct {
+		uri, clientType string
+		ok              bool
+	}{
+		{"https://app.example.com/callback", "", true},
+		{"http://127.0.0.1:5556/callback", "", true},
+		{"http://localhost:3000/cb", "", true},
+		{"http://[::1]/cb", store.ClientNative, true},
+		{"com.example.app:/oauth2redirect", store.ClientNative, true},
+		{"https://app.example.com/cb?x=1", "", true},
+		{"http://app.example.com/callback", "", false},
+		{"https://app.example.com/cb#frag", "", false},
+		{"https://*.example.com/cb", "", false},
+		{"https://app.example.com/*", "", false},
+		{"/relative/callback", "", false},
+		{"https://user:pw@app.example.com/cb", "", false},
+		{"https://app.example.com/c b", "", false},
+		{"javascript:alert(1)", "", false},
+		{"com.example.app:/cb", store.ClientConfidential, false},
+		{"https:///nohost", "", false},
+	}
+	for i, tc := range cases {
+		t.Run(tc.uri, func(t *testing.T) {
+			_, _, err := f.dir.CreateApplication(t.Context(), tn.ID, directory.NewApplication{
+				DisplayName: "App", ClientID: fmt.Sprintf("app-%d", i), ClientType: tc.clientType,
+				RedirectURIs: []string{tc.uri}, PostLogoutRedirectURIs: []string{tc.uri},
+			})
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			requireFields(t, err, directory.ErrInvalid, "redirectUris", "postLogoutRedirectUris")
+		})
+	}
+}
+
+func TestApplicationRefusesBadSettings(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "woodgrove")
+	_, _, err := f.dir.CreateApplication(t.Context(), tn.ID, directory.NewApplication{
+		DisplayName: "", ClientID: "a b", ClientType: store.ClientPublic,
+		GrantTypes:        []string{"password", "client_credentials"},
+		APIPermissions:    []string{"Directory.Everything"},
+		AccessTokenFormat: "paseto", HomePageURL: "ftp://x",
+	})
+	requireFields(t, err, directory.ErrInvalid, "displayName", "appId", "grantTypes", "apiPermissions", "accessTokenFormat", "homePageUrl")
+	require.Contains(t, err.Error(), "client_credentials needs a confidential client")
+	require.Contains(t, err.Error(), "only a confidential client can hold application permissions")
+
+	apps, err := f.dir.Applications(t.Context(), tn.ID)
+	require.NoError(t, err)
+	require.Empty(t, apps)
+
+	_, _, err = f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
+	require.NoError(t, err)
+	_, _, err = f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
+	requireFields(t, err, store.ErrConflict, "appId")
+	apps, err = f.dir.Applications(t.Context(), tn.ID)
+	require.NoError(t, err)
+	require.Len(t, apps, 1, "the refused duplicate left no row and no secret")
+}
+
+func TestPublicApplicationHasNoSecret(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "woodgrove")
+	app, sec, err := f.dir.CreateApplication(t.Context(), tn.ID, directory.NewApplication{
+		DisplayName: "CLI", ClientID: "demo-cli", ClientType: store.ClientNative,
+		RedirectURIs: []string{"http://127.0.0.1/callback"},
+	})
+	require.NoError(t, err)
+	require.Nil(t, sec)
+	_, err = f.dir.AddClientSecret(t.Context(), tn.ID, app.ID, nil)
+	requireFields(t, err, directory.ErrInvalid, "clientType")
+}
+
+func TestUpdateApplication(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "woodgrove")
+	app, _, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
+	require.NoError(t, err)
+	uris := []string{"https://a.example.com/cb", "https://a.example.com/cb"}
+	got, err := f.dir.UpdateApplication(t.Context(), tn.ID, app.ID, directory.ApplicationPatch{RedirectURIs: &uris})
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://a.example.com/cb"}, got.RedirectURIs)
+
+	bad := []string{"https://a.example.com/*"}
+	_, err = f.dir.UpdateApplication(t.Context(), tn.ID, app.ID, directory.ApplicationPatch{RedirectURIs: &bad})
+	requireFields(t, err, directory.ErrInvalid, "redirectUris")
+	stored, err := f.dir.Application(t.Context(), tn.ID, app.ID)
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://a.example.com/cb"}, stored.RedirectURIs)
+
+	require.NoError(t, f.dir.DeleteApplication(t.Context(), tn.ID, app.ID))
+	_, err = f.dir.Application(t.Context(), tn.ID, "demo-app")
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func TestAssignmentsAndOwners(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "woodgrove")
+	other := f.tenant(t, "fabrikam")
+	direct := f.member(t, tn.ID, "direct@woodgrove.test")
+	viaGroup := f.member(t, tn.ID, "group@woodgrove.test")
+	outsider := f.member(t, tn.ID, "out@woodgrove.test")
+	stranger := f.member(t, other.ID, "s@fabrikam.test")
+
+	in := demoApp()
+	in.AssignmentRequired = true
+	app, _, err := f.dir.CreateApplication(t.Context(), tn.ID, in)
+	require.NoError(t, err)
+	g, err := f.dir.CreateGroup(t.Context(), tn.ID, directory.NewGroup{DisplayName: "Staff"})
+	require.NoError(t, err)
+	require.NoError(t, f.dir.AddGroupMember(t.Context(), tn.ID, g.ID, viaGroup.ID))
+
+	require.NoError(t, f.dir.Assign(t.Context(), tn.ID, app.ID, store.PrincipalUser, direct.ID))
+	require.NoError(t, f.dir.Assign(t.Context(), tn.ID, app.ID, store.PrincipalGroup, g.ID))
+	requireFields(t, f.dir.Assign(t.Context(), tn.ID, app.ID, store.PrincipalUser, stranger.ID), store.ErrNotFound, "principalId")
+	requireFields(t, f.dir.Assign(t.Context(), tn.ID, app.ID, "Robot", direct.ID), directory.ErrInvalid, "principalType")
+
+	for _, tc := range []struct {
+		user store.User
+		want bool
+	}{{direct, true}, {viaGroup, true}, {outsider, false}} {
+		ok, err := f.dir.MayUse(t.Context(), app, tc.user.ID)
+		require.NoError(t, err)
+		require.Equal(t, tc.want, ok, tc.user.Mail)
+	}
+
+	require.NoError(t, f.dir.Unassign(t.Context(), tn.ID, app.ID, g.ID))
+	ok, err := f.dir.MayUse(t.Context(), app, viaGroup.ID)
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	require.NoError(t, f.dir.AddApplicationOwner(t.Context(), tn.ID, app.ID, direct.ID))
+	requireFields(t, f.dir.AddApplicationOwner(t.Context(), tn.ID, app.ID, stranger.ID), store.ErrNotFound, "user")
+	owners, err := f.dir.ApplicationOwners(t.Context(), tn.ID, app.ID)
+	require.NoError(t, err)
+	require.Len(t, owners, 1)
+	require.NoError(t, f.dir.RemoveApplicationOwner(t.Context(), tn.ID, app.ID, direct.ID))
+}
+
+// BenchmarkVerifyClientSecret measures the client authentication that every
+// confidential token request pays.
+func BenchmarkVerifyClientSecret(b *testing.B) {
+	f := newFixture(b)
+	tn := f.tenant(b, "woodgrove")
+	_, sec, err := f.dir.CreateApplication(b.Context(), tn.ID, demoApp())
+	require.NoError(b, err)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := f.dir.VerifyClientSecret(b.Context(), tn.ID, "demo-app", sec.Value); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,249 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/foyer-idp/foyer/internal/audit"
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// ErrAccountDisabled answers a correct password for a disabled account.
+var ErrAccountDisabled = errors.New("account is disabled")
+
+// NewMember is what creating a member takes. Guests are made by
+// invitations, not here.
+type NewMember struct {
+	DisplayName       string
+	GivenName         string
+	Surname           string
+	Mail              string
+	UserPrincipalName string // empty: the mail address
+	// Password is optional: a member without one cannot sign in with a
+	// password until an admin sets one.
+	Password       string
+	AccountEnabled *bool // nil: enabled
+}
+
+// UserPatch changes the fields that are set.
+type UserPatch struct {
+	DisplayName       *string
+	GivenName         *string
+	Surname           *string
+	Mail              *string
+	UserPrincipalName *string
+	AccountEnabled    *bool
+}
+
+// checkProfile validates u's profile and normalises its addresses.
+func checkProfile(u *store.User) error {
+	var p problems
+	p.add(checkName("displayName", u.DisplayName, 256))
+	p.add(checkText("givenName", u.GivenName, 64))
+	p.add(checkText("surname", u.Surname, 64))
+	if u.Mail != "" {
+		mail, fe := normalizeEmail("mail", u.Mail)
+		p.add(fe)
+		u.Mail = mail
+	}
+	if u.UserPrincipalName == "" {
+		u.UserPrincipalName = u.Mail
+	}
+	upn, fe := normalizeEmail("userPrincipalName", u.UserPrincipalName)
+	p.add(fe)
+	u.UserPrincipalName = upn
+	return p.Err()
+}
+
+// localIdentity is the identity of a member's own account. Foyer names the
+// tenant by its slug, which never changes.
+func localIdentity(t store.Tenant, upn string) store.Identity {
+	return store.Identity{SignInType: store.SignInTypeUPN, Issuer: t.Slug, IssuerAssignedID: upn}
+}
+
+// CreateMember validates and stores a member of the tenant.
+func (d *Directory) CreateMember(ctx context.Context, tenantID string, in NewMember) (store.User, error) {
+	now := d.clock()
+	u := store.User{
+		TenantID: tenantID, ID: secret.NewID(), DisplayName: in.DisplayName, GivenName: in.GivenName,
+		Surname: in.Surname, Mail: in.Mail, UserPrincipalName: in.UserPrincipalName,
+		UserType: store.UserTypeMember, AccountEnabled: in.AccountEnabled == nil || *in.AccountEnabled,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if in.Password != "" {
+		if fe := checkPassword("password", in.Password); fe != nil {
+			return store.User{}, d.failed(ctx, tenantID, audit.ActivityAddUser, u, fe)
+		}
+		hash, err := d.passwords.Hash(ctx, in.Password)
+		if err != nil {
+			return store.User{}, err
+		}
+		u.PasswordHash = hash
+	}
+	e := userEntry(tenantID, audit.ActivityAddUser, u)
+	err := d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
+		if err := checkProfile(&u); err != nil {
+			return err
+		}
+		e.Target.Name = u.UserPrincipalName
+		t, err := tx.GetTenant(ctx, tenantID)
+		if err != nil {
+			return notFoundAs(err, "tenant", tenantID)
+		}
+		u.Identities = []store.Identity{localIdentity(t, u.UserPrincipalName)}
+		return conflictAs(tx.CreateUser(ctx, u), "userPrincipalName or mail", u.UserPrincipalName)
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return u, nil
+}
+
+// failed records a change refused before its transaction began.
+func (d *Directory) failed(ctx context.Context, tenantID, activity string, u store.User, err error) error {
+	e := userEntry(tenantID, activity, u)
+	e.Err = errors.New(auditReason(err))
+	_ = audit.Record(ctx, d.store, d.clock(), e)
+	return err
+}
+
+func userEntry(tenantID, activity string, u store.User) audit.Entry {
+	return audit.Entry{TenantID: tenantID, Category: audit.CategoryUser, Activity: activity,
+		Target: audit.Target{Type: audit.TargetUser, ID: u.ID, Name: u.UserPrincipalName}}
+}
+
+// User answers the user with this id, mail or user principal name.
+func (d *Directory) User(ctx context.Context, tenantID, ref string) (store.User, error) {
+	u, err := d.store.GetUser(ctx, tenantID, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		if mail, fe := normalizeEmail("user", ref); fe == nil {
+			u, err = d.store.GetUserByEmail(ctx, tenantID, mail)
+		}
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("user %q: %w", ref, err)
+	}
+	return u, nil
+}
+
+// Users answers the tenant's users matching f.
+func (d *Directory) Users(ctx context.Context, tenantID string, f store.UserFilter) ([]store.User, error) {
+	return d.store.ListUsers(ctx, tenantID, f)
+}
+
+// UpdateUser applies p to the user.
+func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p UserPatch) (store.User, error) {
+	var u store.User
+	e := userEntry(tenantID, audit.ActivityUpdateUser, store.User{ID: userID})
+	err := d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
+		var err error
+		if u, err = tx.GetUser(ctx, tenantID, userID); err != nil {
+			return err
+		}
+		oldUPN := u.UserPrincipalName
+		setIf(&u.DisplayName, p.DisplayName)
+		setIf(&u.GivenName, p.GivenName)
+		setIf(&u.Surname, p.Surname)
+		setIf(&u.Mail, p.Mail)
+		setIf(&u.UserPrincipalName, p.UserPrincipalName)
+		setIf(&u.AccountEnabled, p.AccountEnabled)
+		if err := checkProfile(&u); err != nil {
+			return err
+		}
+		e.Target.Name = u.UserPrincipalName
+		renameLocalIdentity(&u, oldUPN)
+		u.UpdatedAt = d.clock()
+		return conflictAs(tx.UpdateUser(ctx, u), "userPrincipalName or mail", u.UserPrincipalName)
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return u, nil
+}
+
+// renameLocalIdentity keeps a member's own sign-in identity equal to its
+// user principal name.
+func renameLocalIdentity(u *store.User, oldUPN string) {
+	for i, id := range u.Identities {
+		if id.SignInType == store.SignInTypeUPN && id.IssuerAssignedID == oldUPN {
+			u.Identities[i].IssuerAssignedID = u.UserPrincipalName
+		}
+	}
+}
+
+// SetPassword replaces the user's password.
+func (d *Directory) SetPassword(ctx context.Context, tenantID, userID, password string) error {
+	target := store.User{ID: userID}
+	if fe := checkPassword("password", password); fe != nil {
+		return d.failed(ctx, tenantID, audit.ActivityResetPassword, target, fe)
+	}
+	hash, err := d.passwords.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	e := userEntry(tenantID, audit.ActivityResetPassword, target)
+	return d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
+		u, err := tx.GetUser(ctx, tenantID, userID)
+		if err != nil {
+			return err
+		}
+		e.Target.Name = u.UserPrincipalName
+		return tx.SetPasswordHash(ctx, tenantID, userID, hash, d.clock())
+	})
+}
+
+// DeleteUser removes the user with its memberships, ownerships and
+// assignments.
+func (d *Directory) DeleteUser(ctx context.Context, tenantID, userID string) error {
+	e := userEntry(tenantID, audit.ActivityDeleteUser, store.User{ID: userID})
+	return d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
+		u, err := tx.GetUser(ctx, tenantID, userID)
+		if err != nil {
+			return err
+		}
+		e.Target.Name = u.UserPrincipalName
+		if u.UserType == store.UserTypeGuest {
+			e.Activity = audit.ActivityDeleteExternalUser
+		}
+		return tx.DeleteUser(ctx, tenantID, userID)
+	})
+}
+
+// VerifyPassword answers the member whose mail or user principal name is
+// email when password is theirs. An unknown account, a user without a
+// password and a wrong password all answer ErrBadCredentials after the same
+// argon2id work, so neither the answer nor its timing tells which. Only
+// after a correct password does a disabled account say so.
+func (d *Directory) VerifyPassword(ctx context.Context, tenantID, email, password string) (store.User, error) {
+	u, err := d.store.GetUserByEmail(ctx, tenantID, normalizeLogin(email))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.User{}, err
+	}
+	if err != nil || u.PasswordHash == "" {
+		if _, herr := d.passwords.Hash(ctx, password); herr != nil {
+			return store.User{}, herr
+		}
+		return store.User{}, ErrBadCredentials
+	}
+	switch err := d.passwords.Verify(ctx, password, u.PasswordHash); {
+	case errors.Is(err, secret.ErrPasswordMismatch):
+		return store.User{}, ErrBadCredentials
+	case err != nil:
+		return store.User{}, err
+	}
+	if !u.AccountEnabled {
+		return store.User{}, ErrAccountDisabled
+	}
+	return u, nil
+}
+
+// normalizeLogin lower-cases what a person typed as their email, without
+// failing: an unparseable one simply matches nobody.
+func normalizeLogin(s string) string {
+	if mail, fe := normalizeEmail("email", s); fe == nil {
+		return mail
+	}
+	return s
+}

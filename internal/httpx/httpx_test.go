@@ -1,0 +1,230 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-idp/foyer/internal/audit"
+)
+
+// logBuffer is a goroutine-safe log sink.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newLogger() (*slog.Logger, *logBuffer) {
+	buf := &logBuffer{}
+	return slog.New(slog.NewJSONHandler(buf, nil)), buf
+}
+
+func TestRequestID(t *testing.T) {
+	tests := []struct {
+		name     string
+		incoming string
+		keep     bool
+	}{
+		{name: "sane incoming id is kept", incoming: "lb-1234.abc:def_0", keep: true},
+		{name: "no id gets one", incoming: ""},
+		{name: "too long is replaced", incoming: strings.Repeat("a", 65)},
+		{name: "unsafe characters are replaced", incoming: "abc\r\nSet-Cookie: x"},
+		{name: "spaces are replaced", incoming: "a b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var seen string
+			var req audit.Request
+			h := RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				seen = RequestIDFrom(r.Context())
+				req = audit.RequestFrom(r.Context())
+			}))
+			r := httptest.NewRequest(http.MethodGet, "/x", nil)
+			r.RemoteAddr = "192.0.2.7:51234"
+			r.Header.Set("User-Agent", "test-agent")
+			if tt.incoming != "" {
+				r.Header.Set(HeaderRequestID, tt.incoming)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+
+			require.NotEmpty(t, seen)
+			require.LessOrEqual(t, len(seen), maxRequestIDLen)
+			require.True(t, validRequestID(seen))
+			require.Equal(t, seen, w.Header().Get(HeaderRequestID), "the id is echoed")
+			if tt.keep {
+				require.Equal(t, tt.incoming, seen)
+			} else {
+				require.NotEqual(t, tt.incoming, seen)
+			}
+			require.Equal(t, audit.Request{ClientIP: "192.0.2.7", UserAgent: "test-agent", CorrelationID: seen}, req)
+		})
+	}
+}
+
+func TestRequestIDIgnoresForwardedFor(t *testing.T) {
+	var req audit.Request
+	h := RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { req = audit.RequestFrom(r.Context()) }))
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.RemoteAddr = "192.0.2.7:1"
+	r.Header.Set("X-Forwarded-For", "203.0.113.9")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	require.Equal(t, "192.0.2.7", req.ClientIP, "an untrusted client must not choose its audited address")
+}
+
+func TestRecover(t *testing.T) {
+	logger, logs := newLogger()
+	h := Recover(logger)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic("secret internal detail")
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/boom?code=abc", nil))
+
+	require.Equal(t, http.StatusInternalServerError, w.Code)
+	require.Equal(t, "Internal Server Error\n", w.Body.String())
+	require.NotContains(t, w.Body.String(), "goroutine")
+	require.Contains(t, logs.String(), "secret internal detail", "the log keeps what the client must not see")
+	require.Contains(t, logs.String(), "stack")
+	require.NotContains(t, logs.String(), "code=abc")
+}
+
+func TestRecoverKeepsAStatusAlreadySent(t *testing.T) {
+	logger, _ := newLogger()
+	h := Recover(logger)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+		panic("late")
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	require.Equal(t, http.StatusAccepted, w.Code)
+	require.Empty(t, w.Body.String())
+}
+
+func TestRecoverLetsAbortThrough(t *testing.T) {
+	logger, _ := newLogger()
+	h := Recover(logger)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic(http.ErrAbortHandler)
+	}))
+	require.PanicsWithValue(t, http.ErrAbortHandler, func() {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	})
+}
+
+func TestAccessLogDropsTheQuery(t *testing.T) {
+	logger, logs := newLogger()
+	h := RequestID(AccessLog(logger)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	})))
+	r := httptest.NewRequest(http.MethodPost, "/t/acme/callback?code=SECRETCODE&state=s", nil)
+	r.Header.Set(HeaderRequestID, "req-1")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+
+	var line map[string]any
+	require.NoError(t, json.Unmarshal([]byte(logs.String()), &line))
+	require.Equal(t, "POST", line["method"])
+	require.Equal(t, "/t/acme/callback", line["path"])
+	require.EqualValues(t, http.StatusTeapot, line["status"])
+	require.Equal(t, "req-1", line["request_id"])
+	require.Contains(t, line, "duration")
+	require.NotContains(t, logs.String(), "SECRETCODE")
+}
+
+func TestMetricsLabelByPattern(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /t/{tenant}/keys", func(w http.ResponseWriter, r *http.Request) {})
+	h := RequestID(m.Middleware(mux))
+
+	for _, path := range []string{"/t/acme/keys", "/t/globex/keys", "/random/1", "/random/2"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("BREW", "/t/acme/keys", nil))
+
+	require.Equal(t, 2.0, testutil.ToFloat64(m.requests.WithLabelValues("GET /t/{tenant}/keys", "GET", "200")))
+	require.Equal(t, 2.0, testutil.ToFloat64(m.requests.WithLabelValues(unmatchedRoute, "GET", "404")))
+	require.Equal(t, 1.0, testutil.ToFloat64(m.requests.WithLabelValues(unmatchedRoute, "other", "405")))
+	require.Equal(t, 3, testutil.CollectAndCount(m.requests), "raw paths never become label values")
+	require.Equal(t, 3, testutil.CollectAndCount(m.duration))
+}
+
+func TestNewMetricsRefusesDoubleRegistration(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	_, err := NewMetrics(reg)
+	require.NoError(t, err)
+	_, err = NewMetrics(reg)
+	require.Error(t, err)
+	_, err = NewMetrics(nil)
+	require.Error(t, err)
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	for _, hsts := range []bool{false, true} {
+		w := httptest.NewRecorder()
+		SecurityHeaders(Security{HSTS: hsts})(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+		require.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"))
+		require.Equal(t, "DENY", w.Header().Get("X-Frame-Options"))
+		require.Equal(t, "no-referrer", w.Header().Get("Referrer-Policy"))
+		require.Contains(t, w.Header().Get("Content-Security-Policy"), "frame-ancestors 'none'")
+		require.Equal(t, hsts, w.Header().Get("Strict-Transport-Security") != "")
+	}
+}
+
+func TestWriteError(t *testing.T) {
+	w := httptest.NewRecorder()
+	WriteError(w, http.StatusNotFound, "not_found", "unknown tenant")
+	require.Equal(t, http.StatusNotFound, w.Code)
+	require.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	require.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+	require.JSONEq(t, `{"error":"not_found","error_description":"unknown tenant"}`, w.Body.String())
+}
+
+// TestStack drives the assembled chain: the pattern reaches the metrics
+// and the access log through RequestID, and a panic is logged, counted and
+// answered as a plain 500.
+func TestStack(t *testing.T) {
+	logger, logs := newLogger()
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ok/{id}", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fine")) })
+	mux.HandleFunc("GET /boom", func(w http.ResponseWriter, r *http.Request) { panic("kaboom") })
+	srv := httptest.NewServer(Stack(mux, logger, m, Security{}))
+	defer srv.Close()
+
+	for _, path := range []string{"/ok/1", "/boom"} {
+		resp, err := srv.Client().Get(srv.URL + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.NotEmpty(t, resp.Header.Get(HeaderRequestID))
+		require.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+	}
+	require.Equal(t, 1.0, testutil.ToFloat64(m.requests.WithLabelValues("GET /ok/{id}", "GET", "200")))
+	require.Equal(t, 1.0, testutil.ToFloat64(m.requests.WithLabelValues("GET /boom", "GET", "500")))
+	require.Contains(t, logs.String(), `"route":"GET /ok/{id}"`)
+	require.Contains(t, logs.String(), `"status":500`)
+	require.Contains(t, logs.String(), "kaboom")
+}

@@ -1,0 +1,19 @@
+package httpx
+
+import (
+	"log/slog"
+	"net/http"
+)
+
+// Stack wraps a ServeMux in the shared middleware, in the one order that
+// works: RequestID outermost (it replaces the request), then the access
+// log and metrics (which read the matched pattern off the request the mux
+// was given), security headers, and Recover innermost so the 500 it writes
+// is logged and counted.
+func Stack(mux http.Handler, logger *slog.Logger, metrics *Metrics, sec Security) http.Handler {
+	h := Recover(logger)(mux)
+	h = SecurityHeaders(sec)(h)
+	h = metrics.Middleware(h)
+	h = AccessLog(logger)(h)
+	return RequestID(h)
+}

@@ -1,0 +1,243 @@
+package store
+
+import "time"
+
+// Times are stored in UTC with microsecond precision; back ends truncate
+// what they are given so a round trip compares equal.
+
+// Tenant is an organisation with its own issuer, directory and keys.
+type Tenant struct {
+	ID          string    `json:"id"`
+	Slug        string    `json:"slug"`
+	DisplayName string    `json:"displayName"`
+	Branding    Branding  `json:"branding"`
+	SigningAlg  string    `json:"signingAlgorithm"` // RS256, ES256 or EdDSA
+	CreatedAt   time.Time `json:"createdDateTime"`
+	UpdatedAt   time.Time `json:"updatedDateTime"`
+}
+
+// Branding is what the tenant's pages and emails carry.
+type Branding struct {
+	LogoURL     string `json:"logoUrl,omitempty"`
+	AccentColor string `json:"accentColor,omitempty"` // #rrggbb
+	SenderName  string `json:"senderName,omitempty"`
+}
+
+// User types and external states, as Microsoft Graph names them.
+const (
+	UserTypeMember = "Member"
+	UserTypeGuest  = "Guest"
+
+	ExternalStatePending  = "PendingAcceptance"
+	ExternalStateAccepted = "Accepted"
+
+	SignInTypeEmail     = "emailAddress"
+	SignInTypeUPN       = "userPrincipalName"
+	SignInTypeFederated = "federated"
+
+	// CreationTypeInvitation marks guests made by an invitation; members
+	// made by an admin have no creation type, as in Graph.
+	CreationTypeInvitation = "Invitation"
+)
+
+// User is a member or guest of one tenant, shaped like Graph's user.
+type User struct {
+	TenantID          string `json:"-"`
+	ID                string `json:"id"`
+	DisplayName       string `json:"displayName"`
+	GivenName         string `json:"givenName,omitempty"`
+	Surname           string `json:"surname,omitempty"`
+	Mail              string `json:"mail,omitempty"` // lower-cased
+	UserPrincipalName string `json:"userPrincipalName"`
+	UserType          string `json:"userType"`
+	// ExternalUserState is empty for members.
+	ExternalUserState          string     `json:"externalUserState"`
+	ExternalUserStateChangedAt *time.Time `json:"externalUserStateChangeDateTime"`
+	CreationType               string     `json:"creationType"`
+	AccountEnabled             bool       `json:"accountEnabled"`
+	Identities                 []Identity `json:"identities"`
+	CreatedAt                  time.Time  `json:"createdDateTime"`
+	UpdatedAt                  time.Time  `json:"-"`
+	// PasswordHash is an argon2id PHC string, empty for users without a
+	// local password. Never serialised.
+	PasswordHash string `json:"-"`
+}
+
+// Identity links a user to a way of signing in. (Issuer, IssuerAssignedID)
+// is unique within a tenant.
+type Identity struct {
+	SignInType       string `json:"signInType"`
+	Issuer           string `json:"issuer"`
+	IssuerAssignedID string `json:"issuerAssignedId"`
+}
+
+// UserFilter narrows ListUsers. Zero values match everything.
+type UserFilter struct {
+	UserType          string
+	ExternalUserState string
+	// AfterID pages: only users whose id sorts after it. Ids are UUIDv7,
+	// so this is creation order.
+	AfterID string
+	// Limit caps the answer; 0 means no cap.
+	Limit int
+}
+
+// Group is a set of users; OwnersCanInviteGuests lets its owners invite
+// guests straight into it.
+type Group struct {
+	TenantID              string    `json:"-"`
+	ID                    string    `json:"id"`
+	DisplayName           string    `json:"displayName"`
+	Description           string    `json:"description,omitempty"`
+	OwnersCanInviteGuests bool      `json:"ownersCanInviteGuests"`
+	CreatedAt             time.Time `json:"createdDateTime"`
+	UpdatedAt             time.Time `json:"-"`
+}
+
+// Client types of an application.
+const (
+	ClientConfidential = "confidential"
+	ClientPublic       = "public" // browser apps: no secret, PKCE
+	ClientNative       = "native" // installed apps: no secret, PKCE, loopback redirects
+)
+
+// Application is an OIDC client of one tenant.
+type Application struct {
+	TenantID    string `json:"-"`
+	ID          string `json:"id"`
+	ClientID    string `json:"appId"`
+	DisplayName string `json:"displayName"`
+	ClientType  string `json:"clientType"`
+	// RedirectURIs match exactly; no wildcards.
+	RedirectURIs           []string `json:"redirectUris"`
+	PostLogoutRedirectURIs []string `json:"postLogoutRedirectUris"`
+	GrantTypes             []string `json:"grantTypes"`
+	HomePageURL            string   `json:"homePageUrl,omitempty"`
+	FirstParty             bool     `json:"firstParty"`
+	AssignmentRequired     bool     `json:"appRoleAssignmentRequired"`
+	// AccessTokenFormat is "jwt" (default) or "opaque".
+	AccessTokenFormat string `json:"accessTokenFormat"`
+	// APIPermissions are the admin-API application permissions granted to
+	// the app itself, by Graph's names (User.Invite.All …).
+	APIPermissions []string  `json:"apiPermissions"`
+	CreatedAt      time.Time `json:"createdDateTime"`
+	UpdatedAt      time.Time `json:"-"`
+}
+
+// ClientSecret is a keyed hash of a generated secret; the secret itself is
+// shown once and never stored.
+type ClientSecret struct {
+	TenantID  string     `json:"-"`
+	AppID     string     `json:"-"`
+	ID        string     `json:"keyId"`
+	Hash      string     `json:"-"`
+	Hint      string     `json:"hint"` // first characters, to tell secrets apart
+	CreatedAt time.Time  `json:"startDateTime"`
+	ExpiresAt *time.Time `json:"endDateTime"`
+}
+
+// Principal types of an assignment.
+const (
+	PrincipalUser  = "User"
+	PrincipalGroup = "Group"
+)
+
+// Assignment grants a user or group access to an application.
+type Assignment struct {
+	TenantID      string    `json:"-"`
+	AppID         string    `json:"resourceId"`
+	PrincipalType string    `json:"principalType"`
+	PrincipalID   string    `json:"principalId"`
+	CreatedAt     time.Time `json:"createdDateTime"`
+}
+
+// Key states, in lifecycle order.
+const (
+	KeyNext    = "next"
+	KeyActive  = "active"
+	KeyRetired = "retired"
+)
+
+// SigningKey is one tenant key. The private half is sealed under the master
+// key; the public half is a JWK.
+type SigningKey struct {
+	TenantID      string
+	ID            string // kid
+	Algorithm     string
+	State         string
+	SealedPrivate []byte
+	PublicJWK     []byte
+	CreatedAt     time.Time
+	ActivatedAt   *time.Time
+	RetiredAt     *time.Time
+	// PublishUntil is when a retired key may leave the JWKS.
+	PublishUntil *time.Time
+}
+
+// KeyRotation is one atomic step of the key lifecycle; see RotateSigningKeys.
+type KeyRotation struct {
+	TenantID       string
+	ExpectActiveID string
+	PromoteID      string
+	NewNext        SigningKey
+	At             time.Time
+	RetireUntil    time.Time
+}
+
+// Audit results.
+const (
+	ResultSuccess = "success"
+	ResultFailure = "failure"
+)
+
+// Actor types.
+const (
+	ActorUser   = "user"
+	ActorApp    = "app"
+	ActorSystem = "system"
+)
+
+// AuditEvent records one state change or access decision.
+type AuditEvent struct {
+	ID            string    `json:"id"`
+	Time          time.Time `json:"activityDateTime"`
+	TenantID      string    `json:"tenantId"`
+	Category      string    `json:"category"`
+	Activity      string    `json:"activityDisplayName"`
+	ActorType     string    `json:"actorType"`
+	ActorID       string    `json:"actorId,omitempty"`
+	ActorName     string    `json:"actorName,omitempty"`
+	TargetType    string    `json:"targetType,omitempty"`
+	TargetID      string    `json:"targetId,omitempty"`
+	TargetName    string    `json:"targetName,omitempty"`
+	Result        string    `json:"result"`
+	Reason        string    `json:"resultReason,omitempty"`
+	ClientIP      string    `json:"ipAddress,omitempty"`
+	UserAgent     string    `json:"userAgent,omitempty"`
+	CorrelationID string    `json:"correlationId,omitempty"`
+}
+
+// AuditFilter narrows ListAudit. Zero values match everything.
+type AuditFilter struct {
+	TenantID string
+	Activity string
+	// ActorID matches the actor's id or name.
+	ActorID string
+	Since   time.Time
+	// BeforeID pages backwards: only events whose id sorts before it.
+	BeforeID string
+	Limit    int
+}
+
+// Token is a hashed single-use bearer secret.
+type Token struct {
+	TenantID  string
+	Kind      string // e.g. "auth_code", "invitation", "passcode"
+	Hash      string
+	SubjectID string
+	// Payload is opaque to the store (JSON by convention).
+	Payload    []byte
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	ConsumedAt *time.Time
+}

@@ -1,0 +1,19 @@
+package sqlstore
+
+import "time"
+
+// dialect is what differs between the back ends. The SQL text of queries is
+// shared: both accept $n placeholders, RETURNING and partial indexes.
+type dialect struct {
+	// name is also the folder of the dialect's migrations.
+	name string
+	// timeArg converts a time into what the dialect stores.
+	timeArg func(time.Time) any
+	// violation classifies a driver error.
+	violation func(error) violation
+	// migrationLock is run first in the migration transaction to keep
+	// concurrent migrators apart; empty when the transaction itself does.
+	migrationLock string
+	// migrationsTable creates schema_migrations if it is missing.
+	migrationsTable string
+}

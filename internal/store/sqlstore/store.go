@@ -1,0 +1,110 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// querier is what *sql.DB and *sql.Tx have in common, so every method runs
+// the same way inside and outside a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// pools are the connection pools a Store owns. PostgreSQL uses one pool for
+// both roles; SQLite funnels every write through a single connection so
+// writers queue in Go instead of failing with SQLITE_BUSY.
+type pools struct {
+	writer *sql.DB
+	reader *sql.DB
+}
+
+func (p pools) ping(ctx context.Context) error {
+	if err := p.writer.PingContext(ctx); err != nil {
+		return err
+	}
+	return p.reader.PingContext(ctx)
+}
+
+func (p pools) close() error {
+	if p.reader == p.writer {
+		return p.writer.Close()
+	}
+	return errors.Join(p.writer.Close(), p.reader.Close())
+}
+
+// Store is the SQL back end. Outside a transaction writes go to the writer
+// pool and reads to the reader pool; inside InTx both run on the *sql.Tx.
+type Store struct {
+	dialect dialect
+	pools   pools
+	write   querier
+	read    querier
+	tx      *sql.Tx // non-nil inside InTx
+}
+
+func newStore(d dialect, p pools) *Store {
+	return &Store{dialect: d, pools: p, write: p.writer, read: p.reader}
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var err error
+	if s.tx != nil {
+		_, err = s.tx.ExecContext(ctx, "SELECT 1")
+	} else {
+		err = s.pools.ping(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("ping %s: %w", s.dialect.name, s.dbError(err))
+	}
+	return nil
+}
+
+// Close releases the connections. On a transaction's Store it does nothing:
+// the outer Store owns the pools.
+func (s *Store) Close() error {
+	if s.tx != nil {
+		return nil
+	}
+	return s.pools.close()
+}
+
+// InTx runs fn in one transaction on the writer pool. Nested calls reuse the
+// outer transaction. A panic in fn rolls back and is re-raised.
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
+	return s.atomically(ctx, func(tx *Store) error { return fn(tx) })
+}
+
+// atomically is InTx for the package's own multi-statement writes.
+func (s *Store) atomically(ctx context.Context, fn func(tx *Store) error) (err error) {
+	if s.tx != nil {
+		return fn(s)
+	}
+	tx, err := s.pools.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", s.dbError(err))
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(&Store{dialect: s.dialect, pools: s.pools, write: tx, read: tx, tx: tx}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", s.dbError(err))
+	}
+	return nil
+}

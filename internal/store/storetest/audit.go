@@ -1,0 +1,89 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+func auditCases() []testCase {
+	return []testCase{
+		{"AppendAndFilter", auditAppendAndFilter},
+		{"Paging", auditPaging},
+		{"DuplicateID", auditDuplicateID},
+	}
+}
+
+func auditAppendAndFilter(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	contoso := createTenant(t, s, "contoso").ID
+	invite := appendAudit(t, s, auditFixture(contoso, "Invite external user", 0))
+	redeem := auditFixture(contoso, "Redeem external user invite", time.Minute)
+	redeem.ActorType, redeem.ActorID, redeem.ActorName = store.ActorUser, "guest-id", "guest@fabrikam.example"
+	redeem = appendAudit(t, s, redeem)
+	// Same instant as redeem: the later id comes first.
+	signIn := auditFixture(contoso, "Sign-in", time.Minute)
+	signIn.ActorType, signIn.ActorID, signIn.ActorName = store.ActorSystem, "", ""
+	signIn.Result, signIn.Reason = store.ResultFailure, "MFA required"
+	signIn = appendAudit(t, s, signIn)
+	// Audit events have no foreign key: an unknown or empty tenant is fine.
+	elsewhere := appendAudit(t, s, auditFixture(newID(), "Invite external user", 2*time.Minute))
+	system := appendAudit(t, s, auditFixture("", "Rotate keys", 3*time.Minute))
+
+	cases := []struct {
+		name   string
+		filter store.AuditFilter
+		want   []store.AuditEvent
+	}{
+		{"everything", store.AuditFilter{}, []store.AuditEvent{system, elsewhere, signIn, redeem, invite}},
+		{"tenant", store.AuditFilter{TenantID: contoso}, []store.AuditEvent{signIn, redeem, invite}},
+		{"activity", store.AuditFilter{Activity: "Invite external user"}, []store.AuditEvent{elsewhere, invite}},
+		{"actor by id", store.AuditFilter{TenantID: contoso, ActorID: "guest-id"}, []store.AuditEvent{redeem}},
+		{"actor by name", store.AuditFilter{TenantID: contoso, ActorID: "admin@contoso.example"}, []store.AuditEvent{invite}},
+		{"since is inclusive", store.AuditFilter{TenantID: contoso, Since: at(time.Minute)}, []store.AuditEvent{signIn, redeem}},
+		{"limit", store.AuditFilter{Limit: 2}, []store.AuditEvent{system, elsewhere}},
+		{"before id", store.AuditFilter{TenantID: contoso, BeforeID: signIn.ID}, []store.AuditEvent{redeem, invite}},
+		{"nothing", store.AuditFilter{TenantID: contoso, Activity: "Delete user"}, nil},
+	}
+	for _, c := range cases {
+		got, err := s.ListAudit(ctx, c.filter)
+		require.NoError(t, err, c.name)
+		if c.want == nil {
+			require.Empty(t, got, c.name)
+			continue
+		}
+		require.Equal(t, c.want, got, c.name)
+	}
+}
+
+func auditPaging(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	var newestFirst []store.AuditEvent
+	for i := range 5 {
+		e := appendAudit(t, s, auditFixture(tid, "Sign-in", time.Duration(i)*time.Second))
+		newestFirst = append([]store.AuditEvent{e}, newestFirst...)
+	}
+
+	var paged []store.AuditEvent
+	filter := store.AuditFilter{TenantID: tid, Limit: 2}
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 4, "paging does not end")
+		page, err := s.ListAudit(ctx, filter)
+		require.NoError(t, err)
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, page...)
+		filter.BeforeID = page[len(page)-1].ID
+	}
+	require.Equal(t, newestFirst, paged)
+}
+
+func auditDuplicateID(t *testing.T, s store.Store) {
+	e := appendAudit(t, s, auditFixture(newID(), "Sign-in", 0))
+	require.ErrorIs(t, s.AppendAudit(t.Context(), e), store.ErrConflict, "append-only: an id is never overwritten")
+}

@@ -1,0 +1,301 @@
+package storetest
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+func userCases() []testCase {
+	return []testCase{
+		{"CreateGet", userCreateGet},
+		{"CreateInUnknownTenant", userCreateInUnknownTenant},
+		{"GetUnknown", userGetUnknown},
+		{"GetByEmail", userGetByEmail},
+		{"GetByIdentity", userGetByIdentity},
+		{"CreateConflicts", userCreateConflicts},
+		{"EmptyMailIsNotUnique", userEmptyMailIsNotUnique},
+		{"Update", userUpdate},
+		{"UpdateUnknown", userUpdateUnknown},
+		{"UpdateConflict", userUpdateConflict},
+		{"SetPasswordHash", userSetPasswordHash},
+		{"Delete", userDelete},
+		{"ListFilters", userListFilters},
+		{"ListPaging", userListPaging},
+	}
+}
+
+func userCreateGet(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	member := createUser(t, s, memberFixture(tn.ID, "alex"))
+	guest := createUser(t, s, guestFixture(tn.ID, "bo"))
+	bare := memberFixture(tn.ID, "cy")
+	bare.Identities = nil
+	bare = createUser(t, s, bare)
+
+	for _, want := range []store.User{member, guest, bare} {
+		got, err := s.GetUser(ctx, tn.ID, want.ID)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+}
+
+func userCreateInUnknownTenant(t *testing.T, s store.Store) {
+	err := s.CreateUser(t.Context(), memberFixture(newID(), "alex"))
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func userGetUnknown(t *testing.T, s store.Store) {
+	tn := createTenant(t, s, "contoso")
+	_, err := s.GetUser(t.Context(), tn.ID, newID())
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func userGetByEmail(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	guest := createUser(t, s, guestFixture(tn.ID, "bo"))
+	noMail := memberFixture(tn.ID, "cy")
+	noMail.Mail = ""
+	noMail = createUser(t, s, noMail)
+
+	found := map[string]store.User{
+		"mail":           guest,
+		"upn":            guest,
+		"mail any case":  guest,
+		"upn of no-mail": noMail,
+	}
+	emails := map[string]string{
+		"mail":           guest.Mail,
+		"upn":            guest.UserPrincipalName,
+		"mail any case":  strings.ToUpper(guest.Mail),
+		"upn of no-mail": noMail.UserPrincipalName,
+	}
+	for name, email := range emails {
+		got, err := s.GetUserByEmail(ctx, tn.ID, email)
+		require.NoError(t, err, name)
+		require.Equal(t, found[name], got, name)
+	}
+	for _, email := range []string{"", "nobody@contoso.example"} {
+		_, err := s.GetUserByEmail(ctx, tn.ID, email)
+		require.ErrorIs(t, err, store.ErrNotFound, "email %q", email)
+	}
+}
+
+func userGetByIdentity(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	guest := createUser(t, s, guestFixture(tn.ID, "bo"))
+	createUser(t, s, guestFixture(tn.ID, "di"))
+
+	for _, id := range guest.Identities {
+		got, err := s.GetUserByIdentity(ctx, tn.ID, id.Issuer, id.IssuerAssignedID)
+		require.NoError(t, err)
+		require.Equal(t, guest, got)
+	}
+	fed := guest.Identities[0]
+	_, err := s.GetUserByIdentity(ctx, tn.ID, fed.Issuer, "sub-nobody")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.GetUserByIdentity(ctx, tn.ID, "https://other.example", fed.IssuerAssignedID)
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func userCreateConflicts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	taken := createUser(t, s, guestFixture(tn.ID, "bo"))
+
+	cases := map[string]func(u *store.User){
+		"same id":             func(u *store.User) { u.ID = taken.ID },
+		"same upn any case":   func(u *store.User) { u.UserPrincipalName = strings.ToUpper(taken.UserPrincipalName) },
+		"same mail":           func(u *store.User) { u.Mail = taken.Mail },
+		"same identity":       func(u *store.User) { u.Identities = append(u.Identities, taken.Identities[0]) },
+		"identity twice in u": func(u *store.User) { u.Identities = append(u.Identities, u.Identities[0]) },
+	}
+	for name, change := range cases {
+		u := guestFixture(tn.ID, "zed")
+		change(&u)
+		require.ErrorIs(t, s.CreateUser(ctx, u), store.ErrConflict, name)
+		if u.ID != taken.ID {
+			// Nothing of a failed create stays behind.
+			_, err := s.GetUser(ctx, tn.ID, u.ID)
+			require.ErrorIs(t, err, store.ErrNotFound, name)
+		}
+	}
+	got, err := s.GetUser(ctx, tn.ID, taken.ID)
+	require.NoError(t, err)
+	require.Equal(t, taken, got)
+}
+
+func userEmptyMailIsNotUnique(t *testing.T, s store.Store) {
+	tn := createTenant(t, s, "contoso")
+	for _, name := range []string{"alex", "bo"} {
+		u := memberFixture(tn.ID, name)
+		u.Mail = ""
+		createUser(t, s, u)
+	}
+}
+
+func userUpdate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	guest := createUser(t, s, guestFixture(tn.ID, "bo"))
+
+	changed := guest
+	changed.DisplayName = "Bo Renamed"
+	changed.GivenName = "Bo"
+	changed.Surname = "Renamed"
+	changed.Mail = "bo@northwind.example"
+	changed.UserPrincipalName = "bo_northwind.example#EXT#@contoso.example"
+	changed.ExternalUserState = store.ExternalStateAccepted
+	changed.ExternalUserStateChangedAt = ptr(at(time.Hour))
+	changed.AccountEnabled = false
+	changed.Identities = []store.Identity{
+		{SignInType: store.SignInTypeFederated, Issuer: "https://login.northwind.example", IssuerAssignedID: "nw-1"},
+	}
+	changed.UpdatedAt = at(time.Hour)
+	changed.PasswordHash = "ignored"
+	changed.CreatedAt = at(48 * time.Hour)
+	require.NoError(t, s.UpdateUser(ctx, changed))
+
+	want := changed
+	want.PasswordHash = guest.PasswordHash
+	want.CreatedAt = guest.CreatedAt
+	got, err := s.GetUser(ctx, tn.ID, guest.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+
+	// The old identities are gone; the new one finds the user.
+	_, err = s.GetUserByIdentity(ctx, tn.ID, guest.Identities[0].Issuer, guest.Identities[0].IssuerAssignedID)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	got, err = s.GetUserByIdentity(ctx, tn.ID, "https://login.northwind.example", "nw-1")
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+}
+
+func userUpdateUnknown(t *testing.T, s store.Store) {
+	tn := createTenant(t, s, "contoso")
+	require.ErrorIs(t, s.UpdateUser(t.Context(), memberFixture(tn.ID, "ghost")), store.ErrNotFound)
+}
+
+func userUpdateConflict(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	alex := createUser(t, s, memberFixture(tn.ID, "alex"))
+	bo := createUser(t, s, guestFixture(tn.ID, "bo"))
+
+	changed := bo
+	changed.UserPrincipalName = alex.UserPrincipalName
+	require.ErrorIs(t, s.UpdateUser(ctx, changed), store.ErrConflict)
+
+	changed = bo
+	changed.Identities = alex.Identities
+	require.ErrorIs(t, s.UpdateUser(ctx, changed), store.ErrConflict)
+
+	got, err := s.GetUser(ctx, tn.ID, bo.ID)
+	require.NoError(t, err)
+	require.Equal(t, bo, got, "a failed update changes nothing")
+}
+
+func userSetPasswordHash(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	alex := createUser(t, s, memberFixture(tn.ID, "alex"))
+
+	require.NoError(t, s.SetPasswordHash(ctx, tn.ID, alex.ID, "$argon2id$new", at(time.Hour)))
+	want := alex
+	want.PasswordHash = "$argon2id$new"
+	want.UpdatedAt = at(time.Hour)
+	got, err := s.GetUser(ctx, tn.ID, alex.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+
+	require.ErrorIs(t, s.SetPasswordHash(ctx, tn.ID, newID(), "x", at(0)), store.ErrNotFound)
+}
+
+func userDelete(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	bo := createUser(t, s, guestFixture(tn.ID, "bo"))
+	alex := createUser(t, s, memberFixture(tn.ID, "alex"))
+
+	require.NoError(t, s.DeleteUser(ctx, tn.ID, bo.ID))
+	_, err := s.GetUser(ctx, tn.ID, bo.ID)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.ErrorIs(t, s.DeleteUser(ctx, tn.ID, bo.ID), store.ErrNotFound)
+	_, err = s.GetUserByIdentity(ctx, tn.ID, bo.Identities[0].Issuer, bo.Identities[0].IssuerAssignedID)
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	users, err := s.ListUsers(ctx, tn.ID, store.UserFilter{})
+	require.NoError(t, err)
+	require.Equal(t, []store.User{alex}, users)
+
+	// Its UPN, mail and identities are free again.
+	require.NoError(t, s.CreateUser(ctx, guestFixture(tn.ID, "bo")))
+}
+
+func userListFilters(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	member := createUser(t, s, memberFixture(tn.ID, "alex"))
+	pending := createUser(t, s, guestFixture(tn.ID, "bo"))
+	accepted := guestFixture(tn.ID, "cy")
+	accepted.ExternalUserState = store.ExternalStateAccepted
+	accepted = createUser(t, s, accepted)
+
+	cases := []struct {
+		name   string
+		filter store.UserFilter
+		want   []store.User
+	}{
+		{"everyone", store.UserFilter{}, []store.User{member, pending, accepted}},
+		{"members", store.UserFilter{UserType: store.UserTypeMember}, []store.User{member}},
+		{"guests", store.UserFilter{UserType: store.UserTypeGuest}, []store.User{pending, accepted}},
+		{"pending guests", store.UserFilter{UserType: store.UserTypeGuest, ExternalUserState: store.ExternalStatePending}, []store.User{pending}},
+		{"accepted", store.UserFilter{ExternalUserState: store.ExternalStateAccepted}, []store.User{accepted}},
+	}
+	for _, c := range cases {
+		got, err := s.ListUsers(ctx, tn.ID, c.filter)
+		require.NoError(t, err, c.name)
+		require.Equal(t, sortedByID(c.want), got, c.name)
+	}
+}
+
+// userListPaging pages through users that each have two identities, so a
+// LIMIT applied to joined rows instead of users would show.
+func userListPaging(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	var all []store.User
+	for i := range 7 {
+		all = append(all, createUser(t, s, guestFixture(tn.ID, "guest"+string(rune('a'+i)))))
+	}
+	all = sortedByID(all)
+
+	var paged []store.User
+	filter := store.UserFilter{UserType: store.UserTypeGuest, Limit: 3}
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 4, "paging does not end")
+		page, err := s.ListUsers(ctx, tn.ID, filter)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(page), 3)
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, page...)
+		filter.AfterID = page[len(page)-1].ID
+	}
+	require.Equal(t, all, paged)
+}
+
+func sortedByID(users []store.User) []store.User {
+	out := slices.Clone(users)
+	slices.SortFunc(out, func(a, b store.User) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
