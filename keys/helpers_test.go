@@ -3,7 +3,6 @@ package keys_test
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
+	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
 	"github.com/foyer-idp/foyer/keys"
 )
 
@@ -63,20 +63,26 @@ func (c *testClock) Advance(d time.Duration) {
 
 // env is one database with the means to build nodes on it.
 type env struct {
-	store  *sqlstore.Store
-	path   string
-	clock  *testClock
-	sealer *secret.Sealer
+	store   *sqlstore.Store
+	backend sqltest.Backend
+	db      string // the SQLite file or PostgreSQL DSN
+	clock   *testClock
+	sealer  *secret.Sealer
 }
 
+// newEnv answers an env on SQLite.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "foyer.db")
-	st, err := sqlstore.OpenSQLite(t.Context(), path)
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close() })
+	return newEnvOn(t, sqltest.Backends()[0])
+}
+
+// newEnvOn answers an env on a fresh database of back end b.
+func newEnvOn(t *testing.T, b sqltest.Backend) *env {
+	t.Helper()
+	db := b.NewDB(t)
+	st := b.OpenStore(t, db)
 	require.NoError(t, st.Migrate(t.Context()))
-	return &env{store: st, path: path, clock: newClock(), sealer: secret.GenerateMasterKey().Sealer("signing-keys")}
+	return &env{store: st, backend: b, db: db, clock: newClock(), sealer: secret.GenerateMasterKey().Sealer("signing-keys")}
 }
 
 // node answers a Manager on the env's database, as one Foyer node would
@@ -198,9 +204,7 @@ func (e *env) racingNodes(t *testing.T, n int) []*keys.Manager {
 	arrived.Add(n)
 	nodes := make([]*keys.Manager, n)
 	for i := range nodes {
-		own, err := sqlstore.OpenSQLite(t.Context(), e.path)
-		require.NoError(t, err)
-		t.Cleanup(func() { own.Close() })
+		own := e.backend.OpenStore(t, e.db)
 		st := &barrierStore{Store: own, arrived: &arrived}
 		nodes[i] = e.node(t, func(c *keys.Config) { c.Store = st })
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
+	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
 	"github.com/foyer-idp/foyer/keys"
 )
 
@@ -238,51 +239,55 @@ func TestRunRotatesDueTenantsUntilCancelled(t *testing.T) {
 }
 
 func TestConcurrentRotateOnTwoNodesRotatesOnce(t *testing.T) {
-	e := newEnv(t)
-	tenant := e.tenant(t, keys.ES256)
-	require.NoError(t, e.node(t).Ensure(t.Context(), tenant))
-	nodes := e.racingNodes(t, 2)
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		e := newEnvOn(t, b)
+		tenant := e.tenant(t, keys.ES256)
+		require.NoError(t, e.node(t).Ensure(t.Context(), tenant))
+		nodes := e.racingNodes(t, 2)
 
-	states := make([]keys.KeyState, len(nodes))
-	errs := make([]error, len(nodes))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, n := range nodes {
-		wg.Go(func() {
-			<-start
-			states[i], errs[i] = n.Rotate(t.Context(), tenant)
-		})
-	}
-	close(start)
-	wg.Wait()
+		states := make([]keys.KeyState, len(nodes))
+		errs := make([]error, len(nodes))
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, n := range nodes {
+			wg.Go(func() {
+				<-start
+				states[i], errs[i] = n.Rotate(t.Context(), tenant)
+			})
+		}
+		close(start)
+		wg.Wait()
 
-	require.NoError(t, errs[0])
-	require.NoError(t, errs[1], "the loser reports the winner's rotation")
-	assert.Equal(t, states[0], states[1])
-	assert.Equal(t, map[string]int{store.KeyActive: 1, store.KeyNext: 1, store.KeyRetired: 1}, e.statesOf(t, tenant))
-	assert.Len(t, e.auditEvents(t, tenant, audit.ActivityRotateSigningKeys), 1)
+		require.NoError(t, errs[0])
+		require.NoError(t, errs[1], "the loser reports the winner's rotation")
+		assert.Equal(t, states[0], states[1])
+		assert.Equal(t, map[string]int{store.KeyActive: 1, store.KeyNext: 1, store.KeyRetired: 1}, e.statesOf(t, tenant))
+		assert.Len(t, e.auditEvents(t, tenant, audit.ActivityRotateSigningKeys), 1)
+	})
 }
 
 func TestConcurrentEnsureOnTwoNodesCreatesOnce(t *testing.T) {
-	e := newEnv(t)
-	tenant := e.tenant(t, keys.EdDSA)
-	nodes := e.racingNodes(t, 2)
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		e := newEnvOn(t, b)
+		tenant := e.tenant(t, keys.EdDSA)
+		nodes := e.racingNodes(t, 2)
 
-	errs := make([]error, len(nodes))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, n := range nodes {
-		wg.Go(func() {
-			<-start
-			errs[i] = n.Ensure(t.Context(), tenant)
-		})
-	}
-	close(start)
-	wg.Wait()
+		errs := make([]error, len(nodes))
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, n := range nodes {
+			wg.Go(func() {
+				<-start
+				errs[i] = n.Ensure(t.Context(), tenant)
+			})
+		}
+		close(start)
+		wg.Wait()
 
-	require.NoError(t, errors.Join(errs...))
-	assert.Equal(t, map[string]int{store.KeyActive: 1, store.KeyNext: 1}, e.statesOf(t, tenant))
-	assert.Len(t, e.auditEvents(t, tenant, audit.ActivityCreateSigningKeys), 1)
+		require.NoError(t, errors.Join(errs...))
+		assert.Equal(t, map[string]int{store.KeyActive: 1, store.KeyNext: 1}, e.statesOf(t, tenant))
+		assert.Len(t, e.auditEvents(t, tenant, audit.ActivityCreateSigningKeys), 1)
+	})
 }
 
 func TestSignerCacheLagsAnotherNodesRotationHarmlessly(t *testing.T) {

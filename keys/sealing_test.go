@@ -19,7 +19,7 @@ import (
 // a copy of the database would read it.
 func rawDB(t *testing.T, e *env) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+e.path+"?_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", "file:"+e.db+"?_pragma=busy_timeout(5000)")
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	return db

@@ -9,6 +9,7 @@ import (
 
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/store"
+	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
 )
 
 func demoApp() directory.NewApplication {
@@ -21,8 +22,7 @@ func demoApp() directory.NewApplication {
 	}
 }
 
-func TestCreateConfidentialApplicationShowsSecretOnce(t *testing.T) {
-	f := newFixture(t)
+func testCreateConfidentialApplicationShowsSecretOnce(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	app, sec, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
 	require.NoError(t, err)
@@ -44,8 +44,7 @@ func TestCreateConfidentialApplicationShowsSecretOnce(t *testing.T) {
 	require.Contains(t, f.auditActivities(t, tn.ID), "Add application/success")
 }
 
-func TestVerifyClientSecretRefuses(t *testing.T) {
-	f := newFixture(t)
+func testVerifyClientSecretRefuses(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	other := f.tenant(t, "fabrikam")
 	_, sec, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
@@ -77,8 +76,7 @@ func mustHash(t *testing.T, f *fixture, tenantID string) string {
 	return secrets[0].Hash
 }
 
-func TestClientSecretRolloverAndExpiry(t *testing.T) {
-	f := newFixture(t)
+func testClientSecretRolloverAndExpiry(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	app, first, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
 	require.NoError(t, err)
@@ -104,8 +102,7 @@ func TestClientSecretRolloverAndExpiry(t *testing.T) {
 	requireFields(t, err, directory.ErrInvalid, "endDateTime")
 }
 
-func TestApplicationRedirectURIRules(t *testing.T) {
-	f := newFixture(t)
+func testApplicationRedirectURIRules(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	cases := []struct {
 		uri, clientType string
@@ -143,8 +140,7 @@ func TestApplicationRedirectURIRules(t *testing.T) {
 	}
 }
 
-func TestApplicationRefusesBadSettings(t *testing.T) {
-	f := newFixture(t)
+func testApplicationRefusesBadSettings(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	_, _, err := f.dir.CreateApplication(t.Context(), tn.ID, directory.NewApplication{
 		DisplayName: "", ClientID: "a b", ClientType: store.ClientPublic,
@@ -169,8 +165,7 @@ func TestApplicationRefusesBadSettings(t *testing.T) {
 	require.Len(t, apps, 1, "the refused duplicate left no row and no secret")
 }
 
-func TestPublicApplicationHasNoSecret(t *testing.T) {
-	f := newFixture(t)
+func testPublicApplicationHasNoSecret(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	app, sec, err := f.dir.CreateApplication(t.Context(), tn.ID, directory.NewApplication{
 		DisplayName: "CLI", ClientID: "demo-cli", ClientType: store.ClientNative,
@@ -182,8 +177,7 @@ func TestPublicApplicationHasNoSecret(t *testing.T) {
 	requireFields(t, err, directory.ErrInvalid, "clientType")
 }
 
-func TestUpdateApplication(t *testing.T) {
-	f := newFixture(t)
+func testUpdateApplication(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	app, _, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
 	require.NoError(t, err)
@@ -204,8 +198,7 @@ func TestUpdateApplication(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
-func TestAssignmentsAndOwners(t *testing.T) {
-	f := newFixture(t)
+func testAssignmentsAndOwners(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	other := f.tenant(t, "fabrikam")
 	direct := f.member(t, tn.ID, "direct@woodgrove.test")
@@ -251,7 +244,7 @@ func TestAssignmentsAndOwners(t *testing.T) {
 // BenchmarkVerifyClientSecret measures the client authentication that every
 // confidential token request pays.
 func BenchmarkVerifyClientSecret(b *testing.B) {
-	f := newFixture(b)
+	f := newFixture(b, sqltest.Backends()[0])
 	tn := f.tenant(b, "woodgrove")
 	_, sec, err := f.dir.CreateApplication(b.Context(), tn.ID, demoApp())
 	require.NoError(b, err)

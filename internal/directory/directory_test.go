@@ -2,7 +2,6 @@ package directory_test
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
-	"github.com/foyer-idp/foyer/internal/store/sqlstore"
+	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
 )
 
 type fixture struct {
@@ -24,13 +23,11 @@ type fixture struct {
 // cheap argon2 parameters keep tests fast; the code path is the same.
 var testArgon2 = secret.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB, b sqltest.Backend) *fixture {
 	t.Helper()
-	st, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "foyer.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close() })
-	require.NoError(t, st.Migrate(t.Context()))
+	st := b.OpenMigrated(t)
 	f := &fixture{store: st, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	var err error
 	f.dir, err = directory.New(directory.Config{
 		Store:        st,
 		SecretHasher: secret.GenerateMasterKey().Hasher("client-secrets"),
@@ -77,6 +74,40 @@ func (f *fixture) auditActivities(t *testing.T, tenantID string) []string {
 	return out
 }
 
+// TestDirectory runs every directory test on each storage back end.
+func TestDirectory(t *testing.T) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, *fixture)
+	}{
+		{"CreateTenant", testCreateTenant},
+		{"CreateTenantReportsEveryProblem", testCreateTenantReportsEveryProblem},
+		{"UpdateTenantKeepsSlugAndValidates", testUpdateTenantKeepsSlugAndValidates},
+		{"DeleteTenantKeepsAudit", testDeleteTenantKeepsAudit},
+		{"CreateMember", testCreateMember},
+		{"CreateMemberRefusesBadInput", testCreateMemberRefusesBadInput},
+		{"VerifyPassword", testVerifyPassword},
+		{"UpdateUserRenamesLocalIdentity", testUpdateUserRenamesLocalIdentity},
+		{"DeleteUser", testDeleteUser},
+		{"Groups", testGroups},
+		{"Roles", testRoles},
+		{"ErrorsAreFieldErrors", testErrorsAreFieldErrors},
+		{"CreateConfidentialApplicationShowsSecretOnce", testCreateConfidentialApplicationShowsSecretOnce},
+		{"VerifyClientSecretRefuses", testVerifyClientSecretRefuses},
+		{"ClientSecretRolloverAndExpiry", testClientSecretRolloverAndExpiry},
+		{"ApplicationRedirectURIRules", testApplicationRedirectURIRules},
+		{"ApplicationRefusesBadSettings", testApplicationRefusesBadSettings},
+		{"PublicApplicationHasNoSecret", testPublicApplicationHasNoSecret},
+		{"UpdateApplication", testUpdateApplication},
+		{"AssignmentsAndOwners", testAssignmentsAndOwners},
+	}
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) { tc.fn(t, newFixture(t, b)) })
+		}
+	})
+}
+
 func TestNewReportsEveryMissingDependency(t *testing.T) {
 	_, err := directory.New(directory.Config{})
 	require.ErrorContains(t, err, "Store")
@@ -84,8 +115,7 @@ func TestNewReportsEveryMissingDependency(t *testing.T) {
 	require.ErrorContains(t, err, "Passwords")
 }
 
-func TestCreateTenant(t *testing.T) {
-	f := newFixture(t)
+func testCreateTenant(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	require.Equal(t, "RS256", tn.SigningAlg)
 	require.Equal(t, f.now, tn.CreatedAt)
@@ -105,8 +135,7 @@ func TestCreateTenant(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
-func TestCreateTenantReportsEveryProblem(t *testing.T) {
-	f := newFixture(t)
+func testCreateTenantReportsEveryProblem(t *testing.T, f *fixture) {
 	_, err := f.dir.CreateTenant(t.Context(), directory.NewTenant{
 		Slug: "Wood Grove", DisplayName: " ", SigningAlg: "HS256",
 		Branding: store.Branding{LogoURL: "javascript:alert(1)", AccentColor: "red", SenderName: "a\nBcc: x"},
@@ -118,8 +147,7 @@ func TestCreateTenantReportsEveryProblem(t *testing.T) {
 	require.Empty(t, tenants, "nothing half-written")
 }
 
-func TestUpdateTenantKeepsSlugAndValidates(t *testing.T) {
-	f := newFixture(t)
+func testUpdateTenantKeepsSlugAndValidates(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	name, alg, color := "WoodGrove Ltd", "ES256", "#1f6feb"
 	f.now = f.now.Add(time.Hour)
@@ -138,8 +166,7 @@ func TestUpdateTenantKeepsSlugAndValidates(t *testing.T) {
 	require.Contains(t, f.auditActivities(t, tn.ID), "Set company information/failure")
 }
 
-func TestDeleteTenantKeepsAudit(t *testing.T) {
-	f := newFixture(t)
+func testDeleteTenantKeepsAudit(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	f.member(t, tn.ID, "a@woodgrove.test")
 	require.NoError(t, f.dir.DeleteTenant(t.Context(), tn.ID))
@@ -149,8 +176,7 @@ func TestDeleteTenantKeepsAudit(t *testing.T) {
 	require.ErrorIs(t, f.dir.DeleteTenant(t.Context(), tn.ID), store.ErrNotFound)
 }
 
-func TestCreateMember(t *testing.T) {
-	f := newFixture(t)
+func testCreateMember(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	u, err := f.dir.CreateMember(t.Context(), tn.ID, directory.NewMember{
 		DisplayName: "Admin", Mail: "Admin@WoodGrove.test", Password: "foyer-dev-pw",
@@ -176,8 +202,7 @@ func TestCreateMember(t *testing.T) {
 	require.Contains(t, f.auditActivities(t, tn.ID), "Add user/success")
 }
 
-func TestCreateMemberRefusesBadInput(t *testing.T) {
-	f := newFixture(t)
+func testCreateMemberRefusesBadInput(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	cases := []struct {
 		name   string
@@ -205,8 +230,7 @@ func TestCreateMemberRefusesBadInput(t *testing.T) {
 	requireFields(t, err, store.ErrNotFound, "tenant")
 }
 
-func TestVerifyPassword(t *testing.T) {
-	f := newFixture(t)
+func testVerifyPassword(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	other := f.tenant(t, "fabrikam")
 	u := f.member(t, tn.ID, "admin@woodgrove.test")
@@ -242,8 +266,7 @@ func TestVerifyPassword(t *testing.T) {
 	requireFields(t, f.dir.SetPassword(t.Context(), tn.ID, u.ID, "short"), directory.ErrInvalid, "password")
 }
 
-func TestUpdateUserRenamesLocalIdentity(t *testing.T) {
-	f := newFixture(t)
+func testUpdateUserRenamesLocalIdentity(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	u := f.member(t, tn.ID, "a@woodgrove.test")
 	upn := "b@woodgrove.test"
@@ -259,8 +282,7 @@ func TestUpdateUserRenamesLocalIdentity(t *testing.T) {
 	requireFields(t, err, directory.ErrInvalid, "mail")
 }
 
-func TestDeleteUser(t *testing.T) {
-	f := newFixture(t)
+func testDeleteUser(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	other := f.tenant(t, "fabrikam")
 	u := f.member(t, tn.ID, "a@woodgrove.test")
@@ -271,8 +293,7 @@ func TestDeleteUser(t *testing.T) {
 	require.Contains(t, f.auditActivities(t, tn.ID), "Delete user/success")
 }
 
-func TestGroups(t *testing.T) {
-	f := newFixture(t)
+func testGroups(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	other := f.tenant(t, "fabrikam")
 	u := f.member(t, tn.ID, "a@woodgrove.test")
@@ -307,8 +328,7 @@ func TestGroups(t *testing.T) {
 	}
 }
 
-func TestRoles(t *testing.T) {
-	f := newFixture(t)
+func testRoles(t *testing.T, f *fixture) {
 	tn := f.tenant(t, "woodgrove")
 	u := f.member(t, tn.ID, "a@woodgrove.test")
 	require.NoError(t, f.dir.AssignRole(t.Context(), tn.ID, u.ID, directory.RoleTenantAdministrator))
@@ -323,8 +343,7 @@ func TestRoles(t *testing.T) {
 	require.ErrorIs(t, f.dir.UnassignRole(t.Context(), tn.ID, u.ID, directory.RoleTenantAdministrator), store.ErrNotFound)
 }
 
-func TestErrorsAreFieldErrors(t *testing.T) {
-	f := newFixture(t)
+func testErrorsAreFieldErrors(t *testing.T, f *fixture) {
 	_, err := f.dir.CreateTenant(t.Context(), directory.NewTenant{Slug: "x", DisplayName: "X"})
 	var fe *directory.FieldError
 	require.True(t, errors.As(err, &fe))

@@ -16,4 +16,7 @@ type dialect struct {
 	migrationLock string
 	// migrationsTable creates schema_migrations if it is missing.
 	migrationsTable string
+	// cacheStatements prepares each query text once per pool; see
+	// stmtCache.
+	cacheStatements bool
 }

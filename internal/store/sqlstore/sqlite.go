@@ -73,7 +73,8 @@ func sqliteDialect() dialect {
 		violation: sqliteViolation,
 		// The writer pool's BEGIN IMMEDIATE already serialises migrators,
 		// across processes too.
-		migrationLock: "",
+		migrationLock:   "",
+		cacheStatements: true,
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,
 			applied_at INTEGER NOT NULL

@@ -49,10 +49,16 @@ type Store struct {
 	write   querier
 	read    querier
 	tx      *sql.Tx // non-nil inside InTx
+	caches  []*stmtCache
 }
 
 func newStore(d dialect, p pools) *Store {
-	return &Store{dialect: d, pools: p, write: p.writer, read: p.reader}
+	s := &Store{dialect: d, pools: p, write: p.writer, read: p.reader}
+	if d.cacheStatements {
+		w, r := newStmtCache(p.writer), newStmtCache(p.reader)
+		s.write, s.read, s.caches = w, r, []*stmtCache{w, r}
+	}
+	return s
 }
 
 // Ping reports whether the database answers.
@@ -74,6 +80,9 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	if s.tx != nil {
 		return nil
+	}
+	for _, c := range s.caches {
+		c.close()
 	}
 	return s.pools.close()
 }
