@@ -10,18 +10,24 @@ import (
 
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/config"
+	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
 	"github.com/foyer-idp/foyer/keys"
 )
 
-// signingKeysPurpose derives the master key's sealer for signing keys.
-const signingKeysPurpose = "signing-keys"
+// Purposes the master key derives keys for.
+const (
+	// signingKeysPurpose seals the tenants' private signing keys.
+	signingKeysPurpose = "signing-keys"
+	// clientSecretsPurpose keys the hash of applications' client secrets.
+	clientSecretsPurpose = "client-secrets"
+)
 
 // app is what a command acting on Foyer's data works with: the same
-// configuration, store and services serve uses. Add services here (the
-// directory …) so every command gets them the same way.
+// configuration, store and services serve uses. Add services here so every
+// command gets them the same way.
 type app struct {
 	cfg    config.Config
 	logger *slog.Logger
@@ -29,6 +35,7 @@ type app struct {
 	// master derives each purpose's key; services take what they need.
 	master secret.MasterKey
 	keys   *keys.Manager
+	dir    *directory.Directory
 }
 
 // openApp loads and validates the configuration, loads the master key,
@@ -69,9 +76,14 @@ func (a *app) build(ctx context.Context) error {
 		RetirePublishFor: a.cfg.Keys.RetirePublishFor,
 		Logger:           a.logger,
 	})
-	// The directory service joins here, e.g. with
-	// a.master.Hasher("client-secrets") and
-	// secret.NewPasswordHasher(secret.OWASPArgon2, a.cfg.PasswordHashConcurrency).
+	if err != nil {
+		return err
+	}
+	a.dir, err = directory.New(directory.Config{
+		Store:        a.store,
+		SecretHasher: a.master.Hasher(clientSecretsPurpose),
+		Passwords:    secret.NewPasswordHasher(secret.OWASPArgon2, a.cfg.PasswordHashConcurrency),
+	})
 	return err
 }
 
@@ -89,6 +101,34 @@ func (a *app) tenantBySlug(ctx context.Context, slug string) (store.Tenant, erro
 		return store.Tenant{}, fmt.Errorf("no tenant with slug %q", slug)
 	}
 	return t, err
+}
+
+// user finds the user a command names by id, mail or user principal name.
+func (a *app) user(ctx context.Context, t store.Tenant, ref string) (store.User, error) {
+	u, err := a.dir.User(ctx, t.ID, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, fmt.Errorf("no user %q in tenant %q", ref, t.Slug)
+	}
+	return u, err
+}
+
+// group finds the group a command names by id.
+func (a *app) group(ctx context.Context, t store.Tenant, id string) (store.Group, error) {
+	g, err := a.dir.Group(ctx, t.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Group{}, fmt.Errorf("no group %q in tenant %q", id, t.Slug)
+	}
+	return g, err
+}
+
+// application finds the application a command names by client id or
+// object id.
+func (a *app) application(ctx context.Context, t store.Tenant, ref string) (store.Application, error) {
+	app, err := a.dir.Application(ctx, t.ID, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Application{}, fmt.Errorf("no application %q in tenant %q", ref, t.Slug)
+	}
+	return app, err
 }
 
 // tenantIDs lists every tenant's id, for the key rotation.

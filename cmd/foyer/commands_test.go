@@ -189,19 +189,42 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"keys", "list"},
 		{"version", "-o", "yaml"},
 		{"audit", "list", "--since", "yesterday"},
+		{"tenants", "create", "--name", "No Slug"},
+		{"tenants", "show"},
+		{"tenants", "show", "a", "b"},
+		{"tenants", "update", "acme"},
+		{"users", "list"},
+		{"users", "list", "--tenant", "acme", "--type", "Robot"},
+		{"users", "list", "--tenant", "acme", "--top", "-1"},
+		{"users", "create", "--tenant", "acme", "--name", "Sam"},
+		{"users", "create", "--tenant", "acme", "--mail", "sam@acme.test", "--name", "Sam", "--password", "x", "--password-stdin"},
+		{"users", "set-password", "--tenant", "acme", "sam@acme.test"},
+		{"users", "update", "--tenant", "acme", "sam@acme.test"},
+		{"roles", "assign", "--tenant", "acme", "--user", "sam@acme.test"},
+		{"groups", "members", "add", "--tenant", "acme", "--user", "sam@acme.test"},
+		{"groups", "owners", "list", "--tenant", "acme", "--group", "g", "extra"},
+		{"apps", "show", "--tenant", "acme"},
+		{"apps", "assign", "--tenant", "acme", "demo"},
+		{"apps", "assign", "--tenant", "acme", "demo", "--user", "u", "--group", "g"},
+		{"apps", "secrets", "add", "--tenant", "acme", "demo", "--expires-in", "-1h"},
+		{"apps", "secrets", "remove", "--tenant", "acme", "demo"},
+		{"apps", "owners", "bogus"},
 	} {
 		r := c.run(t, args...)
 		require.Equal(t, exitUsage, r.code, "foyer %v:\n%s", args, r.stderr)
 		require.True(t, strings.HasPrefix(r.stderr, "foyer: "), r.stderr)
 		require.Contains(t, r.stderr, "--help")
 	}
+	require.NoFileExists(t, filepath.Join(c.dataDir, "foyer.db"), "a usage mistake is caught before anything is opened")
 }
 
 func TestHelpSucceeds(t *testing.T) {
 	c := newCLI(t)
 	out := c.mustRun(t, "--help")
-	for _, cmd := range []string{"serve", "migrate", "keys", "audit", "version"} {
+	for _, cmd := range []string{"serve", "migrate", "tenants", "users", "roles", "groups", "apps", "keys", "audit", "version"} {
 		require.Contains(t, out, cmd)
 	}
 	require.Contains(t, c.mustRun(t, "keys"), "rotate")
+	require.Contains(t, c.mustRun(t, "groups", "members"), "remove")
+	require.Contains(t, c.mustRun(t, "apps", "secrets", "--help"), "add")
 }

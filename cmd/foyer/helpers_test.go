@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -61,8 +62,16 @@ type result struct {
 
 func (c *cli) run(t *testing.T, args ...string) result {
 	t.Helper()
+	return c.runIn(t, "", args...)
+}
+
+// runIn runs a command with stdin as its standard input.
+func (c *cli) runIn(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
 	var stdout, stderr syncBuffer
-	code := run(t.Context(), args, &stdout, &stderr, c.deps())
+	d := c.deps()
+	d.stdin = strings.NewReader(stdin)
+	code := run(t.Context(), args, &stdout, &stderr, d)
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }
 

@@ -1,40 +1,45 @@
 package main
 
 import (
-	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
 )
 
-// postgresDSN answers the test database, skipping without one unless
-// FOYER_REQUIRE_POSTGRES says a skip would hide a gap (CI sets it).
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("FOYER_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("FOYER_REQUIRE_POSTGRES") != "" {
-			t.Fatal("FOYER_REQUIRE_POSTGRES is set but FOYER_TEST_POSTGRES_DSN is not")
-		}
-		t.Skip("FOYER_TEST_POSTGRES_DSN is not set")
-	}
-	return dsn
-}
-
-// TestMigratePostgres drives the CLI against PostgreSQL. It only migrates
-// (idempotent, under an advisory lock) and reads, so it can share the
-// database with the store's own tests.
-func TestMigratePostgres(t *testing.T) {
+// TestCLIOnPostgres drives the CLI against PostgreSQL, in a schema of its
+// own: migrate twice, then the directory and key commands.
+func TestCLIOnPostgres(t *testing.T) {
 	c := newCLI(t)
-	c.env["FOYER_DATABASE"] = postgresDSN(t)
+	c.env["FOYER_DATABASE"] = sqltest.PostgresSchema(t)
 	for range 2 {
 		out := c.mustRun(t, "migrate")
 		require.Contains(t, out, "migrated postgres ")
 		require.Contains(t, out, "schema up to date")
 		require.NotContains(t, out, "@", "credentials stay out of the output")
 	}
-	c.mustRun(t, "audit", "list", "--limit", "1")
-	r := c.run(t, "keys", "list", "--tenant", "no-such-tenant")
+	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "WoodGrove")
+	r := c.runIn(t, "foyer-dev-pw\n", "users", "create", "--tenant", "woodgrove", "--mail", "admin@woodgrove.test",
+		"--name", "Admin", "--password-stdin", "--role", "Tenant Administrator")
+	require.Equal(t, exitOK, r.code, r.stderr)
+
+	dup := c.run(t, "tenants", "create", "--slug", "woodgrove", "--name", "Again")
+	require.Equal(t, exitError, dup.code)
+	require.Contains(t, dup.stderr, "slug")
+
+	before := c.mustRun(t, "-o", "json", "keys", "list", "--tenant", "woodgrove")
+	require.Equal(t, 2, strings.Count(before, `"kid"`))
+	c.mustRun(t, "keys", "rotate", "--tenant", "woodgrove")
+	after := c.mustRun(t, "-o", "json", "keys", "list", "--tenant", "woodgrove")
+	require.Equal(t, 3, strings.Count(after, `"kid"`), "next, active and the retired key")
+
+	audit := c.mustRun(t, "-o", "json", "audit", "list", "--tenant", "woodgrove")
+	for _, activity := range []string{"Create company", "Add user", "Add member to role", "Create signing keys", "Rotate signing keys"} {
+		require.Contains(t, audit, activity)
+	}
+	r = c.run(t, "keys", "list", "--tenant", "no-such-tenant")
 	require.Equal(t, exitError, r.code)
 	require.Contains(t, r.stderr, `no tenant with slug "no-such-tenant"`)
 }

@@ -8,8 +8,10 @@ import (
 	"net"
 	"os"
 	"os/user"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // deps are what the commands take from the process. Tests substitute them;
@@ -21,10 +23,12 @@ type deps struct {
 	// listening, when set, is told the address serve listens on, so a test
 	// can use a port the kernel chose.
 	listening func(net.Addr)
+	// stdin is where --password-stdin reads; nil: the process's.
+	stdin io.Reader
 }
 
 func processDeps() deps {
-	return deps{lookupEnv: os.LookupEnv, osUser: currentUser}
+	return deps{lookupEnv: os.LookupEnv, osUser: currentUser, stdin: os.Stdin}
 }
 
 func currentUser() string {
@@ -48,6 +52,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, d deps) i
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	if d.stdin != nil {
+		root.SetIn(d.stdin)
+	}
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
@@ -66,7 +73,7 @@ func newRootCmd(d deps) *cobra.Command {
 	root.SilenceErrors = true // run prints them, once
 	root.SilenceUsage = true  // a failed command is not a usage mistake
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkOutputFlag(cmd) }
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkFlags(cmd) }
 
 	flags := root.PersistentFlags()
 	flags.String(flagConfig, "", "YAML configuration file (env FOYER_CONFIG)")
@@ -77,6 +84,11 @@ func newRootCmd(d deps) *cobra.Command {
 		newVersionCmd(),
 		newMigrateCmd(d),
 		newServeCmd(d),
+		newTenantsCmd(d),
+		newUsersCmd(d),
+		newRolesCmd(d),
+		newGroupsCmd(d),
+		newAppsCmd(d),
 		newKeysCmd(d),
 		newAuditCmd(d),
 	)
@@ -117,14 +129,40 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// requiredString answers a string flag that must be given.
-func requiredString(cmd *cobra.Command, name string) (string, error) {
-	v, err := cmd.Flags().GetString(name)
-	if err != nil {
-		return "", err
+// exactArgs is cobra.ExactArgs as a usage error; names says what the
+// arguments are, e.g. "SLUG".
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != len(names) {
+			return usageErrorf("%q takes %s, got %q", cmd.CommandPath(), strings.Join(names, " "), args)
+		}
+		return nil
 	}
-	if v == "" {
-		return "", usageErrorf("--%s is required", name)
+}
+
+// checkFlags runs before every command, after the flags are parsed and
+// before anything is opened. Cobra's own checks of required flags and flag
+// groups would come later and count as failures (exit 1); here they are
+// usage mistakes (exit 2). A required string flag must also not be empty.
+func checkFlags(cmd *cobra.Command) error {
+	var missing []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if req := f.Annotations[cobra.BashCompOneRequiredFlag]; len(req) == 0 || req[0] != "true" {
+			return
+		}
+		if !f.Changed || (f.Value.Type() == "string" && f.Value.String() == "") {
+			missing = append(missing, "--"+f.Name)
+		}
+	})
+	switch len(missing) {
+	case 0:
+	case 1:
+		return usageErrorf("%s is required", missing[0])
+	default:
+		return usageErrorf("%s are required", strings.Join(missing, ", "))
 	}
-	return v, nil
+	if err := cmd.ValidateFlagGroups(); err != nil {
+		return usageError{err}
+	}
+	return checkOutputFlag(cmd)
 }

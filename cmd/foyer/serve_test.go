@@ -58,6 +58,18 @@ func TestServe(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &set))
 	require.Len(t, set.Keys, 2, "active and next are published")
 
+	// The operator rotates from another process while serve runs: the key
+	// that signed until now stays published beside the new active and next.
+	c.mustRun(t, "keys", "rotate", "--tenant", "acme")
+	status, body = get(t, base+"/t/acme/keys")
+	require.Equal(t, http.StatusOK, status)
+	var rotated jose.JSONWebKeySet
+	require.NoError(t, json.Unmarshal([]byte(body), &rotated))
+	require.Len(t, rotated.Keys, 3, "new next, new active (the old next) and the retired key")
+	for _, k := range set.Keys {
+		require.NotEmpty(t, rotated.Key(k.KeyID), "key %s published before the rotation is still published", k.KeyID)
+	}
+
 	status, body = get(t, base+"/metrics")
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, `foyer_http_requests_total{method="GET",route="GET /readyz",status="200"}`)
