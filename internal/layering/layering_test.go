@@ -16,15 +16,15 @@ const module = "github.com/foyer-idp/foyer"
 func rank(pkg string) int {
 	rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
 	switch {
-	case rel == "internal/secret", rel == "internal/config", rel == "internal/layering":
+	case hasAnyPrefix(rel, "internal/secret", "internal/config", "internal/layering", "internal/webclient"):
 		return 0
 	case rel == "internal/store" || strings.HasPrefix(rel, "internal/store/"):
 		return 1
 	case hasAnyPrefix(rel, "internal/directory", "internal/mfa", "internal/mail", "internal/audit"):
 		return 2
-	case hasAnyPrefix(rel, "keys", "federation", "internal/httpx"):
+	case hasAnyPrefix(rel, "keys", "federation", "internal/httpx", "internal/loadtest"):
 		return 3
-	case hasAnyPrefix(rel, "idp", "internal/api"):
+	case hasAnyPrefix(rel, "idp", "internal/api", "internal/bootstrap", "internal/demo"):
 		return 4
 	case strings.HasPrefix(rel, "cmd/"):
 		return 5
@@ -43,7 +43,8 @@ func hasAnyPrefix(s string, prefixes ...string) bool {
 
 // sameRankOK: domain packages may use one another (acyclic, which Go
 // enforces); the store's back ends use the contract; keys and federation
-// never import each other.
+// never import each other; idp's packages use one another, internal/api
+// does not reach into idp.
 func sameRankOK(from, to string) bool {
 	r := rank(from)
 	switch r {
@@ -51,6 +52,9 @@ func sameRankOK(from, to string) bool {
 		return true
 	case 3:
 		return strings.HasPrefix(strings.TrimPrefix(from, module+"/"), strings.Split(strings.TrimPrefix(to, module+"/"), "/")[0])
+	case 4:
+		// idp's sub-packages (provider, signin, tenancy) build its face.
+		return hasAnyPrefix(strings.TrimPrefix(from, module+"/"), "idp") && hasAnyPrefix(strings.TrimPrefix(to, module+"/"), "idp")
 	}
 	return false
 }

@@ -34,6 +34,13 @@ type Store interface {
 	SigningKeys
 	AuditLog
 	SingleUseTokens
+	AuthRequests
+	Sessions
+	RefreshTokens
+	AccessTokens
+	Consents
+	Counters
+	Purger
 
 	// InTx runs fn in one transaction: every call on tx commits together or
 	// not at all. Returning an error rolls back. Nested InTx reuses the outer

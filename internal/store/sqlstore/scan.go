@@ -132,3 +132,16 @@ func (c *conditions) limit(n int) string {
 	c.args = append(c.args, n)
 	return " LIMIT $" + strconv.Itoa(len(c.args))
 }
+
+// placeholders answers "$1, $2, …, $n", the VALUES of an INSERT of n
+// columns.
+func placeholders(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(i))
+	}
+	return b.String()
+}

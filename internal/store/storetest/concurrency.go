@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ func concurrencyCases() []testCase {
 		{"RotateSigningKeysOnce", concurrentRotate},
 		{"DistinctWritesAllSucceed", concurrentDistinctWrites},
 		{"SameUPNOneWins", concurrentSameUPN},
+		{"RotateRefreshTokenOnce", concurrentRefreshRotate},
+		{"IncrementCounterCountsEveryCall", concurrentIncrement},
 	}
 }
 
@@ -153,4 +156,62 @@ func concurrentSameUPN(t *testing.T, s store.Store) {
 		require.NoError(t, err)
 		require.Equal(t, upn, got.UserPrincipalName)
 	}
+}
+
+// concurrentRefreshRotate presents one refresh token 32 times at once, as a
+// client racing a thief would: one rotation wins, the rest are replays,
+// and the family holds the old token and the winner's only.
+func concurrentRefreshRotate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := newClient(t, s)
+	old := createRefreshToken(t, s, c.refreshToken())
+	const n = 32
+	nexts := make([]store.RefreshToken, n)
+	for i := range nexts {
+		nexts[i] = successor(old, time.Hour)
+	}
+
+	errs := race(n, func(i int) error {
+		return s.RotateRefreshToken(ctx, c.tenantID, old.Hash, nexts[i], at(time.Duration(i+1)*time.Second))
+	})
+	requireOneWinner(t, errs, store.ErrAlreadyUsed)
+
+	family := []store.RefreshToken{}
+	for i, next := range nexts {
+		got, err := s.GetRefreshToken(ctx, c.tenantID, next.Hash)
+		if errs[i] != nil {
+			require.ErrorIs(t, err, store.ErrNotFound, "a loser's token was stored")
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, next, got)
+		family = append(family, got)
+		old.UsedAt = ptr(at(time.Duration(i+1) * time.Second))
+	}
+	require.Len(t, family, 1)
+	requireRefreshToken(t, s, old) // used at the winner's time
+}
+
+// concurrentIncrement: 32 failed sign-ins at once are 32 failures, each
+// caller seeing its own count.
+func concurrentIncrement(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	const n = 32
+	const key = "signin-failures:alex@contoso.example"
+	values := make([]int64, n)
+	errs := race(n, func(i int) error {
+		var err error
+		values[i], err = s.IncrementCounter(ctx, tid, key, at(15*time.Minute), at(time.Duration(i)*time.Millisecond))
+		return err
+	})
+	require.NoError(t, errors.Join(errs...))
+
+	slices.Sort(values)
+	want := make([]int64, n)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	require.Equal(t, want, values, "every value 1..32 answered once")
+	requireCounter(t, s, tid, key, time.Minute, n)
 }

@@ -230,6 +230,13 @@ type world struct {
 	Token     store.Token
 	Audit     store.AuditEvent
 	Role      string
+	// The OpenID provider's state: the member signed in to App.
+	AuthRequest store.AuthRequest
+	Session     store.Session
+	Refresh     store.RefreshToken
+	Access      store.AccessToken
+	Consent     store.Consent
+	CounterKey  string // at 1, expiring in 15 minutes
 }
 
 // populate creates a world for a new tenant named slug.
@@ -259,5 +266,13 @@ func populate(t *testing.T, s store.Store, slug string) world {
 	require.NoError(t, s.AddAssignment(ctx, store.Assignment{TenantID: tn.ID, AppID: w.App.ID,
 		PrincipalType: store.PrincipalGroup, PrincipalID: w.Group.ID, CreatedAt: at(time.Second)}))
 	require.NoError(t, s.AssignRole(ctx, tn.ID, w.Member.ID, w.Role))
+
+	w.AuthRequest = createAuthRequest(t, s, authRequestFixture(tn.ID, w.App.ClientID))
+	w.Session = createSession(t, s, sessionFixture(tn.ID, w.Member.ID))
+	w.Refresh = createRefreshToken(t, s, refreshTokenFixture(tn.ID, w.Member.ID, w.App.ClientID))
+	w.Access = createAccessToken(t, s, accessTokenFixture(w.Refresh))
+	w.Consent = saveConsent(t, s, consentFixture(tn.ID, w.Member.ID, w.App.ClientID))
+	w.CounterKey = "signin-failures:" + w.Member.UserPrincipalName
+	require.EqualValues(t, 1, increment(t, s, tn.ID, w.CounterKey, 15*time.Minute, 0))
 	return w
 }

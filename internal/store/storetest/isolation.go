@@ -22,6 +22,12 @@ func isolationCases() []testCase {
 		{"SigningKeys", isolationSigningKeys},
 		{"Tokens", isolationTokens},
 		{"Audit", isolationAudit},
+		{"AuthRequests", isolationAuthRequests},
+		{"Sessions", isolationSessions},
+		{"RefreshTokens", isolationRefreshTokens},
+		{"AccessTokens", isolationAccessTokens},
+		{"Consents", isolationConsents},
+		{"Counters", isolationCounters},
 	}
 }
 

@@ -148,6 +148,7 @@ func requireWorldGone(t *testing.T, s store.Store, w world) {
 	requireEmpty(t, func() (any, error) { return s.ListUsers(ctx, tid, store.UserFilter{}) })
 	_, err = s.ConsumeToken(ctx, tid, w.Token.Kind, w.Token.Hash, at(time.Minute))
 	require.ErrorIs(t, err, store.ErrNotFound)
+	requireOIDCStateGone(t, s, w)
 }
 
 // requireWorldIntact checks w's rows are all there. It ends by consuming
@@ -174,6 +175,7 @@ func requireWorldIntact(t *testing.T, s store.Store, w world) {
 	keys, err := s.ListSigningKeys(ctx, tid)
 	require.NoError(t, err)
 	require.Equal(t, []store.SigningKey{w.NextKey, w.ActiveKey}, keys)
+	requireOIDCStateIntact(t, s, w)
 	_, err = s.ConsumeToken(ctx, tid, w.Token.Kind, w.Token.Hash, at(time.Minute))
 	require.NoError(t, err)
 }

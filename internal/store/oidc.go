@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// The OpenID provider's state: login transactions, browser sessions,
+// refresh and access tokens, consents and attempt counters. Every record
+// belongs to one tenant and every call names it.
+
+// AuthRequests stores login transactions of the authorization endpoint.
+type AuthRequests interface {
+	CreateAuthRequest(ctx context.Context, r AuthRequest) error
+	// GetAuthRequest answers ErrNotFound for an unknown id, one of another
+	// tenant, and one past ExpiresAt.
+	GetAuthRequest(ctx context.Context, tenantID, id string, now time.Time) (AuthRequest, error)
+	// UpdateAuthRequest replaces the progress fields (BrowserBinding,
+	// UserID, SessionID, AuthTime, AMR, ConsentGiven, Done). Update and
+	// Delete answer ErrNotFound when the request is not in the tenant.
+	UpdateAuthRequest(ctx context.Context, r AuthRequest) error
+	DeleteAuthRequest(ctx context.Context, tenantID, id string) error
+}
+
+// Sessions stores browser sessions; the id is the hash of the cookie's
+// secret, never the secret.
+type Sessions interface {
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession answers ErrNotFound for an unknown, expired or revoked
+	// session.
+	GetSession(ctx context.Context, tenantID, id string, now time.Time) (Session, error)
+	// DeleteSession answers ErrNotFound when there is no such session.
+	DeleteSession(ctx context.Context, tenantID, id string) error
+	// DeleteUserSessions removes every session of the user; none is no
+	// error.
+	DeleteUserSessions(ctx context.Context, tenantID, userID string) error
+}
+
+// RefreshTokens stores hashed refresh tokens in families: each rotation
+// adds one token to the family of the one it replaces.
+type RefreshTokens interface {
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// GetRefreshToken answers the token with this hash in any state (used,
+	// revoked, expired): callers tell reuse from a stranger.
+	GetRefreshToken(ctx context.Context, tenantID, hash string) (RefreshToken, error)
+	// RotateRefreshToken marks the token with oldHash used at 'at' and
+	// stores next, atomically. Of concurrent rotations of one token exactly
+	// one succeeds; the others get ErrAlreadyUsed and nothing is stored. A
+	// revoked token is ErrAlreadyUsed too; an expired one ErrExpired.
+	// next joins the old token's family: the store takes its TenantID,
+	// FamilyID and GrantID from the old token and caps its ExpiresAt at
+	// the old one's.
+	RotateRefreshToken(ctx context.Context, tenantID, oldHash string, next RefreshToken, at time.Time) error
+	// RevokeRefreshFamily revokes every refresh and access token of the
+	// family. Revoking twice, or a family without tokens, is no error; the
+	// first revocation time stays.
+	RevokeRefreshFamily(ctx context.Context, tenantID, familyID string, at time.Time) error
+	// RevokeGrant revokes every refresh and access token issued from one
+	// authorization code (GrantID), as a replayed code requires, and the
+	// access tokens issued from its refresh tokens. Idempotent like
+	// RevokeRefreshFamily.
+	RevokeGrant(ctx context.Context, tenantID, grantID string, at time.Time) error
+}
+
+// AccessTokens records access tokens that can be looked up or revoked:
+// opaque ones, and those issued to users (so revoking their grant reaches
+// them). Client-credentials JWTs are not stored unless revoked.
+type AccessTokens interface {
+	CreateAccessToken(ctx context.Context, t AccessToken) error
+	// GetAccessToken answers the token in any state; ErrNotFound if never
+	// stored.
+	GetAccessToken(ctx context.Context, tenantID, id string) (AccessToken, error)
+	// RevokeAccessToken marks t.ID revoked at 'at', storing t first when it
+	// was never stored (a JWT access token being revoked).
+	RevokeAccessToken(ctx context.Context, t AccessToken, at time.Time) error
+}
+
+// Consents remembers what a user allowed an application to see.
+type Consents interface {
+	// GetConsent answers ErrNotFound when the user never consented.
+	GetConsent(ctx context.Context, tenantID, userID, clientID string) (Consent, error)
+	// SaveConsent creates or replaces the user's consent to the client; a
+	// replaced consent keeps its CreatedAt. ErrNotFound when the user or
+	// the client (by ClientID) is not in the tenant.
+	SaveConsent(ctx context.Context, c Consent) error
+	// DeleteConsent answers ErrNotFound when there is no such consent.
+	DeleteConsent(ctx context.Context, tenantID, userID, clientID string) error
+}
+
+// Counters count events in a window shared by every node: failed sign-ins
+// per account and per address now, failed second factors later.
+type Counters interface {
+	// IncrementCounter adds one to the counter named key and answers the
+	// new value. A counter past its ExpiresAt restarts at 1 with the given
+	// expiry; a live one keeps its own.
+	IncrementCounter(ctx context.Context, tenantID, key string, expiresAt, now time.Time) (int64, error)
+	// GetCounter answers the live value, 0 when none or expired.
+	GetCounter(ctx context.Context, tenantID, key string, now time.Time) (int64, error)
+	// DeleteCounter answers ErrNotFound when there is no such counter
+	// (callers resetting a counter may ignore it).
+	DeleteCounter(ctx context.Context, tenantID, key string) error
+}
+
+// Purger removes what has expired everywhere: auth requests, sessions,
+// refresh and access tokens, counters and single-use tokens.
+type Purger interface {
+	// PurgeExpired deletes, in every tenant, what expired before 'before'
+	// and answers how many rows went.
+	PurgeExpired(ctx context.Context, before time.Time) (int64, error)
+}
+
+// AuthRequest is one login transaction: what the relying party asked for,
+// and how far the user has come.
+type AuthRequest struct {
+	TenantID            string
+	ID                  string
+	ClientID            string
+	RedirectURI         string
+	Scopes              []string
+	State               string
+	Nonce               string
+	ResponseType        string
+	ResponseMode        string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	Prompt              []string
+	// MaxAge in seconds; nil when the client set none.
+	MaxAge    *int64
+	LoginHint string
+	UILocales []string
+	ACRValues []string
+	// IDTokenHintSubject is the sub of a verified id_token_hint.
+	IDTokenHintSubject string
+	// BrowserBinding is the hash of a cookie set in the browser that
+	// started the transaction; only that browser may finish it.
+	BrowserBinding string
+	UserID         string
+	SessionID      string
+	AuthTime       *time.Time
+	AMR            []string
+	ConsentGiven   bool
+	Done           bool
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+}
+
+// Session is a signed-in browser at one tenant.
+type Session struct {
+	TenantID   string
+	ID         string // hash of the cookie secret
+	UserID     string
+	AuthTime   time.Time
+	AMR        []string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// RefreshToken is one hashed refresh token of a family.
+type RefreshToken struct {
+	TenantID string
+	ID       string
+	Hash     string
+	FamilyID string
+	// GrantID names the authorization code the family came from.
+	GrantID  string
+	ClientID string
+	UserID   string
+	Scopes   []string
+	Audience []string
+	AuthTime time.Time
+	AMR      []string
+	// ExpiresAt is the family's absolute end: rotation never extends it.
+	ExpiresAt time.Time
+	CreatedAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time
+}
+
+// AccessToken is a stored access token (see AccessTokens).
+type AccessToken struct {
+	TenantID  string
+	ID        string // the JWT's jti, or the hash of an opaque token
+	ClientID  string
+	Subject   string
+	Scopes    []string
+	Audience  []string
+	FamilyID  string // refresh family, when issued with one
+	GrantID   string // authorization code, when issued from one
+	AuthTime  *time.Time
+	AMR       []string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+}
+
+// Consent is a user's permission for a client to receive these scopes.
+type Consent struct {
+	TenantID  string
+	UserID    string
+	ClientID  string
+	Scopes    []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}

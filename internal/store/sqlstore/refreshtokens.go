@@ -1,0 +1,157 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// Refresh tokens are looked up by hash; error messages leave hashes, family
+// and grant ids out.
+
+const refreshTokenColumns = `tenant_id, id, hash, family_id, grant_id, client_id, user_id, scopes, audience,
+	auth_time, amr, expires_at, created_at, used_at, revoked_at`
+
+func scanRefreshToken(r rowScanner) (store.RefreshToken, error) {
+	var t store.RefreshToken
+	err := r.Scan(&t.TenantID, &t.ID, &t.Hash, &t.FamilyID, &t.GrantID, &t.ClientID, &t.UserID,
+		listDest{&t.Scopes}, listDest{&t.Audience}, timeDest{&t.AuthTime}, listDest{&t.AMR},
+		timeDest{&t.ExpiresAt}, timeDest{&t.CreatedAt}, nullTimeDest{&t.UsedAt}, nullTimeDest{&t.RevokedAt})
+	return t, err
+}
+
+// CreateRefreshToken answers ErrConflict for a hash or id taken in the
+// tenant, ErrNotFound for a user or client not in it.
+func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+	if err := s.insertRefreshToken(ctx, t); err != nil {
+		return fmt.Errorf("create refresh token: %w", s.dbError(err))
+	}
+	return nil
+}
+
+func (s *Store) insertRefreshToken(ctx context.Context, t store.RefreshToken) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO refresh_tokens (`+refreshTokenColumns+`)
+		VALUES (`+placeholders(15)+`)`,
+		t.TenantID, t.ID, t.Hash, t.FamilyID, t.GrantID, t.ClientID, t.UserID, listArg(t.Scopes),
+		listArg(t.Audience), s.timeArg(t.AuthTime), listArg(t.AMR), s.timeArg(t.ExpiresAt),
+		s.timeArg(t.CreatedAt), s.nullTimeArg(t.UsedAt), s.nullTimeArg(t.RevokedAt))
+	return err
+}
+
+// GetRefreshToken is one point lookup on the (tenant_id, hash) index.
+func (s *Store) GetRefreshToken(ctx context.Context, tenantID, hash string) (store.RefreshToken, error) {
+	t, err := selectRefreshToken(ctx, s.read, tenantID, hash)
+	if err != nil {
+		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", s.dbError(err))
+	}
+	return t, nil
+}
+
+func selectRefreshToken(ctx context.Context, q querier, tenantID, hash string) (store.RefreshToken, error) {
+	return scanRefreshToken(q.QueryRowContext(ctx, `SELECT `+refreshTokenColumns+` FROM refresh_tokens
+		WHERE tenant_id = $1 AND hash = $2`, tenantID, hash))
+}
+
+// RotateRefreshToken lets the database pick the winner: one conditional
+// UPDATE marks the old token used only while it is unused, unrevoked and
+// unexpired, and the INSERT of next commits with it or not at all. Of
+// concurrent rotations the first UPDATE locks the row; the others match
+// nothing once it commits, and learn why from a second look.
+//
+// next joins the old token's family and grant in tenantID and never
+// outlives it: its TenantID, FamilyID and GrantID are taken from the old
+// token and its ExpiresAt is capped at the old one's.
+func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, oldHash string, next store.RefreshToken, at time.Time) error {
+	err := s.atomically(ctx, func(tx *Store) error {
+		var familyEnd time.Time
+		err := tx.write.QueryRowContext(ctx, `UPDATE refresh_tokens SET used_at = $3
+			WHERE tenant_id = $1 AND hash = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+			RETURNING family_id, grant_id, expires_at`, tenantID, oldHash, s.timeArg(at)).
+			Scan(&next.FamilyID, &next.GrantID, timeDest{&familyEnd})
+		if errors.Is(err, sql.ErrNoRows) {
+			return whyNotRotatable(ctx, tx.write, tenantID, oldHash)
+		}
+		if err != nil {
+			return err
+		}
+		next.TenantID = tenantID
+		if next.ExpiresAt.After(familyEnd) {
+			next.ExpiresAt = familyEnd
+		}
+		return tx.insertRefreshToken(ctx, next)
+	})
+	if err != nil {
+		return fmt.Errorf("rotate refresh token: %w", s.dbError(err))
+	}
+	return nil
+}
+
+// whyNotRotatable classifies a token the conditional UPDATE did not match.
+// Used or revoked is ErrAlreadyUsed even once it has expired too: the
+// caller must see the replay.
+func whyNotRotatable(ctx context.Context, q querier, tenantID, hash string) error {
+	t, err := selectRefreshToken(ctx, q, tenantID, hash)
+	switch {
+	case err != nil:
+		return err
+	case t.UsedAt != nil || t.RevokedAt != nil:
+		return store.ErrAlreadyUsed
+	default:
+		return store.ErrExpired
+	}
+}
+
+// RevokeRefreshFamily revokes the family's refresh tokens and the access
+// tokens issued with them. An unknown family, or one revoked before, is no
+// error; the first revocation time stays.
+func (s *Store) RevokeRefreshFamily(ctx context.Context, tenantID, familyID string, at time.Time) error {
+	err := s.revokeTokens(ctx, tenantID, familyID, at, `family_id = $2`, `family_id = $2`)
+	if err != nil {
+		return fmt.Errorf("revoke refresh token family: %w", s.dbError(err))
+	}
+	return nil
+}
+
+// RevokeGrant revokes the grant's refresh tokens, and the access tokens
+// issued from the code or from any refresh token of its families (which
+// may not carry the grant id themselves).
+func (s *Store) RevokeGrant(ctx context.Context, tenantID, grantID string, at time.Time) error {
+	err := s.revokeTokens(ctx, tenantID, grantID, at, `grant_id = $2`, `grant_id = $2`,
+		`family_id IN (SELECT r.family_id FROM refresh_tokens r
+			WHERE r.tenant_id = $1 AND r.grant_id = $2 AND r.family_id <> '')`)
+	if err != nil {
+		return fmt.Errorf("revoke grant: %w", s.dbError(err))
+	}
+	return nil
+}
+
+// revokeTokens sets revoked_at, where not set yet, on the refresh tokens
+// of tenantID matching refreshMatch and the access tokens matching any of
+// accessMatches (constant clauses over $1 = tenant, $2 = id), in one
+// transaction. Each clause is its own UPDATE so that each uses its index;
+// an OR would scan the tenant. An empty id is refused: it would match
+// every token without a family or grant.
+func (s *Store) revokeTokens(ctx context.Context, tenantID, id string, at time.Time, refreshMatch string, accessMatches ...string) error {
+	if id == "" {
+		return fmt.Errorf("empty id: %w", store.ErrNotFound)
+	}
+	return s.atomically(ctx, func(tx *Store) error {
+		_, err := tx.write.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = $3
+			WHERE tenant_id = $1 AND revoked_at IS NULL AND `+refreshMatch, tenantID, id, s.timeArg(at))
+		if err != nil {
+			return err
+		}
+		for _, match := range accessMatches {
+			_, err = tx.write.ExecContext(ctx, `UPDATE access_tokens SET revoked_at = $3
+				WHERE tenant_id = $1 AND revoked_at IS NULL AND `+match, tenantID, id, s.timeArg(at))
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
