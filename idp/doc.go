@@ -1,7 +1,9 @@
 // Package idp is Foyer's HTTP face: it routes requests, tenant by tenant
-// under /t/{tenant}, and serves the operational endpoints (/healthz,
-// /readyz, /metrics). For now it publishes each tenant's signing keys; the
-// full OpenID provider (zitadel's op, its storage adapter and the sign-in
-// pages) lands here in the next step. It owns no storage and no keys: it
-// declares the small interfaces it needs and is handed their implementations.
+// under /t/{tenant} (tenancy.Gate resolves the slug and 404s unknown ones),
+// and serves the operational endpoints (/healthz, /readyz, /metrics) and
+// each tenant's JWKS. With Config.OIDC it mounts the OpenID provider
+// (package provider, on zitadel's op) and its sign-in pages (package
+// signin), and counts tokens issued and sign-ins. It owns no storage and
+// no keys: it declares the small interfaces it needs and is handed their
+// implementations. Server.Mount adds handlers beside its own.
 package idp

@@ -1,11 +1,10 @@
 package idp
 
 import (
-	"errors"
 	"net/http"
 
+	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/httpx"
-	"github.com/foyer-idp/foyer/internal/store"
 )
 
 // jwksCacheControl lets relying parties cache the key set briefly. A new key is
@@ -13,19 +12,12 @@ import (
 // never hides a key in use.
 const jwksCacheControl = "public, max-age=300"
 
-// jwks serves GET /t/{tenant}/keys, the tenant's JSON Web Key Set.
+// jwks serves GET /t/{tenant}/keys, the tenant's JSON Web Key Set (the
+// jwks_uri of its discovery document). The tenant gate has resolved the
+// slug.
 func (s *Server) jwks(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	slug := r.PathValue("tenant")
-	tenant, err := s.tenants.GetTenantBySlug(ctx, slug)
-	if errors.Is(err, store.ErrNotFound) {
-		httpx.WriteError(w, http.StatusNotFound, "not_found", "unknown tenant")
-		return
-	}
-	if err != nil {
-		s.unavailable(w, r, "resolve tenant", err)
-		return
-	}
+	tenant, _ := tenancy.From(ctx)
 	set, err := s.keys.JWKS(ctx, tenant.ID)
 	if err != nil {
 		s.unavailable(w, r, "load key set", err)
@@ -39,5 +31,5 @@ func (s *Server) jwks(w http.ResponseWriter, r *http.Request) {
 // should retry.
 func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, doing string, err error) {
 	s.logger.ErrorContext(r.Context(), doing, "path", r.URL.Path, "err", err)
-	httpx.WriteError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "try again later")
+	httpx.WriteError(w, http.StatusServiceUnavailable, "server_error", "temporarily unavailable, try again later")
 }

@@ -13,15 +13,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/foyer-idp/foyer/idp/provider"
+	"github.com/foyer-idp/foyer/idp/signin"
+	"github.com/foyer-idp/foyer/idp/tenancy"
+	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/httpx"
-	"github.com/foyer-idp/foyer/internal/store"
+	"github.com/foyer-idp/foyer/internal/secret"
 )
 
 // Tenants resolves the {tenant} path segment. An unknown slug is
 // store.ErrNotFound. The store itself satisfies it.
-type Tenants interface {
-	GetTenantBySlug(ctx context.Context, slug string) (store.Tenant, error)
-}
+type Tenants = tenancy.Tenants
 
 // KeySets answers a tenant's published signing keys; *keys.Manager
 // satisfies it.
@@ -50,10 +52,45 @@ type Config struct {
 	// exposes; the caller may add process collectors to it.
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
-	// ExternalURL decides HSTS: sent only when clients arrive over https.
+	// ExternalURL is where clients reach Foyer: issuers are
+	// {ExternalURL}/t/{slug}. https also turns on HSTS and Secure,
+	// __Host- cookies.
 	ExternalURL string
 	// ReadyTimeout bounds each readiness check; DefaultReadyTimeout when 0.
 	ReadyTimeout time.Duration
+	// OIDC, when set, serves the OpenID provider and its sign-in pages
+	// under /t/{tenant}. Without it the server answers health, metrics
+	// and JWKS only.
+	OIDC *OIDC
+}
+
+// Store is everything the provider and the sign-in pages read and write;
+// the store itself satisfies it.
+type Store interface {
+	provider.Store
+	signin.Store
+}
+
+// Directory checks passwords and client secrets and decides assignment;
+// *directory.Directory satisfies it.
+type Directory interface {
+	provider.Directory
+	signin.Directory
+}
+
+// OIDC is what the OpenID provider needs.
+type OIDC struct {
+	Store     Store
+	Directory Directory
+	Keys      provider.Keys
+	// Hasher keys the hashes of codes, tokens, cookies and CSRF tokens
+	// (the master key's "tokens" hasher).
+	Hasher    *secret.Hasher
+	Lifetimes config.Tokens
+	// Throttle limits failed sign-ins; zero fields take signin's defaults.
+	Throttle signin.Throttle
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
 }
 
 // Server holds the handlers of Foyer's HTTP face.
@@ -66,10 +103,18 @@ type Server struct {
 	logger       *slog.Logger
 	security     httpx.Security
 	readyTimeout time.Duration
+	provider     *provider.Provider
+	flow         *signin.Flow
+	extra        []mount
 }
 
-// New checks cfg, reporting every missing dependency at once, and
-// registers the HTTP metrics with cfg.Registry.
+type mount struct {
+	pattern string
+	handler http.Handler
+}
+
+// New checks cfg, reporting every missing dependency at once, registers
+// the metrics with cfg.Registry and builds the OpenID provider.
 func New(cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -81,7 +126,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ReadyTimeout == 0 {
 		cfg.ReadyTimeout = DefaultReadyTimeout
 	}
-	return &Server{
+	s := &Server{
 		tenants:      cfg.Tenants,
 		keys:         cfg.Keys,
 		ready:        cfg.Ready,
@@ -90,7 +135,50 @@ func New(cfg Config) (*Server, error) {
 		logger:       cfg.Logger,
 		security:     httpx.Security{HSTS: strings.HasPrefix(cfg.ExternalURL, "https://")},
 		readyTimeout: cfg.ReadyTimeout,
-	}, nil
+	}
+	if cfg.OIDC != nil {
+		if err := s.buildOIDC(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// buildOIDC makes the sign-in flow and the provider, with their metrics.
+func (s *Server) buildOIDC(cfg Config) error {
+	o := cfg.OIDC
+	issued := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "foyer_tokens_issued_total",
+		Help: "Token responses issued, by tenant and grant type.",
+	}, []string{"tenant", "grant_type"})
+	signIns := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "foyer_signins_total",
+		Help: "Sign-in attempts, by tenant and result (success, failure, throttled).",
+	}, []string{"tenant", "result"})
+	if err := errors.Join(cfg.Registry.Register(issued), cfg.Registry.Register(signIns)); err != nil {
+		return fmt.Errorf("idp: %w", err)
+	}
+	flow, err := signin.New(signin.Config{
+		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Hasher: o.Hasher,
+		LoginLifetime: o.Lifetimes.LoginLifetime, SessionLifetime: o.Lifetimes.SessionLifetime,
+		Throttle: o.Throttle, SignIns: signIns, Now: o.Now, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	p, err := provider.New(provider.Config{
+		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Keys: o.Keys, Hasher: o.Hasher,
+		Flow: flow, TokensIssued: issued, Now: o.Now, Logger: cfg.Logger,
+		Lifetimes: provider.Lifetimes{
+			AccessToken: o.Lifetimes.AccessTokenLifetime, IDToken: o.Lifetimes.IDTokenLifetime,
+			RefreshToken: o.Lifetimes.RefreshTokenLifetime, AuthCode: o.Lifetimes.AuthCodeLifetime,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	s.flow, s.provider = flow, p
+	return nil
 }
 
 func (c Config) validate() error {
@@ -115,7 +203,24 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("idp: Ready[%d] needs a Name and a Func", i))
 		}
 	}
+	if o := c.OIDC; o != nil {
+		if o.Store == nil || o.Directory == nil || o.Keys == nil || o.Hasher == nil {
+			errs = append(errs, errors.New("idp: OIDC needs Store, Directory, Keys and Hasher"))
+		}
+		if c.ExternalURL == "" {
+			errs = append(errs, errors.New("idp: OIDC needs ExternalURL: it names the issuers"))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// Mount adds a handler for pattern (http.ServeMux syntax) beside Foyer's
+// own routes, behind the same middleware: request ids, access log,
+// metrics, security headers and panic recovery. Call it before Handler or
+// Routes; a pattern that conflicts with Foyer's panics there, as
+// http.ServeMux does.
+func (s *Server) Mount(pattern string, h http.Handler) {
+	s.extra = append(s.extra, mount{pattern: pattern, handler: h})
 }
 
 // Handler answers the whole HTTP face wrapped in the shared middleware.
@@ -130,6 +235,14 @@ func (s *Server) Routes() *http.ServeMux {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)}))
-	mux.HandleFunc("GET /t/{tenant}/keys", s.jwks)
+	gate := tenancy.Gate(s.tenants, s.logger)
+	mux.Handle("GET /t/{tenant}/keys", gate(http.HandlerFunc(s.jwks)))
+	if s.provider != nil {
+		s.provider.Mount(mux, gate)
+		s.flow.Mount(mux, gate)
+	}
+	for _, m := range s.extra {
+		mux.Handle(m.pattern, m.handler)
+	}
 	return mux
 }

@@ -32,6 +32,7 @@ type Config struct {
 	MasterKeyFile           string        `yaml:"masterKeyFile"`
 	Log                     Log           `yaml:"log"`
 	Keys                    Keys          `yaml:"keys"`
+	Tokens                  Tokens        `yaml:"tokens"`
 	PasswordHashConcurrency int           `yaml:"passwordHashConcurrency"`
 	ShutdownTimeout         time.Duration `yaml:"shutdownTimeout"`
 }
@@ -50,6 +51,36 @@ type Keys struct {
 	RetirePublishFor time.Duration `yaml:"retirePublishFor"`
 }
 
+// Tokens sets how long what the OpenID provider issues stays valid.
+type Tokens struct {
+	// AccessTokenLifetime bounds access tokens (JWT or opaque).
+	AccessTokenLifetime time.Duration `yaml:"accessTokenLifetime"`
+	// IDTokenLifetime bounds ID tokens.
+	IDTokenLifetime time.Duration `yaml:"idTokenLifetime"`
+	// RefreshTokenLifetime is a refresh token family's absolute lifetime,
+	// counted from the sign-in; rotation never extends it.
+	RefreshTokenLifetime time.Duration `yaml:"refreshTokenLifetime"`
+	// AuthCodeLifetime bounds authorization codes; at most 10 minutes.
+	AuthCodeLifetime time.Duration `yaml:"authCodeLifetime"`
+	// LoginLifetime bounds a login transaction, from the authorization
+	// request to the last page of the sign-in.
+	LoginLifetime time.Duration `yaml:"loginLifetime"`
+	// SessionLifetime bounds a browser session after the sign-in.
+	SessionLifetime time.Duration `yaml:"sessionLifetime"`
+}
+
+// DefaultTokens are the lifetimes Foyer issues with unless told otherwise.
+func DefaultTokens() Tokens {
+	return Tokens{
+		AccessTokenLifetime:  time.Hour,
+		IDTokenLifetime:      time.Hour,
+		RefreshTokenLifetime: 30 * 24 * time.Hour,
+		AuthCodeLifetime:     5 * time.Minute,
+		LoginLifetime:        30 * time.Minute,
+		SessionLifetime:      10 * time.Hour,
+	}
+}
+
 // Default answers the configuration before any file, variable or flag.
 // Defaults that depend on other settings (log format, master key file) are
 // filled in by Load once the layers are merged.
@@ -61,6 +92,7 @@ func Default() Config {
 		DataDir:                 "./foyer-data",
 		Log:                     Log{Level: "info"},
 		Keys:                    Keys{RotationPeriod: 720 * time.Hour, RetirePublishFor: 24 * time.Hour},
+		Tokens:                  DefaultTokens(),
 		PasswordHashConcurrency: runtime.GOMAXPROCS(0),
 		ShutdownTimeout:         15 * time.Second,
 	}

@@ -255,3 +255,57 @@ func TestSettingsTableMatchesTheYAMLKeys(t *testing.T) {
 		require.True(t, seen[leaf], "YAML key %s has no setting", leaf)
 	}
 }
+
+func TestTokenLifetimes(t *testing.T) {
+	c, err := Load(Sources{})
+	require.NoError(t, err)
+	require.Equal(t, DefaultTokens(), c.Tokens)
+	require.Equal(t, time.Hour, c.Tokens.AccessTokenLifetime)
+	require.Equal(t, 5*time.Minute, c.Tokens.AuthCodeLifetime)
+	require.Equal(t, 720*time.Hour, c.Tokens.RefreshTokenLifetime)
+
+	file := writeFile(t, "tokens:\n  accessTokenLifetime: 15m\n  sessionLifetime: 8h\n")
+	c, err = Load(Sources{File: file, LookupEnv: envOf(map[string]string{"FOYER_ID_TOKEN_LIFETIME": "30m"})})
+	require.NoError(t, err)
+	require.Equal(t, 15*time.Minute, c.Tokens.AccessTokenLifetime)
+	require.Equal(t, 30*time.Minute, c.Tokens.IDTokenLifetime)
+	require.Equal(t, 8*time.Hour, c.Tokens.SessionLifetime)
+	require.Equal(t, 30*time.Minute, c.Tokens.LoginLifetime, "unset keys keep their default")
+	require.NoError(t, c.Validate())
+
+	_, err = Load(Sources{File: writeFile(t, "tokens:\n  acessTokenLifetime: 1h\n")})
+	require.ErrorContains(t, err, "acessTokenLifetime")
+	require.NotContains(t, err.Error(), "config.Tokens")
+}
+
+func TestValidateTokenLifetimes(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr []string
+	}{
+		{name: "code lives at most ten minutes", env: map[string]string{"FOYER_AUTH_CODE_LIFETIME": "11m"},
+			wantErr: []string{"tokens.authCodeLifetime", "at most 10m0s"}},
+		{name: "lifetimes are positive", env: map[string]string{"FOYER_SESSION_LIFETIME": "0s", "FOYER_REFRESH_TOKEN_LIFETIME": "-1h"},
+			wantErr: []string{"tokens.sessionLifetime", "tokens.refreshTokenLifetime"}},
+		{name: "retired keys outlive access tokens", env: map[string]string{"FOYER_ACCESS_TOKEN_LIFETIME": "24h"},
+			wantErr: []string{"keys.retirePublishFor", "longer than the access and ID token lifetimes"}},
+		{name: "retired keys outlive ID tokens", env: map[string]string{"FOYER_ID_TOKEN_LIFETIME": "48h", "FOYER_KEY_RETIRE_PUBLISH_FOR": "36h"},
+			wantErr: []string{"keys.retirePublishFor"}},
+		{name: "a longer publication fixes it", env: map[string]string{"FOYER_ID_TOKEN_LIFETIME": "48h", "FOYER_KEY_RETIRE_PUBLISH_FOR": "49h"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(Sources{LookupEnv: envOf(tt.env)})
+			require.NoError(t, err)
+			err = c.Validate()
+			if len(tt.wantErr) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			for _, want := range tt.wantErr {
+				require.ErrorContains(t, err, want)
+			}
+		})
+	}
+}

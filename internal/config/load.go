@@ -80,7 +80,7 @@ func (c *Config) applyFile(path string) error {
 func yamlMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
-	for _, typ := range []string{"config.Config", "config.Log", "config.Keys"} {
+	for _, typ := range []string{"config.Config", "config.Log", "config.Keys", "config.Tokens"} {
 		msg = strings.ReplaceAll(msg, " not found in type "+typ, "")
 	}
 	return strings.ReplaceAll(msg, ": field ", ": unknown key ")

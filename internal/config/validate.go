@@ -23,6 +23,7 @@ func (c Config) Validate() error {
 	v.check("log.format", oneOf(c.Log.Format, "text", "json"))
 	v.check("keys.rotationPeriod", positive(c.Keys.RotationPeriod))
 	v.check("keys.retirePublishFor", positive(c.Keys.RetirePublishFor))
+	c.checkTokens(&v)
 	v.check("shutdownTimeout", positive(c.ShutdownTimeout))
 	if c.PasswordHashConcurrency < 1 {
 		v.check("passwordHashConcurrency", fmt.Errorf("must be at least 1, got %d", c.PasswordHashConcurrency))
@@ -32,6 +33,31 @@ func (c Config) Validate() error {
 	}
 	c.checkMasterKey(&v)
 	return errors.Join(v.errs...)
+}
+
+// MaxAuthCodeLifetime is the longest an authorization code may live
+// (RFC 6749 §4.1.2 recommends at most ten minutes).
+const MaxAuthCodeLifetime = 10 * time.Minute
+
+// checkTokens checks the lifetimes, and that a retired signing key stays
+// published longer than any token it signed can live: otherwise relying
+// parties would reject valid tokens after a rotation.
+func (c Config) checkTokens(v *validation) {
+	t := c.Tokens
+	v.check("tokens.accessTokenLifetime", positive(t.AccessTokenLifetime))
+	v.check("tokens.idTokenLifetime", positive(t.IDTokenLifetime))
+	v.check("tokens.refreshTokenLifetime", positive(t.RefreshTokenLifetime))
+	v.check("tokens.loginLifetime", positive(t.LoginLifetime))
+	v.check("tokens.sessionLifetime", positive(t.SessionLifetime))
+	if err := positive(t.AuthCodeLifetime); err != nil {
+		v.check("tokens.authCodeLifetime", err)
+	} else if t.AuthCodeLifetime > MaxAuthCodeLifetime {
+		v.check("tokens.authCodeLifetime", fmt.Errorf("must be at most %v, got %v", MaxAuthCodeLifetime, t.AuthCodeLifetime))
+	}
+	longest := max(t.AccessTokenLifetime, t.IDTokenLifetime)
+	if c.Keys.RetirePublishFor > 0 && longest > 0 && c.Keys.RetirePublishFor <= longest {
+		v.check("keys.retirePublishFor", fmt.Errorf("must be longer than the access and ID token lifetimes (%v), got %v", longest, c.Keys.RetirePublishFor))
+	}
 }
 
 type validation struct{ errs []error }

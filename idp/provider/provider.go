@@ -1,0 +1,212 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/cors"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/foyer-idp/foyer/idp/signin"
+	"github.com/foyer-idp/foyer/idp/tenancy"
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/store"
+	"github.com/foyer-idp/foyer/keys"
+)
+
+// Store is the storage the provider needs. Every call names the tenant.
+type Store interface {
+	GetUser(ctx context.Context, tenantID, id string) (store.User, error)
+	GetApplicationByClientID(ctx context.Context, tenantID, clientID string) (store.Application, error)
+	GetAuthRequest(ctx context.Context, tenantID, id string, now time.Time) (store.AuthRequest, error)
+	DeleteAuthRequest(ctx context.Context, tenantID, id string) error
+	CreateToken(ctx context.Context, t store.Token) error
+	ConsumeToken(ctx context.Context, tenantID, kind, hash string, at time.Time) (store.Token, error)
+	store.RefreshTokens
+	store.AccessTokens
+	// InTx commits the tokens of one response together.
+	InTx(ctx context.Context, fn func(tx store.Store) error) error
+}
+
+// Directory authenticates clients and decides who may use an app;
+// *directory.Directory satisfies it.
+type Directory interface {
+	VerifyClientSecret(ctx context.Context, tenantID, clientID, value string) (store.Application, error)
+	MayUse(ctx context.Context, a store.Application, userID string) (bool, error)
+}
+
+// Keys answers tenants' signing keys; *keys.Manager satisfies it.
+type Keys interface {
+	Signer(ctx context.Context, tenantID string) (*keys.SigningKey, error)
+	PublicKeys(ctx context.Context, tenantID string) ([]*keys.PublicKey, error)
+}
+
+// Lifetimes of what the provider issues.
+type Lifetimes struct {
+	AccessToken  time.Duration
+	IDToken      time.Duration
+	RefreshToken time.Duration // absolute, per family
+	AuthCode     time.Duration
+}
+
+// Config is what a Provider needs.
+type Config struct {
+	// ExternalURL is where clients reach Foyer, without a trailing slash.
+	ExternalURL string
+	Store       Store
+	Directory   Directory
+	Keys        Keys
+	// Hasher keys the stored hashes of codes, refresh tokens and opaque
+	// access tokens.
+	Hasher    *secret.Hasher
+	Flow      *signin.Flow
+	Lifetimes Lifetimes
+	// TokensIssued counts token responses by tenant and grant type; nil
+	// counts nothing.
+	TokensIssued *prometheus.CounterVec
+	Now          func() time.Time
+	Logger       *slog.Logger
+}
+
+// Provider serves the tenants' OpenID provider endpoints.
+type Provider struct {
+	external  string
+	store     Store
+	dir       Directory
+	keys      Keys
+	hasher    *secret.Hasher
+	flow      *signin.Flow
+	lifetimes Lifetimes
+	issued    *prometheus.CounterVec
+	now       func() time.Time
+	logger    *slog.Logger
+
+	op      *op.Provider
+	handler http.Handler
+}
+
+// Endpoint paths under a tenant's issuer.
+const (
+	PathDiscovery  = "/.well-known/openid-configuration"
+	PathAuthorize  = "/authorize"
+	PathCallback   = signin.CallbackPath
+	PathToken      = "/oauth/token"
+	PathIntrospect = "/oauth/introspect"
+	PathUserinfo   = "/userinfo"
+	PathRevoke     = "/oauth/revoke"
+	PathEndSession = "/end_session"
+	PathKeys       = "/keys"
+)
+
+// New checks cfg, reporting every problem at once, and builds the op
+// provider and server.
+func New(cfg Config) (*Provider, error) {
+	var errs []error
+	for _, missing := range []struct {
+		name string
+		nil  bool
+	}{
+		{"ExternalURL", cfg.ExternalURL == ""}, {"Store", cfg.Store == nil}, {"Directory", cfg.Directory == nil},
+		{"Keys", cfg.Keys == nil}, {"Hasher", cfg.Hasher == nil}, {"Flow", cfg.Flow == nil}, {"Logger", cfg.Logger == nil},
+	} {
+		if missing.nil {
+			errs = append(errs, fmt.Errorf("provider: %s is required", missing.name))
+		}
+	}
+	l := cfg.Lifetimes
+	if l.AccessToken <= 0 || l.IDToken <= 0 || l.RefreshToken <= 0 || l.AuthCode <= 0 {
+		errs = append(errs, errors.New("provider: every lifetime must be positive"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p := &Provider{
+		external: strings.TrimRight(cfg.ExternalURL, "/"), store: cfg.Store, dir: cfg.Directory, keys: cfg.Keys,
+		hasher: cfg.Hasher, flow: cfg.Flow, lifetimes: cfg.Lifetimes, issued: cfg.TokensIssued,
+		now: cfg.Now, logger: cfg.Logger,
+	}
+	// op encrypts its own opaque tokens with this key; Foyer mints its
+	// tokens itself, so the key only has to exist.
+	var cryptoKey [32]byte
+	_, _ = rand.Read(cryptoKey[:])
+	var err error
+	p.op, err = op.NewProvider(&op.Config{
+		CryptoKey:             cryptoKey,
+		CodeMethodS256:        true,
+		AuthMethodPost:        true,
+		GrantTypeRefreshToken: true,
+	}, &storage{p: p}, func(bool) (op.IssuerFromRequest, error) {
+		return func(r *http.Request) string {
+			t, _ := tenancy.From(r.Context())
+			return p.issuer(t)
+		}, nil
+	},
+		op.WithIDTokenHintVerifierOpts(op.WithSupportedIDTokenHintSigningAlgorithms(keys.RS256, keys.ES256, keys.EdDSA)),
+		op.WithAccessTokenVerifierOpts(op.WithSupportedAccessTokenSigningAlgorithms(keys.RS256, keys.ES256, keys.EdDSA)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("provider: %w", err)
+	}
+	srv := &server{LegacyServer: op.NewLegacyServer(p.op, op.Endpoints{
+		Authorization: op.NewEndpoint(strings.TrimPrefix(PathAuthorize, "/")),
+		Token:         op.NewEndpoint(strings.TrimPrefix(PathToken, "/")),
+		Introspection: op.NewEndpoint(strings.TrimPrefix(PathIntrospect, "/")),
+		Userinfo:      op.NewEndpoint(strings.TrimPrefix(PathUserinfo, "/")),
+		Revocation:    op.NewEndpoint(strings.TrimPrefix(PathRevoke, "/")),
+		EndSession:    op.NewEndpoint(strings.TrimPrefix(PathEndSession, "/")),
+		JwksURI:       op.NewEndpoint(strings.TrimPrefix(PathKeys, "/")),
+	}), p: p}
+	p.handler = op.RegisterLegacyServer(srv, p.callback,
+		op.WithTenantPrefix(tenancy.PathPrefix),
+		// Browser apps may call the token, userinfo and revocation
+		// endpoints; they never need cookies there.
+		op.WithServerCORSOptions(&cors.Options{
+			AllowOriginFunc:  func(string) bool { return true },
+			AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+			AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept"},
+			AllowCredentials: false,
+			MaxAge:           600,
+		}),
+	)
+	return p, nil
+}
+
+func (p *Provider) clock() time.Time { return p.now().UTC().Truncate(time.Microsecond) }
+
+// issuer answers the tenant's issuer.
+func (p *Provider) issuer(t store.Tenant) string { return tenancy.Issuer(p.external, t.Slug) }
+
+// Mount registers the provider's endpoints on mux behind wrap, which must
+// put the tenant in the request context (tenancy.Gate). The tenant's JWKS
+// ({issuer}/keys) is the caller's to serve.
+func (p *Provider) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
+	const t = tenancy.PathPrefix + "/{tenant}"
+	tokenish := wrap(noStore(p.challenge(p.handler, basicChallenge)))
+	mux.Handle("GET "+t+PathDiscovery, wrap(p.handler))
+	mux.Handle("OPTIONS "+t+PathDiscovery, wrap(p.handler))
+	for _, path := range []string{PathToken, PathIntrospect, PathRevoke} {
+		mux.Handle("POST "+t+path, tokenish)
+		mux.Handle("OPTIONS "+t+path, wrap(p.handler))
+	}
+	userinfo := wrap(noStore(p.challenge(p.handler, bearerChallenge)))
+	mux.Handle("GET "+t+PathUserinfo, userinfo)
+	mux.Handle("POST "+t+PathUserinfo, userinfo)
+	mux.Handle("OPTIONS "+t+PathUserinfo, wrap(p.handler))
+	authorize := wrap(http.HandlerFunc(p.authorize))
+	mux.Handle("GET "+t+PathAuthorize, authorize)
+	mux.Handle("POST "+t+PathAuthorize, authorize)
+	mux.Handle("GET "+t+PathCallback, wrap(http.HandlerFunc(p.callback)))
+	endSession := wrap(http.HandlerFunc(p.endSession))
+	mux.Handle("GET "+t+PathEndSession, endSession)
+	mux.Handle("POST "+t+PathEndSession, endSession)
+}

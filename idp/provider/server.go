@@ -1,0 +1,197 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// server is op's LegacyServer with Foyer's overrides. op still parses
+// requests, dispatches grant types, checks each client's grant types and
+// writes responses and errors; the methods below decide.
+type server struct {
+	*op.LegacyServer
+	p *Provider
+}
+
+var _ op.ExtendedLegacyServer = (*server)(nil)
+
+// supportedGrants are the grant types the token endpoint serves.
+var supportedGrants = []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken, directory.GrantClientCredentials}
+
+// VerifyClient authenticates the client of a token or revocation request:
+// a confidential client by its secret (client_secret_basic or
+// client_secret_post), a public one by its id alone. A failure is 401
+// invalid_client (op answers 400), a store failure 503.
+func (s *server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCredentials]) (op.Client, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if gt := r.Form.Get("grant_type"); gt != "" && !slices.Contains(supportedGrants, gt) {
+		// Answered before authentication: the grant is refused for
+		// everyone (password, implicit, jwt-bearer, device code …).
+		return nil, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", gt)
+	}
+	cc := r.Data
+	if cc.ClientAssertion != "" {
+		return nil, invalidClient("client assertions are not supported")
+	}
+	if cc.ClientSecret != "" {
+		app, err := s.p.dir.VerifyClientSecret(ctx, t.ID, cc.ClientID, cc.ClientSecret)
+		if errors.Is(err, directory.ErrBadCredentials) {
+			return nil, invalidClient("client authentication failed")
+		}
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		return s.p.client(app), nil
+	}
+	app, err := s.p.store.GetApplicationByClientID(ctx, t.ID, cc.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, invalidClient("client authentication failed")
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if app.ClientType == store.ClientConfidential {
+		return nil, invalidClient("client authentication failed")
+	}
+	return s.p.client(app), nil
+}
+
+func appOf(c op.Client) store.Application { return c.(*client).app }
+
+func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.AccessTokenRequest]) (*op.Response, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.p.exchangeCode(ctx, t, appOf(r.Client), r.Data)
+	if err != nil {
+		return nil, err
+	}
+	s.p.countIssued(t, directory.GrantAuthorizationCode)
+	return op.NewResponse(resp), nil
+}
+
+func (s *server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.RefreshTokenRequest]) (*op.Response, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.p.refresh(ctx, t, appOf(r.Client), r.Data)
+	if err != nil {
+		return nil, err
+	}
+	s.p.countIssued(t, directory.GrantRefreshToken)
+	return op.NewResponse(resp), nil
+}
+
+func (s *server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequest[oidc.ClientCredentialsRequest]) (*op.Response, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.p.clientCredentials(ctx, t, appOf(r.Client), r.Data.Scope)
+	if err != nil {
+		return nil, err
+	}
+	s.p.countIssued(t, directory.GrantClientCredentials)
+	return op.NewResponse(resp), nil
+}
+
+// JWTProfile refuses the JWT bearer grant (RFC 7523), which op would
+// otherwise serve.
+func (s *server) JWTProfile(context.Context, *op.Request[oidc.JWTProfileGrantRequest]) (*op.Response, error) {
+	return nil, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", oidc.GrantTypeBearer)
+}
+
+func (s *server) TokenExchange(context.Context, *op.ClientRequest[oidc.TokenExchangeRequest]) (*op.Response, error) {
+	return nil, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", oidc.GrantTypeTokenExchange)
+}
+
+func (s *server) DeviceToken(context.Context, *op.ClientRequest[oidc.DeviceAccessTokenRequest]) (*op.Response, error) {
+	return nil, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", oidc.GrantTypeDeviceCode)
+}
+
+// Authorize and EndSession are served by Foyer's own handlers; op's routes
+// for them are never reached.
+func (s *server) Authorize(context.Context, *op.ClientRequest[oidc.AuthRequest]) (*op.Redirect, error) {
+	return nil, op.NewStatusError(oidc.ErrServerError().WithParent(errUnused), http.StatusNotFound)
+}
+
+func (s *server) EndSession(context.Context, *op.Request[oidc.EndSessionRequest]) (*op.Redirect, error) {
+	return nil, op.NewStatusError(oidc.ErrServerError().WithParent(errUnused), http.StatusNotFound)
+}
+
+func (s *server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionRequest]) (*op.Response, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cc := r.Data.ClientCredentials
+	if cc.ClientAssertion != "" {
+		return nil, invalidClient("client assertions are not supported")
+	}
+	caller, err := s.p.dir.VerifyClientSecret(ctx, t.ID, cc.ClientID, cc.ClientSecret)
+	if errors.Is(err, directory.ErrBadCredentials) {
+		return nil, invalidClient("client authentication failed")
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	resp, err := s.p.introspect(ctx, t, caller, r.Data.IntrospectionRequest.Token)
+	if err != nil {
+		return nil, err
+	}
+	return op.NewResponse(resp), nil
+}
+
+func (s *server) UserInfo(ctx context.Context, r *op.Request[oidc.UserInfoRequest]) (*op.Response, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.p.userinfo(ctx, t, r.Data.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	return op.NewResponse(resp), nil
+}
+
+func (s *server) Revocation(ctx context.Context, r *op.ClientRequest[oidc.RevocationRequest]) (*op.Response, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.p.revoke(ctx, t, appOf(r.Client), r.Data.Token); err != nil {
+		return nil, err
+	}
+	return op.NewResponse(nil), nil
+}
+
+// Discovery answers the tenant's OpenID Provider Metadata: what Foyer
+// serves, not what op could (no implicit or hybrid response types, no
+// plain PKCE, no device or JWT grants), and the RFC 9207 flag op lacks.
+func (s *server) Discovery(ctx context.Context, _ *op.Request[struct{}]) (*op.Response, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	algs, err := s.p.signingAlgorithms(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	iss := s.p.issuer(t)
+	resp := op.NewResponse(discovery(iss, algs))
+	resp.Header.Set("Cache-Control", "public, max-age=300")
+	return resp, nil
+}

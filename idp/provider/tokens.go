@@ -1,0 +1,251 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/store"
+	"github.com/foyer-idp/foyer/keys"
+)
+
+const (
+	// formatOpaque is Application.AccessTokenFormat for opaque tokens.
+	formatOpaque = "opaque"
+	// kindAuthCode is the SingleUseTokens kind of authorization codes.
+	kindAuthCode = "auth_code"
+	// typAccessToken is the JWT typ of access tokens (RFC 9068 §2.1).
+	typAccessToken = "at+jwt"
+	// tokenBytes is the entropy of codes, refresh tokens and opaque
+	// access tokens: 256 bits.
+	tokenBytes = 32
+	// acrPassword is the acr of a single-factor sign-in.
+	acrPassword = "1"
+)
+
+// codeGrant is what an authorization code stands for, stored as its
+// payload: the code exchange needs nothing else, so the login transaction
+// can be deleted when the code is issued.
+type codeGrant struct {
+	RequestID     string    `json:"rid"`
+	ClientID      string    `json:"cid"`
+	RedirectURI   string    `json:"redirect_uri"`
+	Scopes        []string  `json:"scp"`
+	Nonce         string    `json:"nonce,omitempty"`
+	CodeChallenge string    `json:"cc,omitempty"`
+	UserID        string    `json:"sub"`
+	AuthTime      time.Time `json:"auth_time"`
+	AMR           []string  `json:"amr"`
+}
+
+// issue is one token response to mint.
+type issue struct {
+	tenant store.Tenant
+	app    store.Application
+	// user is nil for client credentials.
+	user     *store.User
+	scopes   []string
+	nonce    string
+	authTime time.Time
+	amr      []string
+	grantID  string
+	// refresh asks for a refresh token. A rotation names the family it
+	// continues, its absolute end and its scopes, which narrowing the
+	// access token's scopes does not change (RFC 6749 §6).
+	refresh         bool
+	familyID        string
+	familyExpiresAt time.Time
+	refreshScopes   []string
+}
+
+// minted is a signed token response and the records to store with it.
+type minted struct {
+	resp *oidc.AccessTokenResponse
+	// access is stored when it must be findable: opaque tokens, and
+	// tokens of users (so revoking their grant or family reaches them).
+	access      store.AccessToken
+	storeAccess bool
+	refresh     *store.RefreshToken
+}
+
+// mint signs every token of a response with the tenant's active key.
+// Nothing is stored: the caller commits the records once everything is
+// signed, so a signing failure never leaves a rotation half done.
+func (p *Provider) mint(ctx context.Context, is issue) (minted, error) {
+	key, err := p.signer(ctx, is.tenant)
+	if err != nil {
+		return minted{}, err
+	}
+	return p.mintWith(key, is)
+}
+
+// signer answers the tenant's active signing key (cached by keys).
+func (p *Provider) signer(ctx context.Context, t store.Tenant) (*keys.SigningKey, error) {
+	key, err := p.keys.Signer(ctx, t.ID)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("signing key: %w", err))
+	}
+	return key, nil
+}
+
+// mintWith is mint with the key already in hand.
+func (p *Provider) mintWith(key *keys.SigningKey, is issue) (minted, error) {
+	now := p.clock()
+	var err error
+	exp := now.Add(p.lifetimes.AccessToken)
+	subject := is.app.ClientID
+	var authTime *time.Time
+	if is.user != nil {
+		subject = is.user.ID
+		at := is.authTime
+		authTime = &at
+	}
+	rec := store.AccessToken{
+		TenantID: is.tenant.ID, ClientID: is.app.ClientID, Subject: subject, Scopes: is.scopes,
+		Audience: []string{is.app.ClientID}, GrantID: is.grantID, AuthTime: authTime, AMR: is.amr,
+		CreatedAt: now, ExpiresAt: exp,
+	}
+	out := minted{storeAccess: is.user != nil || is.app.AccessTokenFormat == formatOpaque}
+	var accessToken string
+	if is.app.AccessTokenFormat == formatOpaque {
+		accessToken = secret.NewToken(tokenBytes)
+		rec.ID = p.hasher.Hash(accessToken)
+	} else {
+		rec.ID = secret.NewID()
+		claims := map[string]any{
+			"iss": p.issuer(is.tenant), "sub": subject, "aud": is.app.ClientID,
+			"exp": exp.Unix(), "iat": now.Unix(), "nbf": now.Unix(), "jti": rec.ID,
+			"client_id": is.app.ClientID, "scope": strings.Join(is.scopes, " "), "tid": is.tenant.ID,
+		}
+		if is.user != nil {
+			claims["auth_time"] = is.authTime.Unix()
+		} else if len(is.app.APIPermissions) > 0 {
+			// Application permissions, as Entra puts them in "roles".
+			claims["roles"] = is.app.APIPermissions
+		}
+		if accessToken, err = sign(key, typAccessToken, claims); err != nil {
+			return minted{}, err
+		}
+	}
+	out.resp = &oidc.AccessTokenResponse{
+		AccessToken: accessToken, TokenType: oidc.BearerToken,
+		ExpiresIn: uint64(p.lifetimes.AccessToken / time.Second), Scope: is.scopes,
+	}
+	if is.user != nil && slices.Contains(is.scopes, oidc.ScopeOpenID) {
+		if out.resp.IDToken, err = p.idToken(key, is, accessToken, now); err != nil {
+			return minted{}, err
+		}
+	}
+	if is.refresh {
+		value := secret.NewToken(tokenBytes)
+		rt := &store.RefreshToken{
+			TenantID: is.tenant.ID, ID: secret.NewID(), Hash: p.hasher.Hash(value), FamilyID: is.familyID,
+			GrantID: is.grantID, ClientID: is.app.ClientID, UserID: subject, Scopes: is.refreshScopes,
+			Audience: rec.Audience, AuthTime: is.authTime, AMR: is.amr, ExpiresAt: is.familyExpiresAt, CreatedAt: now,
+		}
+		if rt.FamilyID == "" {
+			rt.FamilyID = secret.NewID()
+			rt.ExpiresAt = now.Add(p.lifetimes.RefreshToken)
+		}
+		if len(rt.Scopes) == 0 {
+			rt.Scopes = is.scopes
+		}
+		rec.FamilyID = rt.FamilyID
+		out.refresh = rt
+		out.resp.RefreshToken = value
+	}
+	out.access = rec
+	return out, nil
+}
+
+// idToken signs the ID token of a response.
+func (p *Provider) idToken(key *keys.SigningKey, is issue, accessToken string, now time.Time) (string, error) {
+	atHash, err := oidc.ClaimHash(accessToken, key.SignatureAlgorithm())
+	if err != nil {
+		return "", fmt.Errorf("at_hash: %w", err)
+	}
+	claims := map[string]any{
+		"iss": p.issuer(is.tenant), "sub": is.user.ID, "aud": is.app.ClientID, "azp": is.app.ClientID,
+		"exp": now.Add(p.lifetimes.IDToken).Unix(), "iat": now.Unix(), "auth_time": is.authTime.Unix(),
+		"amr": is.amr, "acr": acrPassword, "tid": is.tenant.ID, "at_hash": atHash,
+	}
+	if is.nonce != "" {
+		claims["nonce"] = is.nonce
+	}
+	userClaims(claims, *is.user, is.scopes)
+	return sign(key, "JWT", claims)
+}
+
+// userClaims adds the profile and email claims the scopes allow.
+func userClaims(claims map[string]any, u store.User, scopes []string) {
+	set := func(k, v string) {
+		if v != "" {
+			claims[k] = v
+		}
+	}
+	if slices.Contains(scopes, oidc.ScopeProfile) {
+		set("name", u.DisplayName)
+		set("given_name", u.GivenName)
+		set("family_name", u.Surname)
+		set("preferred_username", u.UserPrincipalName)
+	}
+	if slices.Contains(scopes, oidc.ScopeEmail) && u.Mail != "" {
+		claims["email"] = u.Mail
+		// A member's address is the tenant's own record; a guest's is
+		// proven by redeeming the invitation sent to it.
+		claims["email_verified"] = u.UserType == store.UserTypeMember || u.ExternalUserState == store.ExternalStateAccepted
+	}
+}
+
+// sign makes a compact JWS of claims with the key, naming its kid and the
+// token type in the header.
+func sign(key *keys.SigningKey, typ string, claims map[string]any) (string, error) {
+	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader(jose.HeaderKey("kid"), key.ID())
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: key.SignatureAlgorithm(), Key: key.Key()}, opts)
+	if err != nil {
+		return "", fmt.Errorf("signer: %w", err)
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("sign: %w", err)
+	}
+	return jws.CompactSerialize()
+}
+
+// commit stores the records of a minted response in one transaction.
+func (p *Provider) commit(ctx context.Context, m minted) error {
+	if !m.storeAccess && m.refresh == nil {
+		return nil
+	}
+	return p.store.InTx(ctx, func(tx store.Store) error { return save(ctx, tx, m) })
+}
+
+// save stores the records of a minted response in tx.
+func save(ctx context.Context, tx store.Store, m minted) error {
+	if m.refresh != nil {
+		if err := tx.CreateRefreshToken(ctx, *m.refresh); err != nil {
+			return err
+		}
+	}
+	if m.storeAccess {
+		return tx.CreateAccessToken(ctx, m.access)
+	}
+	return nil
+}
+
+func (p *Provider) countIssued(t store.Tenant, grant string) {
+	if p.issued != nil {
+		p.issued.WithLabelValues(t.Slug, grant).Inc()
+	}
+}

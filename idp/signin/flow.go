@@ -1,0 +1,286 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/foyer-idp/foyer/idp/tenancy"
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// Store is the storage the sign-in flow needs.
+type Store interface {
+	GetUser(ctx context.Context, tenantID, id string) (store.User, error)
+	GetUserByEmail(ctx context.Context, tenantID, email string) (store.User, error)
+	GetApplicationByClientID(ctx context.Context, tenantID, clientID string) (store.Application, error)
+	store.AuthRequests
+	store.Sessions
+	store.Consents
+	store.Counters
+	AppendAudit(ctx context.Context, e store.AuditEvent) error
+}
+
+// Directory checks passwords; *directory.Directory satisfies it.
+type Directory interface {
+	VerifyPassword(ctx context.Context, tenantID, email, password string) (store.User, error)
+}
+
+// Throttle limits failed sign-ins in a window shared by every node.
+type Throttle struct {
+	// PerAccount failures of one account name in Window lock it out until
+	// the window ends, whoever tries. Default 5.
+	PerAccount int64
+	// PerAddress failures from one client IP in Window lock it out. Default 20.
+	PerAddress int64
+	// Window is counted from the first failure. Default 15 minutes.
+	Window time.Duration
+}
+
+// Config is what a Flow needs.
+type Config struct {
+	// ExternalURL is where browsers reach Foyer, without a trailing slash.
+	// An https URL makes the cookies Secure and __Host- prefixed.
+	ExternalURL string
+	Store       Store
+	Directory   Directory
+	// Hasher keys the hashes of cookie secrets, browser bindings, CSRF
+	// tokens and throttle keys.
+	Hasher *secret.Hasher
+	// LoginLifetime bounds a login transaction; SessionLifetime a session.
+	LoginLifetime   time.Duration
+	SessionLifetime time.Duration
+	Throttle        Throttle
+	// SignIns counts sign-in outcomes by tenant and result; nil counts
+	// nothing.
+	SignIns *prometheus.CounterVec
+	Now     func() time.Time
+	Logger  *slog.Logger
+}
+
+// Flow runs sign-in transactions and serves their pages.
+type Flow struct {
+	external        string
+	secure          bool
+	store           Store
+	dir             Directory
+	hasher          *secret.Hasher
+	loginLifetime   time.Duration
+	sessionLifetime time.Duration
+	throttle        Throttle
+	signIns         *prometheus.CounterVec
+	now             func() time.Time
+	logger          *slog.Logger
+	pages           pages
+	csrf            *http.CrossOriginProtection
+}
+
+// New checks cfg, reporting every problem at once.
+func New(cfg Config) (*Flow, error) {
+	var errs []error
+	if cfg.ExternalURL == "" {
+		errs = append(errs, errors.New("signin: ExternalURL is required"))
+	}
+	if cfg.Store == nil {
+		errs = append(errs, errors.New("signin: Store is required"))
+	}
+	if cfg.Directory == nil {
+		errs = append(errs, errors.New("signin: Directory is required"))
+	}
+	if cfg.Hasher == nil {
+		errs = append(errs, errors.New("signin: Hasher is required"))
+	}
+	if cfg.LoginLifetime <= 0 || cfg.SessionLifetime <= 0 {
+		errs = append(errs, errors.New("signin: LoginLifetime and SessionLifetime must be positive"))
+	}
+	if cfg.Logger == nil {
+		errs = append(errs, errors.New("signin: Logger is required"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Throttle.PerAccount == 0 {
+		cfg.Throttle.PerAccount = 5
+	}
+	if cfg.Throttle.PerAddress == 0 {
+		cfg.Throttle.PerAddress = 20
+	}
+	if cfg.Throttle.Window == 0 {
+		cfg.Throttle.Window = 15 * time.Minute
+	}
+	f := &Flow{
+		external:        strings.TrimRight(cfg.ExternalURL, "/"),
+		secure:          strings.HasPrefix(cfg.ExternalURL, "https://"),
+		store:           cfg.Store,
+		dir:             cfg.Directory,
+		hasher:          cfg.Hasher,
+		loginLifetime:   cfg.LoginLifetime,
+		sessionLifetime: cfg.SessionLifetime,
+		throttle:        cfg.Throttle,
+		signIns:         cfg.SignIns,
+		now:             cfg.Now,
+		logger:          cfg.Logger,
+		pages:           parsePages(),
+		csrf:            http.NewCrossOriginProtection(),
+	}
+	f.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := tenancy.From(r.Context())
+		f.ErrorPage(w, r, t, http.StatusForbidden, "Request refused",
+			"This form was sent from another site, so Foyer did not accept it.")
+	}))
+	return f, nil
+}
+
+func (f *Flow) clock() time.Time { return f.now().UTC().Truncate(time.Microsecond) }
+
+// Outcome is what Begin did with a request.
+type Outcome int
+
+const (
+	// Shown: the browser was sent to a sign-in page; the transaction is
+	// stored and ends at the provider's callback.
+	Shown Outcome = iota + 1
+	// Finished: the browser's session and a remembered consent cover the
+	// request, whose user fields Begin filled in. Nothing was stored; the
+	// caller issues the response now.
+	Finished
+)
+
+// Errors Begin answers for prompt=none when it cannot finish silently.
+var (
+	ErrLoginRequired   = errors.New("the user must sign in")
+	ErrConsentRequired = errors.New("the user must consent")
+)
+
+// Start is a validated authorization request about to be served.
+type Start struct {
+	Tenant  store.Tenant
+	App     store.Application
+	Request *store.AuthRequest
+}
+
+// AMRPassword is the authentication method of the password page.
+const AMRPassword = "pwd"
+
+// Begin serves a validated authorization request: it finishes at once when
+// the browser's session and a remembered consent cover it (prompt,
+// max_age and id_token_hint permitting), otherwise it binds the
+// transaction to this browser, stores it and sends the browser to the
+// login or consent page. For prompt=none it never shows a page: it answers
+// ErrLoginRequired or ErrConsentRequired instead. Any other error means
+// the store failed and nothing was written to w.
+func (f *Flow) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, error) {
+	ctx := r.Context()
+	req := s.Request
+	now := f.clock()
+	sess, user, signedIn, err := f.currentSession(r, s.Tenant)
+	if err != nil {
+		return 0, err
+	}
+	needLogin := !signedIn || slices.Contains(req.Prompt, "login") ||
+		(req.MaxAge != nil && now.Sub(sess.AuthTime) >= time.Duration(*req.MaxAge)*time.Second) ||
+		(req.IDTokenHintSubject != "" && req.IDTokenHintSubject != user.ID)
+	none := slices.Contains(req.Prompt, "none")
+	if none && needLogin {
+		return 0, ErrLoginRequired
+	}
+	if !needLogin {
+		req.UserID, req.SessionID, req.AMR = user.ID, sess.ID, sess.AMR
+		authTime := sess.AuthTime
+		req.AuthTime = &authTime
+		needConsent, err := f.needsConsent(ctx, s.App, user.ID, req.Scopes, slices.Contains(req.Prompt, "consent"))
+		if err != nil {
+			return 0, err
+		}
+		if !needConsent {
+			req.ConsentGiven, req.Done = true, true
+			return Finished, nil
+		}
+		if none {
+			return 0, ErrConsentRequired
+		}
+	}
+	req.BrowserBinding = f.bind(w, r)
+	if err := f.store.CreateAuthRequest(ctx, *req); err != nil {
+		return 0, fmt.Errorf("store login transaction: %w", err)
+	}
+	page := "login"
+	if !needLogin {
+		page = "consent"
+	}
+	f.redirect(w, r, s.Tenant, page, req.ID)
+	return Shown, nil
+}
+
+// Bound reports whether r comes from the browser that started req.
+func (f *Flow) Bound(r *http.Request, req store.AuthRequest) bool {
+	value, ok := f.browserValue(r)
+	return ok && req.BrowserBinding != "" && secret.EqualHashes(f.binding(value), req.BrowserBinding)
+}
+
+// needsConsent reports whether the user must review what app asks for.
+// First-party apps never ask.
+func (f *Flow) needsConsent(ctx context.Context, app store.Application, userID string, scopes []string, forced bool) (bool, error) {
+	if app.FirstParty {
+		return false, nil
+	}
+	if forced {
+		return true, nil
+	}
+	c, err := f.store.GetConsent(ctx, app.TenantID, userID, app.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load consent: %w", err)
+	}
+	for _, s := range scopes {
+		if !slices.Contains(c.Scopes, s) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// tenantURL answers the absolute URL of a path under the tenant.
+func (f *Flow) tenantURL(t store.Tenant, path string) string {
+	return tenancy.Issuer(f.external, t.Slug) + path
+}
+
+// redirect sends the browser to a page of the transaction.
+func (f *Flow) redirect(w http.ResponseWriter, r *http.Request, t store.Tenant, page, requestID string) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, f.tenantURL(t, "/"+page+"?id="+requestID), http.StatusFound)
+}
+
+// CallbackPath is where a finished transaction goes: the provider's
+// authorization callback, under the tenant's issuer.
+const CallbackPath = "/authorize/callback"
+
+func (f *Flow) toCallback(w http.ResponseWriter, r *http.Request, t store.Tenant, requestID string) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, f.tenantURL(t, CallbackPath+"?id="+requestID), http.StatusFound)
+}
+
+// Mount registers the sign-in pages on mux behind wrap, which must put
+// the tenant in the request context (tenancy.Gate).
+func (f *Flow) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
+	mux.Handle("GET /t/{tenant}/login", wrap(http.HandlerFunc(f.loginPage)))
+	mux.Handle("POST /t/{tenant}/login", wrap(f.csrf.Handler(http.HandlerFunc(f.login))))
+	mux.Handle("GET /t/{tenant}/consent", wrap(http.HandlerFunc(f.consentPage)))
+	mux.Handle("POST /t/{tenant}/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.consent))))
+}
+
+// LoginLifetime is how long a login transaction may take.
+func (f *Flow) LoginLifetime() time.Duration { return f.loginLifetime }

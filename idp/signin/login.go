@@ -1,0 +1,204 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/foyer-idp/foyer/idp/tenancy"
+	"github.com/foyer-idp/foyer/internal/audit"
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// maxFormBytes bounds a sign-in form body.
+const maxFormBytes = 64 << 10
+
+// Messages of the login page. The first is the one answer to an unknown
+// account and a wrong password alike.
+const (
+	msgBadCredentials = "The email or password is incorrect."
+	msgThrottled      = "Too many attempts. Try again later."
+	msgDisabled       = "This account is disabled. Contact your administrator."
+	msgMissing        = "Enter your email and password."
+)
+
+// transaction is a login transaction loaded for a page, with the browser
+// cookie that binds it.
+type transaction struct {
+	tenant  store.Tenant
+	req     store.AuthRequest
+	app     store.Application
+	browser string
+}
+
+// load answers the transaction a page request names, checking that this
+// browser started it. On failure it has answered the request.
+func (f *Flow) load(w http.ResponseWriter, r *http.Request) (transaction, bool) {
+	t, _ := tenancy.From(r.Context())
+	id := r.FormValue("id")
+	if id == "" {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in not found", "This page needs a sign-in started by an application.")
+		return transaction{}, false
+	}
+	req, err := f.store.GetAuthRequest(r.Context(), t.ID, id, f.clock())
+	if errors.Is(err, store.ErrNotFound) {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or is already complete.")
+		return transaction{}, false
+	}
+	if err != nil {
+		f.Unavailable(w, r, t, "load login transaction", err)
+		return transaction{}, false
+	}
+	browser, ok := f.browserValue(r)
+	if !ok || !f.Bound(r, req) {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in started elsewhere",
+			"Finish signing in in the browser where you started, or start again from the application.")
+		return transaction{}, false
+	}
+	if req.Done {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or is already complete.")
+		return transaction{}, false
+	}
+	app, err := f.store.GetApplicationByClientID(r.Context(), t.ID, req.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Application not found", "The application that started this sign-in no longer exists.")
+		return transaction{}, false
+	}
+	if err != nil {
+		f.Unavailable(w, r, t, "load application", err)
+		return transaction{}, false
+	}
+	return transaction{tenant: t, req: req, app: app, browser: browser}, true
+}
+
+// checkCSRF compares the form's token with the transaction's.
+func (f *Flow) checkCSRF(w http.ResponseWriter, r *http.Request, tx transaction) bool {
+	want := f.csrfToken(tx.req.ID, tx.browser)
+	if got := r.PostFormValue("csrf_token"); got == "" || !equalStrings(got, want) {
+		f.ErrorPage(w, r, tx.tenant, http.StatusForbidden, "Request refused",
+			"The form had expired or did not come from this site. Go back to the application and try again.")
+		return false
+	}
+	return true
+}
+
+func (f *Flow) loginView(tx transaction, email, message string) view {
+	v := branded(tx.tenant, "Sign in")
+	v.Action = f.tenantURL(tx.tenant, "/login")
+	v.RequestID = tx.req.ID
+	v.CSRF = f.csrfToken(tx.req.ID, tx.browser)
+	v.AppName = tx.app.DisplayName
+	v.Email = email
+	v.Error = message
+	return v
+}
+
+// loginPage serves GET /t/{tenant}/login?id=….
+func (f *Flow) loginPage(w http.ResponseWriter, r *http.Request) {
+	tx, ok := f.load(w, r)
+	if !ok {
+		return
+	}
+	f.render(w, r, http.StatusOK, "login", f.loginView(tx, tx.req.LoginHint, ""))
+}
+
+// login serves POST /t/{tenant}/login: check the throttle, the password,
+// open a session, then go on to consent or back to the provider.
+func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		t, _ := tenancy.From(r.Context())
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Request refused", "The form could not be read.")
+		return
+	}
+	tx, ok := f.load(w, r)
+	if !ok || !f.checkCSRF(w, r, tx) {
+		return
+	}
+	ctx := r.Context()
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	password := r.PostFormValue("password")
+	if email == "" || password == "" {
+		f.render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgMissing))
+		return
+	}
+	keys := f.throttleKeys(ctx, email)
+	throttled, err := f.throttled(ctx, tx.tenant, keys)
+	if err != nil {
+		f.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
+		return
+	}
+	if throttled {
+		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultThrottled, "too many failed attempts")
+		w.Header().Set("Retry-After", fmt.Sprint(int(f.throttle.Window.Seconds())))
+		f.render(w, r, http.StatusTooManyRequests, "login", f.loginView(tx, email, msgThrottled))
+		return
+	}
+	user, err := f.dir.VerifyPassword(ctx, tx.tenant.ID, email, password)
+	switch {
+	case errors.Is(err, directory.ErrBadCredentials):
+		if err := f.countFailure(ctx, tx.tenant, keys); err != nil {
+			f.Unavailable(w, r, tx.tenant, "count failed sign-in", err)
+			return
+		}
+		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid email or password")
+		f.render(w, r, http.StatusUnauthorized, "login", f.loginView(tx, email, msgBadCredentials))
+		return
+	case errors.Is(err, directory.ErrAccountDisabled):
+		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "account disabled")
+		f.render(w, r, http.StatusForbidden, "login", f.loginView(tx, email, msgDisabled))
+		return
+	case err != nil:
+		f.Unavailable(w, r, tx.tenant, "verify password", err)
+		return
+	}
+	f.clearAccountFailures(ctx, tx.tenant, keys)
+	sess, err := f.startSession(w, r, tx.tenant, user, []string{AMRPassword})
+	if err != nil {
+		f.Unavailable(w, r, tx.tenant, "start session", err)
+		return
+	}
+	f.signInEvent(ctx, tx.tenant, tx.app, userActor(user), ActivitySignIn, resultSuccess, "")
+	req := tx.req
+	req.UserID, req.SessionID, req.AMR = user.ID, sess.ID, sess.AMR
+	authTime := sess.AuthTime
+	req.AuthTime = &authTime
+	needConsent, err := f.needsConsent(ctx, tx.app, user.ID, req.Scopes, hasPrompt(req, "consent"))
+	if err != nil {
+		f.Unavailable(w, r, tx.tenant, "load consent", err)
+		return
+	}
+	if !needConsent {
+		req.ConsentGiven, req.Done = true, true
+	}
+	if err := f.store.UpdateAuthRequest(ctx, req); err != nil {
+		f.Unavailable(w, r, tx.tenant, "update login transaction", err)
+		return
+	}
+	if needConsent {
+		f.redirect(w, r, tx.tenant, "consent", req.ID)
+		return
+	}
+	f.toCallback(w, r, tx.tenant, req.ID)
+}
+
+// typedActor names the actor of a failed attempt: the user the typed name
+// belongs to when there is one, else the name as typed.
+func (f *Flow) typedActor(ctx context.Context, t store.Tenant, typed string) audit.Actor {
+	if u, err := f.store.GetUserByEmail(ctx, t.ID, normalizeAccount(typed)); err == nil {
+		return userActor(u)
+	}
+	return audit.Actor{Type: store.ActorUser, Name: typed}
+}
+
+func hasPrompt(req store.AuthRequest, p string) bool {
+	for _, v := range req.Prompt {
+		if v == p {
+			return true
+		}
+	}
+	return false
+}

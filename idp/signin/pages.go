@@ -1,0 +1,124 @@
+package signin
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"net/http"
+	"regexp"
+
+	"github.com/foyer-idp/foyer/internal/httpx"
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pages holds one template set per page, each with the shared layout.
+type pages map[string]*template.Template
+
+func parsePages() pages {
+	p := pages{}
+	for _, name := range []string{"login", "consent", "error", "signout", "signedout"} {
+		p[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return p
+}
+
+// view is what every page template sees; each page uses the fields it
+// needs.
+type view struct {
+	Title      string
+	TenantName string
+	Accent     string
+	LogoURL    string
+	Nonce      string
+
+	Action    string
+	RequestID string
+	CSRF      string
+	Email     string
+	Error     string
+	AppName   string
+	Scopes    []string
+	Hidden    map[string]string
+	// RequestRef is the request id, for the user to quote to an admin.
+	RequestRef string
+}
+
+const defaultAccent = "#0f6cbd"
+
+var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// branded answers a view carrying the tenant's name and branding.
+func branded(t store.Tenant, title string) view {
+	v := view{Title: title, TenantName: t.DisplayName, Accent: defaultAccent, LogoURL: t.Branding.LogoURL}
+	if v.TenantName == "" {
+		v.TenantName = "Foyer"
+	}
+	if hexColour.MatchString(t.Branding.AccentColor) {
+		v.Accent = t.Branding.AccentColor
+	}
+	return v
+}
+
+// render writes a page. Pages are never cached (they carry form tokens)
+// and never framed; their only inline code is the style block, allowed
+// by a nonce.
+func (f *Flow) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
+	v.Nonce = secret.NewToken(16)
+	var buf bytes.Buffer
+	if err := f.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
+		f.logger.ErrorContext(r.Context(), "render page", "page", page, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+v.Nonce+"'; img-src https:; "+
+		"frame-ancestors 'none'; base-uri 'none'")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// ErrorPage shows the tenant's branded error page. Protocol errors that
+// must not be sent to a redirect URI (an unknown client, an unregistered
+// redirect URI) end here; title and message are for people and must not
+// carry internal details.
+func (f *Flow) ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string) {
+	v := branded(t, title)
+	v.Error = message
+	v.RequestRef = httpx.RequestIDFrom(r.Context())
+	f.render(w, r, status, "error", v)
+}
+
+// Unavailable shows the error page for a store failure, logging its cause.
+func (f *Flow) Unavailable(w http.ResponseWriter, r *http.Request, t store.Tenant, doing string, err error) {
+	f.logger.ErrorContext(r.Context(), doing, "tenant", t.Slug, "err", err)
+	w.Header().Set("Retry-After", "5")
+	f.ErrorPage(w, r, t, http.StatusServiceUnavailable, "Try again in a moment",
+		"Sign-in is temporarily unavailable.")
+}
+
+// scopeDescriptions say what each scope lets an app see, for the consent
+// page.
+var scopeDescriptions = map[string]string{
+	"openid":         "Sign you in",
+	"profile":        "See your name and user name",
+	"email":          "See your email address",
+	"offline_access": "Keep access to what you allowed, even when you are not using the app",
+}
+
+func describeScopes(scopes []string) []string {
+	var out []string
+	for _, s := range scopes {
+		if d, ok := scopeDescriptions[s]; ok {
+			out = append(out, d)
+		}
+	}
+	return out
+}
