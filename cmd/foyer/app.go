@@ -23,6 +23,9 @@ const (
 	signingKeysPurpose = "signing-keys"
 	// clientSecretsPurpose keys the hash of applications' client secrets.
 	clientSecretsPurpose = "client-secrets"
+	// tokensPurpose keys the hashes the OpenID provider stores of codes,
+	// refresh and opaque access tokens, session cookies and form tokens.
+	tokensPurpose = "tokens"
 )
 
 // app is what a command acting on Foyer's data works with: the same
@@ -36,6 +39,8 @@ type app struct {
 	master secret.MasterKey
 	keys   *keys.Manager
 	dir    *directory.Directory
+	// dev is set by serve --dev: the /demo relying party is mounted.
+	dev bool
 }
 
 // openApp loads and validates the configuration, loads the master key,

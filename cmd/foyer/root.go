@@ -91,6 +91,8 @@ func newRootCmd(d deps) *cobra.Command {
 		newAppsCmd(d),
 		newKeysCmd(d),
 		newAuditCmd(d),
+		newBootstrapCmd(d),
+		newBenchCmd(d),
 	)
 	return root
 }

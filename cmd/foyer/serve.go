@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/foyer-idp/foyer/idp"
+	"github.com/foyer-idp/foyer/internal/bootstrap"
+	"github.com/foyer-idp/foyer/internal/config"
 )
 
 // HTTP server limits. Headers must arrive quickly (slowloris); bodies are
@@ -36,17 +39,52 @@ func newServeCmd(d deps) *cobra.Command {
 			"when due and answers HTTP until SIGINT or SIGTERM, then drains requests in flight.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			dev, _ := cmd.Flags().GetBool(flagDev)
 			_, a, err := openApp(cmd, d)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
 			slog.SetDefault(a.logger)
+			if dev {
+				if err := startDev(cmd.Context(), a); err != nil {
+					return err
+				}
+			}
 			return serve(cmd.Context(), a, d.listening)
 		},
 	}
 	addConfigFlags(cmd.Flags(), "addr", "external-url")
+	cmd.Flags().Bool(flagDev, false, "development mode: seed the woodgrove and fabrikam tenants and serve the /demo relying party, on localhost only")
 	return cmd
+}
+
+// devAddr is where serve --dev listens unless told otherwise: loopback
+// only, because the seed's passwords and secret are public.
+const devAddr = "127.0.0.1:8080"
+
+// startDev prepares serve --dev: it refuses production, keeps the
+// listener on loopback, applies the development seed (idempotently) and
+// marks the app so the /demo relying party is mounted.
+func startDev(ctx context.Context, a *app) error {
+	if a.cfg.IsProduction() {
+		return errors.New("--dev seeds well-known passwords and secrets: refused in production")
+	}
+	if a.cfg.Addr == config.Default().Addr {
+		a.cfg.Addr = devAddr
+	}
+	report, err := seedDev(ctx, a)
+	if err != nil {
+		return err
+	}
+	a.dev = true
+	base := strings.TrimRight(a.cfg.ExternalURL, "/")
+	a.logger.InfoContext(ctx, "development mode",
+		"seeded", report.Count(bootstrap.Created)+report.Count(bootstrap.Updated),
+		"discovery", base+"/t/woodgrove/.well-known/openid-configuration",
+		"demo", base+"/demo",
+		"sign_in_as", bootstrap.DevAdmin+" / "+bootstrap.DevPassword)
+	return nil
 }
 
 // serve answers HTTP until ctx ends. It listens first, so /healthz answers
@@ -75,6 +113,8 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 	keysReady.Store(true)
 	stopRotation := startRotation(ctx, a)
 	defer stopRotation()
+	stopPurge := startPurge(ctx, a)
+	defer stopPurge()
 
 	select {
 	case err := <-served:
@@ -84,7 +124,8 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 	}
 }
 
-// newHandler builds the HTTP face. /readyz needs the store to answer and
+// newHandler builds the HTTP face: health, metrics, JWKS, the OpenID
+// provider and its sign-in pages. /readyz needs the store to answer and
 // the signing keys to be in place.
 func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 	registry := prometheus.NewRegistry()
@@ -104,11 +145,35 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 				return nil
 			}},
 		},
+		OIDC: &idp.OIDC{
+			Store:     a.store,
+			Directory: a.dir,
+			Keys:      a.keys,
+			Hasher:    a.master.Hasher(tokensPurpose),
+			Lifetimes: a.cfg.Tokens,
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
+	extra, err := extraHandlers(a)
+	if err != nil {
+		return nil, err
+	}
+	for pattern, h := range extra {
+		srv.Mount(pattern, h)
+	}
 	return srv.Handler(), nil
+}
+
+// extraHandlers are mounted beside Foyer's own routes, behind the same
+// middleware: in development mode, the /demo relying party. Patterns use
+// http.ServeMux syntax and must not overlap Foyer's.
+func extraHandlers(a *app) (map[string]http.Handler, error) {
+	if !a.dev {
+		return nil, nil
+	}
+	return demoRoutes(a)
 }
 
 func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
@@ -147,6 +212,41 @@ func startRotation(ctx context.Context, a *app) (stop func()) {
 	wg.Go(func() {
 		if err := a.keys.Run(ctx, rotationCheckEvery(a.cfg.Keys.RotationPeriod), a.tenantIDs); err != nil {
 			a.logger.ErrorContext(ctx, "signing key rotation stopped", "err", err)
+		}
+	})
+	return func() { cancel(); wg.Wait() }
+}
+
+// Expired login transactions, sessions, tokens and counters are deleted
+// every purgeEvery, once they have been expired for purgeGrace: long enough
+// that a code or refresh token replayed after its expiry is still
+// recognised as a replay.
+const (
+	purgeEvery = 10 * time.Minute
+	purgeGrace = 24 * time.Hour
+)
+
+// startPurge deletes expired OpenID provider state in the background and
+// answers a function that stops it and waits for it to finish. Every node
+// may run it: the deletes are idempotent.
+func startPurge(ctx context.Context, a *app) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ticker := time.NewTicker(purgeEvery)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+				n, err := a.store.PurgeExpired(ctx, time.Now().Add(-purgeGrace))
+				if err != nil && ctx.Err() == nil {
+					a.logger.WarnContext(ctx, "purge expired rows", "err", err)
+				} else if n > 0 {
+					a.logger.DebugContext(ctx, "purged expired rows", "rows", n)
+				}
+			}
 		}
 	})
 	return func() { cancel(); wg.Wait() }

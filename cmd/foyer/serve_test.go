@@ -17,7 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/foyer-idp/foyer/internal/config"
+	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
+	"github.com/foyer-idp/foyer/internal/webclient"
 )
 
 // TestServe starts the real serve command on a kernel-chosen port, probes
@@ -57,6 +59,16 @@ func TestServe(t *testing.T) {
 	var set jose.JSONWebKeySet
 	require.NoError(t, json.Unmarshal([]byte(body), &set))
 	require.Len(t, set.Keys, 2, "active and next are published")
+
+	// The OpenID provider answers under the tenant's issuer.
+	status, body = get(t, base+"/t/acme/.well-known/openid-configuration")
+	require.Equal(t, http.StatusOK, status)
+	var discovery map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &discovery))
+	require.Equal(t, config.Default().ExternalURL+"/t/acme", discovery["issuer"])
+	require.Equal(t, true, discovery["authorization_response_iss_parameter_supported"])
+	status, _ = get(t, base+"/t/nobody/.well-known/openid-configuration")
+	require.Equal(t, http.StatusNotFound, status)
 
 	// The operator rotates from another process while serve runs: the key
 	// that signed until now stays published beside the new active and next.
@@ -137,4 +149,69 @@ func TestServeRefusesAnAddressInUse(t *testing.T) {
 	r := c.run(t, "serve", "--addr", ln.Addr().String())
 	require.Equal(t, exitError, r.code)
 	require.Contains(t, r.stderr, "foyer: listen:")
+}
+
+// TestServeDev runs serve --dev as a newcomer would and signs in at /demo
+// through the provider's forms as the seeded admin.
+func TestServeDev(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close()) // serve takes the port; the external URL must name it first
+	base := "http://" + addr
+
+	c := newCLI(t)
+	previous := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(previous) })
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	d := c.deps()
+	listening := make(chan struct{})
+	d.listening = func(net.Addr) { close(listening) }
+	var logs syncBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(ctx, []string{"serve", "--dev", "--addr", addr, "--external-url", base}, io.Discard, &logs, d)
+	}()
+	select {
+	case <-listening:
+	case code := <-exited:
+		t.Fatalf("serve --dev exited with %d:\n%s", code, logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve --dev did not listen:\n%s", logs.String())
+	}
+	require.Eventually(t, func() bool { s, _ := get(t, base+"/readyz"); return s == http.StatusOK }, 20*time.Second, 50*time.Millisecond)
+	require.Contains(t, logs.String(), base+"/demo")
+	require.Contains(t, logs.String(), base+"/t/woodgrove/.well-known/openid-configuration")
+
+	browser := webclient.New(webclient.Config{StopAt: []string{base + "/demo/callback"}})
+	back, err := browser.SignIn(ctx, base+"/demo/login", webclient.Credentials{Username: "admin@woodgrove.test", Password: "foyer-dev"})
+	require.NoError(t, err)
+	page, err := browser.Follow(ctx, back.Stop)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, page.Status, page.Summary())
+	require.Contains(t, page.Text(), "as admin@woodgrove.test")
+	require.Contains(t, page.Text(), "tid")
+
+	stop()
+	select {
+	case code := <-exited:
+		require.Equal(t, exitOK, code, logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve --dev did not stop")
+	}
+	// A second start seeds nothing new.
+	r := c.run(t, "-o", "json", "bootstrap", "--dev")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.NotContains(t, r.stdout, `"created"`)
+}
+
+func TestServeDevRefusedInProduction(t *testing.T) {
+	c := newCLI(t)
+	c.env["FOYER_ENV"] = "production"
+	c.env["FOYER_MASTER_KEY"] = secret.GenerateMasterKey().String()
+	c.env["FOYER_EXTERNAL_URL"] = "https://id.example.com"
+	r := c.run(t, "serve", "--dev")
+	require.Equal(t, exitError, r.code)
+	require.Contains(t, r.stderr, "refused in production")
 }

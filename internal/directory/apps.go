@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/secret"
@@ -253,6 +256,64 @@ func (d *Directory) AddClientSecret(ctx context.Context, tenantID, appID string,
 		return err
 	})
 	return sec, err
+}
+
+// Limits of a secret the operator chose (ImportClientSecret).
+const (
+	// MinImportedSecretLength is what callers pass as minLength outside
+	// development: a chosen secret should be as hard to guess as a
+	// generated one, and a keyed SHA-256 does nothing to slow guessing.
+	MinImportedSecretLength = 32
+	maxImportedSecretLength = 512
+)
+
+// ImportClientSecret stores the keyed hash of a secret the operator chose
+// (a bootstrap file, development mode) for a confidential application. A
+// value shorter than minLength characters is refused on "secret"; callers
+// pass MinImportedSecretLength except development mode. expiresAt may be
+// nil. The value itself is never stored, logged or audited.
+func (d *Directory) ImportClientSecret(ctx context.Context, tenantID, appID, value string, expiresAt *time.Time, minLength int) (store.ClientSecret, error) {
+	var s store.ClientSecret
+	err := d.change(ctx, appEntry(tenantID, audit.ActivityAddAppSecret, store.Application{ID: appID}), func(tx store.Store, e *audit.Entry) error {
+		a, err := tx.GetApplication(ctx, tenantID, appID)
+		if err != nil {
+			return err
+		}
+		e.Target.Name = a.DisplayName
+		if a.ClientType != store.ClientConfidential {
+			return invalid("clientType", "only a confidential client has secrets")
+		}
+		if fe := checkImportedSecret("secret", value, minLength); fe != nil {
+			return fe
+		}
+		if expiresAt != nil && !expiresAt.After(d.clock()) {
+			return invalid("endDateTime", "must be in the future")
+		}
+		s = store.ClientSecret{
+			TenantID: tenantID, AppID: a.ID, ID: secret.NewID(), Hash: d.secrets.Hash(value),
+			Hint: string([]rune(value)[:3]), CreatedAt: d.clock(), ExpiresAt: expiresAt,
+		}
+		return tx.AddClientSecret(ctx, s)
+	})
+	if err != nil {
+		return store.ClientSecret{}, err
+	}
+	return s, nil
+}
+
+// checkImportedSecret never quotes the value: it is a credential.
+func checkImportedSecret(field, value string, minLength int) *FieldError {
+	minLength = max(minLength, 3) // the hint shows three characters
+	n := utf8.RuneCountInString(value)
+	switch {
+	case !utf8.ValidString(value) || n > maxImportedSecretLength:
+		return invalid(field, "must be valid text of at most %d characters", maxImportedSecretLength)
+	case strings.IndexFunc(value, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return invalid(field, "must not contain spaces or control characters")
+	case n < minLength:
+		return invalid(field, "is too short: at least %d characters", minLength)
+	}
+	return nil
 }
 
 // RemoveClientSecret deletes one of the application's secrets.

@@ -2,6 +2,7 @@ package directory_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -254,4 +255,91 @@ func BenchmarkVerifyClientSecret(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func testImportClientSecret(t *testing.T, f *fixture) {
+	tn := f.tenant(t, "woodgrove")
+	app, generated, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
+	require.NoError(t, err)
+	chosen := "an-operator-chosen-secret-of-40-characters"
+
+	s, err := f.dir.ImportClientSecret(t.Context(), tn.ID, app.ID, chosen, nil, directory.MinImportedSecretLength)
+	require.NoError(t, err)
+	require.Equal(t, "an-", s.Hint)
+	require.NotContains(t, s.Hash, chosen)
+	for _, v := range []string{chosen, generated.Value} {
+		got, err := f.dir.VerifyClientSecret(t.Context(), tn.ID, "demo-app", v)
+		require.NoError(t, err, "the imported secret works beside the generated one")
+		require.Equal(t, app.ID, got.ID)
+	}
+	stored, err := f.store.ListClientSecrets(t.Context(), tn.ID, app.ID)
+	require.NoError(t, err)
+	require.Len(t, stored, 2)
+	require.Contains(t, f.auditActivities(t, tn.ID), "Update application – Certificates and secrets management/success")
+	events, err := f.store.ListAudit(t.Context(), store.AuditFilter{TenantID: tn.ID})
+	require.NoError(t, err)
+	for _, e := range events {
+		require.NotContains(t, fmt.Sprintf("%+v", e), chosen, "the audit log never holds the secret")
+	}
+
+	expires := f.now.Add(time.Hour)
+	_, err = f.dir.ImportClientSecret(t.Context(), tn.ID, app.ID, "another-operator-chosen-secret-40-chars!", &expires, directory.MinImportedSecretLength)
+	require.NoError(t, err)
+	f.now = f.now.Add(2 * time.Hour)
+	_, err = f.dir.VerifyClientSecret(t.Context(), tn.ID, "demo-app", "another-operator-chosen-secret-40-chars!")
+	require.ErrorIs(t, err, directory.ErrBadCredentials, "an imported secret expires like a generated one")
+}
+
+func testImportClientSecretRefuses(t *testing.T, f *fixture) {
+	tn := f.tenant(t, "woodgrove")
+	other := f.tenant(t, "fabrikam")
+	app, _, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
+	require.NoError(t, err)
+	native, _, err := f.dir.CreateApplication(t.Context(), tn.ID, directory.NewApplication{DisplayName: "CLI", ClientID: "demo-cli", ClientType: store.ClientNative})
+	require.NoError(t, err)
+	long := strings.Repeat("s", 40)
+	past := f.now.Add(-time.Minute)
+
+	for name, tc := range map[string]struct {
+		tenant, app, value string
+		expires            *time.Time
+		minLength          int
+		field              string
+		sentinel           error
+	}{
+		"too short":               {tn.ID, app.ID, strings.Repeat("s", 31), nil, directory.MinImportedSecretLength, "secret", directory.ErrInvalid},
+		"empty":                   {tn.ID, app.ID, "", nil, 0, "secret", directory.ErrInvalid},
+		"too long":                {tn.ID, app.ID, strings.Repeat("s", 513), nil, directory.MinImportedSecretLength, "secret", directory.ErrInvalid},
+		"spaces":                  {tn.ID, app.ID, long + " x", nil, directory.MinImportedSecretLength, "secret", directory.ErrInvalid},
+		"control characters":      {tn.ID, app.ID, long + "\n", nil, directory.MinImportedSecretLength, "secret", directory.ErrInvalid},
+		"expired":                 {tn.ID, app.ID, long, &past, directory.MinImportedSecretLength, "endDateTime", directory.ErrInvalid},
+		"public client":           {tn.ID, native.ID, long, nil, directory.MinImportedSecretLength, "clientType", directory.ErrInvalid},
+		"another tenant's app":    {other.ID, app.ID, long, nil, directory.MinImportedSecretLength, "", store.ErrNotFound},
+		"dev length in non-dev":   {tn.ID, app.ID, "demo-secret", nil, directory.MinImportedSecretLength, "secret", directory.ErrInvalid},
+		"unknown application id":  {tn.ID, "nope", long, nil, directory.MinImportedSecretLength, "", store.ErrNotFound},
+		"invalid UTF-8":           {tn.ID, app.ID, long + "\xff", nil, directory.MinImportedSecretLength, "secret", directory.ErrInvalid},
+		"below the hint's length": {tn.ID, app.ID, "ab", nil, 1, "secret", directory.ErrInvalid},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := f.dir.ImportClientSecret(t.Context(), tc.tenant, tc.app, tc.value, tc.expires, tc.minLength)
+			if tc.field == "" {
+				require.ErrorIs(t, err, tc.sentinel)
+				return
+			}
+			requireFields(t, err, tc.sentinel, tc.field)
+			if tc.value != "" {
+				require.NotContains(t, err.Error(), tc.value, "a refusal never quotes the secret")
+			}
+		})
+	}
+	stored, err := f.store.ListClientSecrets(t.Context(), tn.ID, app.ID)
+	require.NoError(t, err)
+	require.Len(t, stored, 1, "only the generated secret: every refusal wrote nothing")
+	require.Contains(t, f.auditActivities(t, tn.ID), "Update application – Certificates and secrets management/failure")
+
+	s, err := f.dir.ImportClientSecret(t.Context(), tn.ID, app.ID, "demo-secret", nil, len("demo-secret"))
+	require.NoError(t, err, "development mode passes the dev secret's own length")
+	require.Equal(t, "dem", s.Hint)
+	_, err = f.dir.VerifyClientSecret(t.Context(), tn.ID, "demo-app", "demo-secret")
+	require.NoError(t, err)
 }

@@ -100,6 +100,8 @@ func TestDirectory(t *testing.T) {
 		{"PublicApplicationHasNoSecret", testPublicApplicationHasNoSecret},
 		{"UpdateApplication", testUpdateApplication},
 		{"AssignmentsAndOwners", testAssignmentsAndOwners},
+		{"ImportClientSecret", testImportClientSecret},
+		{"ImportClientSecretRefuses", testImportClientSecretRefuses},
 	}
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		for _, tc := range tests {

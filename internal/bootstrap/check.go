@@ -1,0 +1,135 @@
+package bootstrap
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// checkFile finds what is wrong with f before anything is looked up: keys
+// that are missing or declared twice, roles that do not exist, secrets and
+// passwords (resolving the environment variables named). The directory
+// checks the rest (addresses, URIs, algorithms …) as Apply goes.
+func (a *applier) checkFile(f File) {
+	slugs := map[string]int{}
+	for i, t := range f.Tenants {
+		path := fmt.Sprintf("tenants[%d]", i)
+		a.required(path, "slug", t.Slug)
+		a.required(path, "displayName", t.DisplayName)
+		if first, dup := slugs[t.Slug]; dup && t.Slug != "" {
+			a.problem(path+".slug", "%q is declared twice (first at tenants[%d])", t.Slug, first)
+			a.skip[path] = true
+		} else {
+			slugs[t.Slug] = i
+		}
+		a.checkMembers(path, t.Members)
+		a.checkGroups(path, t.Groups)
+		a.checkApplications(path, t.Applications)
+	}
+}
+
+// required notes a missing key field and skips its object.
+func (a *applier) required(path, key, value string) {
+	if strings.TrimSpace(value) == "" {
+		a.problem(path+"."+key, "is required")
+		a.skip[path] = true
+	}
+}
+
+func (a *applier) checkMembers(tenantPath string, members []Member) {
+	mails := map[string]int{}
+	for j, m := range members {
+		path := fmt.Sprintf("%s.members[%d]", tenantPath, j)
+		a.required(path, "mail", m.Mail)
+		a.required(path, "displayName", m.DisplayName)
+		key := strings.ToLower(strings.TrimSpace(m.Mail))
+		if first, dup := mails[key]; dup && key != "" {
+			a.problem(path+".mail", "%q is declared twice (first at %s.members[%d])", m.Mail, tenantPath, first)
+			a.skip[path] = true
+		} else {
+			mails[key] = j
+		}
+		if pw, ok := a.resolve(path, "password", m.Password, "passwordEnv", m.PasswordEnv); ok {
+			a.passwords[path] = pw
+		}
+		for k, role := range m.Roles {
+			if !slices.Contains(directory.Roles, role) {
+				a.problem(fmt.Sprintf("%s.roles[%d]", path, k), "%q is not one of %q", role, directory.Roles)
+			}
+		}
+	}
+}
+
+func (a *applier) checkGroups(tenantPath string, groups []Group) {
+	names := map[string]int{}
+	for j, g := range groups {
+		path := fmt.Sprintf("%s.groups[%d]", tenantPath, j)
+		a.required(path, "displayName", g.DisplayName)
+		if first, dup := names[g.DisplayName]; dup && g.DisplayName != "" {
+			a.problem(path+".displayName", "%q is declared twice (first at %s.groups[%d])", g.DisplayName, tenantPath, first)
+			a.skip[path] = true
+		} else {
+			names[g.DisplayName] = j
+		}
+	}
+}
+
+func (a *applier) checkApplications(tenantPath string, apps []Application) {
+	ids := map[string]int{}
+	for j, app := range apps {
+		path := fmt.Sprintf("%s.applications[%d]", tenantPath, j)
+		a.required(path, "clientId", app.ClientID)
+		a.required(path, "displayName", app.DisplayName)
+		if first, dup := ids[app.ClientID]; dup && app.ClientID != "" {
+			a.problem(path+".clientId", "%q is declared twice (first at %s.applications[%d])", app.ClientID, tenantPath, first)
+			a.skip[path] = true
+		} else {
+			ids[app.ClientID] = j
+		}
+		value, ok := a.resolve(path, "secret", app.Secret, "secretEnv", app.SecretEnv)
+		if !ok {
+			continue
+		}
+		key := "secret"
+		if app.SecretEnv != "" {
+			key = "secretEnv"
+		}
+		// The value is a credential: no message quotes it.
+		switch n := utf8.RuneCountInString(value); {
+		case app.ClientType != nil && *app.ClientType != store.ClientConfidential:
+			a.problem(path+"."+key, "only a confidential application has a secret; this one is %s", *app.ClientType)
+		case n < a.deps.MinSecretLength:
+			a.problem(path+"."+key, "is too short: at least %d characters (openssl rand -base64 32 makes one)", a.deps.MinSecretLength)
+		default:
+			a.secrets[path] = value
+		}
+	}
+}
+
+// resolve answers the value a pair of keys gives (literal, or the named
+// environment variable); ok is false when neither is given or the pair is
+// wrong.
+func (a *applier) resolve(path, key, literal, envKey, envName string) (string, bool) {
+	switch {
+	case literal != "" && envName != "":
+		a.problem(path+"."+envKey, "give %s or %s, not both", key, envKey)
+	case literal != "":
+		return literal, true
+	case envName != "":
+		if a.deps.LookupEnv == nil {
+			a.problem(path+"."+envKey, "environment variables cannot be read here")
+			break
+		}
+		value, set := a.deps.LookupEnv(envName)
+		if !set || value == "" {
+			a.problem(path+"."+envKey, "environment variable %s is not set", envName)
+			break
+		}
+		return value, true
+	}
+	return "", false
+}

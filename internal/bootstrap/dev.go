@@ -1,0 +1,73 @@
+package bootstrap
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// The dev seed's well-known names. They are public: the seed is for a
+// laptop, never for a server anyone else reaches.
+const (
+	DevPassword       = "foyer-dev"
+	DevAdmin          = "admin@woodgrove.test"
+	DevFabrikamMember = "sam@fabrikam.test"
+	DevClientID       = "demo-app"
+	DevClientSecret   = "demo-secret"
+	DevNativeClientID = "demo-cli"
+	// DemoClientID is the public client of the built-in demo relying
+	// party at {externalURL}/demo.
+	DemoClientID = "foyer-demo"
+	// DevRedirectURI is demo-app's redirect URI, where an example client
+	// on the developer's machine listens.
+	DevRedirectURI = "http://127.0.0.1:5556/callback"
+)
+
+// DevFile answers the development seed for a server reached at
+// externalURL: tenant woodgrove with its administrator admin@woodgrove.test,
+// a confidential app demo-app (secret demo-secret, every admin-API
+// permission), a native app demo-cli and the demo relying party's public
+// app foyer-demo; tenant fabrikam with sam@fabrikam.test. Every password is
+// foyer-dev. Apply it with Deps.MinSecretLength = DevMinSecretLength.
+func DevFile(externalURL string) File {
+	base := strings.TrimRight(externalURL, "/")
+	native, public := store.ClientNative, store.ClientPublic
+	return File{Tenants: []Tenant{
+		{
+			Slug: "woodgrove", DisplayName: "WoodGrove",
+			Members: []Member{{
+				Mail: DevAdmin, DisplayName: "WoodGrove Admin", Password: DevPassword,
+				Roles: []string{directory.RoleTenantAdministrator},
+			}},
+			Applications: []Application{
+				{
+					ClientID: DevClientID, DisplayName: "Demo app", Secret: DevClientSecret,
+					RedirectURIs: []string{DevRedirectURI},
+					GrantTypes: []string{
+						directory.GrantAuthorizationCode, directory.GrantRefreshToken, directory.GrantClientCredentials,
+					},
+					APIPermissions: slices.Clone(directory.APIPermissions),
+				},
+				{
+					// Any port of the loopback redirect is the provider's
+					// to accept (RFC 8252 §7.3).
+					ClientID: DevNativeClientID, DisplayName: "Demo CLI", ClientType: &native,
+					RedirectURIs: []string{"http://127.0.0.1/callback"},
+					GrantTypes:   []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken},
+				},
+				{
+					ClientID: DemoClientID, DisplayName: "Foyer demo", ClientType: &public,
+					RedirectURIs:           []string{base + "/demo/callback"},
+					PostLogoutRedirectURIs: []string{base + "/demo"},
+					GrantTypes:             []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken},
+				},
+			},
+		},
+		{
+			Slug: "fabrikam", DisplayName: "Fabrikam",
+			Members: []Member{{Mail: DevFabrikamMember, DisplayName: "Sam", Password: DevPassword}},
+		},
+	}}
+}

@@ -1,0 +1,105 @@
+package bootstrap
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// File is a bootstrap file: the tenants to create or bring up to date.
+// Optional scalars are pointers and optional lists nil when the file leaves
+// them out: only what the file declares is compared and updated.
+type File struct {
+	Tenants []Tenant `yaml:"tenants" json:"tenants"`
+}
+
+// Tenant is matched by slug.
+type Tenant struct {
+	Slug             string        `yaml:"slug" json:"slug"`
+	DisplayName      string        `yaml:"displayName" json:"displayName"`
+	Branding         Branding      `yaml:"branding" json:"branding"`
+	SigningAlgorithm *string       `yaml:"signingAlgorithm" json:"signingAlgorithm,omitempty"`
+	Members          []Member      `yaml:"members" json:"members,omitempty"`
+	Groups           []Group       `yaml:"groups" json:"groups,omitempty"`
+	Applications     []Application `yaml:"applications" json:"applications,omitempty"`
+}
+
+// Branding is what the tenant's pages and emails carry.
+type Branding struct {
+	LogoURL     *string `yaml:"logoUrl" json:"logoUrl,omitempty"`
+	AccentColor *string `yaml:"accentColor" json:"accentColor,omitempty"`
+	SenderName  *string `yaml:"senderName" json:"senderName,omitempty"`
+}
+
+// Member is matched by mail. A declared password is enforced: a member who
+// changed theirs gets the file's back on the next run, so leave it out
+// once people own their passwords.
+type Member struct {
+	Mail              string  `yaml:"mail" json:"mail"`
+	DisplayName       string  `yaml:"displayName" json:"displayName"`
+	GivenName         *string `yaml:"givenName" json:"givenName,omitempty"`
+	Surname           *string `yaml:"surname" json:"surname,omitempty"`
+	UserPrincipalName *string `yaml:"userPrincipalName" json:"userPrincipalName,omitempty"`
+	AccountEnabled    *bool   `yaml:"accountEnabled" json:"accountEnabled,omitempty"`
+	// Password, or PasswordEnv naming the environment variable holding
+	// it; at most one.
+	Password    string `yaml:"password" json:"-"`
+	PasswordEnv string `yaml:"passwordEnv" json:"passwordEnv,omitempty"`
+	// Roles are directory roles the member holds (at least).
+	Roles []string `yaml:"roles" json:"roles,omitempty"`
+}
+
+// Group is matched by display name. Members and owners are named by mail
+// (or user principal name): declared members of the file or users already
+// in the tenant.
+type Group struct {
+	DisplayName           string   `yaml:"displayName" json:"displayName"`
+	Description           *string  `yaml:"description" json:"description,omitempty"`
+	OwnersCanInviteGuests *bool    `yaml:"ownersCanInviteGuests" json:"ownersCanInviteGuests,omitempty"`
+	Members               []string `yaml:"members" json:"members,omitempty"`
+	Owners                []string `yaml:"owners" json:"owners,omitempty"`
+}
+
+// Application is an OIDC client, matched by client id. Its client id and
+// type never change once made.
+type Application struct {
+	ClientID               string   `yaml:"clientId" json:"clientId"`
+	DisplayName            string   `yaml:"displayName" json:"displayName"`
+	ClientType             *string  `yaml:"clientType" json:"clientType,omitempty"` // confidential (default), public, native
+	RedirectURIs           []string `yaml:"redirectUris" json:"redirectUris,omitempty"`
+	PostLogoutRedirectURIs []string `yaml:"postLogoutRedirectUris" json:"postLogoutRedirectUris,omitempty"`
+	GrantTypes             []string `yaml:"grantTypes" json:"grantTypes,omitempty"`
+	HomePageURL            *string  `yaml:"homePageUrl" json:"homePageUrl,omitempty"`
+	FirstParty             *bool    `yaml:"firstParty" json:"firstParty,omitempty"`
+	AssignmentRequired     *bool    `yaml:"assignmentRequired" json:"assignmentRequired,omitempty"`
+	AccessTokenFormat      *string  `yaml:"accessTokenFormat" json:"accessTokenFormat,omitempty"`
+	APIPermissions         []string `yaml:"apiPermissions" json:"apiPermissions,omitempty"`
+	// Secret, or SecretEnv naming the environment variable holding it, is
+	// a client secret the operator chose for a confidential application
+	// (32 characters or more). Without either, a new confidential
+	// application gets a generated secret, shown once in the report.
+	Secret    string `yaml:"secret" json:"-"`
+	SecretEnv string `yaml:"secretEnv" json:"secretEnv,omitempty"`
+}
+
+// Parse reads a bootstrap file. Unknown keys are refused, every one of them
+// named with its line, so a misspelt key never silently does nothing.
+func Parse(data []byte) (File, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return File{}, errors.New("bootstrap file is empty")
+		}
+		return File{}, fmt.Errorf("bootstrap file: %w", err)
+	}
+	var extra any
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return File{}, errors.New("bootstrap file: holds more than one YAML document")
+	}
+	return f, nil
+}
