@@ -38,6 +38,10 @@ type Check struct {
 	Func func(ctx context.Context) error
 }
 
+// tenantCacheFor is how long a node serves a tenant's record from memory;
+// see tenancy.Cache.
+const tenantCacheFor = 5 * time.Second
+
 // DefaultReadyTimeout bounds each readiness check, so a hung database makes
 // /readyz answer 503 quickly rather than time out at the load balancer.
 const DefaultReadyTimeout = 2 * time.Second
@@ -127,7 +131,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.ReadyTimeout = DefaultReadyTimeout
 	}
 	s := &Server{
-		tenants:      cfg.Tenants,
+		tenants:      tenancy.NewCache(cfg.Tenants, tenantCacheFor, nil),
 		keys:         cfg.Keys,
 		ready:        cfg.Ready,
 		registry:     cfg.Registry,

@@ -387,3 +387,34 @@ func TestEnsureRepairsAMissingKey(t *testing.T) {
 		})
 	}
 }
+
+func TestPublishedSetIsCachedBrieflyAndRefreshedByRotation(t *testing.T) {
+	e := newEnv(t)
+	tenant := e.tenant(t, keys.ES256)
+	m := e.node(t, func(c *keys.Config) { c.CacheFor = time.Minute })
+	other := e.node(t)
+
+	empty, err := m.PublicKeys(t.Context(), tenant)
+	require.NoError(t, err)
+	require.Empty(t, empty)
+	require.NoError(t, m.Ensure(t.Context(), tenant))
+	set, err := m.JWKS(t.Context(), tenant)
+	require.NoError(t, err)
+	require.Len(t, set.Keys, 2, "keys made on this node show at once")
+
+	_, err = other.Rotate(t.Context(), tenant)
+	require.NoError(t, err)
+	set, err = m.JWKS(t.Context(), tenant)
+	require.NoError(t, err)
+	require.Len(t, set.Keys, 2, "another node's rotation shows after the cache's lifetime")
+	e.clock.Advance(time.Minute)
+	set, err = m.JWKS(t.Context(), tenant)
+	require.NoError(t, err)
+	require.Len(t, set.Keys, 3)
+
+	_, err = m.Rotate(t.Context(), tenant)
+	require.NoError(t, err)
+	set, err = m.JWKS(t.Context(), tenant)
+	require.NoError(t, err)
+	require.Len(t, set.Keys, 4, "this node's own rotation shows at once")
+}

@@ -57,7 +57,8 @@ type Manager struct {
 	retirePublishFor time.Duration
 	cacheFor         time.Duration
 	logger           *slog.Logger
-	signers          signerCache
+	signers          *ttlCache[*SigningKey]
+	published        *ttlCache[[]*PublicKey]
 }
 
 // New checks cfg, reporting every problem at once, and answers a Manager.
@@ -74,7 +75,8 @@ func New(cfg Config) (*Manager, error) {
 		retirePublishFor: cfg.RetirePublishFor,
 		cacheFor:         cfg.CacheFor,
 		logger:           cfg.Logger,
-		signers:          signerCache{entries: map[string]cachedSigner{}},
+		signers:          newTTLCache[*SigningKey](),
+		published:        newTTLCache[[]*PublicKey](),
 	}, nil
 }
 

@@ -35,8 +35,15 @@ func (m *Manager) Signer(ctx context.Context, tenantID string) (*SigningKey, err
 }
 
 // PublicKeys answers the keys a relying party may meet in the tenant's
-// tokens: active, next, and retired keys not yet past PublishUntil.
+// tokens: active, next, and retired keys not yet past PublishUntil. The
+// set is cached for CacheFor: every JWKS request and token check reads
+// it, and a key is published a whole rotation before it signs, so a set a
+// few seconds old still holds every key in use.
 func (m *Manager) PublicKeys(ctx context.Context, tenantID string) ([]*PublicKey, error) {
+	now := m.now()
+	if keys, ok := m.published.get(tenantID, now); ok {
+		return keys, nil
+	}
 	current, err := m.loadKeys(ctx, tenantID)
 	if err != nil {
 		return nil, err
@@ -50,6 +57,7 @@ func (m *Manager) PublicKeys(ctx context.Context, tenantID string) ([]*PublicKey
 		}
 		out = append(out, pk)
 	}
+	m.published.put(tenantID, out, now, now.Add(m.cacheFor))
 	return out, nil
 }
 
@@ -83,30 +91,36 @@ func (m *Manager) List(ctx context.Context, tenantID string) ([]KeyInfo, error) 
 	return out, nil
 }
 
-// signerCache holds unsealed active keys per tenant for a short while.
-type signerCache struct {
+// ttlCache holds one value per tenant for a short while: unsealed
+// active keys, and published key sets.
+type ttlCache[V any] struct {
 	mu      sync.Mutex
-	entries map[string]cachedSigner
+	entries map[string]cached[V]
 }
 
-type cachedSigner struct {
-	key   *SigningKey
+type cached[V any] struct {
+	value V
 	until time.Time
 }
 
-func (c *signerCache) get(tenantID string, now time.Time) (*SigningKey, bool) {
+func newTTLCache[V any]() *ttlCache[V] {
+	return &ttlCache[V]{entries: map[string]cached[V]{}}
+}
+
+func (c *ttlCache[V]) get(tenantID string, now time.Time) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[tenantID]
 	if !ok || !now.Before(e.until) {
-		return nil, false
+		var zero V
+		return zero, false
 	}
-	return e.key, true
+	return e.value, true
 }
 
-// put caches key and drops expired entries, so private keys of tenants no
+// put caches v and drops expired entries, so private keys of tenants no
 // longer served do not linger in memory.
-func (c *signerCache) put(tenantID string, key *SigningKey, now, until time.Time) {
+func (c *ttlCache[V]) put(tenantID string, v V, now, until time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id, e := range c.entries {
@@ -114,10 +128,10 @@ func (c *signerCache) put(tenantID string, key *SigningKey, now, until time.Time
 			delete(c.entries, id)
 		}
 	}
-	c.entries[tenantID] = cachedSigner{key: key, until: until}
+	c.entries[tenantID] = cached[V]{value: v, until: until}
 }
 
-func (c *signerCache) forget(tenantID string) {
+func (c *ttlCache[V]) forget(tenantID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, tenantID)

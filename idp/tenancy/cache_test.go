@@ -1,0 +1,58 @@
+package tenancy
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+type countingTenants struct {
+	calls   int
+	tenants map[string]store.Tenant
+}
+
+func (c *countingTenants) GetTenantBySlug(_ context.Context, slug string) (store.Tenant, error) {
+	c.calls++
+	t, ok := c.tenants[slug]
+	if !ok {
+		return store.Tenant{}, store.ErrNotFound
+	}
+	return t, nil
+}
+
+func TestCacheServesFromMemoryUntilTTL(t *testing.T) {
+	backing := &countingTenants{tenants: map[string]store.Tenant{"woodgrove": {ID: "1", Slug: "woodgrove", DisplayName: "Old"}}}
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	c := NewCache(backing, 5*time.Second, func() time.Time { return now })
+
+	for range 3 {
+		got, err := c.GetTenantBySlug(t.Context(), "woodgrove")
+		require.NoError(t, err)
+		require.Equal(t, "Old", got.DisplayName)
+	}
+	require.Equal(t, 1, backing.calls)
+
+	backing.tenants["woodgrove"] = store.Tenant{ID: "1", Slug: "woodgrove", DisplayName: "New"}
+	now = now.Add(5 * time.Second)
+	got, err := c.GetTenantBySlug(t.Context(), "woodgrove")
+	require.NoError(t, err)
+	require.Equal(t, "New", got.DisplayName, "an expired entry is read again")
+	require.Equal(t, 2, backing.calls)
+}
+
+func TestCacheDoesNotCacheMisses(t *testing.T) {
+	backing := &countingTenants{tenants: map[string]store.Tenant{}}
+	c := NewCache(backing, time.Minute, nil)
+	for range 3 {
+		_, err := c.GetTenantBySlug(t.Context(), "nobody")
+		require.ErrorIs(t, err, store.ErrNotFound)
+	}
+	require.Equal(t, 3, backing.calls)
+	backing.tenants["nobody"] = store.Tenant{ID: "2", Slug: "nobody"}
+	_, err := c.GetTenantBySlug(t.Context(), "nobody")
+	require.NoError(t, err, "a tenant created after a miss is found at once")
+}
