@@ -1,23 +1,15 @@
 package demo_test
 
 import (
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
-	"github.com/foyer-idp/foyer/idp"
+	"github.com/foyer-idp/foyer/idp/idptest"
 	"github.com/foyer-idp/foyer/internal/bootstrap"
-	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/demo"
-	"github.com/foyer-idp/foyer/internal/directory"
-	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
 	"github.com/foyer-idp/foyer/internal/webclient"
-	"github.com/foyer-idp/foyer/keys"
 )
 
 // TestDemoAgainstFoyer runs what serve --dev runs: the real provider over
@@ -27,40 +19,16 @@ import (
 func TestDemoAgainstFoyer(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		ctx := t.Context()
-		st := b.OpenMigrated(t)
-		master := secret.GenerateMasterKey()
-		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-		passwords := secret.NewPasswordHasher(secret.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 4)
-		km, err := keys.New(keys.Config{Store: st, Sealer: master.Sealer("signing-keys"), Logger: logger})
-		require.NoError(t, err)
-		dir, err := directory.New(directory.Config{Store: st, SecretHasher: master.Hasher("client-secrets"), Passwords: passwords})
-		require.NoError(t, err)
-
-		srv := httptest.NewUnstartedServer(nil)
-		base := "http://" + srv.Listener.Addr().String()
-		_, err = bootstrap.Apply(ctx, bootstrap.Deps{
-			Store: st, SecretHasher: master.Hasher("client-secrets"), Passwords: passwords, Keys: km,
-			MinSecretLength: bootstrap.DevMinSecretLength,
-		}, bootstrap.DevFile(base))
-		require.NoError(t, err)
-
-		s, err := idp.New(idp.Config{
-			Tenants: st, Keys: km, Registry: prometheus.NewRegistry(), Logger: logger, ExternalURL: base,
-			OIDC: &idp.OIDC{
-				Store: st, Directory: dir, Keys: km, Hasher: master.Hasher("tokens"), Lifetimes: config.DefaultTokens(),
-			},
+		dev := idptest.StartDev(t, b, func(d *idptest.Dev) {
+			h, err := demo.New(demo.Config{
+				Issuer: d.URL + "/t/woodgrove", ClientID: bootstrap.DemoClientID,
+				RedirectURL: d.URL + "/demo/callback", PostLogoutURL: d.URL + "/demo", Logger: d.Logger,
+			})
+			require.NoError(t, err)
+			d.Server.Mount("/demo", h)
+			d.Server.Mount("/demo/", h)
 		})
-		require.NoError(t, err)
-		h, err := demo.New(demo.Config{
-			Issuer: base + "/t/woodgrove", ClientID: bootstrap.DemoClientID,
-			RedirectURL: base + "/demo/callback", PostLogoutURL: base + "/demo", Logger: logger,
-		})
-		require.NoError(t, err)
-		s.Mount("/demo", h)
-		s.Mount("/demo/", h)
-		srv.Config.Handler = s.Handler()
-		srv.Start()
-		t.Cleanup(srv.Close)
+		base := dev.URL
 
 		browser := webclient.New(webclient.Config{StopAt: []string{base + "/demo/callback"}})
 		back, err := browser.SignIn(ctx, base+"/demo/login", webclient.Credentials{Username: bootstrap.DevAdmin, Password: bootstrap.DevPassword})

@@ -16,6 +16,10 @@ const module = "github.com/foyer-idp/foyer"
 func rank(pkg string) int {
 	rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
 	switch {
+	// idptest composes the whole server for other packages' tests, as cmd
+	// does for the binary.
+	case rel == "idp/idptest":
+		return 5
 	case hasAnyPrefix(rel, "internal/secret", "internal/config", "internal/layering", "internal/webclient"):
 		return 0
 	case rel == "internal/store" || strings.HasPrefix(rel, "internal/store/"):

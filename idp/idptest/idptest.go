@@ -1,0 +1,76 @@
+// Package idptest runs the real Foyer provider for the tests of packages
+// around it (the demo relying party, the load tool): a migrated store,
+// signing keys, the directory and the development seed behind the idp
+// handler on a real loopback listener. It is for tests only.
+package idptest
+
+import (
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/foyer-idp/foyer/idp"
+	"github.com/foyer-idp/foyer/internal/bootstrap"
+	"github.com/foyer-idp/foyer/internal/config"
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
+	"github.com/foyer-idp/foyer/keys"
+)
+
+// testArgon2 keeps password hashing cheap; the code path is the same.
+var testArgon2 = secret.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
+
+// Dev is a running provider seeded with bootstrap.DevFile.
+type Dev struct {
+	// URL is the external URL: woodgrove's issuer is URL + "/t/woodgrove".
+	URL    string
+	Server *idp.Server
+	Logger *slog.Logger
+}
+
+// StartDev seeds a fresh database of back end b with the development file
+// and serves the provider on a loopback listener until the test ends.
+// mount, when given, adds handlers (with Server.Mount) before the first
+// request; it learns the external URL.
+func StartDev(t testing.TB, b sqltest.Backend, mount func(d *Dev)) *Dev {
+	t.Helper()
+	st := b.OpenMigrated(t)
+	master := secret.GenerateMasterKey()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	passwords := secret.NewPasswordHasher(testArgon2, 4)
+	km, err := keys.New(keys.Config{Store: st, Sealer: master.Sealer("signing-keys"), Logger: logger})
+	must(t, err)
+	dir, err := directory.New(directory.Config{Store: st, SecretHasher: master.Hasher("client-secrets"), Passwords: passwords})
+	must(t, err)
+
+	srv := httptest.NewUnstartedServer(nil)
+	d := &Dev{URL: "http://" + srv.Listener.Addr().String(), Logger: logger}
+	_, err = bootstrap.Apply(t.Context(), bootstrap.Deps{
+		Store: st, SecretHasher: master.Hasher("client-secrets"), Passwords: passwords, Keys: km,
+		MinSecretLength: bootstrap.DevMinSecretLength,
+	}, bootstrap.DevFile(d.URL))
+	must(t, err)
+	d.Server, err = idp.New(idp.Config{
+		Tenants: st, Keys: km, Registry: prometheus.NewRegistry(), Logger: logger, ExternalURL: d.URL,
+		OIDC: &idp.OIDC{Store: st, Directory: dir, Keys: km, Hasher: master.Hasher("tokens"), Lifetimes: config.DefaultTokens()},
+	})
+	must(t, err)
+	if mount != nil {
+		mount(d)
+	}
+	srv.Config.Handler = d.Server.Handler()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return d
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
