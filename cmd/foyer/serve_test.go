@@ -71,13 +71,19 @@ func TestServe(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, status)
 
 	// The operator rotates from another process while serve runs: the key
-	// that signed until now stays published beside the new active and next.
+	// that signed until now stays published beside the new active (the old
+	// next) and, once serve's short key-set cache has lapsed, the new next.
 	c.mustRun(t, "keys", "rotate", "--tenant", "acme")
-	status, body = get(t, base+"/t/acme/keys")
-	require.Equal(t, http.StatusOK, status)
-	var rotated jose.JSONWebKeySet
-	require.NoError(t, json.Unmarshal([]byte(body), &rotated))
-	require.Len(t, rotated.Keys, 3, "new next, new active (the old next) and the retired key")
+	jwks := func() jose.JSONWebKeySet {
+		status, body := get(t, base+"/t/acme/keys")
+		require.Equal(t, http.StatusOK, status)
+		var set jose.JSONWebKeySet
+		require.NoError(t, json.Unmarshal([]byte(body), &set))
+		return set
+	}
+	require.Eventually(t, func() bool { return len(jwks().Keys) == 3 }, 30*time.Second, 100*time.Millisecond,
+		"new next, new active (the old next) and the retired key")
+	rotated := jwks()
 	for _, k := range set.Keys {
 		require.NotEmpty(t, rotated.Key(k.KeyID), "key %s published before the rotation is still published", k.KeyID)
 	}
