@@ -79,6 +79,7 @@ type Store interface {
 // *directory.Directory satisfies it.
 type Directory interface {
 	provider.Directory
+	provider.Clients
 	signin.Directory
 }
 
@@ -86,7 +87,10 @@ type Directory interface {
 type OIDC struct {
 	Store     Store
 	Directory Directory
-	Keys      provider.Keys
+	// Clients authenticates token requests' clients; nil means Directory,
+	// uncached. serve passes a short-lived directory.ClientCache.
+	Clients provider.Clients
+	Keys    provider.Keys
 	// Hasher keys the hashes of codes, tokens, cookies and CSRF tokens
 	// (the master key's "tokens" hasher).
 	Hasher    *secret.Hasher
@@ -170,8 +174,12 @@ func (s *Server) buildOIDC(cfg Config) error {
 	if err != nil {
 		return err
 	}
+	clients := o.Clients
+	if clients == nil {
+		clients = o.Directory
+	}
 	p, err := provider.New(provider.Config{
-		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Keys: o.Keys, Hasher: o.Hasher,
+		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Clients: clients, Keys: o.Keys, Hasher: o.Hasher,
 		Flow: flow, TokensIssued: issued, Now: o.Now, Logger: cfg.Logger,
 		Lifetimes: provider.Lifetimes{
 			AccessToken: o.Lifetimes.AccessTokenLifetime, IDToken: o.Lifetimes.IDTokenLifetime,

@@ -63,6 +63,10 @@ func newServeCmd(d deps) *cobra.Command {
 // only, because the seed's passwords and secret are public.
 const devAddr = "127.0.0.1:8080"
 
+// clientCacheFor is how long serve authenticates a client from memory;
+// see directory.ClientCache.
+const clientCacheFor = 5 * time.Second
+
 // startDev prepares serve --dev: it refuses production, keeps the
 // listener on loopback, applies the development seed (idempotently) and
 // marks the app so the /demo relying party is mounted.
@@ -148,6 +152,7 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 		OIDC: &idp.OIDC{
 			Store:     a.store,
 			Directory: a.dir,
+			Clients:   a.dir.NewClientCache(clientCacheFor),
 			Keys:      a.keys,
 			Hasher:    a.master.Hasher(tokensPurpose),
 			Lifetimes: a.cfg.Tokens,

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -56,7 +57,7 @@ func StartDev(t testing.TB, b sqltest.Backend, mount func(d *Dev)) *Dev {
 	must(t, err)
 	d.Server, err = idp.New(idp.Config{
 		Tenants: st, Keys: km, Registry: prometheus.NewRegistry(), Logger: logger, ExternalURL: d.URL,
-		OIDC: &idp.OIDC{Store: st, Directory: dir, Keys: km, Hasher: master.Hasher("tokens"), Lifetimes: config.DefaultTokens()},
+		OIDC: &idp.OIDC{Store: st, Directory: dir, Clients: dir.NewClientCache(5 * time.Second), Keys: km, Hasher: master.Hasher("tokens"), Lifetimes: config.DefaultTokens()},
 	})
 	must(t, err)
 	if mount != nil {

@@ -42,6 +42,14 @@ type Directory interface {
 	MayUse(ctx context.Context, a store.Application, userID string) (bool, error)
 }
 
+// Clients authenticates the clients of token requests; *directory.Directory
+// satisfies it, and so does the short-lived *directory.ClientCache that
+// serve puts in front of it.
+type Clients interface {
+	VerifyClientSecret(ctx context.Context, tenantID, clientID, value string) (store.Application, error)
+	Application(ctx context.Context, tenantID, clientID string) (store.Application, error)
+}
+
 // Keys answers tenants' signing keys; *keys.Manager satisfies it.
 type Keys interface {
 	Signer(ctx context.Context, tenantID string) (*keys.SigningKey, error)
@@ -62,6 +70,7 @@ type Config struct {
 	ExternalURL string
 	Store       Store
 	Directory   Directory
+	Clients     Clients
 	Keys        Keys
 	// Hasher keys the stored hashes of codes, refresh tokens and opaque
 	// access tokens.
@@ -80,6 +89,7 @@ type Provider struct {
 	external  string
 	store     Store
 	dir       Directory
+	clients   Clients
 	keys      Keys
 	hasher    *secret.Hasher
 	flow      *signin.Flow
@@ -113,7 +123,7 @@ func New(cfg Config) (*Provider, error) {
 		name string
 		nil  bool
 	}{
-		{"ExternalURL", cfg.ExternalURL == ""}, {"Store", cfg.Store == nil}, {"Directory", cfg.Directory == nil},
+		{"ExternalURL", cfg.ExternalURL == ""}, {"Store", cfg.Store == nil}, {"Directory", cfg.Directory == nil}, {"Clients", cfg.Clients == nil},
 		{"Keys", cfg.Keys == nil}, {"Hasher", cfg.Hasher == nil}, {"Flow", cfg.Flow == nil}, {"Logger", cfg.Logger == nil},
 	} {
 		if missing.nil {
@@ -131,7 +141,7 @@ func New(cfg Config) (*Provider, error) {
 		cfg.Now = time.Now
 	}
 	p := &Provider{
-		external: strings.TrimRight(cfg.ExternalURL, "/"), store: cfg.Store, dir: cfg.Directory, keys: cfg.Keys,
+		external: strings.TrimRight(cfg.ExternalURL, "/"), store: cfg.Store, dir: cfg.Directory, clients: cfg.Clients, keys: cfg.Keys,
 		hasher: cfg.Hasher, flow: cfg.Flow, lifetimes: cfg.Lifetimes, issued: cfg.TokensIssued,
 		now: cfg.Now, logger: cfg.Logger,
 	}

@@ -45,7 +45,7 @@ func (s *server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCreden
 		return nil, invalidClient("client assertions are not supported")
 	}
 	if cc.ClientSecret != "" {
-		app, err := s.p.dir.VerifyClientSecret(ctx, t.ID, cc.ClientID, cc.ClientSecret)
+		app, err := s.p.clients.VerifyClientSecret(ctx, t.ID, cc.ClientID, cc.ClientSecret)
 		if errors.Is(err, directory.ErrBadCredentials) {
 			return nil, invalidClient("client authentication failed")
 		}
@@ -54,7 +54,7 @@ func (s *server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCreden
 		}
 		return s.p.client(app), nil
 	}
-	app, err := s.p.store.GetApplicationByClientID(ctx, t.ID, cc.ClientID)
+	app, err := s.p.clients.Application(ctx, t.ID, cc.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, invalidClient("client authentication failed")
 	}

@@ -343,3 +343,36 @@ func testImportClientSecretRefuses(t *testing.T, f *fixture) {
 	_, err = f.dir.VerifyClientSecret(t.Context(), tn.ID, "demo-app", "demo-secret")
 	require.NoError(t, err)
 }
+
+func testClientCacheServesBrieflyThenRereads(t *testing.T, f *fixture) {
+	tn := f.tenant(t, "woodgrove")
+	app, sec, err := f.dir.CreateApplication(t.Context(), tn.ID, demoApp())
+	require.NoError(t, err)
+	cache := f.dir.NewClientCache(5 * time.Second)
+
+	got, err := cache.VerifyClientSecret(t.Context(), tn.ID, "demo-app", sec.Value)
+	require.NoError(t, err)
+	require.Equal(t, app.ID, got.ID)
+	_, err = cache.VerifyClientSecret(t.Context(), tn.ID, "demo-app", sec.Value+"x")
+	require.ErrorIs(t, err, directory.ErrBadCredentials, "a cached client still checks the secret")
+
+	require.NoError(t, f.dir.RemoveClientSecret(t.Context(), tn.ID, app.ID, sec.ID))
+	_, err = cache.VerifyClientSecret(t.Context(), tn.ID, "demo-app", sec.Value)
+	require.NoError(t, err, "within the cache's lifetime the removal is not seen yet")
+	f.now = f.now.Add(5 * time.Second)
+	_, err = cache.VerifyClientSecret(t.Context(), tn.ID, "demo-app", sec.Value)
+	require.ErrorIs(t, err, directory.ErrBadCredentials, "after it, the removed secret is refused")
+
+	_, err = cache.VerifyClientSecret(t.Context(), tn.ID, "later-app", "x")
+	require.ErrorIs(t, err, directory.ErrBadCredentials)
+	later := demoApp()
+	later.ClientID = "later-app"
+	_, laterSecret, err := f.dir.CreateApplication(t.Context(), tn.ID, later)
+	require.NoError(t, err)
+	_, err = cache.VerifyClientSecret(t.Context(), tn.ID, "later-app", laterSecret.Value)
+	require.NoError(t, err, "an unknown client is not cached: once created it authenticates at once")
+
+	other := f.tenant(t, "fabrikam")
+	_, err = cache.Application(t.Context(), other.ID, "demo-app")
+	require.ErrorIs(t, err, store.ErrNotFound, "entries are per tenant")
+}

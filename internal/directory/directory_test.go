@@ -100,6 +100,7 @@ func TestDirectory(t *testing.T) {
 		{"PublicApplicationHasNoSecret", testPublicApplicationHasNoSecret},
 		{"UpdateApplication", testUpdateApplication},
 		{"AssignmentsAndOwners", testAssignmentsAndOwners},
+		{"ClientCacheServesBrieflyThenRereads", testClientCacheServesBrieflyThenRereads},
 		{"ImportClientSecret", testImportClientSecret},
 		{"ImportClientSecretRefuses", testImportClientSecretRefuses},
 	}
