@@ -11,6 +11,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mail"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
@@ -39,7 +40,12 @@ type app struct {
 	master secret.MasterKey
 	keys   *keys.Manager
 	dir    *directory.Directory
-	// dev is set by serve --dev: the /demo relying party is mounted.
+	// outbox queues email in the caller's transaction; serve drains it
+	// when mailDrain (an SMTP server, or development).
+	outbox    *mail.Outbox
+	mailDrain bool
+	// dev is set by --dev: serve mounts /demo and /dev/mail, and mail
+	// without SMTP is kept for the development mailbox.
 	dev bool
 }
 
@@ -54,6 +60,8 @@ func openApp(cmd *cobra.Command, d deps) (context.Context, *app, error) {
 	}
 	ctx := cmd.Context()
 	a := &app{cfg: cfg, logger: newLogger(cfg, cmd.ErrOrStderr())}
+	// Commands with a --dev flag (serve, bootstrap) build for development.
+	a.dev, _ = cmd.Flags().GetBool(flagDev)
 	// The key first: a wrong one should fail before the database is touched.
 	if a.master, err = loadMasterKey(ctx, cfg, a.logger); err != nil {
 		return nil, nil, err
@@ -89,7 +97,10 @@ func (a *app) build(ctx context.Context) error {
 		SecretHasher: a.master.Hasher(clientSecretsPurpose),
 		Passwords:    secret.NewPasswordHasher(secret.OWASPArgon2, a.cfg.PasswordHashConcurrency),
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return a.buildOutbox()
 }
 
 // Close releases the store.

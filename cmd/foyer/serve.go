@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -54,7 +55,7 @@ func newServeCmd(d deps) *cobra.Command {
 			return serve(cmd.Context(), a, d.listening)
 		},
 	}
-	addConfigFlags(cmd.Flags(), "addr", "external-url")
+	addConfigFlags(cmd.Flags(), "addr", "external-url", "smtp-url")
 	cmd.Flags().Bool(flagDev, false, "development mode: seed the woodgrove and fabrikam tenants and serve the /demo relying party, on localhost only")
 	return cmd
 }
@@ -81,12 +82,12 @@ func startDev(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	a.dev = true
 	base := strings.TrimRight(a.cfg.ExternalURL, "/")
 	a.logger.InfoContext(ctx, "development mode",
 		"seeded", report.Count(bootstrap.Created)+report.Count(bootstrap.Updated),
 		"discovery", base+"/t/woodgrove/.well-known/openid-configuration",
 		"demo", base+"/demo",
+		"mailbox", base+devMailPath,
 		"sign_in_as", bootstrap.DevAdmin+" / "+bootstrap.DevPassword)
 	return nil
 }
@@ -119,6 +120,8 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 	defer stopRotation()
 	stopPurge := startPurge(ctx, a)
 	defer stopPurge()
+	stopMail := startMail(ctx, a)
+	defer stopMail()
 
 	select {
 	case err := <-served:
@@ -172,13 +175,19 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 }
 
 // extraHandlers are mounted beside Foyer's own routes, behind the same
-// middleware: in development mode, the /demo relying party. Patterns use
-// http.ServeMux syntax and must not overlap Foyer's.
+// middleware: in development mode, the /demo relying party and the
+// /dev/mail mailbox. Patterns use http.ServeMux syntax and must not
+// overlap Foyer's.
 func extraHandlers(a *app) (map[string]http.Handler, error) {
 	if !a.dev {
 		return nil, nil
 	}
-	return demoRoutes(a)
+	routes, err := demoRoutes(a)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(routes, devMailRoutes(a))
+	return routes, nil
 }
 
 func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {

@@ -188,6 +188,10 @@ func TestServeDev(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { s, _ := get(t, base+"/readyz"); return s == http.StatusOK }, 20*time.Second, 50*time.Millisecond)
 	require.Contains(t, logs.String(), base+"/demo")
+	require.Contains(t, logs.String(), base+"/dev/mail")
+	status, body := get(t, base+"/dev/mail")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "Development mailbox")
 	require.Contains(t, logs.String(), base+"/t/woodgrove/.well-known/openid-configuration")
 
 	browser := webclient.New(webclient.Config{StopAt: []string{base + "/demo/callback"}})

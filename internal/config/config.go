@@ -33,6 +33,7 @@ type Config struct {
 	Log                     Log           `yaml:"log"`
 	Keys                    Keys          `yaml:"keys"`
 	Tokens                  Tokens        `yaml:"tokens"`
+	Mail                    Mail          `yaml:"mail"`
 	PasswordHashConcurrency int           `yaml:"passwordHashConcurrency"`
 	ShutdownTimeout         time.Duration `yaml:"shutdownTimeout"`
 }
@@ -50,6 +51,21 @@ type Keys struct {
 	// tokens it signed keep verifying.
 	RetirePublishFor time.Duration `yaml:"retirePublishFor"`
 }
+
+// Mail configures outbound email.
+type Mail struct {
+	// SMTPURL is smtp://user:pass@host:587 (STARTTLS required),
+	// smtps://user:pass@host:465 (implicit TLS) or smtp+insecure://host:25
+	// (plaintext; loopback only in production), optionally with
+	// ?from=address. Empty: mail waits in the outbox (development delivers
+	// it to /dev/mail). A secret: it may carry a password.
+	SMTPURL Secret `yaml:"smtpURL"`
+	// From is the sender address; wins over the URL's from parameter.
+	From string `yaml:"from"`
+}
+
+// HasSMTP reports whether an SMTP server is configured.
+func (c Config) HasSMTP() bool { return c.Mail.SMTPURL != "" }
 
 // Tokens sets how long what the OpenID provider issues stays valid.
 type Tokens struct {

@@ -32,7 +32,7 @@ func Settings() []Setting {
 		{Key: "database", Env: "FOYER_DATABASE", Flag: "database", Default: "(SQLite file foyer.db in dataDir)",
 			Usage: "empty for SQLite, or a postgres:// URL", set: setString(func(c *Config) *string { return &c.Database })},
 		{Key: "masterKey", Env: "FOYER_MASTER_KEY", Default: "(none)",
-			Usage: "32-byte key in base64 or hex sealing secrets at rest; wins over masterKeyFile", set: setSecret},
+			Usage: "32-byte key in base64 or hex sealing secrets at rest; wins over masterKeyFile", set: setSecret(func(c *Config) *Secret { return &c.MasterKey })},
 		{Key: "masterKeyFile", Env: "FOYER_MASTER_KEY_FILE", Default: "{dataDir}/master.key in development",
 			Usage: "file holding the master key; created on first run in development", set: setString(func(c *Config) *string { return &c.MasterKeyFile })},
 		{Key: "log.level", Env: "FOYER_LOG_LEVEL", Flag: "log-level", Default: "info",
@@ -55,6 +55,11 @@ func Settings() []Setting {
 			Usage: "how long a sign-in may take, from the authorization request to the last page", set: setDuration(func(c *Config) *time.Duration { return &c.Tokens.LoginLifetime })},
 		{Key: "tokens.sessionLifetime", Env: "FOYER_SESSION_LIFETIME", Default: "10h",
 			Usage: "how long a browser stays signed in at a tenant", set: setDuration(func(c *Config) *time.Duration { return &c.Tokens.SessionLifetime })},
+		{Key: "mail.smtpURL", Env: "FOYER_SMTP_URL", Flag: "smtp-url", Default: "(none: mail waits in the outbox)",
+			Usage: "SMTP server: smtp://user:pass@host:587 (STARTTLS), smtps://host:465 (TLS) or smtp+insecure://host:25, optional ?from=address; never printed",
+			set:   setSecret(func(c *Config) *Secret { return &c.Mail.SMTPURL })},
+		{Key: "mail.from", Env: "FOYER_MAIL_FROM", Default: "(the SMTP URL's from parameter)",
+			Usage: "sender address of Foyer's email", set: setString(func(c *Config) *string { return &c.Mail.From })},
 		{Key: "passwordHashConcurrency", Env: "FOYER_PASSWORD_HASH_CONCURRENCY", Default: "GOMAXPROCS",
 			Usage: "argon2id hashes running at once; more wait", set: setInt(func(c *Config) *int { return &c.PasswordHashConcurrency })},
 		{Key: "shutdownTimeout", Env: "FOYER_SHUTDOWN_TIMEOUT", Default: "15s",
@@ -86,7 +91,9 @@ func setString(field func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error { *field(c) = v; return nil }
 }
 
-func setSecret(c *Config, v string) error { c.MasterKey = Secret(v); return nil }
+func setSecret(field func(*Config) *Secret) func(*Config, string) error {
+	return func(c *Config, v string) error { *field(c) = Secret(v); return nil }
+}
 
 func setDuration(field func(*Config) *time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -32,6 +33,7 @@ func (c Config) Validate() error {
 		v.check("dataDir", errors.New("must not be empty: the SQLite database lives there"))
 	}
 	c.checkMasterKey(&v)
+	c.checkMail(&v)
 	return errors.Join(v.errs...)
 }
 
@@ -158,4 +160,48 @@ func checkDatabase(dsn string) error {
 		return fmt.Errorf("scheme %q is not supported: leave empty for SQLite or use postgres://", u.Scheme)
 	}
 	return nil
+}
+
+// checkMail checks the SMTP URL's scheme, host and port and the sender
+// address. It never quotes the URL: it may carry a password.
+func (c Config) checkMail(v *validation) {
+	if c.Mail.From != "" {
+		if _, err := mail.ParseAddress(c.Mail.From); err != nil {
+			v.check("mail.from", fmt.Errorf("%q is not an email address", c.Mail.From))
+		}
+	}
+	if !c.HasSMTP() {
+		return
+	}
+	u, err := url.Parse(c.Mail.SMTPURL.Reveal())
+	if err != nil {
+		v.check("mail.smtpURL", errors.New("is not a valid URL"))
+		return
+	}
+	switch u.Scheme {
+	case "smtp", "smtps", "smtp+insecure":
+	default:
+		v.check("mail.smtpURL", fmt.Errorf("scheme %q is not smtp (STARTTLS), smtps (TLS) or smtp+insecure", u.Scheme))
+		return
+	}
+	if u.Hostname() == "" {
+		v.check("mail.smtpURL", errors.New("has no host"))
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			v.check("mail.smtpURL", errors.New("has no valid port number"))
+		}
+	}
+	from := u.Query().Get("from")
+	if from != "" {
+		if _, err := mail.ParseAddress(from); err != nil {
+			v.check("mail.smtpURL", errors.New("from parameter is not an email address"))
+		}
+	}
+	if from == "" && c.Mail.From == "" {
+		v.check("mail.from", errors.New("must be set (or ?from= in mail.smtpURL) when an SMTP server is configured"))
+	}
+	if u.Scheme == "smtp+insecure" && c.IsProduction() && u.Hostname() != "" && !isLoopback(u.Hostname()) {
+		v.check("mail.smtpURL", errors.New("smtp+insecure sends passwords and mail in the clear: production allows it to loopback only; use smtp (STARTTLS) or smtps"))
+	}
 }

@@ -72,6 +72,9 @@ var owners = map[string][]string{
 	"modernc.org/sqlite":                       {"internal/store"},
 	"github.com/pquerna/otp":                   {"internal/mfa"},
 	"github.com/spf13/cobra":                   {"cmd"},
+	"github.com/wneessen/go-mail":              {"internal/mail"},
+	// A real SMTP server for internal/mail's tests only.
+	"github.com/emersion/go-smtp": {"internal/mail"},
 }
 
 type listed struct {

@@ -41,6 +41,7 @@ type Store interface {
 	Consents
 	Counters
 	Purger
+	Outbox
 
 	// InTx runs fn in one transaction: every call on tx commits together or
 	// not at all. Returning an error rolls back. Nested InTx reuses the outer

@@ -19,4 +19,7 @@ type dialect struct {
 	// cacheStatements prepares each query text once per pool; see
 	// stmtCache.
 	cacheStatements bool
+	// skipLocked ends a SELECT … LIMIT that picks rows to claim: claimers
+	// pass over rows another holds. Empty where writers are serialised.
+	skipLocked string
 }

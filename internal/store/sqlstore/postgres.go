@@ -50,6 +50,7 @@ func postgresDialect() dialect {
 		name:          "postgres",
 		timeArg:       postgresTime,
 		violation:     postgresViolation,
+		skipLocked:    " FOR UPDATE SKIP LOCKED",
 		migrationLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,

@@ -21,6 +21,7 @@ func concurrencyCases() []testCase {
 		{"SameUPNOneWins", concurrentSameUPN},
 		{"RotateRefreshTokenOnce", concurrentRefreshRotate},
 		{"IncrementCounterCountsEveryCall", concurrentIncrement},
+		{"ClaimMailOnce", concurrentClaimMail},
 	}
 }
 

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Consents", consentCases()},
 		{"Counters", counterCases()},
 		{"Purge", purgeCases()},
+		{"Mail", mailCases()},
 		{"Transactions", transactionCases()},
 		{"TenantIsolation", isolationCases()},
 		{"Times", timeCases()},

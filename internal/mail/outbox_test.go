@@ -1,0 +1,471 @@
+package mail_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	netmail "net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-idp/foyer/internal/mail"
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/store"
+	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
+)
+
+// smtpServer is a real SMTP server on loopback that keeps what it
+// receives.
+type smtpServer struct {
+	mu       sync.Mutex
+	received []received
+	srv      *smtp.Server
+}
+
+type received struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+func (s *smtpServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{srv: s}, nil }
+
+type smtpSession struct {
+	srv *smtpServer
+	msg received
+}
+
+func (s *smtpSession) Reset()        { s.msg = received{} }
+func (s *smtpSession) Logout() error { return nil }
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.msg.From = from
+	return nil
+}
+
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.msg.To = append(s.msg.To, to)
+	return nil
+}
+
+func (s *smtpSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.msg.Data = data
+	s.srv.mu.Lock()
+	s.srv.received = append(s.srv.received, s.msg)
+	s.srv.mu.Unlock()
+	return nil
+}
+
+func (s *smtpServer) messages() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.received...)
+}
+
+// freeAddr answers a loopback address nothing listens on: the server is
+// down.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// startSMTP brings the server up on addr.
+func startSMTP(t *testing.T, addr string) *smtpServer {
+	t.Helper()
+	return startSMTPWith(t, addr, nil)
+}
+
+// startSMTPWith offers STARTTLS when tlsConfig is set.
+func startSMTPWith(t *testing.T, addr string, tlsConfig *tls.Config) *smtpServer {
+	t.Helper()
+	s := &smtpServer{}
+	s.srv = smtp.NewServer(s)
+	s.srv.TLSConfig = tlsConfig
+	s.srv.Domain = "localhost"
+	s.srv.ReadTimeout = 10 * time.Second
+	s.srv.WriteTimeout = 10 * time.Second
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err)
+	go func() { _ = s.srv.Serve(ln) }()
+	t.Cleanup(func() { _ = s.srv.Close() })
+	return s
+}
+
+// clock is the injected time.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fixture struct {
+	store    store.Store
+	sealer   *secret.Sealer
+	clock    *clock
+	tenantID string
+	addr     string
+	logs     *lockedWriter
+}
+
+func newFixture(t *testing.T, b sqltest.Backend) *fixture {
+	t.Helper()
+	s := b.OpenMigrated(t)
+	tn := store.Tenant{ID: secret.NewID(), Slug: "woodgrove", DisplayName: "Woodgrove Bank", SigningAlg: "ES256",
+		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	require.NoError(t, s.CreateTenant(t.Context(), tn))
+	return &fixture{
+		store:    s,
+		sealer:   secret.GenerateMasterKey().Sealer("mail"),
+		clock:    &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
+		tenantID: tn.ID,
+		addr:     freeAddr(t),
+		logs:     &lockedWriter{},
+	}
+}
+
+func (f *fixture) outbox(t *testing.T, sender mail.Sender, maxAttempts int) *mail.Outbox {
+	t.Helper()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var mu sync.Mutex
+	o, err := mail.NewOutbox(mail.OutboxConfig{
+		Store:  f.store,
+		Sealer: f.sealer,
+		Sender: sender,
+		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Now:    f.clock.Now,
+		Rand: func() float64 {
+			mu.Lock()
+			defer mu.Unlock()
+			return rnd.Float64()
+		},
+		Batch:       5,
+		MaxAttempts: maxAttempts,
+	})
+	require.NoError(t, err)
+	return o
+}
+
+// lockedWriter is a log buffer that drainers share.
+type lockedWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (f *fixture) smtpSender(t *testing.T) *mail.SMTPSender {
+	t.Helper()
+	s, err := mail.NewSMTPSender(mail.SMTPConfig{
+		URL:     "smtp+insecure://" + f.addr + "?from=no-reply@id.example",
+		Timeout: 5 * time.Second,
+	})
+	require.NoError(t, err)
+	return s
+}
+
+func renderInvitation(t *testing.T, to string) mail.Message {
+	t.Helper()
+	m, err := mail.Render(mail.InvitationData{
+		To:        []string{to},
+		Brand:     mail.Branding{Name: "Woodgrove Bank", AccentColor: "#0055aa", SenderName: "Woodgrove IT"},
+		Inviter:   "Alex Wilber",
+		Message:   "See you <soon>",
+		RedeemURL: "https://id.example/t/woodgrove/redeem?token=redeem-" + secret.NewID(),
+		BlockURL:  "https://id.example/t/woodgrove/block?token=block-8dKq",
+	})
+	require.NoError(t, err)
+	return m
+}
+
+func (f *fixture) enqueue(t *testing.T, o *mail.Outbox, m mail.Message) string {
+	t.Helper()
+	var id string
+	err := f.store.InTx(t.Context(), func(tx store.Store) error {
+		var err error
+		id, err = o.Enqueue(t.Context(), tx, f.tenantID, "invitation", m)
+		return err
+	})
+	require.NoError(t, err)
+	return id
+}
+
+func (f *fixture) get(t *testing.T, id string) store.OutboundMail {
+	t.Helper()
+	list, err := f.store.ListMail(t.Context(), store.MailFilter{TenantID: f.tenantID})
+	require.NoError(t, err)
+	for _, m := range list {
+		if m.ID == id {
+			return m
+		}
+	}
+	t.Fatalf("mail %s not found", id)
+	return store.OutboundMail{}
+}
+
+// TestOutboxSurvivesAnSMTPOutage: mail queued while the server is down
+// waits, with backoff, and goes out exactly once when it is back.
+func TestOutboxSurvivesAnSMTPOutage(t *testing.T) {
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		f := newFixture(t, b)
+		o := f.outbox(t, f.smtpSender(t), 0)
+		msg := renderInvitation(t, "bo@fabrikam.example")
+		id := f.enqueue(t, o, msg)
+
+		res, err := o.Drain(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, mail.DrainResult{Failed: 1}, res)
+		rec := f.get(t, id)
+		require.Nil(t, rec.SentAt)
+		require.Equal(t, 1, rec.Attempts)
+		require.Nil(t, rec.LeaseUntil)
+		require.NotEmpty(t, rec.LastError)
+		wait := rec.NextAttemptAt.Sub(f.clock.Now())
+		require.GreaterOrEqual(t, wait, mail.FirstRetryAfter*3/4, "backoff")
+		require.LessOrEqual(t, wait, mail.FirstRetryAfter*5/4)
+
+		res, err = o.Drain(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, mail.DrainResult{}, res, "not before the next attempt")
+
+		f.clock.Advance(wait)
+		srv := startSMTP(t, f.addr)
+		res, err = o.Drain(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, mail.DrainResult{Sent: 1}, res)
+
+		got := srv.messages()
+		require.Len(t, got, 1, "exactly one delivery")
+		require.Equal(t, "no-reply@id.example", got[0].From)
+		require.Equal(t, []string{"bo@fabrikam.example"}, got[0].To)
+		requireMultipart(t, got[0].Data, msg)
+		rec = f.get(t, id)
+		require.Equal(t, f.clock.Now(), *rec.SentAt)
+
+		res, err = o.Drain(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, mail.DrainResult{}, res, "a second drain sends nothing")
+		f.clock.Advance(time.Hour)
+		_, err = o.Drain(t.Context())
+		require.NoError(t, err)
+		require.Len(t, srv.messages(), 1)
+
+		require.NotContains(t, f.logs.String(), "bo@fabrikam.example", "addresses only at debug")
+		require.NotContains(t, f.logs.String(), "redeem-", "never a body")
+	})
+}
+
+// requireMultipart checks the delivered message is multipart/alternative
+// text and HTML with the rendered parts.
+func requireMultipart(t *testing.T, data []byte, want mail.Message) {
+	t.Helper()
+	parsed, err := netmail.ReadMessage(bytes.NewReader(data))
+	require.NoError(t, err)
+	dec := new(mime.WordDecoder)
+	subject, err := dec.DecodeHeader(parsed.Header.Get("Subject"))
+	require.NoError(t, err)
+	require.Equal(t, want.Subject, subject)
+	from, err := netmail.ParseAddress(parsed.Header.Get("From"))
+	require.NoError(t, err)
+	require.Equal(t, "Woodgrove IT", from.Name)
+	mediaType, params, err := mime.ParseMediaType(parsed.Header.Get("Content-Type"))
+	require.NoError(t, err)
+	require.Equal(t, "multipart/alternative", mediaType)
+	mr := multipart.NewReader(parsed.Body, params["boundary"])
+	parts := map[string]string{}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		ct, _, err := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		require.NoError(t, err)
+		body, err := io.ReadAll(p) // multipart decodes quoted-printable
+		require.NoError(t, err)
+		parts[ct] = strings.ReplaceAll(string(body), "\r\n", "\n")
+	}
+	require.Equal(t, want.Text, parts["text/plain"])
+	require.Equal(t, want.HTML, parts["text/html"])
+}
+
+// TestConcurrentDrainersDeliverOnce: two nodes draining one outbox at
+// once send each message once.
+func TestConcurrentDrainersDeliverOnce(t *testing.T) {
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		f := newFixture(t, b)
+		srv := startSMTP(t, f.addr)
+		nodes := []*mail.Outbox{f.outbox(t, f.smtpSender(t), 0), f.outbox(t, f.smtpSender(t), 0)}
+		const n = 12
+		ids := map[string]bool{}
+		for i := range n {
+			ids[f.enqueue(t, nodes[0], renderInvitation(t, fmt.Sprintf("guest%02d@fabrikam.example", i)))] = true
+		}
+		for range 3 { // batches of 5: three rounds empty the queue
+			var wg sync.WaitGroup
+			errs := make([]error, len(nodes))
+			for i, o := range nodes {
+				wg.Go(func() { _, errs[i] = o.Drain(t.Context()) })
+			}
+			wg.Wait()
+			for _, err := range errs {
+				require.NoError(t, err)
+			}
+		}
+		got := srv.messages()
+		require.Len(t, got, n)
+		seen := map[string]bool{}
+		for _, m := range got {
+			require.False(t, seen[m.To[0]], "%s delivered twice", m.To[0])
+			seen[m.To[0]] = true
+		}
+		for id := range ids {
+			require.NotNil(t, f.get(t, id).SentAt)
+		}
+	})
+}
+
+// TestBodiesAreSealedAtRest: the stored row holds no body text.
+func TestBodiesAreSealedAtRest(t *testing.T) {
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		f := newFixture(t, b)
+		o := f.outbox(t, mail.DevSender{}, 0)
+		msg := renderInvitation(t, "bo@fabrikam.example")
+		id := f.enqueue(t, o, msg)
+		rec := f.get(t, id)
+		redeem := msg.Text[strings.Index(msg.Text, "https://id.example/t/woodgrove/redeem"):]
+		redeem = redeem[:strings.IndexByte(redeem, '\n')]
+		raw := fmt.Sprintf("%+v %s", rec, rec.SealedBody)
+		for _, plain := range []string{redeem, "redeem?token", "Be careful", "See you", "Woodgrove IT"} {
+			require.NotContains(t, raw, plain)
+		}
+		opened, err := mail.Open(f.sealer, rec)
+		require.NoError(t, err)
+		require.Equal(t, msg, opened)
+
+		moved := rec
+		moved.ID = secret.NewID()
+		_, err = mail.Open(f.sealer, moved)
+		require.ErrorIs(t, err, secret.ErrUnseal, "a body copied to another row does not open")
+	})
+}
+
+// TestOutboxGivesUp: after MaxAttempts failures a message stays failed and
+// is never tried again.
+func TestOutboxGivesUp(t *testing.T) {
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		f := newFixture(t, b)
+		o := f.outbox(t, f.smtpSender(t), 3) // the server never comes up
+		id := f.enqueue(t, o, renderInvitation(t, "bo@fabrikam.example"))
+		var waits []time.Duration
+		for attempt := 1; attempt <= 3; attempt++ {
+			res, err := o.Drain(t.Context())
+			require.NoError(t, err)
+			rec := f.get(t, id)
+			require.Equal(t, attempt, rec.Attempts)
+			if attempt < 3 {
+				require.Equal(t, mail.DrainResult{Failed: 1}, res)
+				waits = append(waits, rec.NextAttemptAt.Sub(f.clock.Now()))
+				f.clock.Advance(time.Hour)
+				continue
+			}
+			require.Equal(t, mail.DrainResult{GaveUp: 1}, res)
+			require.True(t, rec.NextAttemptAt.IsZero())
+			require.Equal(t, "failed", mail.Status(rec))
+		}
+		require.Greater(t, waits[1], waits[0], "the backoff grows")
+		f.clock.Advance(100 * time.Hour)
+		res, err := o.Drain(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, mail.DrainResult{}, res)
+	})
+}
+
+// TestDevMailbox: dev mail lands in the outbox, is marked sent by the dev
+// sender and reads in the browser, escaped.
+func TestDevMailbox(t *testing.T) {
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		f := newFixture(t, b)
+		o := f.outbox(t, mail.DevSender{}, 0)
+		msg := renderInvitation(t, "bo@fabrikam.example")
+		msg.Subject = `Hello <script>alert(1)</script>`
+		id := f.enqueue(t, o, msg)
+		res, err := o.Drain(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, mail.DrainResult{Sent: 1}, res)
+
+		srv := httptest.NewServer(&mail.DevMailbox{Store: f.store, Sealer: f.sealer, Prefix: "/dev/mail"})
+		defer srv.Close()
+		get := func(path string) (*http.Response, string) {
+			resp, err := srv.Client().Get(srv.URL + path)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			return resp, string(body)
+		}
+
+		resp, list := get("/dev/mail")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Contains(t, list, "bo@fabrikam.example")
+		require.Contains(t, list, "Hello &lt;script&gt;")
+		require.NotContains(t, list, "<script>")
+		require.Contains(t, list, ">sent<")
+		require.Contains(t, list, "/dev/mail/"+f.tenantID+"/"+id)
+
+		resp, page := get("/dev/mail/" + f.tenantID + "/" + id)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Contains(t, page, "See you &lt;soon&gt;")
+		require.NotContains(t, page, "<script>")
+		require.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'none'")
+
+		resp, html := get("/dev/mail/" + f.tenantID + "/" + id + "/html")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, msg.HTML, html)
+		require.Equal(t, "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox",
+			resp.Header.Get("Content-Security-Policy"))
+
+		resp, _ = get("/dev/mail/" + secret.NewID() + "/" + id)
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, "another tenant's path misses")
+	})
+}

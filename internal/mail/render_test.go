@@ -1,0 +1,116 @@
+package mail
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func invitation() InvitationData {
+	return InvitationData{
+		Language: "en-US",
+		To:       []string{"bo@fabrikam.example"},
+		Brand: Branding{
+			Name:        "Woodgrove Bank",
+			LogoURL:     "https://woodgrove.example/logo.png",
+			AccentColor: "#0055aa",
+			SenderName:  "Woodgrove IT",
+		},
+		Inviter:   "Alex Wilber",
+		Message:   "Welcome to the project!",
+		RedeemURL: "https://id.example/t/woodgrove/redeem?token=redeem-0S6WzA2Mj",
+		BlockURL:  "https://id.example/t/woodgrove/block?token=block-8dKq",
+	}
+}
+
+func TestRenderInvitation(t *testing.T) {
+	m, err := Render(invitation())
+	require.NoError(t, err)
+	require.Equal(t, []string{"bo@fabrikam.example"}, m.To)
+	require.Equal(t, "Alex Wilber invited you to Woodgrove Bank", m.Subject)
+	require.Equal(t, "Woodgrove IT", m.FromName)
+
+	for name, part := range map[string]string{"text": m.Text, "html": m.HTML} {
+		require.Contains(t, part, "Woodgrove Bank", name)
+		require.Contains(t, part, "Alex Wilber", name)
+		require.Contains(t, part, "Welcome to the project!", name)
+		require.Contains(t, part, "Be careful:", name+": phishing caution")
+		require.Contains(t, part, "Block future invitations from this organisation", name)
+	}
+	require.Contains(t, m.Text, "https://id.example/t/woodgrove/redeem?token=redeem-0S6WzA2Mj")
+	require.Contains(t, m.Text, "https://id.example/t/woodgrove/block?token=block-8dKq")
+	require.Contains(t, m.HTML, `href="https://id.example/t/woodgrove/redeem?token=redeem-0S6WzA2Mj"`)
+	require.Contains(t, m.HTML, `href="https://id.example/t/woodgrove/block?token=block-8dKq"`)
+	require.Contains(t, m.HTML, `<img src="https://woodgrove.example/logo.png"`)
+	require.Contains(t, m.HTML, "#0055aa", "accent colour")
+	require.NotContains(t, m.HTML, "ZgotmplZ", "nothing the escaper refused")
+	require.Contains(t, m.HTML, `<html lang="en-US">`)
+}
+
+// TestRenderEscapesTheCustomMessage: an inviter's message is text, never
+// markup, whatever it holds.
+func TestRenderEscapesTheCustomMessage(t *testing.T) {
+	d := invitation()
+	d.Message = `<script>alert("x")</script> Please <a href="https://evil.example/login">sign in here</a>`
+	d.Inviter = `Mallory <b>Admin</b>`
+	m, err := Render(d)
+	require.NoError(t, err)
+	require.NotContains(t, m.HTML, "<script")
+	require.NotContains(t, m.HTML, `<a href="https://evil.example`)
+	require.NotContains(t, m.HTML, "<b>Admin")
+	require.Contains(t, m.HTML, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;")
+	require.Contains(t, m.HTML, "&lt;a href=&#34;https://evil.example/login&#34;&gt;sign in here&lt;/a&gt;")
+	require.Contains(t, m.Text, d.Message, "the text part shows it as it was written")
+}
+
+func TestRenderLanguageFallsBackToEnUS(t *testing.T) {
+	for _, lang := range []string{"", "xx-YY", "en-GB", "en", "EN_us", "de-DE"} {
+		t.Run(lang, func(t *testing.T) {
+			d := invitation()
+			d.Language = lang
+			m, err := Render(d)
+			require.NoError(t, err)
+			require.Contains(t, m.HTML, `<html lang="en-US">`)
+			require.Equal(t, "Alex Wilber invited you to Woodgrove Bank", m.Subject)
+		})
+	}
+}
+
+func TestRenderSanitisesBranding(t *testing.T) {
+	d := invitation()
+	d.Brand.AccentColor = "red;background:url(https://evil.example/x)"
+	d.Brand.LogoURL = "javascript:alert(1)"
+	d.Brand.SenderName = ""
+	d.Inviter = "Alex\r\nBcc: victim@example.com"
+	m, err := Render(d)
+	require.NoError(t, err)
+	require.NotContains(t, m.HTML, "evil.example")
+	require.NotContains(t, m.HTML, "javascript:")
+	require.NotContains(t, m.HTML, "<img")
+	require.Contains(t, m.HTML, defaultAccent)
+	require.Equal(t, "Woodgrove Bank", m.FromName, "the organisation's name without a sender name")
+	require.NotContains(t, m.Subject, "\n")
+	require.NotContains(t, m.Subject, "\r")
+}
+
+func TestRenderRejectsIncompleteData(t *testing.T) {
+	d := invitation()
+	d.To = nil
+	d.RedeemURL = "javascript:alert(1)"
+	d.BlockURL = ""
+	_, err := Render(d)
+	require.Error(t, err)
+	for _, want := range []string{"no recipient", "redeem URL", "block URL"} {
+		require.True(t, strings.Contains(err.Error(), want), "%q in %v", want, err)
+	}
+}
+
+func TestEveryLanguageHasEveryKind(t *testing.T) {
+	all, err := catalogue()
+	require.NoError(t, err)
+	require.Contains(t, all, "invitation")
+	for kind, langs := range all {
+		require.Contains(t, langs, DefaultLanguage, kind)
+	}
+}
