@@ -24,7 +24,7 @@ func BenchmarkTokenEndpoint(b *testing.B) {
 				in.APIPermissions = []string{"User.Invite.All"}
 			})
 			h := e.srv.Config.Handler
-			body := url.Values{"grant_type": {"client_credentials"}, "scope": {"User.Invite.All"}}.Encode()
+			body := url.Values{"grant_type": {"client_credentials"}, "scope": {e.base + "/.default"}}.Encode()
 			target := e.issuer("bench") + "/oauth/token"
 			request := func() *httptest.ResponseRecorder {
 				r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))

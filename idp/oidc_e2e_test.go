@@ -139,8 +139,9 @@ func TestEndToEnd(t *testing.T) {
 	})
 }
 
-// TestClientCredentials issues a client its own RFC 9068 token, with its
-// application permissions, without storing it, and introspects it.
+// TestClientCredentials issues a client an RFC 9068 token for the admin
+// API with its application permissions, without storing it, and
+// introspects it.
 func TestClientCredentials(t *testing.T) {
 	runBoth(t, func(t *testing.T, e *env) {
 		tn := e.tenant(t, "woodgrove", "")
@@ -149,18 +150,20 @@ func TestClientCredentials(t *testing.T) {
 			in.RedirectURIs = nil
 			in.APIPermissions = []string{"User.Invite.All"}
 		})
-		r := c.token(t, url.Values{"grant_type": {"client_credentials"}, "scope": {"User.Invite.All Unknown.Scope"}})
+		r := c.token(t, url.Values{"grant_type": {"client_credentials"}, "scope": {e.base + "/.default"}})
 		require.Equal(t, http.StatusOK, r.status, r.body)
 		assert.Equal(t, "Bearer", r.json["token_type"])
-		assert.Equal(t, "User.Invite.All", r.json["scope"])
+		assert.Equal(t, e.base+"/.default", r.json["scope"])
 		assert.Nil(t, r.json["refresh_token"])
 		assert.Nil(t, r.json["id_token"])
 		h, claims := jwtParts(t, r.json["access_token"].(string))
 		assert.Equal(t, "at+jwt", h["typ"])
 		assert.Equal(t, "daemon", claims["sub"])
 		assert.Equal(t, "daemon", claims["client_id"])
+		assert.Equal(t, e.base, claims["aud"], "a token for the admin API")
 		assert.Equal(t, tn.ID, claims["tid"])
 		assert.Equal(t, []any{"User.Invite.All"}, claims["roles"])
+		assert.Nil(t, claims["scp"])
 		in := c.introspect(t, r.json["access_token"].(string))
 		assert.Equal(t, true, in["active"])
 		assert.Equal(t, "daemon", in["sub"])

@@ -140,6 +140,17 @@ func (p *Provider) validate(form url.Values, t store.Tenant, app store.Applicati
 	}
 	var scopes []string
 	for _, s := range requested {
+		// Delegated admin-API permissions, by name; a name the API
+		// does not know (.default included) is an error, not dropped.
+		if perm, ok := p.apiPermission(s); ok {
+			if !slices.Contains(directory.APIPermissions, perm) {
+				return store.AuthRequest{}, &authError{"invalid_scope", s + " is not a delegated permission of the admin API"}
+			}
+			if !slices.Contains(scopes, s) {
+				scopes = append(scopes, s)
+			}
+			continue
+		}
 		if !slices.Contains(scopesSupported, s) || slices.Contains(scopes, s) {
 			continue
 		}

@@ -245,13 +245,24 @@ func (p *Provider) clientCredentials(ctx context.Context, t store.Tenant, app st
 	if app.ClientType != store.ClientConfidential {
 		return nil, oidc.ErrUnauthorizedClient().WithDescription("only confidential clients may use client_credentials")
 	}
-	// A client may ask for a subset of its application permissions;
-	// anything else is dropped (RFC 6749 §3.3).
+	// {external}/.default asks for a token for the admin API carrying
+	// every application permission the app holds, as Entra's client
+	// credentials do; it stands alone (one resource per token) and no
+	// single permission can be asked for. Without it the token is for the
+	// client itself and carries no permission; other scopes are dropped
+	// (RFC 6749 §3.3).
 	var scopes []string
+	def := p.external + "/" + defaultScope
 	for _, s := range requested {
-		if slices.Contains(app.APIPermissions, s) && !slices.Contains(scopes, s) {
-			scopes = append(scopes, s)
+		if _, ok := p.apiPermission(s); ok && s != def {
+			return nil, oidc.ErrInvalidScope().WithDescription("client_credentials asks for %s, not single permissions", def)
 		}
+		if s == def {
+			scopes = []string{def}
+		}
+	}
+	if len(scopes) > 0 && slices.ContainsFunc(requested, func(s string) bool { return s != def }) {
+		return nil, oidc.ErrInvalidScope().WithDescription("%s must be the only scope", def)
 	}
 	m, err := p.mint(ctx, issue{tenant: t, app: app, scopes: scopes})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
+	"github.com/foyer-idp/foyer/internal/accesstoken"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/keys"
@@ -22,7 +23,7 @@ const (
 	// kindAuthCode is the SingleUseTokens kind of authorization codes.
 	kindAuthCode = "auth_code"
 	// typAccessToken is the JWT typ of access tokens (RFC 9068 §2.1).
-	typAccessToken = "at+jwt"
+	typAccessToken = accesstoken.Typ
 	// tokenBytes is the entropy of codes, refresh tokens and opaque
 	// access tokens: 256 bits.
 	tokenBytes = 32
@@ -107,9 +108,17 @@ func (p *Provider) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 		at := is.authTime
 		authTime = &at
 	}
+	// One resource per token: the admin API's (the external URL) when
+	// the scopes name it, else the client's own.
+	aud := is.app.ClientID
+	scp := p.delegated(is.scopes)
+	appToken := is.user == nil && slices.Contains(is.scopes, p.external+"/"+defaultScope)
+	if appToken || (is.user != nil && len(scp) > 0) {
+		aud = p.external
+	}
 	rec := store.AccessToken{
 		TenantID: is.tenant.ID, ClientID: is.app.ClientID, Subject: subject, Scopes: is.scopes,
-		Audience: []string{is.app.ClientID}, GrantID: is.grantID, AuthTime: authTime, AMR: is.amr,
+		Audience: []string{aud}, GrantID: is.grantID, AuthTime: authTime, AMR: is.amr,
 		CreatedAt: now, ExpiresAt: exp,
 	}
 	out := minted{storeAccess: is.user != nil || is.app.AccessTokenFormat == formatOpaque}
@@ -120,14 +129,20 @@ func (p *Provider) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 	} else {
 		rec.ID = secret.NewID()
 		claims := map[string]any{
-			"iss": p.issuer(is.tenant), "sub": subject, "aud": is.app.ClientID,
+			"iss": p.issuer(is.tenant), "sub": subject, "aud": aud,
 			"exp": exp.Unix(), "iat": now.Unix(), "nbf": now.Unix(), "jti": rec.ID,
 			"client_id": is.app.ClientID, "scope": strings.Join(is.scopes, " "), "tid": is.tenant.ID,
 		}
-		if is.user != nil {
+		switch {
+		case is.user != nil:
 			claims["auth_time"] = is.authTime.Unix()
-		} else if len(is.app.APIPermissions) > 0 {
-			// Application permissions, as Entra puts them in "roles".
+			if len(scp) > 0 {
+				// Delegated permissions, as Graph puts them in "scp".
+				claims["scp"] = strings.Join(scp, " ")
+			}
+		case appToken && len(is.app.APIPermissions) > 0:
+			// Application permissions, as Entra puts them in "roles",
+			// only in tokens for the API.
 			claims["roles"] = is.app.APIPermissions
 		}
 		if accessToken, err = sign(key, typAccessToken, claims); err != nil {

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/foyer-idp/foyer/internal/accesstoken"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -69,9 +69,7 @@ func (a audience) contains(s string) bool {
 }
 
 // isAccessTyp reports whether a JWT typ header names an access token.
-func isAccessTyp(typ string) bool {
-	return strings.EqualFold(typ, typAccessToken) || strings.EqualFold(typ, "application/"+typAccessToken)
-}
+func isAccessTyp(typ string) bool { return accesstoken.IsAccessTyp(typ) }
 
 // parseJWT verifies a JWT signed by one of the tenant's published keys
 // and answers its claims, checking the issuer and tenant but not the
@@ -134,41 +132,30 @@ func (p *Provider) verifyIDToken(ctx context.Context, t store.Tenant, token stri
 func isUser(at store.AccessToken) bool { return at.Subject != at.ClientID }
 
 // checkAccessToken answers the record of a live access token of the
-// tenant: a JWT must carry the at+jwt type and a jti (an ID token is no
-// access token), be unexpired, and, when issued to a user, be stored and
-// not revoked; an opaque one must be stored, unexpired and unrevoked.
+// tenant. A JWT goes through accesstoken.Verify (any audience: every token
+// of the tenant may reach the provider's endpoints); an opaque one must be
+// stored, unexpired and unrevoked.
 func (p *Provider) checkAccessToken(ctx context.Context, t store.Tenant, token string, now time.Time) (store.AccessToken, error) {
-	if strings.Count(token, ".") == 2 {
-		c, err := p.parseJWT(ctx, t, token)
-		if err != nil {
-			return store.AccessToken{}, err
-		}
-		if !isAccessTyp(c.typHeader) || c.JTI == "" {
-			return store.AccessToken{}, badToken("not an access token")
-		}
-		exp := time.Unix(c.Expiry, 0)
-		if !now.Before(exp) {
-			return store.AccessToken{}, badToken("expired")
-		}
-		rec := store.AccessToken{
-			TenantID: t.ID, ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scopes: strings.Fields(c.Scope),
-			Audience: c.Audience, CreatedAt: time.Unix(c.IssuedAt, 0), ExpiresAt: exp,
-		}
-		stored, err := p.store.GetAccessToken(ctx, t.ID, c.JTI)
+	if accesstoken.LooksLikeJWT(token) {
+		c, err := accesstoken.Verify(ctx, token, accesstoken.Expect{
+			ExternalURL: p.external, AnyAudience: true,
+			Tenant: func(_ context.Context, slug string) (store.Tenant, error) {
+				if slug != t.Slug {
+					return store.Tenant{}, store.ErrNotFound
+				}
+				return t, nil
+			},
+		}, accesstoken.Deps{Keys: p.keys, Store: p.store, Now: func() time.Time { return now }})
 		switch {
-		case errors.Is(err, store.ErrNotFound):
-			// Client-credentials tokens are not stored unless revoked.
-			if isUser(rec) {
-				return store.AccessToken{}, badToken("unknown token")
-			}
-			return rec, nil
+		case errors.Is(err, accesstoken.ErrInvalid):
+			return store.AccessToken{}, fmt.Errorf("%w: %w", errBadToken, err)
 		case err != nil:
 			return store.AccessToken{}, unavailable(err)
 		}
-		if stored.RevokedAt != nil {
-			return store.AccessToken{}, badToken("revoked")
-		}
-		return stored, nil
+		return store.AccessToken{
+			TenantID: t.ID, ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scopes: c.Scopes,
+			Audience: c.Audience, CreatedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt,
+		}, nil
 	}
 	stored, err := p.store.GetAccessToken(ctx, t.ID, p.hasher.Hash(token))
 	switch {

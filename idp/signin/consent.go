@@ -36,7 +36,7 @@ func (f *Flow) consentView(tx transaction, user store.User) view {
 	v.RequestID = tx.req.ID
 	v.CSRF = f.csrfToken(tx.req.ID, tx.browser)
 	v.AppName = tx.app.DisplayName
-	v.Scopes = describeScopes(tx.req.Scopes)
+	v.Scopes = describeScopes(f.external, tx.req.Scopes)
 	v.Email = user.UserPrincipalName
 	return v
 }

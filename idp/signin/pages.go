@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/foyer-idp/foyer/internal/httpx"
 	"github.com/foyer-idp/foyer/internal/secret"
@@ -113,9 +114,30 @@ var scopeDescriptions = map[string]string{
 	"offline_access": "Keep access to what you allowed, even when you are not using the app",
 }
 
-func describeScopes(scopes []string) []string {
+// permissionDescriptions say what each delegated admin-API permission
+// ({external}/{permission}) lets an app do as the user.
+var permissionDescriptions = map[string]string{
+	"User.Invite.All":                 "Invite guest users on your behalf",
+	"User.ReadWrite.All":              "Read and change users on your behalf",
+	"Group.ReadWrite.All":             "Read and change groups on your behalf",
+	"Application.ReadWrite.All":       "Read and change applications on your behalf",
+	"AuditLog.Read.All":               "Read the audit log on your behalf",
+	"Policy.ReadWrite.Authentication": "Read and change sign-in policies on your behalf",
+}
+
+// describeScopes answers the consent page's lines for scopes: OIDC scopes
+// and the admin API's delegated permissions, named under external.
+func describeScopes(external string, scopes []string) []string {
 	var out []string
 	for _, s := range scopes {
+		if perm, ok := strings.CutPrefix(s, external+"/"); ok {
+			d, known := permissionDescriptions[perm]
+			if !known {
+				d = "Use the admin API's " + perm + " permission on your behalf"
+			}
+			out = append(out, d)
+			continue
+		}
 		if d, ok := scopeDescriptions[s]; ok {
 			out = append(out, d)
 		}

@@ -26,7 +26,7 @@ func rank(pkg string) int {
 		return 1
 	case hasAnyPrefix(rel, "internal/directory", "internal/mfa", "internal/mail", "internal/audit"):
 		return 2
-	case hasAnyPrefix(rel, "keys", "federation", "internal/httpx", "internal/loadtest"):
+	case hasAnyPrefix(rel, "keys", "federation", "internal/httpx", "internal/loadtest", "internal/accesstoken"):
 		return 3
 	case hasAnyPrefix(rel, "idp", "internal/api", "internal/bootstrap", "internal/demo"):
 		return 4
@@ -47,7 +47,8 @@ func hasAnyPrefix(s string, prefixes ...string) bool {
 
 // sameRankOK: domain packages may use one another (acyclic, which Go
 // enforces); the store's back ends use the contract; keys and federation
-// never import each other; idp's packages use one another, internal/api
+// never import each other, and internal/accesstoken verifies with keys'
+// public keys; idp's packages use one another, internal/api
 // does not reach into idp.
 func sameRankOK(from, to string) bool {
 	r := rank(from)
@@ -55,6 +56,9 @@ func sameRankOK(from, to string) bool {
 	case 1, 2:
 		return true
 	case 3:
+		if hasAnyPrefix(strings.TrimPrefix(from, module+"/"), "internal/accesstoken") {
+			return hasAnyPrefix(strings.TrimPrefix(to, module+"/"), "keys")
+		}
 		return strings.HasPrefix(strings.TrimPrefix(from, module+"/"), strings.Split(strings.TrimPrefix(to, module+"/"), "/")[0])
 	case 4:
 		// idp's sub-packages (provider, signin, tenancy) build its face.
@@ -144,6 +148,7 @@ func TestRanks(t *testing.T) {
 	for pkg, want := range map[string]int{
 		module + "/internal/store/sqlstore": 1,
 		module + "/keys":                    3,
+		module + "/internal/accesstoken":    3,
 		module + "/cmd/foyer":               5,
 		module + "/elsewhere":               -1,
 	} {
@@ -153,6 +158,12 @@ func TestRanks(t *testing.T) {
 	}
 	if sameRankOK(module+"/keys", module+"/federation") {
 		t.Error("keys must not import federation")
+	}
+	if !sameRankOK(module+"/internal/accesstoken", module+"/keys") {
+		t.Error("internal/accesstoken may use keys")
+	}
+	if sameRankOK(module+"/keys", module+"/internal/accesstoken") {
+		t.Error("keys must not import internal/accesstoken")
 	}
 	if !sameRankOK(module+"/federation", module+"/federation/fake") {
 		t.Error("federation may use its own sub-packages")

@@ -1,0 +1,22 @@
+package signin
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/foyer-idp/foyer/internal/directory"
+)
+
+func TestEveryAPIPermissionHasPlainWords(t *testing.T) {
+	for _, perm := range directory.APIPermissions {
+		assert.NotEmpty(t, permissionDescriptions[perm], perm)
+	}
+}
+
+func TestDescribeScopes(t *testing.T) {
+	got := describeScopes("https://id.example", []string{
+		"openid", "https://id.example/User.Invite.All", "https://elsewhere.example/User.Invite.All", "unknown",
+	})
+	assert.Equal(t, []string{"Sign you in", "Invite guest users on your behalf"}, got)
+}
