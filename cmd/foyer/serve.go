@@ -175,17 +175,19 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 }
 
 // extraHandlers are mounted beside Foyer's own routes, behind the same
-// middleware: in development mode, the /demo relying party and the
-// /dev/mail mailbox. Patterns use http.ServeMux syntax and must not
-// overlap Foyer's.
+// middleware: the admin API, and in development mode the /demo relying
+// party and the /dev/mail mailbox. Patterns use http.ServeMux syntax and
+// must not overlap Foyer's.
 func extraHandlers(a *app) (map[string]http.Handler, error) {
-	if !a.dev {
-		return nil, nil
+	routes, err := apiRoutes(a)
+	if err != nil || !a.dev {
+		return routes, err
 	}
-	routes, err := demoRoutes(a)
+	demo, err := demoRoutes(a)
 	if err != nil {
 		return nil, err
 	}
+	maps.Copy(routes, demo)
 	maps.Copy(routes, devMailRoutes(a))
 	return routes, nil
 }

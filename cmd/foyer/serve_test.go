@@ -157,42 +157,67 @@ func TestServeRefusesAnAddressInUse(t *testing.T) {
 	require.Contains(t, r.stderr, "foyer: listen:")
 }
 
-// TestServeDev runs serve --dev as a newcomer would and signs in at /demo
-// through the provider's forms as the seeded admin.
-func TestServeDev(t *testing.T) {
+// devServer is serve --dev running in-process on a free loopback port.
+type devServer struct {
+	base   string
+	cli    *cli
+	logs   *syncBuffer
+	stop   context.CancelFunc
+	exited chan int
+}
+
+func startDevServer(t *testing.T) *devServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close()) // serve takes the port; the external URL must name it first
-	base := "http://" + addr
-
-	c := newCLI(t)
+	s := &devServer{base: "http://" + addr, cli: newCLI(t), logs: &syncBuffer{}, exited: make(chan int, 1)}
 	previous := slog.Default()
 	t.Cleanup(func() { slog.SetDefault(previous) })
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
-	d := c.deps()
+	var ctx context.Context
+	ctx, s.stop = context.WithCancel(t.Context())
+	t.Cleanup(s.stop)
+	d := s.cli.deps()
 	listening := make(chan struct{})
 	d.listening = func(net.Addr) { close(listening) }
-	var logs syncBuffer
-	exited := make(chan int, 1)
 	go func() {
-		exited <- run(ctx, []string{"serve", "--dev", "--addr", addr, "--external-url", base}, io.Discard, &logs, d)
+		s.exited <- run(ctx, []string{"serve", "--dev", "--addr", addr, "--external-url", s.base}, io.Discard, s.logs, d)
 	}()
 	select {
 	case <-listening:
-	case code := <-exited:
-		t.Fatalf("serve --dev exited with %d:\n%s", code, logs.String())
+	case code := <-s.exited:
+		t.Fatalf("serve --dev exited with %d:\n%s", code, s.logs.String())
 	case <-time.After(60 * time.Second):
-		t.Fatalf("serve --dev did not listen:\n%s", logs.String())
+		t.Fatalf("serve --dev did not listen:\n%s", s.logs.String())
 	}
-	require.Eventually(t, func() bool { s, _ := get(t, base+"/readyz"); return s == http.StatusOK }, 20*time.Second, 50*time.Millisecond)
-	require.Contains(t, logs.String(), base+"/demo")
-	require.Contains(t, logs.String(), base+"/dev/mail")
+	require.Eventually(t, func() bool { st, _ := get(t, s.base+"/readyz"); return st == http.StatusOK }, 20*time.Second, 50*time.Millisecond)
+	return s
+}
+
+// shutdown stops serve as a signal would and checks it exits cleanly.
+func (s *devServer) shutdown(t *testing.T) {
+	t.Helper()
+	s.stop()
+	select {
+	case code := <-s.exited:
+		require.Equal(t, exitOK, code, s.logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve --dev did not stop")
+	}
+}
+
+// TestServeDev runs serve --dev as a newcomer would and signs in at /demo
+// through the provider's forms as the seeded admin.
+func TestServeDev(t *testing.T) {
+	s := startDevServer(t)
+	base, ctx := s.base, t.Context()
+	require.Contains(t, s.logs.String(), base+"/demo")
+	require.Contains(t, s.logs.String(), base+"/dev/mail")
 	status, body := get(t, base+"/dev/mail")
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, "Development mailbox")
-	require.Contains(t, logs.String(), base+"/t/woodgrove/.well-known/openid-configuration")
+	require.Contains(t, s.logs.String(), base+"/t/woodgrove/.well-known/openid-configuration")
 
 	browser := webclient.New(webclient.Config{StopAt: []string{base + "/demo/callback"}})
 	back, err := browser.SignIn(ctx, base+"/demo/login", webclient.Credentials{Username: "admin@woodgrove.test", Password: "foyer-dev"})
@@ -203,15 +228,9 @@ func TestServeDev(t *testing.T) {
 	require.Contains(t, page.Text(), "as admin@woodgrove.test")
 	require.Contains(t, page.Text(), "tid")
 
-	stop()
-	select {
-	case code := <-exited:
-		require.Equal(t, exitOK, code, logs.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve --dev did not stop")
-	}
+	s.shutdown(t)
 	// A second start seeds nothing new.
-	r := c.run(t, "-o", "json", "bootstrap", "--dev")
+	r := s.cli.run(t, "-o", "json", "bootstrap", "--dev")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	require.NotContains(t, r.stdout, `"created"`)
 }

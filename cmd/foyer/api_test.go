@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// clientCredentials asks woodgrove's token endpoint for a token as the
+// seeded demo-app and answers the access token.
+func clientCredentials(t *testing.T, base, scope string) string {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if scope != "" {
+		form.Set("scope", scope)
+	}
+	req, err := http.NewRequest(http.MethodPost, base+"/t/woodgrove/oauth/token", strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("demo-app", "demo-secret")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	require.NotEmpty(t, body.AccessToken)
+	return body.AccessToken
+}
+
+func callAPI(t *testing.T, token, method, rawURL string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, rawURL, nil)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+// TestAdminAPIWithRealTokens calls /v1.0 of a running serve --dev with
+// tokens from its own token endpoint: only a token issued for the API
+// (scope {external}/.default) gets data, and only its own tenant's.
+func TestAdminAPIWithRealTokens(t *testing.T) {
+	s := startDevServer(t)
+	base := s.base
+	apiToken := clientCredentials(t, base, base+"/.default")
+
+	status, _, body := callAPI(t, apiToken, http.MethodGet, base+"/v1.0/users")
+	require.Equal(t, http.StatusOK, status, body)
+	require.Contains(t, body, "admin@woodgrove.test")
+	require.NotContains(t, body, "sam@fabrikam.test", "another tenant's users never show")
+	require.NotContains(t, body, "argon2id")
+
+	status, header, body := callAPI(t, "", http.MethodGet, base+"/v1.0/users")
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Contains(t, header.Get("WWW-Authenticate"), "Bearer")
+	require.Contains(t, body, `"code":"InvalidAuthenticationToken"`)
+
+	appToken := clientCredentials(t, base, "")
+	status, _, body = callAPI(t, appToken, http.MethodGet, base+"/v1.0/users")
+	require.Equal(t, http.StatusUnauthorized, status, "a token for the app itself is no API token: %s", body)
+
+	status, _, _ = callAPI(t, apiToken+"x", http.MethodGet, base+"/v1.0/users")
+	require.Equal(t, http.StatusUnauthorized, status, "a tampered token")
+
+	r := s.cli.run(t, "-o", "json", "users", "show", "--tenant", "fabrikam", "sam@fabrikam.test")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var sam struct{ ID string }
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &sam))
+	require.NotEmpty(t, sam.ID)
+	status, _, body = callAPI(t, apiToken, http.MethodGet, base+"/v1.0/users/"+sam.ID)
+	require.Equal(t, http.StatusNotFound, status, "another tenant's object is not found: %s", body)
+	status, _, _ = callAPI(t, apiToken, http.MethodDelete, base+"/v1.0/users/"+sam.ID)
+	require.Equal(t, http.StatusNotFound, status)
+	r = s.cli.run(t, "users", "show", "--tenant", "fabrikam", "sam@fabrikam.test")
+	require.Equal(t, exitOK, r.code, "sam is still there")
+
+	s.shutdown(t)
+}

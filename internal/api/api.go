@@ -1,0 +1,238 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/foyer-idp/foyer/internal/audit"
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/httpx"
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// Directory is what the API needs of the domain service.
+type Directory interface {
+	RoleSource
+
+	User(ctx context.Context, tenantID, ref string) (store.User, error)
+	Users(ctx context.Context, tenantID string, f store.UserFilter) ([]store.User, error)
+	UpdateUser(ctx context.Context, tenantID, userID string, p directory.UserPatch) (store.User, error)
+	DeleteUser(ctx context.Context, tenantID, userID string) error
+
+	CreateGroup(ctx context.Context, tenantID string, in directory.NewGroup) (store.Group, error)
+	Group(ctx context.Context, tenantID, id string) (store.Group, error)
+	Groups(ctx context.Context, tenantID string) ([]store.Group, error)
+	UpdateGroup(ctx context.Context, tenantID, groupID string, p directory.GroupPatch) (store.Group, error)
+	DeleteGroup(ctx context.Context, tenantID, groupID string) error
+	AddGroupMember(ctx context.Context, tenantID, groupID, userID string) error
+	RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) error
+	GroupMembers(ctx context.Context, tenantID, groupID string) ([]store.User, error)
+
+	Application(ctx context.Context, tenantID, ref string) (store.Application, error)
+	Applications(ctx context.Context, tenantID string) ([]store.Application, error)
+}
+
+var _ Directory = (*directory.Directory)(nil)
+
+// Store is the read the directory service does not offer: an exact lookup
+// by address, for $filter on mail and userPrincipalName.
+type Store interface {
+	GetUserByEmail(ctx context.Context, tenantID, email string) (store.User, error)
+}
+
+var _ Store = (store.Store)(nil)
+
+// Config carries the API's dependencies.
+type Config struct {
+	Directory Directory
+	Store     Store
+	// PagingKey signs $skiptoken values. Every node must share it (derive
+	// it from the master key), or a next link fails on another node.
+	PagingKey *secret.Hasher
+	// BaseURL, e.g. https://foyer.example, makes @odata.nextLink and
+	// @odata.context absolute. Empty: they are relative paths. The Host
+	// header is never used: a client must not be able to point a link
+	// that it will follow with its token at another server.
+	BaseURL string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger logs internal errors; slog.Default() when nil.
+	Logger *slog.Logger
+	// Verify checks bearer tokens. Nil: the API authenticates nothing and
+	// expects a middleware in front that calls WithPrincipal (tests).
+	Verify VerifyToken
+}
+
+// API is the admin API's handlers.
+type API struct {
+	dir     Directory
+	store   Store
+	paging  *secret.Hasher
+	baseURL string
+	now     func() time.Time
+	logger  *slog.Logger
+	verify  VerifyToken
+}
+
+// New checks cfg, reporting every problem at once, and answers an API.
+func New(cfg Config) (*API, error) {
+	var errs []error
+	if cfg.Directory == nil {
+		errs = append(errs, errors.New("api: Directory is required"))
+	}
+	if cfg.Store == nil {
+		errs = append(errs, errors.New("api: Store is required"))
+	}
+	if cfg.PagingKey == nil {
+		errs = append(errs, errors.New("api: PagingKey is required"))
+	}
+	if cfg.BaseURL != "" && !strings.HasPrefix(cfg.BaseURL, "https://") && !strings.HasPrefix(cfg.BaseURL, "http://") {
+		errs = append(errs, errors.New("api: BaseURL must be an http(s) URL"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &API{dir: cfg.Directory, store: cfg.Store, paging: cfg.PagingKey,
+		baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), now: cfg.Now, logger: cfg.Logger, verify: cfg.Verify}, nil
+}
+
+// handlerFunc is a handler that answers an error for writeError to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p Principal) error
+
+// Handler answers the API's routes under /v1.0/. With Config.Verify the
+// bearer token of each request names the principal; without it a
+// middleware in front must call WithPrincipal. Without a principal every
+// route answers 401.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	route := func(pattern string, perm permission, h handlerFunc) {
+		mux.Handle(pattern, a.guard(perm, h))
+	}
+	route("GET /v1.0/users", readUsers, a.listUsers)
+	route("GET /v1.0/users/{id}", readUsers, a.getUser)
+	route("PATCH /v1.0/users/{id}", writeUsers, a.patchUser)
+	route("DELETE /v1.0/users/{id}", writeUsers, a.deleteUser)
+
+	route("GET /v1.0/groups", readGroups, a.listGroups)
+	route("POST /v1.0/groups", writeGroups, a.createGroup)
+	route("GET /v1.0/groups/{id}", readGroups, a.getGroup)
+	route("PATCH /v1.0/groups/{id}", writeGroups, a.patchGroup)
+	route("DELETE /v1.0/groups/{id}", writeGroups, a.deleteGroup)
+	route("GET /v1.0/groups/{id}/members", readMembers, a.listMembers)
+	route("POST /v1.0/groups/{id}/members/$ref", writeMembers, a.addMember)
+	route("DELETE /v1.0/groups/{id}/members/{userId}/$ref", writeMembers, a.removeMember)
+
+	route("GET /v1.0/applications", readApps, a.listApplications)
+	route("GET /v1.0/applications/{id}", readApps, a.getApplication)
+
+	// Anything else under /v1.0/, including a known path with another
+	// method, still asks for a principal first, then answers as Graph
+	// does for a segment it does not know.
+	mux.Handle("/v1.0/", a.authenticated(func(w http.ResponseWriter, r *http.Request, _ Principal) error {
+		return badRequest("Resource not found for the segment or method '%s %s'.", r.Method, r.URL.Path)
+	}))
+	if a.verify == nil {
+		return withRequestID(mux)
+	}
+	return withRequestID(a.bearer(mux))
+}
+
+// withRequestID runs httpx.RequestID unless an outer middleware already
+// did, so every error body carries a request id.
+func withRequestID(next http.Handler) http.Handler {
+	wrapped := httpx.RequestID(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if httpx.RequestIDFrom(r.Context()) != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		wrapped.ServeHTTP(w, r)
+	})
+}
+
+// authenticated refuses a request without a principal, and runs h with
+// the principal as the audit actor.
+func (a *API) authenticated(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := PrincipalFrom(r.Context())
+		if !ok {
+			a.writeError(w, r, &apiError{http.StatusUnauthorized, codeInvalidToken, "Access token is empty."})
+			return
+		}
+		r = r.WithContext(audit.WithActor(r.Context(), p.actor()))
+		if err := h(w, r, p); err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
+
+// guard is authenticated plus the permission check.
+func (a *API) guard(perm permission, h handlerFunc) http.Handler {
+	return a.authenticated(func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		ok, err := allowed(r.Context(), a.dir, p, perm)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &apiError{http.StatusForbidden, codeDenied, msgDenied}
+		}
+		return h(w, r, p)
+	})
+}
+
+// contextURL is @odata.context for a set or one of its entities.
+func (a *API) contextURL(set string, entity bool) string {
+	u := a.baseURL + "/v1.0/$metadata#" + set
+	if entity {
+		u += "/$entity"
+	}
+	return u
+}
+
+// writeCollection answers a page of items as Graph does.
+func (a *API) writeCollection(w http.ResponseWriter, rs resource, items []map[string]any, next string) {
+	body := map[string]any{"@odata.context": a.contextURL(rs.collection, false), "value": items}
+	if items == nil {
+		body["value"] = []map[string]any{}
+	}
+	if next != "" {
+		body["@odata.nextLink"] = next
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, http.StatusOK, body)
+}
+
+func (a *API) writeEntity(w http.ResponseWriter, status int, rs resource, v any, selects []string) error {
+	obj, err := project(v, rs, selects)
+	if err != nil {
+		return err
+	}
+	obj["@odata.context"] = a.contextURL(rs.collection, true)
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, status, obj)
+	return nil
+}
+
+// projectAll projects each item.
+func projectAll[T any](items []T, rs resource, selects []string) ([]map[string]any, error) {
+	out := make([]map[string]any, 0, len(items))
+	for _, it := range items {
+		obj, err := project(it, rs, selects)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, obj)
+	}
+	return out, nil
+}

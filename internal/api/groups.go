@@ -1,0 +1,233 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+var groupResource = resource{
+	name:       "microsoft.graph.group",
+	collection: "groups",
+	fields:     []string{"id", "displayName", "description", "ownersCanInviteGuests", "createdDateTime"},
+	settable:   []string{"displayName", "description", "ownersCanInviteGuests"},
+}
+
+// memberResource is a group member, a directoryObject that is a user.
+var memberResource = resource{
+	name:       "microsoft.graph.directoryObject",
+	collection: "directoryObjects",
+	fields:     userResource.fields,
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+func (a *API) listGroups(w http.ResponseWriter, r *http.Request, p Principal) error {
+	q, err := a.parseQuery(r, p, groupResource, true)
+	if err != nil {
+		return err
+	}
+	groups, err := a.dir.Groups(r.Context(), p.TenantID)
+	if err != nil {
+		return err
+	}
+	groups, more := page(groups, func(g store.Group) string { return g.ID }, q)
+	items, err := projectAll(groups, groupResource, q.selects)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if more {
+		next = a.nextLink(r, q, p, groupResource, groups[len(groups)-1].ID)
+	}
+	a.writeCollection(w, groupResource, items, next)
+	return nil
+}
+
+func (a *API) group(r *http.Request, p Principal) (store.Group, error) {
+	id := r.PathValue("id")
+	g, err := a.dir.Group(r.Context(), p.TenantID, id)
+	if isNotFound(err) {
+		return store.Group{}, notFound(id)
+	}
+	return g, err
+}
+
+func (a *API) getGroup(w http.ResponseWriter, r *http.Request, p Principal) error {
+	q, err := a.parseQuery(r, p, groupResource, false)
+	if err != nil {
+		return err
+	}
+	g, err := a.group(r, p)
+	if err != nil {
+		return err
+	}
+	return a.writeEntity(w, http.StatusOK, groupResource, g, q.selects)
+}
+
+// decodeGroup reads a group's settable properties.
+func decodeGroup(w http.ResponseWriter, r *http.Request) (directory.GroupPatch, error) {
+	obj, err := decodeBody(w, r, groupResource)
+	if err != nil {
+		return directory.GroupPatch{}, err
+	}
+	var patch directory.GroupPatch
+	d := fieldDecoder{obj: obj}
+	d.str("displayName", &patch.DisplayName)
+	d.str("description", &patch.Description)
+	d.boolean("ownersCanInviteGuests", &patch.OwnersCanInviteGuests)
+	return patch, d.err()
+}
+
+func (a *API) createGroup(w http.ResponseWriter, r *http.Request, p Principal) error {
+	patch, err := decodeGroup(w, r)
+	if err != nil {
+		return err
+	}
+	var in directory.NewGroup
+	if patch.DisplayName != nil {
+		in.DisplayName = *patch.DisplayName
+	}
+	if patch.Description != nil {
+		in.Description = *patch.Description
+	}
+	if patch.OwnersCanInviteGuests != nil {
+		in.OwnersCanInviteGuests = *patch.OwnersCanInviteGuests
+	}
+	g, err := a.dir.CreateGroup(r.Context(), p.TenantID, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", a.baseURL+"/v1.0/groups/"+g.ID)
+	return a.writeEntity(w, http.StatusCreated, groupResource, g, nil)
+}
+
+func (a *API) patchGroup(w http.ResponseWriter, r *http.Request, p Principal) error {
+	patch, err := decodeGroup(w, r)
+	if err != nil {
+		return err
+	}
+	g, err := a.group(r, p)
+	if err != nil {
+		return err
+	}
+	if _, err := a.dir.UpdateGroup(r.Context(), p.TenantID, g.ID, patch); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) deleteGroup(w http.ResponseWriter, r *http.Request, p Principal) error {
+	g, err := a.group(r, p)
+	if err != nil {
+		return err
+	}
+	if err := a.dir.DeleteGroup(r.Context(), p.TenantID, g.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) listMembers(w http.ResponseWriter, r *http.Request, p Principal) error {
+	// The skip token is bound to this group's member list.
+	rs := memberResource
+	rs.collection = "groups/" + r.PathValue("id") + "/members"
+	q, err := a.parseQuery(r, p, rs, true)
+	if err != nil {
+		return err
+	}
+	g, err := a.group(r, p)
+	if err != nil {
+		return err
+	}
+	users, err := a.dir.GroupMembers(r.Context(), p.TenantID, g.ID)
+	if err != nil {
+		return err
+	}
+	users, more := page(users, func(u store.User) string { return u.ID }, q)
+	items, err := projectAll(users, memberResource, q.selects)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		it["@odata.type"] = "#microsoft.graph.user"
+	}
+	next := ""
+	if more {
+		next = a.nextLink(r, q, p, rs, users[len(users)-1].ID)
+	}
+	a.writeCollection(w, memberResource, items, next)
+	return nil
+}
+
+// refBody is the body of POST …/members/$ref.
+var refResource = resource{name: "microsoft.graph.reference", settable: []string{"@odata.id"}}
+
+func (a *API) addMember(w http.ResponseWriter, r *http.Request, p Principal) error {
+	obj, err := decodeBody(w, r, refResource)
+	if err != nil {
+		return err
+	}
+	var ref string
+	if err := json.Unmarshal(obj["@odata.id"], &ref); err != nil || ref == "" {
+		return badRequest("Property '@odata.id' is required and must be a string.")
+	}
+	userID, ok := refID(ref)
+	if !ok {
+		return badRequest("Invalid object identifier '%s': expected …/directoryObjects/{id}.", ref)
+	}
+	g, err := a.group(r, p)
+	if err != nil {
+		return err
+	}
+	u, err := a.dir.User(r.Context(), p.TenantID, userID)
+	if isNotFound(err) {
+		return notFound(userID)
+	} else if err != nil {
+		return err
+	}
+	switch err := a.dir.AddGroupMember(r.Context(), p.TenantID, g.ID, u.ID); {
+	case errors.Is(err, store.ErrConflict):
+		return badRequest("One or more added object references already exist for the following modified properties: 'members'.")
+	case err != nil:
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// refID takes the object id from an @odata.id such as
+// https://graph.microsoft.com/v1.0/directoryObjects/{id}.
+func refID(ref string) (string, bool) {
+	for _, seg := range []string{"/directoryObjects/", "/users/"} {
+		if i := strings.LastIndex(ref, seg); i >= 0 {
+			id := ref[i+len(seg):]
+			if id != "" && !strings.ContainsAny(id, "/?#") {
+				return id, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (a *API) removeMember(w http.ResponseWriter, r *http.Request, p Principal) error {
+	g, err := a.group(r, p)
+	if err != nil {
+		return err
+	}
+	userID := r.PathValue("userId")
+	switch err := a.dir.RemoveGroupMember(r.Context(), p.TenantID, g.ID, userID); {
+	case isNotFound(err):
+		return notFound(userID)
+	case err != nil:
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,127 @@
+package api
+
+import (
+	"context"
+	"slices"
+
+	"github.com/foyer-idp/foyer/internal/audit"
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// Principal is who calls the API, as the access token says.
+type Principal struct {
+	TenantID string
+	// ClientID is the calling application's client id.
+	ClientID string
+	// UserID is the signed-in user for delegated calls, empty for
+	// app-only calls.
+	UserID string
+	// Roles are application permissions granted to the app itself.
+	Roles []string
+	// Scp are delegated permissions: they grant an action only where the
+	// user's own directory roles allow it too.
+	Scp []string
+}
+
+type principalKey struct{}
+
+// WithPrincipal answers ctx carrying the caller. Only the authenticating
+// middleware (and tests) call it.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom answers the caller, and false when the request carries
+// none or one without a tenant.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	if !ok || p.TenantID == "" || p.ClientID == "" {
+		return Principal{}, false
+	}
+	return p, true
+}
+
+// actor is the audit actor of the principal's changes: the user for
+// delegated calls, the app otherwise.
+func (p Principal) actor() audit.Actor {
+	if p.UserID != "" {
+		return audit.Actor{Type: store.ActorUser, ID: p.UserID}
+	}
+	return audit.Actor{Type: store.ActorApp, ID: p.ClientID, Name: p.ClientID}
+}
+
+// area is a part of the directory an action touches; directory roles are
+// granted by area.
+type area string
+
+const (
+	areaUsers        area = "users"
+	areaGroups       area = "groups"
+	areaApplications area = "applications"
+	areaInvitations  area = "invitations"
+)
+
+// permission is what an action needs: any one of grants, in the area.
+type permission struct {
+	area   area
+	grants []string
+}
+
+// What each action needs, by Graph's permission names. Foyer grants only
+// the ReadWrite permissions (directory.APIPermissions), which in Graph
+// also grant reading; a Read.All permission becomes a grant here when the
+// directory learns to give it.
+var (
+	readUsers    = permission{areaUsers, []string{"User.ReadWrite.All"}}
+	writeUsers   = readUsers
+	readGroups   = permission{areaGroups, []string{"Group.ReadWrite.All"}}
+	writeGroups  = readGroups
+	readMembers  = readGroups
+	writeMembers = readGroups
+	readApps     = permission{areaApplications, []string{"Application.ReadWrite.All"}}
+)
+
+// roleAreas says which areas each directory role may act in, for
+// delegated calls. A role not listed grants nothing.
+var roleAreas = map[string][]area{
+	directory.RoleTenantAdministrator: {areaUsers, areaGroups, areaApplications, areaInvitations},
+	directory.RoleUserAdministrator:   {areaUsers, areaGroups},
+	directory.RoleGuestInviter:        {areaInvitations},
+}
+
+// RoleSource answers a user's directory roles; *directory.Directory is one.
+type RoleSource interface {
+	UserRoles(ctx context.Context, tenantID, userID string) ([]string, error)
+}
+
+// allowed reports whether p may take an action needing perm. An
+// application permission in Roles grants it; a delegated one in Scp only
+// when the signed-in user holds a directory role for the area.
+func allowed(ctx context.Context, roles RoleSource, p Principal, perm permission) (bool, error) {
+	if hasAny(p.Roles, perm.grants) {
+		return true, nil
+	}
+	if p.UserID == "" || !hasAny(p.Scp, perm.grants) {
+		return false, nil
+	}
+	held, err := roles.UserRoles(ctx, p.TenantID, p.UserID)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range held {
+		if slices.Contains(roleAreas[r], perm.area) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func hasAny(have, want []string) bool {
+	for _, w := range want {
+		if slices.Contains(have, w) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,145 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+var userResource = resource{
+	name:       "microsoft.graph.user",
+	collection: "users",
+	fields: []string{"id", "displayName", "givenName", "surname", "mail", "userPrincipalName", "userType",
+		"externalUserState", "externalUserStateChangeDateTime", "creationType", "accountEnabled", "identities",
+		"createdDateTime"},
+	// Guests' fields and userPrincipalName come with invitations.
+	settable:   []string{"displayName", "givenName", "surname", "accountEnabled", "mail"},
+	filterable: []string{"userType", "externalUserState", "mail", "userPrincipalName"},
+}
+
+// canonical spells a filter value as Foyer stores it, when it is one of
+// the known values in another case.
+func canonical(v string, known ...string) string {
+	for _, k := range known {
+		if strings.EqualFold(v, k) {
+			return k
+		}
+	}
+	return v
+}
+
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request, p Principal) error {
+	q, err := a.parseQuery(r, p, userResource, true)
+	if err != nil {
+		return err
+	}
+	f := store.UserFilter{
+		UserType:          canonical(q.filter["userType"], store.UserTypeMember, store.UserTypeGuest),
+		ExternalUserState: canonical(q.filter["externalUserState"], store.ExternalStatePending, store.ExternalStateAccepted),
+	}
+	mail, byMail := q.filter["mail"]
+	upn, byUPN := q.filter["userPrincipalName"]
+	var users []store.User
+	more := false
+	if byMail || byUPN {
+		// An address names at most one user: look it up, then check
+		// every clause against it.
+		addr := mail
+		if !byMail {
+			addr = upn
+		}
+		u, err := a.store.GetUserByEmail(r.Context(), p.TenantID, strings.ToLower(addr))
+		switch {
+		case err == nil:
+			match := (!byMail || strings.EqualFold(u.Mail, mail)) &&
+				(!byUPN || strings.EqualFold(u.UserPrincipalName, upn)) &&
+				(f.UserType == "" || u.UserType == f.UserType) &&
+				(f.ExternalUserState == "" || u.ExternalUserState == f.ExternalUserState) &&
+				(q.skipAfter == "" || u.ID > q.skipAfter)
+			if match {
+				users = []store.User{u}
+			}
+		case !isNotFound(err):
+			return err
+		}
+	} else {
+		f.AfterID, f.Limit = q.skipAfter, q.top+1
+		if users, err = a.dir.Users(r.Context(), p.TenantID, f); err != nil {
+			return err
+		}
+		users, more = page(users, func(u store.User) string { return u.ID }, q)
+	}
+	items, err := projectAll(users, userResource, q.selects)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if more {
+		next = a.nextLink(r, q, p, userResource, users[len(users)-1].ID)
+	}
+	a.writeCollection(w, userResource, items, next)
+	return nil
+}
+
+// user resolves the path's id (an object id or user principal name) in
+// the caller's tenant.
+func (a *API) user(r *http.Request, p Principal) (store.User, error) {
+	id := r.PathValue("id")
+	u, err := a.dir.User(r.Context(), p.TenantID, id)
+	if isNotFound(err) {
+		return store.User{}, notFound(id)
+	}
+	return u, err
+}
+
+func (a *API) getUser(w http.ResponseWriter, r *http.Request, p Principal) error {
+	q, err := a.parseQuery(r, p, userResource, false)
+	if err != nil {
+		return err
+	}
+	u, err := a.user(r, p)
+	if err != nil {
+		return err
+	}
+	return a.writeEntity(w, http.StatusOK, userResource, u, q.selects)
+}
+
+func (a *API) patchUser(w http.ResponseWriter, r *http.Request, p Principal) error {
+	obj, err := decodeBody(w, r, userResource)
+	if err != nil {
+		return err
+	}
+	var patch directory.UserPatch
+	d := fieldDecoder{obj: obj}
+	d.str("displayName", &patch.DisplayName)
+	d.str("givenName", &patch.GivenName)
+	d.str("surname", &patch.Surname)
+	d.str("mail", &patch.Mail)
+	d.boolean("accountEnabled", &patch.AccountEnabled)
+	if err := d.err(); err != nil {
+		return err
+	}
+	u, err := a.user(r, p)
+	if err != nil {
+		return err
+	}
+	if _, err := a.dir.UpdateUser(r.Context(), p.TenantID, u.ID, patch); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) deleteUser(w http.ResponseWriter, r *http.Request, p Principal) error {
+	u, err := a.user(r, p)
+	if err != nil {
+		return err
+	}
+	if err := a.dir.DeleteUser(r.Context(), p.TenantID, u.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
