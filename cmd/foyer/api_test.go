@@ -90,3 +90,51 @@ func TestAdminAPIWithRealTokens(t *testing.T) {
 
 	s.shutdown(t)
 }
+
+// TestInvitationsThroughServe invites a guest through a running serve
+// --dev with a real token: the redeem link points at the tenant's
+// redemption page, the guest is pending, and a revoke removes it.
+func TestInvitationsThroughServe(t *testing.T) {
+	s := startDevServer(t)
+	base := s.base
+	apiToken := clientCredentials(t, base, base+"/.default")
+
+	body := `{"invitedUserEmailAddress":"Kim@Partner.test","inviteRedirectUrl":"http://127.0.0.1:5556/callback",` +
+		`"sendInvitationMessage":true,"invitedUserMessageInfo":{"customizedMessageBody":"Hi"}}`
+	req, err := http.NewRequest(http.MethodPost, base+"/v1.0/invitations", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(raw))
+	var inv struct {
+		ID              string
+		InviteRedeemURL string `json:"inviteRedeemUrl"`
+		Status          string
+		InvitedUser     struct{ ID string } `json:"invitedUser"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &inv))
+	require.Equal(t, "PendingAcceptance", inv.Status)
+	require.True(t, strings.HasPrefix(inv.InviteRedeemURL, base+"/t/woodgrove/redeem?token="), inv.InviteRedeemURL)
+
+	status, _, user := callAPI(t, apiToken, http.MethodGet, base+"/v1.0/users/"+inv.InvitedUser.ID)
+	require.Equal(t, http.StatusOK, status, user)
+	require.Contains(t, user, `"userType":"Guest"`)
+	require.Contains(t, user, `kim_partner.test#EXT#@woodgrove.`)
+
+	status, _, list := callAPI(t, apiToken, http.MethodGet, base+"/v1.0/invitations")
+	require.Equal(t, http.StatusOK, status, list)
+	require.Contains(t, list, inv.ID)
+	require.NotContains(t, list, "token=")
+
+	status, _, _ = callAPI(t, apiToken, http.MethodDelete, base+"/v1.0/invitations/"+inv.ID)
+	require.Equal(t, http.StatusNoContent, status)
+	status, _, _ = callAPI(t, apiToken, http.MethodGet, base+"/v1.0/users/"+inv.InvitedUser.ID)
+	require.Equal(t, http.StatusNotFound, status, "the never-redeemed guest went with its invitation")
+
+	s.shutdown(t)
+}

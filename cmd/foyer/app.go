@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,8 @@ const (
 	// tokensPurpose keys the hashes the OpenID provider stores of codes,
 	// refresh and opaque access tokens, session cookies and form tokens.
 	tokensPurpose = "tokens"
+	// invitationsPurpose keys the hash stored of invitation redeem tokens.
+	invitationsPurpose = "invitations"
 )
 
 // app is what a command acting on Foyer's data works with: the same
@@ -92,15 +95,39 @@ func (a *app) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.buildOutbox(); err != nil {
+		return err
+	}
 	a.dir, err = directory.New(directory.Config{
 		Store:        a.store,
 		SecretHasher: a.master.Hasher(clientSecretsPurpose),
 		Passwords:    secret.NewPasswordHasher(secret.OWASPArgon2, a.cfg.PasswordHashConcurrency),
+		Invitations:  invitationConfig(a),
 	})
-	if err != nil {
-		return err
+	return err
+}
+
+// invitationConfig says where invitations lead: guests' user principal
+// names end in @{slug}.{external host}, redeem links go to the tenant's
+// redemption page.
+func invitationConfig(a *app) *directory.InvitationConfig {
+	external := a.cfg.ExternalURL
+	host := "localhost"
+	if u, err := url.Parse(external); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
 	}
-	return a.buildOutbox()
+	link := func(path string) func(t store.Tenant, token string) string {
+		return func(t store.Tenant, token string) string {
+			return external + "/t/" + url.PathEscape(t.Slug) + path + "?token=" + url.QueryEscape(token)
+		}
+	}
+	return &directory.InvitationConfig{
+		Hasher:        a.master.Hasher(invitationsPurpose),
+		Mailer:        a.outbox,
+		InitialDomain: func(t store.Tenant) string { return t.Slug + "." + host },
+		RedeemURL:     link("/redeem"),
+		BlockURL:      link("/redeem/block"),
+	}
 }
 
 // Close releases the store.

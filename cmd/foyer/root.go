@@ -86,6 +86,7 @@ func newRootCmd(d deps) *cobra.Command {
 		newServeCmd(d),
 		newTenantsCmd(d),
 		newUsersCmd(d),
+		newInviteCmd(d),
 		newRolesCmd(d),
 		newGroupsCmd(d),
 		newAppsCmd(d),

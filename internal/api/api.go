@@ -35,6 +35,10 @@ type Directory interface {
 
 	Application(ctx context.Context, tenantID, ref string) (store.Application, error)
 	Applications(ctx context.Context, tenantID string) ([]store.Application, error)
+
+	Invite(ctx context.Context, tenantID string, in directory.InviteInput) (directory.Invitation, string, error)
+	Invitations(ctx context.Context, tenantID, status string) ([]store.Invitation, error)
+	RevokeInvitation(ctx context.Context, tenantID, id string) error
 }
 
 var _ Directory = (*directory.Directory)(nil)
@@ -135,6 +139,10 @@ func (a *API) Handler() http.Handler {
 
 	route("GET /v1.0/applications", readApps, a.listApplications)
 	route("GET /v1.0/applications/{id}", readApps, a.getApplication)
+
+	route("POST /v1.0/invitations", inviteGuests, a.createInvitation)
+	route("GET /v1.0/invitations", inviteGuests, a.listInvitations)
+	route("DELETE /v1.0/invitations/{id}", inviteGuests, a.deleteInvitation)
 
 	// Anything else under /v1.0/, including a known path with another
 	// method, still asks for a principal first, then answers as Graph

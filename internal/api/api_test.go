@@ -20,6 +20,7 @@ import (
 
 	"github.com/foyer-idp/foyer/internal/api"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mail"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
@@ -40,12 +41,28 @@ func newFixture(t *testing.T, b sqltest.Backend) *fixture {
 	t.Helper()
 	st := b.OpenMigrated(t)
 	f := &fixture{store: st, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	var err error
+	master := secret.GenerateMasterKey()
+	outbox, err := mail.NewOutbox(mail.OutboxConfig{
+		Store: st, Sealer: master.Sealer("mail"), Sender: noSender{}, Logger: slog.New(slog.DiscardHandler),
+		Rand: func() float64 { return 0.5 }, Now: func() time.Time { return f.now },
+	})
+	require.NoError(t, err)
 	f.dir, err = directory.New(directory.Config{
 		Store:        st,
-		SecretHasher: secret.GenerateMasterKey().Hasher("client-secrets"),
+		SecretHasher: master.Hasher("client-secrets"),
 		Passwords:    secret.NewPasswordHasher(testArgon2, 2),
 		Now:          func() time.Time { return f.now },
+		Invitations: &directory.InvitationConfig{
+			Hasher:        master.Hasher("tokens"),
+			Mailer:        outbox,
+			InitialDomain: func(t store.Tenant) string { return t.Slug + ".foyer.example" },
+			RedeemURL: func(t store.Tenant, token string) string {
+				return "https://foyer.example/t/" + t.Slug + "/redeem?token=" + token
+			},
+			BlockURL: func(t store.Tenant, token string) string {
+				return "https://foyer.example/t/" + t.Slug + "/redeem/block?token=" + token
+			},
+		},
 	})
 	require.NoError(t, err)
 	a, err := api.New(api.Config{Directory: f.dir, Store: st, PagingKey: secret.GenerateMasterKey().Hasher("api-paging"),
@@ -217,6 +234,11 @@ func TestAPI(t *testing.T) {
 		{"Applications", testApplications},
 		{"UnknownRouteAndBodyLimits", testUnknownRouteAndLimits},
 		{"ChangesAreAuditedAsCaller", testAuditActor},
+		{"InviteContract", testInviteContract},
+		{"InviteRefusesFields", testInviteRefusesFields},
+		{"InviteErrors", testInviteErrors},
+		{"InvitePermissions", testInvitePermissions},
+		{"InvitationsListAndRevoke", testInvitationsListAndRevoke},
 	}
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		for _, tc := range tests {

@@ -86,7 +86,7 @@ var (
 // delegated calls. A role not listed grants nothing.
 var roleAreas = map[string][]area{
 	directory.RoleTenantAdministrator: {areaUsers, areaGroups, areaApplications, areaInvitations},
-	directory.RoleUserAdministrator:   {areaUsers, areaGroups},
+	directory.RoleUserAdministrator:   {areaUsers, areaGroups, areaInvitations},
 	directory.RoleGuestInviter:        {areaInvitations},
 }
 

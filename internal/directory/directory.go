@@ -19,6 +19,8 @@ type Config struct {
 	Passwords *secret.PasswordHasher
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Invitations configures Invite; without it Invite refuses.
+	Invitations *InvitationConfig
 }
 
 // Directory is the service over tenants, users, groups, applications and
@@ -28,6 +30,7 @@ type Directory struct {
 	secrets   *secret.Hasher
 	passwords *secret.PasswordHasher
 	now       func() time.Time
+	invites   *InvitationConfig
 }
 
 // New checks cfg and answers a Directory.
@@ -42,13 +45,16 @@ func New(cfg Config) (*Directory, error) {
 	if cfg.Passwords == nil {
 		errs = append(errs, errors.New("directory: Passwords is required"))
 	}
+	if cfg.Invitations != nil {
+		errs = append(errs, cfg.Invitations.check())
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Directory{store: cfg.Store, secrets: cfg.SecretHasher, passwords: cfg.Passwords, now: cfg.Now}, nil
+	return &Directory{store: cfg.Store, secrets: cfg.SecretHasher, passwords: cfg.Passwords, now: cfg.Now, invites: cfg.Invitations}, nil
 }
 
 func (d *Directory) clock() time.Time { return d.now().UTC().Truncate(time.Microsecond) }

@@ -1,7 +1,9 @@
 package directory_test
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -9,15 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mail"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
 )
 
 type fixture struct {
-	dir   *directory.Directory
-	store store.Store
-	now   time.Time
+	dir    *directory.Directory
+	store  store.Store
+	now    time.Time
+	hasher *secret.Hasher
 }
 
 // cheap argon2 parameters keep tests fast; the code path is the same.
@@ -27,12 +31,29 @@ func newFixture(t testing.TB, b sqltest.Backend) *fixture {
 	t.Helper()
 	st := b.OpenMigrated(t)
 	f := &fixture{store: st, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	var err error
+	master := secret.GenerateMasterKey()
+	f.hasher = master.Hasher("tokens")
+	outbox, err := mail.NewOutbox(mail.OutboxConfig{
+		Store: st, Sealer: master.Sealer("mail"), Sender: noSender{}, Logger: slog.New(slog.DiscardHandler),
+		Rand: func() float64 { return 0.5 }, Now: func() time.Time { return f.now },
+	})
+	require.NoError(t, err)
 	f.dir, err = directory.New(directory.Config{
 		Store:        st,
-		SecretHasher: secret.GenerateMasterKey().Hasher("client-secrets"),
+		SecretHasher: master.Hasher("client-secrets"),
 		Passwords:    secret.NewPasswordHasher(testArgon2, 2),
 		Now:          func() time.Time { return f.now },
+		Invitations: &directory.InvitationConfig{
+			Hasher:        f.hasher,
+			Mailer:        outbox,
+			InitialDomain: func(t store.Tenant) string { return t.Slug + ".localhost" },
+			RedeemURL: func(t store.Tenant, token string) string {
+				return "https://foyer.localhost/t/" + t.Slug + "/redeem?token=" + token
+			},
+			BlockURL: func(t store.Tenant, token string) string {
+				return "https://foyer.localhost/t/" + t.Slug + "/redeem/block?token=" + token
+			},
+		},
 	})
 	require.NoError(t, err)
 	return f
@@ -103,6 +124,16 @@ func TestDirectory(t *testing.T) {
 		{"ClientCacheServesBrieflyThenRereads", testClientCacheServesBrieflyThenRereads},
 		{"ImportClientSecret", testImportClientSecret},
 		{"ImportClientSecretRefuses", testImportClientSecretRefuses},
+		{"InviteCreatesPendingGuest", testInviteCreatesPendingGuest},
+		{"ReinviteReusesGuestAndVoidsOldToken", testReinviteReusesGuest},
+		{"ConcurrentInvitesMakeOneGuest", testConcurrentInvites},
+		{"InviteRefusesMember", testInviteRefusesMember},
+		{"InviteRedirectRules", testInviteRedirectRules},
+		{"InviteRefusalsWriteNothing", testInviteRefusalsWriteNothing},
+		{"InviteWithoutMessageSendsNoMail", testInviteWithoutMessage},
+		{"InviteGroupsAndApps", testInviteGroupsAndApps},
+		{"InviteResetRedemption", testInviteResetRedemption},
+		{"RevokeInvitation", testRevokeInvitation},
 	}
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		for _, tc := range tests {
@@ -352,3 +383,7 @@ func testErrorsAreFieldErrors(t *testing.T, f *fixture) {
 	require.True(t, errors.As(err, &fe))
 	require.Equal(t, "slug", fe.Field)
 }
+
+type noSender struct{}
+
+func (noSender) Send(context.Context, mail.Message) error { return nil }

@@ -42,6 +42,7 @@ type Store interface {
 	Counters
 	Purger
 	Outbox
+	Invitations
 
 	// InTx runs fn in one transaction: every call on tx commits together or
 	// not at all. Returning an error rolls back. Nested InTx reuses the outer

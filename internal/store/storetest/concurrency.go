@@ -22,6 +22,7 @@ func concurrencyCases() []testCase {
 		{"RotateRefreshTokenOnce", concurrentRefreshRotate},
 		{"IncrementCounterCountsEveryCall", concurrentIncrement},
 		{"ClaimMailOnce", concurrentClaimMail},
+		{"RedeemInvitationOnce", concurrentRedeemInvitation},
 	}
 }
 

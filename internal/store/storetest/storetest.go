@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Counters", counterCases()},
 		{"Purge", purgeCases()},
 		{"Mail", mailCases()},
+		{"Invitations", invitationCases()},
 		{"Transactions", transactionCases()},
 		{"TenantIsolation", isolationCases()},
 		{"Times", timeCases()},

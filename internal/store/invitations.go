@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Invitation states, as Graph names them.
+const (
+	InvitationPending  = "PendingAcceptance"
+	InvitationAccepted = "Accepted"
+	InvitationRevoked  = "Revoked"
+)
+
+// Invitations stores guest invitations. The redeem token is stored as a
+// keyed hash only; re-inviting replaces it, so an older link stops working.
+type Invitations interface {
+	// CreateInvitation stores inv. ErrConflict for a taken id or token
+	// hash; ErrNotFound when the invited user is not in the tenant.
+	CreateInvitation(ctx context.Context, inv Invitation) error
+	GetInvitation(ctx context.Context, tenantID, id string) (Invitation, error)
+	// ListInvitations answers matching invitations, oldest first.
+	ListInvitations(ctx context.Context, tenantID string, f InvitationFilter) ([]Invitation, error)
+	// RenewInvitation replaces the token hash, redirect URL, inviter,
+	// message language, creation and expiry times of a pending invitation.
+	// The old hash stops matching at once. ErrNotFound unless inv is
+	// pending in its tenant.
+	RenewInvitation(ctx context.Context, inv Invitation) error
+	// RevokeInvitation marks a pending invitation revoked. ErrNotFound
+	// unless it is pending in the tenant.
+	RevokeInvitation(ctx context.Context, tenantID, id string) error
+	// RedeemInvitation marks the pending invitation whose token hash is
+	// hash accepted at 'at' with one conditional UPDATE: of concurrent
+	// callers exactly one wins, the others get ErrAlreadyUsed. An unknown
+	// or revoked hash is ErrNotFound, one past its expiry ErrExpired.
+	RedeemInvitation(ctx context.Context, tenantID, hash string, at time.Time) (Invitation, error)
+}
+
+// Invitation invites one email address into a tenant as a guest user.
+type Invitation struct {
+	TenantID        string
+	ID              string
+	InvitedUserID   string
+	Email           string // lower-cased
+	RedirectURL     string
+	Status          string
+	InviterType     string // ActorUser, ActorApp or ActorSystem
+	InviterID       string
+	MessageLanguage string
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	RedeemedAt      *time.Time
+	// TokenHash is the keyed hash of the redeem token. Never serialised.
+	TokenHash string
+}
+
+// InvitationFilter narrows ListInvitations. Zero values match everything.
+type InvitationFilter struct {
+	Status        string
+	InvitedUserID string
+}

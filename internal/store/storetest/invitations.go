@@ -1,0 +1,210 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+func invitationCases() []testCase {
+	return []testCase{
+		{"CreateGetList", invitationCreateGetList},
+		{"ConflictsAndUnknownUser", invitationErrors},
+		{"RenewReplacesTheHash", invitationRenew},
+		{"Revoke", invitationRevoke},
+		{"RedeemOnce", invitationRedeem},
+		{"RedeemExpired", invitationRedeemExpired},
+		{"TenantIsolation", invitationIsolation},
+		{"DeletedWithUser", invitationDeletedWithUser},
+	}
+}
+
+func invitationFixture(u store.User) store.Invitation {
+	return store.Invitation{
+		TenantID:        u.TenantID,
+		ID:              newID(),
+		InvitedUserID:   u.ID,
+		Email:           u.Mail,
+		RedirectURL:     "https://app.contoso.example/",
+		Status:          store.InvitationPending,
+		InviterType:     store.ActorUser,
+		InviterID:       newID(),
+		MessageLanguage: "en-US",
+		CreatedAt:       at(0),
+		ExpiresAt:       at(7 * 24 * time.Hour),
+		TokenHash:       "hash-" + newID(),
+	}
+}
+
+func createInvitation(t *testing.T, s store.Store, inv store.Invitation) store.Invitation {
+	t.Helper()
+	require.NoError(t, s.CreateInvitation(t.Context(), inv))
+	return inv
+}
+
+func invitationCreateGetList(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	bo := createUser(t, s, guestFixture(tid, "bo"))
+	al := createUser(t, s, guestFixture(tid, "al"))
+	first := createInvitation(t, s, invitationFixture(bo))
+	second := invitationFixture(al)
+	second.CreatedAt = at(time.Minute)
+	second.RedeemedAt = ptr(at(2 * time.Minute))
+	second.Status = store.InvitationAccepted
+	createInvitation(t, s, second)
+
+	got, err := s.GetInvitation(ctx, tid, first.ID)
+	require.NoError(t, err)
+	require.Equal(t, first, got)
+
+	all, err := s.ListInvitations(ctx, tid, store.InvitationFilter{})
+	require.NoError(t, err)
+	require.Equal(t, []store.Invitation{first, second}, all)
+
+	pending, err := s.ListInvitations(ctx, tid, store.InvitationFilter{Status: store.InvitationPending})
+	require.NoError(t, err)
+	require.Equal(t, []store.Invitation{first}, pending)
+
+	byUser, err := s.ListInvitations(ctx, tid, store.InvitationFilter{InvitedUserID: al.ID})
+	require.NoError(t, err)
+	require.Equal(t, []store.Invitation{second}, byUser)
+
+	_, err = s.GetInvitation(ctx, tid, newID())
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func invitationErrors(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	bo := createUser(t, s, guestFixture(tid, "bo"))
+	inv := createInvitation(t, s, invitationFixture(bo))
+
+	sameID := invitationFixture(bo)
+	sameID.ID = inv.ID
+	require.ErrorIs(t, s.CreateInvitation(ctx, sameID), store.ErrConflict)
+
+	sameHash := invitationFixture(bo)
+	sameHash.TokenHash = inv.TokenHash
+	require.ErrorIs(t, s.CreateInvitation(ctx, sameHash), store.ErrConflict)
+
+	ghost := invitationFixture(store.User{TenantID: tid, ID: newID(), Mail: "x@fabrikam.example"})
+	require.ErrorIs(t, s.CreateInvitation(ctx, ghost), store.ErrNotFound)
+}
+
+func invitationRenew(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	bo := createUser(t, s, guestFixture(tid, "bo"))
+	inv := createInvitation(t, s, invitationFixture(bo))
+	oldHash := inv.TokenHash
+
+	inv.TokenHash = "hash-" + newID()
+	inv.RedirectURL = "https://other.contoso.example/"
+	inv.CreatedAt = at(time.Hour)
+	inv.ExpiresAt = at(time.Hour + 7*24*time.Hour)
+	inv.MessageLanguage = "fr-FR"
+	require.NoError(t, s.RenewInvitation(ctx, inv))
+	got, err := s.GetInvitation(ctx, tid, inv.ID)
+	require.NoError(t, err)
+	require.Equal(t, inv, got)
+
+	_, err = s.RedeemInvitation(ctx, tid, oldHash, at(2*time.Hour))
+	require.ErrorIs(t, err, store.ErrNotFound, "the old link is void")
+	_, err = s.RedeemInvitation(ctx, tid, inv.TokenHash, at(2*time.Hour))
+	require.NoError(t, err)
+
+	inv.TokenHash = "hash-" + newID()
+	require.ErrorIs(t, s.RenewInvitation(ctx, inv), store.ErrNotFound, "an accepted invitation is not renewed")
+}
+
+func invitationRevoke(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	inv := createInvitation(t, s, invitationFixture(createUser(t, s, guestFixture(tid, "bo"))))
+	require.NoError(t, s.RevokeInvitation(ctx, tid, inv.ID))
+	got, err := s.GetInvitation(ctx, tid, inv.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.InvitationRevoked, got.Status)
+	require.ErrorIs(t, s.RevokeInvitation(ctx, tid, inv.ID), store.ErrNotFound, "twice")
+	require.ErrorIs(t, s.RevokeInvitation(ctx, tid, newID()), store.ErrNotFound)
+	_, err = s.RedeemInvitation(ctx, tid, inv.TokenHash, at(time.Hour))
+	require.ErrorIs(t, err, store.ErrNotFound, "a revoked invitation cannot be redeemed")
+}
+
+func invitationRedeem(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	inv := createInvitation(t, s, invitationFixture(createUser(t, s, guestFixture(tid, "bo"))))
+	got, err := s.RedeemInvitation(ctx, tid, inv.TokenHash, at(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, store.InvitationAccepted, got.Status)
+	require.Equal(t, ptr(at(time.Hour)), got.RedeemedAt)
+	_, err = s.RedeemInvitation(ctx, tid, inv.TokenHash, at(2*time.Hour))
+	require.ErrorIs(t, err, store.ErrAlreadyUsed)
+	_, err = s.RedeemInvitation(ctx, tid, "hash-unknown", at(time.Hour))
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func invitationRedeemExpired(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	inv := createInvitation(t, s, invitationFixture(createUser(t, s, guestFixture(tid, "bo"))))
+	_, err := s.RedeemInvitation(ctx, tid, inv.TokenHash, inv.ExpiresAt)
+	require.ErrorIs(t, err, store.ErrExpired, "expiry is exclusive")
+	got, err := s.GetInvitation(ctx, tid, inv.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.InvitationPending, got.Status)
+}
+
+func invitationIsolation(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	contoso := createTenant(t, s, "contoso").ID
+	woodgrove := createTenant(t, s, "woodgrove").ID
+	inv := createInvitation(t, s, invitationFixture(createUser(t, s, guestFixture(contoso, "bo"))))
+
+	_, err := s.GetInvitation(ctx, woodgrove, inv.ID)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	list, err := s.ListInvitations(ctx, woodgrove, store.InvitationFilter{})
+	require.NoError(t, err)
+	require.Empty(t, list)
+	require.ErrorIs(t, s.RevokeInvitation(ctx, woodgrove, inv.ID), store.ErrNotFound)
+	renew := inv
+	renew.TenantID = woodgrove
+	require.ErrorIs(t, s.RenewInvitation(ctx, renew), store.ErrNotFound)
+	_, err = s.RedeemInvitation(ctx, woodgrove, inv.TokenHash, at(time.Hour))
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// A user of another tenant cannot be invited through this one.
+	other := invitationFixture(createUser(t, s, guestFixture(woodgrove, "al")))
+	other.TenantID = contoso
+	require.ErrorIs(t, s.CreateInvitation(ctx, other), store.ErrNotFound)
+
+	got, err := s.GetInvitation(ctx, contoso, inv.ID)
+	require.NoError(t, err)
+	require.Equal(t, inv, got, "untouched")
+}
+
+func invitationDeletedWithUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	bo := createUser(t, s, guestFixture(tid, "bo"))
+	inv := createInvitation(t, s, invitationFixture(bo))
+	require.NoError(t, s.DeleteUser(ctx, tid, bo.ID))
+	_, err := s.GetInvitation(ctx, tid, inv.ID)
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func concurrentRedeemInvitation(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	inv := createInvitation(t, s, invitationFixture(createUser(t, s, guestFixture(tid, "bo"))))
+	errs := race(32, func(i int) error {
+		_, err := s.RedeemInvitation(ctx, tid, inv.TokenHash, at(time.Duration(i+1)*time.Second))
+		return err
+	})
+	requireOneWinner(t, errs, store.ErrAlreadyUsed)
+}
