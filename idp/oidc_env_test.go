@@ -26,6 +26,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
+	"github.com/foyer-idp/foyer/internal/testclock"
 	"github.com/foyer-idp/foyer/internal/webclient"
 	"github.com/foyer-idp/foyer/keys"
 )
@@ -46,26 +47,6 @@ const (
 	rpCallback  = rpBase + "/callback"
 	rpSignedOut = rpBase + "/signed-out"
 )
-
-// clock is a test clock shared by every component; it starts at the real
-// time so relying-party libraries checking exp against the wall clock
-// agree with it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // faultyStore fails the methods named in failing with ErrUnavailable, as a
 // database outage would; everything else reaches the real store. Its
@@ -174,7 +155,7 @@ type env struct {
 	raw      store.Store
 	dir      *directory.Directory
 	keys     *keys.Manager
-	clock    *clock
+	clock    *testclock.Clock
 	srv      *httptest.Server
 	base     string
 	registry *prometheus.Registry
@@ -196,7 +177,9 @@ func newEnv(t testing.TB, b sqltest.Backend, opts ...func(*envOptions)) *env {
 	raw := b.OpenMigrated(t)
 	e := &env{
 		store: &faultyStore{Store: raw, faults: &faults{failing: map[string]bool{}}}, raw: raw,
-		clock: &clock{now: time.Now().UTC().Truncate(time.Second)}, registry: prometheus.NewRegistry(), logs: &logSink{},
+		// The shared clock starts at the real time, so relying-party
+		// libraries checking exp against the wall clock agree with it.
+		clock: testclock.New(time.Now().UTC().Truncate(time.Second)), registry: prometheus.NewRegistry(), logs: &logSink{},
 	}
 	master := secret.GenerateMasterKey()
 	var err error

@@ -14,6 +14,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
+	"github.com/foyer-idp/foyer/internal/testclock"
 	"github.com/foyer-idp/foyer/keys"
 )
 
@@ -39,26 +40,8 @@ var (
 
 const retirePublishFor = 2 * time.Hour
 
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *testClock {
-	return &testClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newClock() *testclock.Clock {
+	return testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 }
 
 // env is one database with the means to build nodes on it.
@@ -66,7 +49,7 @@ type env struct {
 	store   *sqlstore.Store
 	backend sqltest.Backend
 	db      string // the SQLite file or PostgreSQL DSN
-	clock   *testClock
+	clock   *testclock.Clock
 	sealer  *secret.Sealer
 }
 

@@ -20,7 +20,7 @@ func rank(pkg string) int {
 	// does for the binary.
 	case rel == "idp/idptest":
 		return 5
-	case hasAnyPrefix(rel, "internal/secret", "internal/config", "internal/layering", "internal/webclient"):
+	case hasAnyPrefix(rel, "internal/secret", "internal/config", "internal/layering", "internal/webclient", "internal/testclock"):
 		return 0
 	case rel == "internal/store" || strings.HasPrefix(rel, "internal/store/"):
 		return 1

@@ -25,6 +25,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
+	"github.com/foyer-idp/foyer/internal/testclock"
 )
 
 // smtpServer is a real SMTP server on loopback that keeps what it
@@ -111,28 +112,10 @@ func startSMTPWith(t *testing.T, addr string, tlsConfig *tls.Config) *smtpServer
 	return s
 }
 
-// clock is the injected time.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	store    store.Store
 	sealer   *secret.Sealer
-	clock    *clock
+	clock    *testclock.Clock
 	tenantID string
 	addr     string
 	logs     *lockedWriter
@@ -147,7 +130,7 @@ func newFixture(t *testing.T, b sqltest.Backend) *fixture {
 	return &fixture{
 		store:    s,
 		sealer:   secret.GenerateMasterKey().Sealer("mail"),
-		clock:    &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
+		clock:    testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)),
 		tenantID: tn.ID,
 		addr:     freeAddr(t),
 		logs:     &lockedWriter{},
