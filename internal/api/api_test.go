@@ -214,37 +214,30 @@ func ids(items []map[string]any) []string {
 }
 
 func TestAPI(t *testing.T) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, f *fixture)
-	}{
-		{"NoPrincipalIs401", testNoPrincipal},
-		{"MissingPermissionIs403", testMissingPermission},
-		{"DelegatedNeedsDirectoryRole", testDelegatedNeedsRole},
-		{"OtherTenantIs404", testOtherTenant},
-		{"GetUser", testGetUser},
-		{"PatchUser", testPatchUser},
-		{"PatchUserRefusesUnknownAndReadOnly", testPatchUserRefuses},
-		{"DeleteUser", testDeleteUser},
-		{"ListUsersFilter", testFilter},
-		{"SelectAndTop", testSelectAndTop},
-		{"Paging", testPaging},
-		{"Groups", testGroups},
-		{"GroupMembers", testGroupMembers},
-		{"Applications", testApplications},
-		{"UnknownRouteAndBodyLimits", testUnknownRouteAndLimits},
-		{"ChangesAreAuditedAsCaller", testAuditActor},
-		{"InviteContract", testInviteContract},
-		{"InviteRefusesFields", testInviteRefusesFields},
-		{"InviteErrors", testInviteErrors},
-		{"InvitePermissions", testInvitePermissions},
-		{"InvitationsListAndRevoke", testInvitationsListAndRevoke},
+	tests := []sqltest.Case[*fixture]{
+		{Name: "NoPrincipalIs401", Fn: testNoPrincipal},
+		{Name: "MissingPermissionIs403", Fn: testMissingPermission},
+		{Name: "DelegatedNeedsDirectoryRole", Fn: testDelegatedNeedsRole},
+		{Name: "OtherTenantIs404", Fn: testOtherTenant},
+		{Name: "GetUser", Fn: testGetUser},
+		{Name: "PatchUser", Fn: testPatchUser},
+		{Name: "PatchUserRefusesUnknownAndReadOnly", Fn: testPatchUserRefuses},
+		{Name: "DeleteUser", Fn: testDeleteUser},
+		{Name: "ListUsersFilter", Fn: testFilter},
+		{Name: "SelectAndTop", Fn: testSelectAndTop},
+		{Name: "Paging", Fn: testPaging},
+		{Name: "Groups", Fn: testGroups},
+		{Name: "GroupMembers", Fn: testGroupMembers},
+		{Name: "Applications", Fn: testApplications},
+		{Name: "UnknownRouteAndBodyLimits", Fn: testUnknownRouteAndLimits},
+		{Name: "ChangesAreAuditedAsCaller", Fn: testAuditActor},
+		{Name: "InviteContract", Fn: testInviteContract},
+		{Name: "InviteRefusesFields", Fn: testInviteRefusesFields},
+		{Name: "InviteErrors", Fn: testInviteErrors},
+		{Name: "InvitePermissions", Fn: testInvitePermissions},
+		{Name: "InvitationsListAndRevoke", Fn: testInvitationsListAndRevoke},
 	}
-	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
-		for _, tc := range tests {
-			t.Run(tc.name, func(t *testing.T) { tc.fn(t, newFixture(t, b)) })
-		}
-	})
+	sqltest.RunSuite(t, tests, newFixture)
 }
 
 func TestNewReportsEveryMissingDependency(t *testing.T) {

@@ -132,23 +132,16 @@ func results(r bootstrap.Report) map[string]string {
 }
 
 func TestBootstrap(t *testing.T) {
-	tests := []struct {
-		name string
-		fn   func(*testing.T, *fixture)
-	}{
-		{"ApplyTwiceChangesNothing", testApplyTwiceChangesNothing},
-		{"UpdatesDeclaredFieldsOnly", testUpdatesDeclaredFieldsOnly},
-		{"InvalidFileWritesNothing", testInvalidFileWritesNothing},
-		{"DirectoryRefusalsNamePaths", testDirectoryRefusalsNamePaths},
-		{"Secrets", testSecrets},
-		{"Passwords", testPasswords},
-		{"DevFile", testDevFile},
+	tests := []sqltest.Case[*fixture]{
+		{Name: "ApplyTwiceChangesNothing", Fn: testApplyTwiceChangesNothing},
+		{Name: "UpdatesDeclaredFieldsOnly", Fn: testUpdatesDeclaredFieldsOnly},
+		{Name: "InvalidFileWritesNothing", Fn: testInvalidFileWritesNothing},
+		{Name: "DirectoryRefusalsNamePaths", Fn: testDirectoryRefusalsNamePaths},
+		{Name: "Secrets", Fn: testSecrets},
+		{Name: "Passwords", Fn: testPasswords},
+		{Name: "DevFile", Fn: testDevFile},
 	}
-	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
-		for _, tc := range tests {
-			t.Run(tc.name, func(t *testing.T) { tc.fn(t, newFixture(t, b)) })
-		}
-	})
+	sqltest.RunSuite(t, tests, newFixture)
 }
 
 func testApplyTwiceChangesNothing(t *testing.T, f *fixture) {

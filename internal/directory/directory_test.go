@@ -97,49 +97,42 @@ func (f *fixture) auditActivities(t *testing.T, tenantID string) []string {
 
 // TestDirectory runs every directory test on each storage back end.
 func TestDirectory(t *testing.T) {
-	tests := []struct {
-		name string
-		fn   func(*testing.T, *fixture)
-	}{
-		{"CreateTenant", testCreateTenant},
-		{"CreateTenantReportsEveryProblem", testCreateTenantReportsEveryProblem},
-		{"UpdateTenantKeepsSlugAndValidates", testUpdateTenantKeepsSlugAndValidates},
-		{"DeleteTenantKeepsAudit", testDeleteTenantKeepsAudit},
-		{"CreateMember", testCreateMember},
-		{"CreateMemberRefusesBadInput", testCreateMemberRefusesBadInput},
-		{"VerifyPassword", testVerifyPassword},
-		{"UpdateUserRenamesLocalIdentity", testUpdateUserRenamesLocalIdentity},
-		{"DeleteUser", testDeleteUser},
-		{"Groups", testGroups},
-		{"Roles", testRoles},
-		{"ErrorsAreFieldErrors", testErrorsAreFieldErrors},
-		{"CreateConfidentialApplicationShowsSecretOnce", testCreateConfidentialApplicationShowsSecretOnce},
-		{"VerifyClientSecretRefuses", testVerifyClientSecretRefuses},
-		{"ClientSecretRolloverAndExpiry", testClientSecretRolloverAndExpiry},
-		{"ApplicationRedirectURIRules", testApplicationRedirectURIRules},
-		{"ApplicationRefusesBadSettings", testApplicationRefusesBadSettings},
-		{"PublicApplicationHasNoSecret", testPublicApplicationHasNoSecret},
-		{"UpdateApplication", testUpdateApplication},
-		{"AssignmentsAndOwners", testAssignmentsAndOwners},
-		{"ClientCacheServesBrieflyThenRereads", testClientCacheServesBrieflyThenRereads},
-		{"ImportClientSecret", testImportClientSecret},
-		{"ImportClientSecretRefuses", testImportClientSecretRefuses},
-		{"InviteCreatesPendingGuest", testInviteCreatesPendingGuest},
-		{"ReinviteReusesGuestAndVoidsOldToken", testReinviteReusesGuest},
-		{"ConcurrentInvitesMakeOneGuest", testConcurrentInvites},
-		{"InviteRefusesMember", testInviteRefusesMember},
-		{"InviteRedirectRules", testInviteRedirectRules},
-		{"InviteRefusalsWriteNothing", testInviteRefusalsWriteNothing},
-		{"InviteWithoutMessageSendsNoMail", testInviteWithoutMessage},
-		{"InviteGroupsAndApps", testInviteGroupsAndApps},
-		{"InviteResetRedemption", testInviteResetRedemption},
-		{"RevokeInvitation", testRevokeInvitation},
+	tests := []sqltest.Case[*fixture]{
+		{Name: "CreateTenant", Fn: testCreateTenant},
+		{Name: "CreateTenantReportsEveryProblem", Fn: testCreateTenantReportsEveryProblem},
+		{Name: "UpdateTenantKeepsSlugAndValidates", Fn: testUpdateTenantKeepsSlugAndValidates},
+		{Name: "DeleteTenantKeepsAudit", Fn: testDeleteTenantKeepsAudit},
+		{Name: "CreateMember", Fn: testCreateMember},
+		{Name: "CreateMemberRefusesBadInput", Fn: testCreateMemberRefusesBadInput},
+		{Name: "VerifyPassword", Fn: testVerifyPassword},
+		{Name: "UpdateUserRenamesLocalIdentity", Fn: testUpdateUserRenamesLocalIdentity},
+		{Name: "DeleteUser", Fn: testDeleteUser},
+		{Name: "Groups", Fn: testGroups},
+		{Name: "Roles", Fn: testRoles},
+		{Name: "ErrorsAreFieldErrors", Fn: testErrorsAreFieldErrors},
+		{Name: "CreateConfidentialApplicationShowsSecretOnce", Fn: testCreateConfidentialApplicationShowsSecretOnce},
+		{Name: "VerifyClientSecretRefuses", Fn: testVerifyClientSecretRefuses},
+		{Name: "ClientSecretRolloverAndExpiry", Fn: testClientSecretRolloverAndExpiry},
+		{Name: "ApplicationRedirectURIRules", Fn: testApplicationRedirectURIRules},
+		{Name: "ApplicationRefusesBadSettings", Fn: testApplicationRefusesBadSettings},
+		{Name: "PublicApplicationHasNoSecret", Fn: testPublicApplicationHasNoSecret},
+		{Name: "UpdateApplication", Fn: testUpdateApplication},
+		{Name: "AssignmentsAndOwners", Fn: testAssignmentsAndOwners},
+		{Name: "ClientCacheServesBrieflyThenRereads", Fn: testClientCacheServesBrieflyThenRereads},
+		{Name: "ImportClientSecret", Fn: testImportClientSecret},
+		{Name: "ImportClientSecretRefuses", Fn: testImportClientSecretRefuses},
+		{Name: "InviteCreatesPendingGuest", Fn: testInviteCreatesPendingGuest},
+		{Name: "ReinviteReusesGuestAndVoidsOldToken", Fn: testReinviteReusesGuest},
+		{Name: "ConcurrentInvitesMakeOneGuest", Fn: testConcurrentInvites},
+		{Name: "InviteRefusesMember", Fn: testInviteRefusesMember},
+		{Name: "InviteRedirectRules", Fn: testInviteRedirectRules},
+		{Name: "InviteRefusalsWriteNothing", Fn: testInviteRefusalsWriteNothing},
+		{Name: "InviteWithoutMessageSendsNoMail", Fn: testInviteWithoutMessage},
+		{Name: "InviteGroupsAndApps", Fn: testInviteGroupsAndApps},
+		{Name: "InviteResetRedemption", Fn: testInviteResetRedemption},
+		{Name: "RevokeInvitation", Fn: testRevokeInvitation},
 	}
-	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
-		for _, tc := range tests {
-			t.Run(tc.name, func(t *testing.T) { tc.fn(t, newFixture(t, b)) })
-		}
-	})
+	sqltest.RunSuite(t, tests, func(t *testing.T, b sqltest.Backend) *fixture { return newFixture(t, b) })
 }
 
 func TestNewReportsEveryMissingDependency(t *testing.T) {

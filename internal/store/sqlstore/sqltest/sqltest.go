@@ -154,3 +154,20 @@ func randomHex() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Case is one named test of a suite that runs on every back end.
+type Case[F any] struct {
+	Name string
+	Fn   func(t *testing.T, f F)
+}
+
+// RunSuite runs every case as a subtest on each back end that is there,
+// each with a fresh fixture from newFixture.
+func RunSuite[F any](t *testing.T, cases []Case[F], newFixture func(t *testing.T, b Backend) F) {
+	t.Helper()
+	Run(t, func(t *testing.T, b Backend) {
+		for _, c := range cases {
+			t.Run(c.Name, func(t *testing.T) { c.Fn(t, newFixture(t, b)) })
+		}
+	})
+}
