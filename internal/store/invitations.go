@@ -34,6 +34,16 @@ type Invitations interface {
 	// callers exactly one wins, the others get ErrAlreadyUsed. An unknown
 	// or revoked hash is ErrNotFound, one past its expiry ErrExpired.
 	RedeemInvitation(ctx context.Context, tenantID, hash string, at time.Time) (Invitation, error)
+	// GetInvitationByTokenHash answers the invitation whose current token
+	// hash is hash, in any state; ErrNotFound when none is.
+	GetInvitationByTokenHash(ctx context.Context, tenantID, hash string) (Invitation, error)
+
+	// BlockInvitations records that email wants no more invitations from
+	// the tenant; blocking twice is no error and keeps the first time.
+	BlockInvitations(ctx context.Context, tenantID, email string, at time.Time) error
+	// InvitationsBlocked reports whether email blocked the tenant's
+	// invitations.
+	InvitationsBlocked(ctx context.Context, tenantID, email string) (bool, error)
 }
 
 // Invitation invites one email address into a tenant as a guest user.

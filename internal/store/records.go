@@ -7,13 +7,15 @@ import "time"
 
 // Tenant is an organisation with its own issuer, directory and keys.
 type Tenant struct {
-	ID          string    `json:"id"`
-	Slug        string    `json:"slug"`
-	DisplayName string    `json:"displayName"`
-	Branding    Branding  `json:"branding"`
-	SigningAlg  string    `json:"signingAlgorithm"` // RS256, ES256 or EdDSA
-	CreatedAt   time.Time `json:"createdDateTime"`
-	UpdatedAt   time.Time `json:"updatedDateTime"`
+	ID          string   `json:"id"`
+	Slug        string   `json:"slug"`
+	DisplayName string   `json:"displayName"`
+	Branding    Branding `json:"branding"`
+	SigningAlg  string   `json:"signingAlgorithm"` // RS256, ES256 or EdDSA
+	// Invitations says who may invite guests and from which domains.
+	Invitations InvitationPolicy `json:"invitationPolicy"`
+	CreatedAt   time.Time        `json:"createdDateTime"`
+	UpdatedAt   time.Time        `json:"updatedDateTime"`
 }
 
 // Branding is what the tenant's pages and emails carry.
@@ -21,6 +23,28 @@ type Branding struct {
 	LogoURL     string `json:"logoUrl,omitempty"`
 	AccentColor string `json:"accentColor,omitempty"` // #rrggbb
 	SenderName  string `json:"senderName,omitempty"`
+}
+
+// Who may invite guests, by the values of Graph's
+// authorizationPolicy.allowInvitesFrom.
+const (
+	InvitesFromNone                   = "none"
+	InvitesFromAdminsAndGuestInviters = "adminsAndGuestInviters"
+	InvitesFromAdminsInvitersMembers  = "adminsGuestInvitersAndAllMembers"
+	InvitesFromEveryone               = "everyone"
+	InviteDomainsAllow                = "allow"
+	InviteDomainsDeny                 = "deny"
+)
+
+// InvitationPolicy is a tenant's rule for inviting guests.
+type InvitationPolicy struct {
+	// AllowInvitesFrom is one of the InvitesFrom values; empty means the
+	// directory's default.
+	AllowInvitesFrom string `json:"allowInvitesFrom"`
+	// DomainRule is empty (any domain), "allow" (only Domains) or "deny"
+	// (any but Domains); it is checked at invitation and at redemption.
+	DomainRule string   `json:"domainRule,omitempty"`
+	Domains    []string `json:"domains,omitempty"`
 }
 
 // User types and external states, as Microsoft Graph names them.

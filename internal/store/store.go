@@ -17,6 +17,9 @@ var (
 	ErrAlreadyUsed = errors.New("already used")
 	// ErrExpired: a single-use record is past its expiry.
 	ErrExpired = errors.New("expired")
+	// ErrMismatch: a secret was checked against a live record and did not
+	// match; the failed attempt was counted.
+	ErrMismatch = errors.New("secret does not match")
 	// ErrUnavailable: the database could not be reached or answered with an
 	// error that is not the caller's fault. Protocol handlers map it to 5xx.
 	ErrUnavailable = errors.New("storage unavailable")
@@ -43,6 +46,8 @@ type Store interface {
 	Purger
 	Outbox
 	Invitations
+	Redemptions
+	Passcodes
 
 	// InTx runs fn in one transaction: every call on tx commits together or
 	// not at all. Returning an error rolls back. Nested InTx reuses the outer
@@ -61,7 +66,7 @@ type Tenants interface {
 	GetTenantBySlug(ctx context.Context, slug string) (Tenant, error)
 	ListTenants(ctx context.Context) ([]Tenant, error)
 	// UpdateTenant replaces the mutable fields (display name, branding,
-	// signing algorithm, UpdatedAt).
+	// signing algorithm, invitation policy, UpdatedAt).
 	UpdateTenant(ctx context.Context, t Tenant) error
 	// DeleteTenant removes the tenant and, by cascade, everything it owns
 	// except its audit events.

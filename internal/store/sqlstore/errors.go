@@ -41,7 +41,7 @@ func (s *Store) dbError(err error) error {
 }
 
 func isSentinel(err error) bool {
-	for _, sentinel := range []error{store.ErrNotFound, store.ErrConflict, store.ErrAlreadyUsed, store.ErrExpired, store.ErrUnavailable} {
+	for _, sentinel := range []error{store.ErrNotFound, store.ErrConflict, store.ErrAlreadyUsed, store.ErrExpired, store.ErrMismatch, store.ErrUnavailable} {
 		if errors.Is(err, sentinel) {
 			return true
 		}

@@ -113,3 +113,31 @@ func (s *Store) whyNotRedeemable(ctx context.Context, tenantID, hash string) err
 		return store.ErrExpired
 	}
 }
+
+func (s *Store) GetInvitationByTokenHash(ctx context.Context, tenantID, hash string) (store.Invitation, error) {
+	inv, err := scanInvitation(s.read.QueryRowContext(ctx, `SELECT `+invitationColumns+` FROM invitations
+		WHERE tenant_id = $1 AND token_hash = $2`, tenantID, hash))
+	if err != nil {
+		return store.Invitation{}, fmt.Errorf("get invitation by token: %w", s.dbError(err))
+	}
+	return inv, nil
+}
+
+func (s *Store) BlockInvitations(ctx context.Context, tenantID, email string, at time.Time) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO invitation_blocks (tenant_id, email, created_at)
+		VALUES ($1, $2, $3) ON CONFLICT (tenant_id, email) DO NOTHING`, tenantID, email, s.timeArg(at))
+	if err != nil {
+		return fmt.Errorf("block invitations: %w", s.dbError(err))
+	}
+	return nil
+}
+
+func (s *Store) InvitationsBlocked(ctx context.Context, tenantID, email string) (bool, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM invitation_blocks
+		WHERE tenant_id = $1 AND email = $2`, tenantID, email).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read invitation blocks: %w", s.dbError(err))
+	}
+	return n > 0, nil
+}

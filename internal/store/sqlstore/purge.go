@@ -9,7 +9,8 @@ import (
 // expiringTables are the tables PurgeExpired sweeps, each with an index on
 // expires_at.
 func expiringTables() []string {
-	return []string{"auth_requests", "sessions", "refresh_tokens", "access_tokens", "counters", "single_use_tokens"}
+	return []string{"auth_requests", "sessions", "refresh_tokens", "access_tokens", "counters", "single_use_tokens",
+		"redemptions", "passcodes"}
 }
 
 // PurgeExpired deletes, in every tenant, the rows whose expires_at is

@@ -7,20 +7,23 @@ import (
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
-const tenantColumns = `id, slug, display_name, logo_url, accent_color, sender_name, signing_alg, created_at, updated_at`
+const tenantColumns = `id, slug, display_name, logo_url, accent_color, sender_name, signing_alg,
+	allow_invites_from, invite_domain_rule, invite_domains, created_at, updated_at`
 
 func scanTenant(r rowScanner) (store.Tenant, error) {
 	var t store.Tenant
 	err := r.Scan(&t.ID, &t.Slug, &t.DisplayName, &t.Branding.LogoURL, &t.Branding.AccentColor,
-		&t.Branding.SenderName, &t.SigningAlg, timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt})
+		&t.Branding.SenderName, &t.SigningAlg, &t.Invitations.AllowInvitesFrom, &t.Invitations.DomainRule,
+		listDest{&t.Invitations.Domains}, timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt})
 	return t, err
 }
 
 func (s *Store) CreateTenant(ctx context.Context, t store.Tenant) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		VALUES (`+placeholders(12)+`)`,
 		t.ID, t.Slug, t.DisplayName, t.Branding.LogoURL, t.Branding.AccentColor, t.Branding.SenderName,
-		t.SigningAlg, s.timeArg(t.CreatedAt), s.timeArg(t.UpdatedAt))
+		t.SigningAlg, t.Invitations.AllowInvitesFrom, t.Invitations.DomainRule, listArg(t.Invitations.Domains),
+		s.timeArg(t.CreatedAt), s.timeArg(t.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("create tenant %q: %w", t.Slug, s.dbError(err))
 	}
@@ -53,9 +56,11 @@ func (s *Store) ListTenants(ctx context.Context) ([]store.Tenant, error) {
 
 func (s *Store) UpdateTenant(ctx context.Context, t store.Tenant) error {
 	err := execOne(ctx, s.write, `UPDATE tenants SET display_name = $2, logo_url = $3, accent_color = $4,
-		sender_name = $5, signing_alg = $6, updated_at = $7 WHERE id = $1`,
+		sender_name = $5, signing_alg = $6, allow_invites_from = $7, invite_domain_rule = $8,
+		invite_domains = $9, updated_at = $10 WHERE id = $1`,
 		t.ID, t.DisplayName, t.Branding.LogoURL, t.Branding.AccentColor, t.Branding.SenderName,
-		t.SigningAlg, s.timeArg(t.UpdatedAt))
+		t.SigningAlg, t.Invitations.AllowInvitesFrom, t.Invitations.DomainRule, listArg(t.Invitations.Domains),
+		s.timeArg(t.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("update tenant %q: %w", t.ID, s.dbError(err))
 	}

@@ -23,6 +23,8 @@ func concurrencyCases() []testCase {
 		{"IncrementCounterCountsEveryCall", concurrentIncrement},
 		{"ClaimMailOnce", concurrentClaimMail},
 		{"RedeemInvitationOnce", concurrentRedeemInvitation},
+		{"ConsumePasscodeOnce", concurrentConsumePasscode},
+		{"PasscodeGuessesStopAtTheLimit", concurrentPasscodeGuesses},
 	}
 }
 

@@ -19,6 +19,8 @@ func invitationCases() []testCase {
 		{"RedeemExpired", invitationRedeemExpired},
 		{"TenantIsolation", invitationIsolation},
 		{"DeletedWithUser", invitationDeletedWithUser},
+		{"ByTokenHash", invitationByTokenHash},
+		{"Blocks", invitationBlocks},
 	}
 }
 
@@ -207,4 +209,40 @@ func concurrentRedeemInvitation(t *testing.T, s store.Store) {
 		return err
 	})
 	requireOneWinner(t, errs, store.ErrAlreadyUsed)
+}
+
+func invitationByTokenHash(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	contoso := createTenant(t, s, "contoso").ID
+	woodgrove := createTenant(t, s, "woodgrove").ID
+	inv := createInvitation(t, s, invitationFixture(createUser(t, s, guestFixture(contoso, "bo"))))
+	got, err := s.GetInvitationByTokenHash(ctx, contoso, inv.TokenHash)
+	require.NoError(t, err)
+	require.Equal(t, inv, got)
+	_, err = s.GetInvitationByTokenHash(ctx, woodgrove, inv.TokenHash)
+	require.ErrorIs(t, err, store.ErrNotFound, "another tenant's hash")
+	_, err = s.GetInvitationByTokenHash(ctx, contoso, "hash-unknown")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.NoError(t, s.RevokeInvitation(ctx, contoso, inv.ID))
+	got, err = s.GetInvitationByTokenHash(ctx, contoso, inv.TokenHash)
+	require.NoError(t, err, "any state")
+	require.Equal(t, store.InvitationRevoked, got.Status)
+}
+
+func invitationBlocks(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	contoso := createTenant(t, s, "contoso").ID
+	woodgrove := createTenant(t, s, "woodgrove").ID
+	blocked, err := s.InvitationsBlocked(ctx, contoso, "kim@fabrikam.example")
+	require.NoError(t, err)
+	require.False(t, blocked)
+	require.NoError(t, s.BlockInvitations(ctx, contoso, "kim@fabrikam.example", at(0)))
+	require.NoError(t, s.BlockInvitations(ctx, contoso, "kim@fabrikam.example", at(time.Hour)), "twice")
+	blocked, err = s.InvitationsBlocked(ctx, contoso, "kim@fabrikam.example")
+	require.NoError(t, err)
+	require.True(t, blocked)
+	blocked, err = s.InvitationsBlocked(ctx, woodgrove, "kim@fabrikam.example")
+	require.NoError(t, err)
+	require.False(t, blocked, "a block is per tenant")
+	require.ErrorIs(t, s.BlockInvitations(ctx, newID(), "kim@fabrikam.example", at(0)), store.ErrNotFound)
 }

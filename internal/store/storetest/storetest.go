@@ -40,6 +40,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Purge", purgeCases()},
 		{"Mail", mailCases()},
 		{"Invitations", invitationCases()},
+		{"Redemptions", redemptionCases()},
+		{"Passcodes", passcodeCases()},
 		{"Transactions", transactionCases()},
 		{"TenantIsolation", isolationCases()},
 		{"Times", timeCases()},

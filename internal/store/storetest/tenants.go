@@ -73,6 +73,8 @@ func tenantUpdate(t *testing.T, s store.Store) {
 	changed.DisplayName = "Contoso Group"
 	changed.Branding = store.Branding{LogoURL: "https://cdn.example/c.svg", AccentColor: "#112233", SenderName: "Contoso IT"}
 	changed.SigningAlg = "EdDSA"
+	changed.Invitations = store.InvitationPolicy{AllowInvitesFrom: store.InvitesFromAdminsAndGuestInviters,
+		DomainRule: store.InviteDomainsDeny, Domains: []string{"rival.example", "spam.example"}}
 	changed.UpdatedAt = at(time.Hour)
 	require.NoError(t, s.UpdateTenant(ctx, changed))
 
