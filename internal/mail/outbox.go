@@ -63,7 +63,8 @@ type OutboxConfig struct {
 // through a Sender. Delivery is at least once: a node that dies between
 // sending and recording it sends the message again after the lease.
 type Outbox struct {
-	c OutboxConfig
+	c    OutboxConfig
+	kick chan struct{}
 }
 
 // NewOutbox checks c.
@@ -102,7 +103,18 @@ func NewOutbox(c OutboxConfig) (*Outbox, error) {
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = DefaultMaxAttempts
 	}
-	return &Outbox{c: c}, nil
+	return &Outbox{c: c, kick: make(chan struct{}, 1)}, nil
+}
+
+// Kick asks a running drainer of this process to drain now rather than at
+// its next tick. Callers kick after the transaction holding their message
+// has committed (a drainer cannot see it before), so a passcode arrives in
+// seconds; other nodes' messages still go at their tick.
+func (o *Outbox) Kick() {
+	select {
+	case o.kick <- struct{}{}:
+	default: // a kick is already pending
+	}
 }
 
 // body is what is sealed: everything of a message but its envelope and
@@ -227,7 +239,8 @@ func (o *Outbox) backoff(attempts int) time.Duration {
 	return time.Duration(float64(d) * (0.75 + 0.5*r))
 }
 
-// Run drains every 'every' until ctx ends, and once at the start.
+// Run drains every 'every' until ctx ends, once at the start, and when
+// kicked.
 func (o *Outbox) Run(ctx context.Context, every time.Duration) error {
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
@@ -246,6 +259,7 @@ func (o *Outbox) Run(ctx context.Context, every time.Duration) error {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
+		case <-o.kick:
 		}
 	}
 }

@@ -2,115 +2,27 @@ package mail_test
 
 import (
 	"bytes"
-	"crypto/tls"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"mime"
-	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	netmail "net/mail"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/foyer-idp/foyer/internal/mail"
+	"github.com/foyer-idp/foyer/internal/mail/mailtest"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
 	"github.com/foyer-idp/foyer/internal/testclock"
 )
-
-// smtpServer is a real SMTP server on loopback that keeps what it
-// receives.
-type smtpServer struct {
-	mu       sync.Mutex
-	received []received
-	srv      *smtp.Server
-}
-
-type received struct {
-	From string
-	To   []string
-	Data []byte
-}
-
-func (s *smtpServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{srv: s}, nil }
-
-type smtpSession struct {
-	srv *smtpServer
-	msg received
-}
-
-func (s *smtpSession) Reset()        { s.msg = received{} }
-func (s *smtpSession) Logout() error { return nil }
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	s.msg.From = from
-	return nil
-}
-
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.msg.To = append(s.msg.To, to)
-	return nil
-}
-
-func (s *smtpSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.msg.Data = data
-	s.srv.mu.Lock()
-	s.srv.received = append(s.srv.received, s.msg)
-	s.srv.mu.Unlock()
-	return nil
-}
-
-func (s *smtpServer) messages() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.received...)
-}
-
-// freeAddr answers a loopback address nothing listens on: the server is
-// down.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
-
-// startSMTP brings the server up on addr.
-func startSMTP(t *testing.T, addr string) *smtpServer {
-	t.Helper()
-	return startSMTPWith(t, addr, nil)
-}
-
-// startSMTPWith offers STARTTLS when tlsConfig is set.
-func startSMTPWith(t *testing.T, addr string, tlsConfig *tls.Config) *smtpServer {
-	t.Helper()
-	s := &smtpServer{}
-	s.srv = smtp.NewServer(s)
-	s.srv.TLSConfig = tlsConfig
-	s.srv.Domain = "localhost"
-	s.srv.ReadTimeout = 10 * time.Second
-	s.srv.WriteTimeout = 10 * time.Second
-	ln, err := net.Listen("tcp", addr)
-	require.NoError(t, err)
-	go func() { _ = s.srv.Serve(ln) }()
-	t.Cleanup(func() { _ = s.srv.Close() })
-	return s
-}
 
 type fixture struct {
 	store    store.Store
@@ -132,7 +44,7 @@ func newFixture(t *testing.T, b sqltest.Backend) *fixture {
 		sealer:   secret.GenerateMasterKey().Sealer("mail"),
 		clock:    testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)),
 		tenantID: tn.ID,
-		addr:     freeAddr(t),
+		addr:     mailtest.FreeAddr(t),
 		logs:     &lockedWriter{},
 	}
 }
@@ -252,16 +164,16 @@ func TestOutboxSurvivesAnSMTPOutage(t *testing.T) {
 		require.Equal(t, mail.DrainResult{}, res, "not before the next attempt")
 
 		f.clock.Advance(wait)
-		srv := startSMTP(t, f.addr)
+		srv := mailtest.StartSMTP(t, f.addr, nil)
 		res, err = o.Drain(t.Context())
 		require.NoError(t, err)
 		require.Equal(t, mail.DrainResult{Sent: 1}, res)
 
-		got := srv.messages()
+		got := srv.Messages()
 		require.Len(t, got, 1, "exactly one delivery")
 		require.Equal(t, "no-reply@id.example", got[0].From)
 		require.Equal(t, []string{"bo@fabrikam.example"}, got[0].To)
-		requireMultipart(t, got[0].Data, msg)
+		requireMultipart(t, got[0], msg)
 		rec = f.get(t, id)
 		require.Equal(t, f.clock.Now(), *rec.SentAt)
 
@@ -271,7 +183,7 @@ func TestOutboxSurvivesAnSMTPOutage(t *testing.T) {
 		f.clock.Advance(time.Hour)
 		_, err = o.Drain(t.Context())
 		require.NoError(t, err)
-		require.Len(t, srv.messages(), 1)
+		require.Len(t, srv.Messages(), 1)
 
 		require.NotContains(t, f.logs.String(), "bo@fabrikam.example", "addresses only at debug")
 		require.NotContains(t, f.logs.String(), "redeem-", "never a body")
@@ -280,36 +192,15 @@ func TestOutboxSurvivesAnSMTPOutage(t *testing.T) {
 
 // requireMultipart checks the delivered message is multipart/alternative
 // text and HTML with the rendered parts.
-func requireMultipart(t *testing.T, data []byte, want mail.Message) {
+func requireMultipart(t *testing.T, r mailtest.Received, want mail.Message) {
 	t.Helper()
-	parsed, err := netmail.ReadMessage(bytes.NewReader(data))
+	got, err := r.Parse()
 	require.NoError(t, err)
-	dec := new(mime.WordDecoder)
-	subject, err := dec.DecodeHeader(parsed.Header.Get("Subject"))
-	require.NoError(t, err)
-	require.Equal(t, want.Subject, subject)
-	from, err := netmail.ParseAddress(parsed.Header.Get("From"))
-	require.NoError(t, err)
-	require.Equal(t, "Woodgrove IT", from.Name)
-	mediaType, params, err := mime.ParseMediaType(parsed.Header.Get("Content-Type"))
-	require.NoError(t, err)
-	require.Equal(t, "multipart/alternative", mediaType)
-	mr := multipart.NewReader(parsed.Body, params["boundary"])
-	parts := map[string]string{}
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		require.NoError(t, err)
-		ct, _, err := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		require.NoError(t, err)
-		body, err := io.ReadAll(p) // multipart decodes quoted-printable
-		require.NoError(t, err)
-		parts[ct] = strings.ReplaceAll(string(body), "\r\n", "\n")
-	}
-	require.Equal(t, want.Text, parts["text/plain"])
-	require.Equal(t, want.HTML, parts["text/html"])
+	require.Equal(t, want.Subject, got.Subject)
+	require.Equal(t, "Woodgrove IT", got.FromName)
+	require.Equal(t, "multipart/alternative", got.MediaType)
+	require.Equal(t, want.Text, got.Text)
+	require.Equal(t, want.HTML, got.HTML)
 }
 
 // TestConcurrentDrainersDeliverOnce: two nodes draining one outbox at
@@ -317,7 +208,7 @@ func requireMultipart(t *testing.T, data []byte, want mail.Message) {
 func TestConcurrentDrainersDeliverOnce(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		f := newFixture(t, b)
-		srv := startSMTP(t, f.addr)
+		srv := mailtest.StartSMTP(t, f.addr, nil)
 		nodes := []*mail.Outbox{f.outbox(t, f.smtpSender(t), 0), f.outbox(t, f.smtpSender(t), 0)}
 		const n = 12
 		ids := map[string]bool{}
@@ -335,7 +226,7 @@ func TestConcurrentDrainersDeliverOnce(t *testing.T) {
 				require.NoError(t, err)
 			}
 		}
-		got := srv.messages()
+		got := srv.Messages()
 		require.Len(t, got, n)
 		seen := map[string]bool{}
 		for _, m := range got {
@@ -450,5 +341,31 @@ func TestDevMailbox(t *testing.T) {
 
 		resp, _ = get("/dev/mail/" + secret.NewID() + "/" + id)
 		require.Equal(t, http.StatusNotFound, resp.StatusCode, "another tenant's path misses")
+	})
+}
+
+// TestKickDrainsAtOnce: a kicked drainer sends a new message without
+// waiting for its tick (an hour here).
+func TestKickDrainsAtOnce(t *testing.T) {
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		f := newFixture(t, b)
+		srv := mailtest.StartSMTP(t, f.addr, nil)
+		o := f.outbox(t, f.smtpSender(t), 0)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { _ = o.Run(ctx, time.Hour); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+
+		// Let the first drain, at start, go by empty-handed.
+		require.Eventually(t, func() bool {
+			f.enqueue(t, o, renderInvitation(t, "probe@fabrikam.example"))
+			o.Kick()
+			return len(srv.Messages()) > 0
+		}, 10*time.Second, 100*time.Millisecond)
+		sent := len(srv.Messages())
+		f.enqueue(t, o, renderInvitation(t, "bo@fabrikam.example"))
+		o.Kick()
+		require.Eventually(t, func() bool { return len(srv.Messages()) > sent }, 10*time.Second, 20*time.Millisecond,
+			"sent on the kick, an hour before the tick")
 	})
 }

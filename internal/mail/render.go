@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	texttemplate "text/template"
+	"time"
 )
 
 // DefaultLanguage is the language every template exists in and the one
@@ -152,7 +153,7 @@ func pickLanguage(available map[string]langTemplates, asked string) string {
 	return DefaultLanguage
 }
 
-// view is what the templates see.
+// view is what the templates see; each kind uses its fields.
 type view struct {
 	Lang      string
 	Brand     Branding
@@ -161,6 +162,8 @@ type view struct {
 	Message   string
 	RedeemURL string
 	BlockURL  string
+	Code      string
+	Minutes   int
 }
 
 var accentPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -170,52 +173,76 @@ func Render(d InvitationData) (Message, error) {
 	if err := d.check(); err != nil {
 		return Message{}, fmt.Errorf("render invitation: %w", err)
 	}
-	all, err := catalogue()
-	if err != nil {
-		return Message{}, fmt.Errorf("render invitation: templates: %w", err)
-	}
-	kinds := all["invitation"]
-	lang := pickLanguage(kinds, d.Language)
-	t, ok := kinds[lang]
-	if !ok {
-		return Message{}, fmt.Errorf("render invitation: no %s template", lang)
-	}
 	v := view{
-		Lang:      lang,
-		Brand:     d.Brand,
-		Accent:    defaultAccent,
 		Inviter:   oneLine(d.Inviter),
 		Message:   strings.TrimSpace(d.Message),
 		RedeemURL: d.RedeemURL,
 		BlockURL:  d.BlockURL,
 	}
-	v.Brand.Name = oneLine(v.Brand.Name)
-	if accentPattern.MatchString(d.Brand.AccentColor) {
-		v.Accent = d.Brand.AccentColor
-	}
-	if u, err := url.Parse(d.Brand.LogoURL); err != nil || u.Scheme != "https" || u.Host == "" {
-		v.Brand.LogoURL = ""
-	}
 	if v.Inviter == "" {
-		v.Inviter = v.Brand.Name
+		v.Inviter = oneLine(d.Brand.Name)
+	}
+	return render("invitation", d.Language, d.Brand, v, d.To, d.Cc)
+}
+
+// PasscodeData is what a one-time passcode email says.
+type PasscodeData struct {
+	Language string
+	To       string
+	Brand    Branding
+	// Code is the passcode itself; Lifetime how long it works.
+	Code     string
+	Lifetime time.Duration
+}
+
+// RenderPasscode renders a one-time passcode email.
+func RenderPasscode(d PasscodeData) (Message, error) {
+	if d.To == "" || d.Code == "" || strings.TrimSpace(d.Brand.Name) == "" || d.Lifetime < time.Minute {
+		return Message{}, errors.New("render passcode: recipient, code, organisation name and a lifetime of at least a minute are required")
+	}
+	v := view{Code: d.Code, Minutes: int(d.Lifetime / time.Minute)}
+	return render("passcode", d.Language, d.Brand, v, []string{d.To}, nil)
+}
+
+// render fills v's shared fields from the brand and runs the kind's
+// templates in the language asked for.
+func render(kind, language string, brand Branding, v view, to, cc []string) (Message, error) {
+	all, err := catalogue()
+	if err != nil {
+		return Message{}, fmt.Errorf("render %s: templates: %w", kind, err)
+	}
+	kinds := all[kind]
+	v.Lang = pickLanguage(kinds, language)
+	t, ok := kinds[v.Lang]
+	if !ok {
+		return Message{}, fmt.Errorf("render %s: no %s template", kind, v.Lang)
+	}
+	v.Brand = brand
+	v.Brand.Name = oneLine(brand.Name)
+	v.Accent = defaultAccent
+	if accentPattern.MatchString(brand.AccentColor) {
+		v.Accent = brand.AccentColor
+	}
+	if u, err := url.Parse(brand.LogoURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		v.Brand.LogoURL = ""
 	}
 	var subject, text, html bytes.Buffer
 	if err := t.text.ExecuteTemplate(&subject, "subject", v); err != nil {
-		return Message{}, fmt.Errorf("render invitation subject: %w", err)
+		return Message{}, fmt.Errorf("render %s subject: %w", kind, err)
 	}
 	if err := t.text.ExecuteTemplate(&text, "text", v); err != nil {
-		return Message{}, fmt.Errorf("render invitation text: %w", err)
+		return Message{}, fmt.Errorf("render %s text: %w", kind, err)
 	}
 	if err := t.html.ExecuteTemplate(&html, "layout", v); err != nil {
-		return Message{}, fmt.Errorf("render invitation html: %w", err)
+		return Message{}, fmt.Errorf("render %s html: %w", kind, err)
 	}
-	from := oneLine(d.Brand.SenderName)
+	from := oneLine(brand.SenderName)
 	if from == "" {
 		from = v.Brand.Name
 	}
 	return Message{
-		To:       d.To,
-		Cc:       d.Cc,
+		To:       to,
+		Cc:       cc,
 		Subject:  oneLine(subject.String()),
 		Text:     text.String(),
 		HTML:     html.String(),

@@ -3,6 +3,7 @@ package mail
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -112,5 +113,28 @@ func TestEveryLanguageHasEveryKind(t *testing.T) {
 	require.Contains(t, all, "invitation")
 	for kind, langs := range all {
 		require.Contains(t, langs, DefaultLanguage, kind)
+	}
+}
+
+func TestRenderPasscode(t *testing.T) {
+	d := PasscodeData{Language: "en-GB", To: "bo@fabrikam.example", Code: "48151623", Lifetime: 10 * time.Minute,
+		Brand: Branding{Name: "Woodgrove\r\nBcc: x@evil.example", AccentColor: "#0055aa"}}
+	m, err := RenderPasscode(d)
+	require.NoError(t, err)
+	require.Equal(t, []string{"bo@fabrikam.example"}, m.To)
+	require.Equal(t, "Your Woodgrove Bcc: x@evil.example account verification code", m.Subject, "no header injection")
+	for name, part := range map[string]string{"text": m.Text, "html": m.HTML} {
+		require.Contains(t, part, "48151623", name)
+		require.Contains(t, part, "10 minutes", name)
+		require.Contains(t, part, "Never share this code", name)
+	}
+
+	for _, bad := range []PasscodeData{
+		{To: "", Code: "1", Lifetime: time.Minute, Brand: Branding{Name: "W"}},
+		{To: "a@b.example", Code: "", Lifetime: time.Minute, Brand: Branding{Name: "W"}},
+		{To: "a@b.example", Code: "1", Lifetime: time.Second, Brand: Branding{Name: "W"}},
+	} {
+		_, err := RenderPasscode(bad)
+		require.Error(t, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/foyer-idp/foyer/internal/mail"
+	"github.com/foyer-idp/foyer/internal/mail/mailtest"
 )
 
 func TestParseSMTPURL(t *testing.T) {
@@ -52,19 +53,19 @@ func TestParseSMTPURL(t *testing.T) {
 // TestSMTPRequiresSTARTTLS: smtp:// never falls back to plaintext when the
 // server offers no STARTTLS.
 func TestSMTPRequiresSTARTTLS(t *testing.T) {
-	addr := freeAddr(t)
-	srv := startSMTP(t, addr) // no TLS configured: no STARTTLS offered
+	addr := mailtest.FreeAddr(t)
+	srv := mailtest.StartSMTP(t, addr, nil) // no TLS configured: no STARTTLS offered
 	s, err := mail.NewSMTPSender(mail.SMTPConfig{URL: "smtp://" + addr + "?from=no-reply@id.example", Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	require.Error(t, s.Send(t.Context(), renderInvitation(t, "bo@fabrikam.example")))
-	require.Empty(t, srv.messages(), "nothing sent in the clear")
+	require.Empty(t, srv.Messages(), "nothing sent in the clear")
 }
 
 // TestSMTPSTARTTLS delivers over STARTTLS to a server with its own CA.
 func TestSMTPSTARTTLS(t *testing.T) {
 	cert, pool := selfSigned(t)
-	addr := freeAddr(t)
-	srv := startSMTPWith(t, addr, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	addr := mailtest.FreeAddr(t)
+	srv := mailtest.StartSMTP(t, addr, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	s, err := mail.NewSMTPSender(mail.SMTPConfig{
 		URL:       "smtp://" + addr + "?from=no-reply@id.example",
 		TLSConfig: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12},
@@ -73,9 +74,9 @@ func TestSMTPSTARTTLS(t *testing.T) {
 	require.NoError(t, err)
 	msg := renderInvitation(t, "bo@fabrikam.example")
 	require.NoError(t, s.Send(t.Context(), msg))
-	got := srv.messages()
+	got := srv.Messages()
 	require.Len(t, got, 1)
-	requireMultipart(t, got[0].Data, msg)
+	requireMultipart(t, got[0], msg)
 }
 
 func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
