@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/foyer-idp/foyer/internal/directory"
-	"github.com/foyer-idp/foyer/internal/store"
 )
 
 // invitationOut is what invite prints. The redeem link carries the token
@@ -26,9 +25,9 @@ type invitationOut struct {
 }
 
 func newInviteCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "invite --tenant SLUG --email E --redirect-url U",
+	cmd := guestCommand(d, "invite --tenant SLUG --email E --redirect-url U [--server URL]",
 		"Invite a guest by email (creates or reuses the pending guest; prints the redeem link once)", noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, g guestAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			var in directory.InviteInput
 			in.Email, _ = f.GetString("email")
@@ -41,25 +40,14 @@ func newInviteCmd(d deps) *cobra.Command {
 			in.ApplicationIDs, _ = f.GetStringArray("app")
 			in.ExpiresIn, _ = f.GetDuration("expires-in")
 			in.ResetRedemption, _ = f.GetBool("reset-redemption")
+			in.InvitedUserID, _ = f.GetString("user-id")
 			noMail, _ := f.GetBool("no-mail")
 			in.SendMessage = !noMail
-			inv, _, err := a.dir.Invite(ctx, t.ID, in)
+			out, err := g.invite(ctx, in)
 			if err != nil {
 				return err
 			}
-			out := invitationOut{ID: inv.ID, Status: inv.Status, InvitedUserEmailAddress: inv.Email,
-				InvitedUserID: inv.InvitedUserID, UserPrincipalName: inv.User.UserPrincipalName,
-				InviteRedirectURL: inv.RedirectURL, InviteRedeemURL: inv.RedeemURL,
-				ExpirationDateTime: inv.ExpiresAt, SendInvitationMessage: in.SendMessage}
-			return printOut(cmd, out, func(w io.Writer) {
-				row(w, "ID", out.ID)
-				row(w, "STATUS", out.Status)
-				row(w, "EMAIL", out.InvitedUserEmailAddress)
-				row(w, "GUEST", out.UserPrincipalName+" ("+out.InvitedUserID+")")
-				row(w, "REDIRECT", out.InviteRedirectURL)
-				row(w, "EXPIRES", timeCell(&out.ExpirationDateTime))
-				row(w, "REDEEM URL", out.InviteRedeemURL+"  (shown once)")
-			})
+			return printInvitation(cmd, out)
 		})
 	f := cmd.Flags()
 	f.String("email", "", "the guest's email address (required)")
@@ -72,7 +60,25 @@ func newInviteCmd(d deps) *cobra.Command {
 	f.StringArray("app", nil, "assign the guest this application, by client id or object id (repeatable)")
 	f.Duration("expires-in", 0, "how long the redeem link works (default 168h)")
 	f.Bool("reset-redemption", false, "make a guest who redeemed before redeem again")
+	f.String("user-id", "", "with --reset-redemption: the id of the guest to reset, which --email must be the address of")
 	f.Bool("no-mail", false, "do not send the invitation email; hand out the printed link yourself")
 	required(cmd, "email", "redirect-url")
 	return cmd
+}
+
+// printInvitation shows a new or renewed invitation with its redeem link.
+func printInvitation(cmd *cobra.Command, out invitationOut) error {
+	guest := out.InvitedUserID
+	if out.UserPrincipalName != "" {
+		guest = out.UserPrincipalName + " (" + out.InvitedUserID + ")"
+	}
+	return printOut(cmd, out, func(w io.Writer) {
+		row(w, "ID", out.ID)
+		row(w, "STATUS", out.Status)
+		row(w, "EMAIL", out.InvitedUserEmailAddress)
+		row(w, "GUEST", guest)
+		row(w, "REDIRECT", out.InviteRedirectURL)
+		row(w, "EXPIRES", timeCell(&out.ExpirationDateTime))
+		row(w, "REDEEM URL", out.InviteRedeemURL+"  (shown once)")
+	})
 }

@@ -87,6 +87,8 @@ func newRootCmd(d deps) *cobra.Command {
 		newTenantsCmd(d),
 		newUsersCmd(d),
 		newInviteCmd(d),
+		newInvitationsCmd(d),
+		newGuestsCmd(d),
 		newRolesCmd(d),
 		newGroupsCmd(d),
 		newAppsCmd(d),

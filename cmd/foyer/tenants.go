@@ -38,6 +38,7 @@ func newTenantsCmd(d deps) *cobra.Command {
 				return printTenant(cmd, t)
 			}),
 		newTenantsUpdateCmd(d),
+		newTenantsPolicyCmd(d),
 		appCommand(d, "delete SLUG", "Delete a tenant with everything it holds (its audit events stay)", exactArgs("SLUG"),
 			func(ctx context.Context, a *app, cmd *cobra.Command, args []string) error {
 				t, err := a.tenantBySlug(ctx, args[0])

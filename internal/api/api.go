@@ -36,9 +36,13 @@ type Directory interface {
 	Application(ctx context.Context, tenantID, ref string) (store.Application, error)
 	Applications(ctx context.Context, tenantID string) ([]store.Application, error)
 
+	MayInvite(ctx context.Context, tenantID string, inviter directory.Inviter, in directory.InviteInput) error
 	Invite(ctx context.Context, tenantID string, in directory.InviteInput) (directory.Invitation, string, error)
 	Invitations(ctx context.Context, tenantID, status string) ([]store.Invitation, error)
 	RevokeInvitation(ctx context.Context, tenantID, id string) error
+
+	Tenant(ctx context.Context, idOrSlug string) (store.Tenant, error)
+	SetInvitationPolicy(ctx context.Context, tenantID string, p store.InvitationPolicy) (store.Tenant, error)
 }
 
 var _ Directory = (*directory.Directory)(nil)
@@ -140,9 +144,12 @@ func (a *API) Handler() http.Handler {
 	route("GET /v1.0/applications", readApps, a.listApplications)
 	route("GET /v1.0/applications/{id}", readApps, a.getApplication)
 
-	route("POST /v1.0/invitations", inviteGuests, a.createInvitation)
+	route("POST /v1.0/invitations", sendInvitations, a.createInvitation)
 	route("GET /v1.0/invitations", inviteGuests, a.listInvitations)
 	route("DELETE /v1.0/invitations/{id}", inviteGuests, a.deleteInvitation)
+
+	route("GET /v1.0/policies/authorizationPolicy", readPolicy, a.getAuthorizationPolicy)
+	route("PATCH /v1.0/policies/authorizationPolicy", writePolicy, a.patchAuthorizationPolicy)
 
 	// Anything else under /v1.0/, including a known path with another
 	// method, still asks for a principal first, then answers as Graph

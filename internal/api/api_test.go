@@ -236,6 +236,8 @@ func TestAPI(t *testing.T) {
 		{Name: "InviteErrors", Fn: testInviteErrors},
 		{Name: "InvitePermissions", Fn: testInvitePermissions},
 		{Name: "InvitationsListAndRevoke", Fn: testInvitationsListAndRevoke},
+		{Name: "InvitationsFilter", Fn: testInvitationsFilter},
+		{Name: "InvitationsFilterPages", Fn: testInvitationsFilterPages},
 	}
 	sqltest.RunSuite(t, tests, newFixture)
 }

@@ -82,6 +82,10 @@ func (a *API) classify(r *http.Request, err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	var de *directory.DeniedError
+	if errors.As(err, &de) {
+		return &apiError{http.StatusForbidden, codeDenied, de.Reason}
+	}
 	var invalid, conflicts []string
 	missing := false
 	for _, e := range flatten(err) {

@@ -28,11 +28,19 @@ var invitationResource = resource{
 	settable: []string{"invitedUserEmailAddress", "inviteRedirectUrl", "invitedUserDisplayName", "invitedUserType",
 		"sendInvitationMessage", "invitedUserMessageInfo", "resetRedemption", "invitedUser",
 		"groupIds", "applicationIds", "expiresIn"},
+	filterable: []string{"status", "invitedUserEmailAddress"},
 }
 
 // inviteGuests: User.Invite.All as an application permission, or
 // delegated to a user holding a role for invitations.
-var inviteGuests = permission{areaInvitations, []string{"User.Invite.All"}}
+var inviteGuests = permission{area: areaInvitations, grants: []string{"User.Invite.All"}}
+
+// sendInvitations is what POST /v1.0/invitations needs before the
+// tenant's invitation policy is asked (directory.MayInvite):
+// User.Invite.All as an application permission, or delegated for any
+// signed-in user; the policy says whether their roles, their being a
+// member or a guest, or their owning the groups invited into, suffice.
+var sendInvitations = permission{area: areaInvitations, grants: []string{"User.Invite.All"}, anyUser: true}
 
 // invitationView is what the API answers for an invitation. It never
 // holds the token hash; inviteRedeemUrl is set only in the answer to the
@@ -212,6 +220,15 @@ func (a *API) createInvitation(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
+	// An application permission makes the caller an application inviting
+	// as itself, even when the token also names a user.
+	inviter := directory.Inviter{UserID: p.UserID, App: slices.Contains(p.Roles, "User.Invite.All")}
+	if inviter.App {
+		inviter.UserID = ""
+	}
+	if err := a.dir.MayInvite(r.Context(), p.TenantID, inviter, in); err != nil {
+		return err
+	}
 	inv, _, err := a.dir.Invite(r.Context(), p.TenantID, in)
 	if err != nil {
 		return err
@@ -230,14 +247,30 @@ func (a *API) createInvitation(w http.ResponseWriter, r *http.Request, p Princip
 	return a.writeEntity(w, http.StatusCreated, invitationResource, v, nil)
 }
 
+// listInvitations answers the tenant's invitations in the status $filter
+// names (PendingAcceptance when it names none), optionally only those of
+// one invitedUserEmailAddress.
 func (a *API) listInvitations(w http.ResponseWriter, r *http.Request, p Principal) error {
 	q, err := a.parseQuery(r, p, invitationResource, true)
 	if err != nil {
 		return err
 	}
-	list, err := a.dir.Invitations(r.Context(), p.TenantID, store.InvitationPending)
+	status := store.InvitationPending
+	if v, ok := q.filter["status"]; ok {
+		states := []string{store.InvitationPending, store.InvitationAccepted, store.InvitationRevoked}
+		if status = canonical(v, states...); !slices.Contains(states, status) {
+			return badRequest("Invalid filter clause: '%s' is not a valid value for property 'status': must be %s.",
+				v, strings.Join(states, ", "))
+		}
+	}
+	list, err := a.dir.Invitations(r.Context(), p.TenantID, status)
 	if err != nil {
 		return err
+	}
+	if email, ok := q.filter["invitedUserEmailAddress"]; ok {
+		// Stored lower-cased.
+		email = strings.ToLower(email)
+		list = slices.DeleteFunc(list, func(inv store.Invitation) bool { return inv.Email != email })
 	}
 	list, more := page(list, func(inv store.Invitation) string { return inv.ID }, q)
 	views := make([]invitationView, len(list))

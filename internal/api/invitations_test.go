@@ -3,6 +3,8 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"sort"
 	"strings"
 	"testing"
 
@@ -197,6 +199,9 @@ func testInviteErrors(t *testing.T, f *fixture) {
 
 func testInvitePermissions(t *testing.T, f *fixture) {
 	f.portal(t, f.a.ID, "portal")
+	// Members may not invite here (policy_test.go has every level).
+	_, err := f.dir.SetInvitationPolicy(t.Context(), f.a.ID, store.InvitationPolicy{AllowInvitesFrom: store.InvitesFromAdminsAndGuestInviters})
+	require.NoError(t, err)
 	for _, roles := range [][]string{nil, {"User.ReadWrite.All"}, {"User.Read.All", "Group.ReadWrite.All"}} {
 		res := f.call(t, f.app(roles...), "POST", "/v1.0/invitations", inviteBody("x@y.example"))
 		f.requireError(t, res, http.StatusForbidden, "Authorization_RequestDenied")
@@ -271,4 +276,94 @@ func testInvitationsListAndRevoke(t *testing.T, f *fixture) {
 	events, err := f.store.ListAudit(t.Context(), store.AuditFilter{TenantID: f.a.ID, Activity: audit.ActivityDeleteExternalUser})
 	require.NoError(t, err)
 	require.Len(t, events, 3, "the refused other-tenant attempt, the success, the refused repeat")
+}
+
+func testInvitationsFilter(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	f.portal(t, f.a.ID, "portal")
+	f.portal(t, f.b.ID, "other-portal")
+	invite := func(email string) string {
+		t.Helper()
+		res := f.call(t, f.app(inviter...), "POST", "/v1.0/invitations", inviteBody(email))
+		require.Equal(t, http.StatusCreated, res.status, res.raw)
+		return res.body["id"].(string)
+	}
+	pending := invite("bo@fabrikam.example")
+	accepted := invite("al@fabrikam.example")
+	revoked := invite("cy@fabrikam.example")
+	inv, err := f.store.GetInvitation(ctx, f.a.ID, accepted)
+	require.NoError(t, err)
+	_, err = f.store.RedeemInvitation(ctx, f.a.ID, inv.TokenHash, f.now)
+	require.NoError(t, err)
+	// Revoked in the store, so the guest (and with it the invitation)
+	// stays, as for a guest who redeemed another invitation before.
+	require.NoError(t, f.store.RevokeInvitation(ctx, f.a.ID, revoked))
+	_, _, err = f.dir.Invite(ctx, f.b.ID, directory.InviteInput{Email: "bo@fabrikam.example", RedirectURL: portalRedirect})
+	require.NoError(t, err) // another tenant's, never listed
+
+	list := func(filter string) []string {
+		t.Helper()
+		target := "/v1.0/invitations"
+		if filter != "" {
+			target += "?$filter=" + url.QueryEscape(filter)
+		}
+		return ids(values(t, f.call(t, f.app(inviter...), "GET", target, nil)))
+	}
+	for _, c := range []struct {
+		filter string
+		want   []string
+	}{
+		{"", []string{pending}},
+		{"status eq 'PendingAcceptance'", []string{pending}},
+		{"status eq 'Accepted'", []string{accepted}},
+		{"status eq 'revoked'", []string{revoked}},
+		{"invitedUserEmailAddress eq 'Bo@Fabrikam.example'", []string{pending}},
+		{"invitedUserEmailAddress eq 'al@fabrikam.example'", nil},
+		{"invitedUserEmailAddress eq 'al@fabrikam.example' and status eq 'Accepted'", []string{accepted}},
+		{"status eq 'Accepted' and invitedUserEmailAddress eq 'bo@fabrikam.example'", nil},
+		{"invitedUserEmailAddress eq 'nobody@fabrikam.example'", nil},
+	} {
+		t.Run(c.filter, func(t *testing.T) {
+			require.Equal(t, c.want, list(c.filter))
+		})
+	}
+	items := values(t, f.call(t, f.app(inviter...), "GET", "/v1.0/invitations?$filter="+url.QueryEscape("status eq 'Accepted'"), nil))
+	require.Equal(t, "Accepted", items[0]["status"])
+
+	for _, c := range []struct{ filter, code, part string }{
+		{"status eq 'Pending'", "Request_BadRequest", "'Pending'"},
+		{"status eq ''", "Request_BadRequest", "'status'"},
+		{"inviteRedirectUrl eq 'x'", "Request_UnsupportedQuery", "'inviteRedirectUrl'"},
+		{"status ne 'Accepted'", "Request_UnsupportedQuery", "'status'"},
+		{"status eq Accepted", "Request_BadRequest", "quoted"},
+	} {
+		t.Run(c.filter, func(t *testing.T) {
+			f.requireError(t, f.call(t, f.app(inviter...), "GET", "/v1.0/invitations?$filter="+url.QueryEscape(c.filter), nil),
+				http.StatusBadRequest, c.code, c.part)
+		})
+	}
+}
+
+// testInvitationsFilterPages: the filter carries into the next link.
+func testInvitationsFilterPages(t *testing.T, f *fixture) {
+	f.portal(t, f.a.ID, "portal")
+	var want []string
+	for _, n := range []string{"a", "b", "c"} {
+		res := f.call(t, f.app(inviter...), "POST", "/v1.0/invitations", inviteBody(n+"@fabrikam.example"))
+		require.Equal(t, http.StatusCreated, res.status, res.raw)
+		want = append(want, res.body["id"].(string))
+	}
+	var got []string
+	next := "/v1.0/invitations?$top=2&$filter=" + url.QueryEscape("status eq 'PendingAcceptance'")
+	for pages := 0; next != ""; pages++ {
+		require.Less(t, pages, 3)
+		res := f.call(t, f.app(inviter...), "GET", next, nil)
+		got = append(got, ids(values(t, res))...)
+		next, _ = res.body["@odata.nextLink"].(string)
+		if next != "" {
+			require.Contains(t, next, "$filter=")
+		}
+	}
+	sort.Strings(want)
+	require.Equal(t, want, got)
 }

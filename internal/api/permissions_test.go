@@ -10,7 +10,8 @@ import (
 // Every grant names a permission the directory can give an application,
 // so no rule waits on a name nobody can hold.
 func TestGrantsAreDirectoryPermissions(t *testing.T) {
-	for _, p := range []permission{readUsers, writeUsers, readGroups, writeGroups, readMembers, writeMembers, readApps, inviteGuests} {
+	for _, p := range []permission{readUsers, writeUsers, readGroups, writeGroups, readMembers, writeMembers, readApps, inviteGuests,
+		sendInvitations, readPolicy, writePolicy} {
 		for _, g := range p.grants {
 			if !slices.Contains(directory.APIPermissions, g) {
 				t.Errorf("grant %q is not in directory.APIPermissions", g)

@@ -60,12 +60,17 @@ const (
 	areaGroups       area = "groups"
 	areaApplications area = "applications"
 	areaInvitations  area = "invitations"
+	areaPolicies     area = "policies"
 )
 
 // permission is what an action needs: any one of grants, in the area.
 type permission struct {
 	area   area
 	grants []string
+	// anyUser lets a delegated grant through for any signed-in user of
+	// the tenant, whatever their directory roles: the handler leaves the
+	// decision to a tenant policy (directory.MayInvite).
+	anyUser bool
 }
 
 // What each action needs, by Graph's permission names. Foyer grants only
@@ -73,19 +78,23 @@ type permission struct {
 // also grant reading; a Read.All permission becomes a grant here when the
 // directory learns to give it.
 var (
-	readUsers    = permission{areaUsers, []string{"User.ReadWrite.All"}}
+	readUsers    = permission{area: areaUsers, grants: []string{"User.ReadWrite.All"}}
 	writeUsers   = readUsers
-	readGroups   = permission{areaGroups, []string{"Group.ReadWrite.All"}}
+	readGroups   = permission{area: areaGroups, grants: []string{"Group.ReadWrite.All"}}
 	writeGroups  = readGroups
 	readMembers  = readGroups
 	writeMembers = readGroups
-	readApps     = permission{areaApplications, []string{"Application.ReadWrite.All"}}
+	readApps     = permission{area: areaApplications, grants: []string{"Application.ReadWrite.All"}}
+	// readPolicy and writePolicy: the authorization policy, which says who
+	// may invite guests; only Tenant Administrators hold it delegated.
+	readPolicy  = permission{area: areaPolicies, grants: []string{"Policy.ReadWrite.Authorization"}}
+	writePolicy = readPolicy
 )
 
 // roleAreas says which areas each directory role may act in, for
 // delegated calls. A role not listed grants nothing.
 var roleAreas = map[string][]area{
-	directory.RoleTenantAdministrator: {areaUsers, areaGroups, areaApplications, areaInvitations},
+	directory.RoleTenantAdministrator: {areaUsers, areaGroups, areaApplications, areaInvitations, areaPolicies},
 	directory.RoleUserAdministrator:   {areaUsers, areaGroups, areaInvitations},
 	directory.RoleGuestInviter:        {areaInvitations},
 }
@@ -97,13 +106,17 @@ type RoleSource interface {
 
 // allowed reports whether p may take an action needing perm. An
 // application permission in Roles grants it; a delegated one in Scp only
-// when the signed-in user holds a directory role for the area.
+// when the signed-in user holds a directory role for the area (or, for an
+// anyUser permission, is signed in: the handler decides the rest).
 func allowed(ctx context.Context, roles RoleSource, p Principal, perm permission) (bool, error) {
 	if hasAny(p.Roles, perm.grants) {
 		return true, nil
 	}
 	if p.UserID == "" || !hasAny(p.Scp, perm.grants) {
 		return false, nil
+	}
+	if perm.anyUser {
+		return true, nil
 	}
 	held, err := roles.UserRoles(ctx, p.TenantID, p.UserID)
 	if err != nil {

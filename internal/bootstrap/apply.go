@@ -272,9 +272,64 @@ func (a *applier) tenant(ctx context.Context, i int, t Tenant) (store.Tenant, bo
 			}
 		}
 	}
+	if t.InvitationPolicy != nil && !a.invitationPolicy(ctx, path, &tn, *t.InvitationPolicy, created, &changed) {
+		return store.Tenant{}, false
+	}
 	a.add(Object{Kind: KindTenant, Tenant: tn.Slug, Name: tn.Slug, ID: tn.ID, Result: result(created, changed), Changed: changed})
 	a.children(ctx, tn, path, t)
 	return tn, true
+}
+
+// invitationPolicy brings the tenant's invitation policy in line with
+// the fields want declares, noting them as changed unless the tenant is
+// new. It answers false when the directory refused.
+func (a *applier) invitationPolicy(ctx context.Context, path string, tn *store.Tenant, want InvitationPolicy, created bool, changed *[]string) bool {
+	path += ".invitationPolicy"
+	next := tn.Invitations
+	next.AllowInvitesFrom = directory.AllowInvitesFrom(next)
+	var fields []string
+	if want.AllowInvitesFrom != nil && *want.AllowInvitesFrom != next.AllowInvitesFrom {
+		next.AllowInvitesFrom = *want.AllowInvitesFrom
+		fields = append(fields, "invitationPolicy.allowInvitesFrom")
+	}
+	rename := map[string]string{"allowInvitesFrom": "allowInvitesFrom"}
+	var rule, key string
+	var domains []string
+	switch {
+	case want.AllowDomains != nil:
+		rule, key, domains = store.InviteDomainsAllow, "allowDomains", want.AllowDomains
+	case want.DenyDomains != nil:
+		rule, key, domains = store.InviteDomainsDeny, "denyDomains", want.DenyDomains
+	}
+	if key != "" {
+		rename["invitationDomains"], rename["invitationDomainRule"] = key, key
+		// The directory keeps domains lower-cased, and a deny rule with
+		// none as no rule.
+		lower := make([]string, len(domains))
+		for i, d := range domains {
+			lower[i] = strings.ToLower(strings.TrimSpace(d))
+		}
+		if rule == store.InviteDomainsDeny && len(lower) == 0 {
+			rule = ""
+		}
+		if rule != tn.Invitations.DomainRule || !sameSet(lower, tn.Invitations.Domains) {
+			next.DomainRule, next.Domains = rule, domains
+			fields = append(fields, "invitationPolicy."+key)
+		}
+	}
+	if len(fields) == 0 {
+		return true
+	}
+	updated, err := a.dir.SetInvitationPolicy(ctx, tn.ID, next)
+	if err != nil {
+		a.failed(path, rename, err)
+		return false
+	}
+	*tn = updated
+	if !created {
+		*changed = append(*changed, fields...)
+	}
+	return true
 }
 
 // standIn checks the members, groups and applications of a tenant that

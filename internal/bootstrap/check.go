@@ -26,6 +26,10 @@ func (a *applier) checkFile(f File) {
 		} else {
 			slugs[t.Slug] = i
 		}
+		if p := t.InvitationPolicy; p != nil && p.AllowDomains != nil && p.DenyDomains != nil {
+			a.problem(path+".invitationPolicy", "declares both allowDomains and denyDomains; a tenant has one domain rule")
+			a.skip[path] = true
+		}
 		a.checkMembers(path, t.Members)
 		a.checkGroups(path, t.Groups)
 		a.checkApplications(path, t.Applications)

@@ -18,13 +18,27 @@ type File struct {
 
 // Tenant is matched by slug.
 type Tenant struct {
-	Slug             string        `yaml:"slug" json:"slug"`
-	DisplayName      string        `yaml:"displayName" json:"displayName"`
-	Branding         Branding      `yaml:"branding" json:"branding"`
-	SigningAlgorithm *string       `yaml:"signingAlgorithm" json:"signingAlgorithm,omitempty"`
-	Members          []Member      `yaml:"members" json:"members,omitempty"`
-	Groups           []Group       `yaml:"groups" json:"groups,omitempty"`
-	Applications     []Application `yaml:"applications" json:"applications,omitempty"`
+	Slug             string   `yaml:"slug" json:"slug"`
+	DisplayName      string   `yaml:"displayName" json:"displayName"`
+	Branding         Branding `yaml:"branding" json:"branding"`
+	SigningAlgorithm *string  `yaml:"signingAlgorithm" json:"signingAlgorithm,omitempty"`
+	// InvitationPolicy, when declared, is enforced field by field.
+	InvitationPolicy *InvitationPolicy `yaml:"invitationPolicy" json:"invitationPolicy,omitempty"`
+	Members          []Member          `yaml:"members" json:"members,omitempty"`
+	Groups           []Group           `yaml:"groups" json:"groups,omitempty"`
+	Applications     []Application     `yaml:"applications" json:"applications,omitempty"`
+}
+
+// InvitationPolicy says who may invite guests into the tenant
+// (allowInvitesFrom: none, adminsAndGuestInviters,
+// adminsGuestInvitersAndAllMembers or everyone) and from which domains:
+// only those of allowDomains, or any but those of denyDomains (at most one
+// of the two; "*.example.com" names every subdomain). Leaving both out
+// keeps the tenant's domain rule; an empty denyDomains removes it.
+type InvitationPolicy struct {
+	AllowInvitesFrom *string  `yaml:"allowInvitesFrom" json:"allowInvitesFrom,omitempty"`
+	AllowDomains     []string `yaml:"allowDomains" json:"allowDomains,omitempty"`
+	DenyDomains      []string `yaml:"denyDomains" json:"denyDomains,omitempty"`
 }
 
 // Branding is what the tenant's pages and emails carry.

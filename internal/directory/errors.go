@@ -66,8 +66,12 @@ func auditReason(err error) string {
 	var msgs []string
 	for _, e := range flatten(err) {
 		var fe *FieldError
-		if errors.As(e, &fe) {
+		var de *DeniedError
+		switch {
+		case errors.As(e, &fe):
 			msgs = append(msgs, fe.Error())
+		case errors.As(e, &de):
+			msgs = append(msgs, de.Reason)
 		}
 	}
 	switch {

@@ -243,6 +243,9 @@ func (d *Directory) Invite(ctx context.Context, tenantID string, in InviteInput)
 	if err != nil {
 		return Invitation{}, "", d.refused(ctx, e, err)
 	}
+	if k, ok := d.invites.Mailer.(interface{ Kick() }); ok && in.SendMessage {
+		k.Kick() // committed: a running drainer may send it now
+	}
 	return out, token, nil
 }
 
@@ -269,6 +272,9 @@ func (d *Directory) invite(ctx context.Context, tx store.Store, tenantID string,
 	if !redirectBelongsToTenant(apps, in.RedirectURL) {
 		return Invitation{}, invalid("inviteRedirectUrl",
 			"must be a redirect URI or on the home page origin of one of the tenant's applications")
+	}
+	if err := checkRecipient(ctx, tx, t, in.Email); err != nil {
+		return Invitation{}, err
 	}
 	guest, err := d.inviteGuest(ctx, tx, t, in, now)
 	if err != nil {
@@ -326,6 +332,23 @@ func (d *Directory) invite(ctx context.Context, tx store.Store, tenantID string,
 		return Invitation{}, err
 	}
 	return out, nil
+}
+
+// checkRecipient refuses an address the tenant's domain rule keeps out,
+// and one whose owner asked the tenant to stop inviting them.
+func checkRecipient(ctx context.Context, tx store.Store, t store.Tenant, email string) error {
+	if !DomainAllowed(t.Invitations, email) {
+		_, domain, _ := strings.Cut(email, "@")
+		return invalid("invitedUserEmailAddress", "the organisation's invitation policy does not allow guests from %q", domain)
+	}
+	blocked, err := tx.InvitationsBlocked(ctx, t.ID, email)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return invalid("invitedUserEmailAddress", "the recipient has asked not to receive invitations from this organisation")
+	}
+	return nil
 }
 
 // inviteGuest answers the guest the invitation is for: the one already

@@ -1,8 +1,14 @@
 package directory
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
+	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -47,4 +53,250 @@ func DomainAllowed(p store.InvitationPolicy, email string) bool {
 	default:
 		return true
 	}
+}
+
+// invitesFromLevels are the values of AllowInvitesFrom, most closed first.
+var invitesFromLevels = []string{
+	store.InvitesFromNone, store.InvitesFromAdminsAndGuestInviters,
+	store.InvitesFromAdminsInvitersMembers, store.InvitesFromEveryone,
+}
+
+// Limits of a tenant's domain list.
+const (
+	MaxInvitationDomains = 500
+	maxHostname          = 253
+)
+
+// hostLabel is one DNS label in ASCII (an internationalised domain is
+// listed in its xn-- form).
+var hostLabel = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// SetInvitationPolicy replaces the tenant's invitation policy after
+// checking it: AllowInvitesFrom one of the four levels, DomainRule allow,
+// deny or empty, Domains host names or "*." wildcards (lower-cased,
+// duplicates dropped, at most MaxInvitationDomains). An allow rule needs a
+// domain; a deny rule without one denies nothing and is stored as no rule;
+// no rule takes no domains. The change is audited as "Update policy".
+func (d *Directory) SetInvitationPolicy(ctx context.Context, tenantID string, p store.InvitationPolicy) (store.Tenant, error) {
+	var t store.Tenant
+	e := audit.Entry{TenantID: tenantID, Category: audit.CategoryPolicy, Activity: audit.ActivityUpdatePolicy,
+		Target: audit.Target{Type: audit.TargetPolicy, ID: AuthorizationPolicyID, Name: AuthorizationPolicyID}}
+	err := d.change(ctx, e, func(tx store.Store, _ *audit.Entry) error {
+		var err error
+		if p, err = checkInvitationPolicy(p); err != nil {
+			return err
+		}
+		if t, err = tx.GetTenant(ctx, tenantID); err != nil {
+			return err
+		}
+		t.Invitations = p
+		t.UpdatedAt = d.clock()
+		return tx.UpdateTenant(ctx, t)
+	})
+	if err != nil {
+		return store.Tenant{}, err
+	}
+	return t, nil
+}
+
+// AuthorizationPolicyID names the policy in Graph, and in the audit log.
+const AuthorizationPolicyID = "authorizationPolicy"
+
+// checkInvitationPolicy answers p normalised, or every problem with it,
+// named by the admin API's property names.
+func checkInvitationPolicy(p store.InvitationPolicy) (store.InvitationPolicy, error) {
+	var probs problems
+	if !slices.Contains(invitesFromLevels, p.AllowInvitesFrom) {
+		probs.add(invalid("allowInvitesFrom", "must be one of %s", strings.Join(invitesFromLevels, ", ")))
+	}
+	var domains []string
+	for _, raw := range p.Domains {
+		dom := strings.ToLower(strings.TrimSpace(raw))
+		if !validDomainEntry(dom) {
+			probs.add(invalid("invitationDomains", "%q is not a domain name like example.com or *.example.com", raw))
+			continue
+		}
+		if !slices.Contains(domains, dom) {
+			domains = append(domains, dom)
+		}
+	}
+	if len(domains) > MaxInvitationDomains {
+		probs.add(invalid("invitationDomains", "must be at most %d domains", MaxInvitationDomains))
+	}
+	switch p.DomainRule {
+	case store.InviteDomainsAllow:
+		if len(p.Domains) == 0 {
+			probs.add(invalid("invitationDomains", "an allow rule needs at least one domain"))
+		}
+	case store.InviteDomainsDeny:
+		if len(p.Domains) == 0 {
+			p.DomainRule = ""
+		}
+	case "":
+		if len(p.Domains) > 0 {
+			probs.add(invalid("invitationDomains", "must be empty without a domain rule"))
+		}
+	default:
+		probs.add(invalid("invitationDomainRule", "must be allow, deny or none"))
+	}
+	if err := probs.Err(); err != nil {
+		return store.InvitationPolicy{}, err
+	}
+	p.Domains = domains
+	if p.Domains == nil {
+		p.Domains = []string{}
+	}
+	return p, nil
+}
+
+// validDomainEntry: a lower-cased host name of at least two labels, or
+// "*." and one.
+func validDomainEntry(s string) bool {
+	s = strings.TrimPrefix(s, "*.")
+	if s == "" || len(s) > maxHostname {
+		return false
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if !hostLabel.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// Inviter is who asks to invite: the signed-in user of a delegated call,
+// or an application acting as itself that holds the User.Invite.All
+// application permission.
+type Inviter struct {
+	UserID string
+	App    bool
+}
+
+// ErrInviteDenied is what MayInvite's refusals match with errors.Is.
+var ErrInviteDenied = errors.New("not allowed to invite guests")
+
+// DeniedError is a refusal to let someone act, with the reason the caller
+// may be told.
+type DeniedError struct{ Reason string }
+
+func (e *DeniedError) Error() string { return e.Reason }
+func (e *DeniedError) Unwrap() error { return ErrInviteDenied }
+
+func denied(format string, args ...any) *DeniedError {
+	return &DeniedError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// inviterRoles are the directory roles that may invite at every level but
+// none.
+var inviterRoles = []string{RoleTenantAdministrator, RoleUserAdministrator, RoleGuestInviter}
+
+// MayInvite decides whether inviter may send the invitation in under the
+// tenant's AllowInvitesFrom:
+//
+//   - none: nobody, not even an application holding User.Invite.All as an
+//     application permission (Entra lets such an app invite anyway; Foyer
+//     does not, so "none" means none and an administrator who wants an
+//     exception changes the level);
+//   - adminsAndGuestInviters: Tenant Administrators, User Administrators
+//     and Guest Inviters;
+//   - adminsGuestInvitersAndAllMembers (the default): also any member;
+//   - everyone: also guests.
+//
+// An application (inviter.App) may invite at every level but none. A user
+// the level leaves out may still invite into groups they own that have
+// OwnersCanInviteGuests: every one of in.GroupIDs must be such a group,
+// there must be at least one, and in.ApplicationIDs must be empty.
+//
+// A refusal is an error matching ErrInviteDenied (a *DeniedError saying
+// why), audited as a failed invitation.
+func (d *Directory) MayInvite(ctx context.Context, tenantID string, inviter Inviter, in InviteInput) error {
+	activity := audit.ActivityInviteExternalUser
+	if in.ResetRedemption {
+		activity = audit.ActivityInviteExternalUserReset
+	}
+	name := in.Email
+	if email, fe := normalizeEmail("invitedUserEmailAddress", in.Email); fe == nil {
+		name = email
+	}
+	e := audit.Entry{TenantID: tenantID, Category: audit.CategoryUser, Activity: activity,
+		Target: audit.Target{Type: audit.TargetUser, Name: name}}
+	if err := d.mayInvite(ctx, tenantID, inviter, in); err != nil {
+		return d.refused(ctx, e, err)
+	}
+	return nil
+}
+
+func (d *Directory) mayInvite(ctx context.Context, tenantID string, inviter Inviter, in InviteInput) error {
+	t, err := d.store.GetTenant(ctx, tenantID)
+	if err != nil {
+		return fmt.Errorf("tenant %q: %w", tenantID, err)
+	}
+	level := AllowInvitesFrom(t.Invitations)
+	switch {
+	case level == store.InvitesFromNone:
+		return denied("The organisation's policy lets nobody invite guests (allowInvitesFrom is none).")
+	case inviter.App:
+		return nil
+	case inviter.UserID == "":
+		return denied("Only a signed-in user or an application may invite guests.")
+	}
+	u, err := d.store.GetUser(ctx, tenantID, inviter.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return denied("The signed-in user is not in the organisation.")
+	}
+	if err != nil {
+		return err
+	}
+	roles, err := d.store.ListUserRoles(ctx, tenantID, u.ID)
+	if err != nil {
+		return err
+	}
+	privileged := slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(inviterRoles, r) })
+	switch {
+	case privileged,
+		level == store.InvitesFromEveryone,
+		level == store.InvitesFromAdminsInvitersMembers && u.UserType == store.UserTypeMember:
+		return nil
+	}
+	why := "only administrators and Guest Inviters may invite guests"
+	if level == store.InvitesFromAdminsInvitersMembers {
+		why = "guests may not invite guests"
+	}
+	return d.mayInviteAsOwner(ctx, tenantID, u.ID, in, why)
+}
+
+// mayInviteAsOwner is MayInvite's way in for the owner of groups that
+// let their owners invite.
+func (d *Directory) mayInviteAsOwner(ctx context.Context, tenantID, userID string, in InviteInput, why string) error {
+	if len(in.GroupIDs) == 0 {
+		return denied("The organisation's policy says %s; a group owner may invite only into groups that allow it (groupIds).", why)
+	}
+	if len(in.GroupIDs) > maxInviteRefs {
+		return invalid("groupIds", "must be at most %d groups", maxInviteRefs)
+	}
+	if len(in.ApplicationIDs) > 0 {
+		return denied("The organisation's policy says %s; a group owner may not assign applications (applicationIds).", why)
+	}
+	for _, id := range in.GroupIDs {
+		g, err := d.store.GetGroup(ctx, tenantID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return denied("The organisation's policy says %s; group %q is not one you own that lets owners invite guests.", why, id)
+		}
+		if err != nil {
+			return err
+		}
+		owners, err := d.store.ListGroupOwners(ctx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		own := slices.ContainsFunc(owners, func(o store.User) bool { return o.ID == userID })
+		if !own || !g.OwnersCanInviteGuests {
+			return denied("The organisation's policy says %s; group %q is not one you own that lets owners invite guests.", why, id)
+		}
+	}
+	return nil
 }

@@ -56,6 +56,7 @@ func (d *Directory) CreateTenant(ctx context.Context, in NewTenant) (store.Tenan
 	t := store.Tenant{
 		ID: secret.NewID(), Slug: in.Slug, DisplayName: in.DisplayName,
 		Branding: in.Branding, SigningAlg: in.SigningAlg, CreatedAt: now, UpdatedAt: now,
+		Invitations: store.InvitationPolicy{AllowInvitesFrom: DefaultAllowInvitesFrom},
 	}
 	if t.SigningAlg == "" {
 		t.SigningAlg = DefaultSigningAlg
