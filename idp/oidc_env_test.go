@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,9 +21,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/foyer-idp/foyer/federation/passcode"
 	"github.com/foyer-idp/foyer/idp"
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mail"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
@@ -201,10 +204,14 @@ func newEnv(t testing.TB, b sqltest.Backend, opts ...func(*envOptions)) *env {
 	if o.externalURL != nil {
 		external = o.externalURL(e.base)
 	}
+	outbox, err := mail.NewOutbox(mail.OutboxConfig{Store: e.store, Sealer: master.Sealer("mail"), Sender: mail.DevSender{Logger: logger}, Logger: logger, Rand: rand.Float64})
+	require.NoError(t, err)
+	codes, err := passcode.New(passcode.Config{Store: e.store, Mailer: outbox, Hasher: master.Hasher("passcodes"), Now: e.clock.Now})
+	require.NoError(t, err)
 	s, err := idp.New(idp.Config{
 		Tenants: e.store, Keys: e.keys, Registry: e.registry, Logger: logger, ExternalURL: external,
 		OIDC: &idp.OIDC{
-			Store: e.store, Directory: e.dir, Keys: e.keys, Hasher: master.Hasher("tokens"),
+			Store: e.store, Directory: e.dir, Keys: e.keys, Hasher: master.Hasher("tokens"), Passcodes: codes,
 			Lifetimes: config.DefaultTokens(), Now: e.clock.Now,
 		},
 	})

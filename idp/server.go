@@ -93,7 +93,10 @@ type OIDC struct {
 	Keys    provider.Keys
 	// Hasher keys the hashes of codes, tokens, cookies and CSRF tokens
 	// (the master key's "tokens" hasher).
-	Hasher    *secret.Hasher
+	Hasher *secret.Hasher
+	// Passcodes sends and checks email one-time passcodes for redemption
+	// and guests' sign-ins.
+	Passcodes signin.Passcodes
 	Lifetimes config.Tokens
 	// Throttle limits failed sign-ins; zero fields take signin's defaults.
 	Throttle signin.Throttle
@@ -167,7 +170,7 @@ func (s *Server) buildOIDC(cfg Config) error {
 		return fmt.Errorf("idp: %w", err)
 	}
 	flow, err := signin.New(signin.Config{
-		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Hasher: o.Hasher,
+		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Passcodes: o.Passcodes, Hasher: o.Hasher,
 		LoginLifetime: o.Lifetimes.LoginLifetime, SessionLifetime: o.Lifetimes.SessionLifetime,
 		Throttle: o.Throttle, SignIns: signIns, Now: o.Now, Logger: cfg.Logger,
 	})
@@ -216,8 +219,8 @@ func (c Config) validate() error {
 		}
 	}
 	if o := c.OIDC; o != nil {
-		if o.Store == nil || o.Directory == nil || o.Keys == nil || o.Hasher == nil {
-			errs = append(errs, errors.New("idp: OIDC needs Store, Directory, Keys and Hasher"))
+		if o.Store == nil || o.Directory == nil || o.Keys == nil || o.Hasher == nil || o.Passcodes == nil {
+			errs = append(errs, errors.New("idp: OIDC needs Store, Directory, Keys, Hasher and Passcodes"))
 		}
 		if c.ExternalURL == "" {
 			errs = append(errs, errors.New("idp: OIDC needs ExternalURL: it names the issuers"))

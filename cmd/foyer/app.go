@@ -30,6 +30,8 @@ const (
 	tokensPurpose = "tokens"
 	// invitationsPurpose keys the hash stored of invitation redeem tokens.
 	invitationsPurpose = "invitations"
+	// passcodesPurpose keys the hash stored of email one-time passcodes.
+	passcodesPurpose = "passcodes"
 )
 
 // app is what a command acting on Foyer's data works with: the same

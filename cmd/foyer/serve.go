@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/foyer-idp/foyer/federation/passcode"
 	"github.com/foyer-idp/foyer/idp"
 	"github.com/foyer-idp/foyer/internal/bootstrap"
 	"github.com/foyer-idp/foyer/internal/config"
@@ -137,6 +138,10 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	codes, err := passcode.New(passcode.Config{Store: a.store, Mailer: a.outbox, Hasher: a.master.Hasher(passcodesPurpose)})
+	if err != nil {
+		return nil, err
+	}
 	srv, err := idp.New(idp.Config{
 		Tenants:     a.store,
 		Keys:        a.keys,
@@ -158,6 +163,7 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 			Clients:   a.dir.NewClientCache(clientCacheFor),
 			Keys:      a.keys,
 			Hasher:    a.master.Hasher(tokensPurpose),
+			Passcodes: codes,
 			Lifetimes: a.cfg.Tokens,
 		},
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -168,11 +169,22 @@ type devServer struct {
 
 func startDevServer(t *testing.T) *devServer {
 	t.Helper()
+	return startDevServerWith(t, nil)
+}
+
+// startDevServerWith is startDevServer with more environment, e.g.
+// FOYER_SMTP_URL.
+func startDevServerWith(t *testing.T, env map[string]string) *devServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close()) // serve takes the port; the external URL must name it first
 	s := &devServer{base: "http://" + addr, cli: newCLI(t), logs: &syncBuffer{}, exited: make(chan int, 1)}
+	// The CLI run beside the server names the same external URL, as
+	// two processes sharing one configuration do.
+	s.cli.env["FOYER_EXTERNAL_URL"] = s.base
+	maps.Copy(s.cli.env, env)
 	previous := slog.Default()
 	t.Cleanup(func() { slog.SetDefault(previous) })
 	var ctx context.Context

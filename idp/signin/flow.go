@@ -26,12 +26,15 @@ type Store interface {
 	store.Sessions
 	store.Consents
 	store.Counters
+	store.Redemptions
 	AppendAudit(ctx context.Context, e store.AuditEvent) error
 }
 
-// Directory checks passwords; *directory.Directory satisfies it.
+// Directory checks passwords and redeems invitations;
+// *directory.Directory satisfies it.
 type Directory interface {
 	VerifyPassword(ctx context.Context, tenantID, email, password string) (store.User, error)
+	Redeemer
 }
 
 // Throttle limits failed sign-ins in a window shared by every node.
@@ -52,6 +55,9 @@ type Config struct {
 	ExternalURL string
 	Store       Store
 	Directory   Directory
+	// Passcodes sends the email one-time passcodes of redemption and of
+	// guests' sign-ins.
+	Passcodes Passcodes
 	// Hasher keys the hashes of cookie secrets, browser bindings, CSRF
 	// tokens and throttle keys.
 	Hasher *secret.Hasher
@@ -72,6 +78,8 @@ type Flow struct {
 	secure          bool
 	store           Store
 	dir             Directory
+	redeemer        Redeemer
+	passcodes       Passcodes
 	hasher          *secret.Hasher
 	loginLifetime   time.Duration
 	sessionLifetime time.Duration
@@ -97,6 +105,9 @@ func New(cfg Config) (*Flow, error) {
 	}
 	if cfg.Hasher == nil {
 		errs = append(errs, errors.New("signin: Hasher is required"))
+	}
+	if cfg.Passcodes == nil {
+		errs = append(errs, errors.New("signin: Passcodes is required"))
 	}
 	if cfg.LoginLifetime <= 0 || cfg.SessionLifetime <= 0 {
 		errs = append(errs, errors.New("signin: LoginLifetime and SessionLifetime must be positive"))
@@ -124,6 +135,8 @@ func New(cfg Config) (*Flow, error) {
 		secure:          strings.HasPrefix(cfg.ExternalURL, "https://"),
 		store:           cfg.Store,
 		dir:             cfg.Directory,
+		redeemer:        cfg.Directory,
+		passcodes:       cfg.Passcodes,
 		hasher:          cfg.Hasher,
 		loginLifetime:   cfg.LoginLifetime,
 		sessionLifetime: cfg.SessionLifetime,
@@ -280,6 +293,16 @@ func (f *Flow) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
 	mux.Handle("POST /t/{tenant}/login", wrap(f.csrf.Handler(http.HandlerFunc(f.login))))
 	mux.Handle("GET /t/{tenant}/consent", wrap(http.HandlerFunc(f.consentPage)))
 	mux.Handle("POST /t/{tenant}/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.consent))))
+	mux.Handle("POST /t/{tenant}/login/code", wrap(f.csrf.Handler(http.HandlerFunc(f.loginCode))))
+
+	mux.Handle("GET /t/{tenant}/redeem", wrap(http.HandlerFunc(f.redeemPage)))
+	mux.Handle("POST /t/{tenant}/redeem", wrap(f.csrf.Handler(http.HandlerFunc(f.redeemBegin))))
+	mux.Handle("GET /t/{tenant}/redeem/verify", wrap(http.HandlerFunc(f.redeemVerifyPage)))
+	mux.Handle("POST /t/{tenant}/redeem/verify", wrap(f.csrf.Handler(http.HandlerFunc(f.redeemVerify))))
+	mux.Handle("GET /t/{tenant}/redeem/consent", wrap(http.HandlerFunc(f.redeemConsentPage)))
+	mux.Handle("POST /t/{tenant}/redeem/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.redeemConsent))))
+	mux.Handle("GET /t/{tenant}/redeem/block", wrap(http.HandlerFunc(f.blockPage)))
+	mux.Handle("POST /t/{tenant}/redeem/block", wrap(f.csrf.Handler(http.HandlerFunc(f.block))))
 }
 
 // LoginLifetime is how long a login transaction may take.

@@ -23,6 +23,7 @@ const (
 	msgThrottled      = "Too many attempts. Try again later."
 	msgDisabled       = "This account is disabled. Contact your administrator."
 	msgMissing        = "Enter your email and password."
+	msgNoPassword     = "Enter your password."
 )
 
 // transaction is a login transaction loaded for a page, with the browser
@@ -121,8 +122,12 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	if email == "" || password == "" {
+	if email == "" {
 		f.render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgMissing))
+		return
+	}
+	if password == "" {
+		f.homeRealm(w, r, tx, email)
 		return
 	}
 	keys := f.throttleKeys(ctx, email)
@@ -156,7 +161,14 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.clearAccountFailures(ctx, tx.tenant, keys)
-	sess, err := f.startSession(w, r, tx.tenant, user, []string{AMRPassword})
+	f.finishSignIn(w, r, tx, user, []string{AMRPassword})
+}
+
+// finishSignIn opens a session for a user who passed a first factor and
+// goes on to consent or back to the provider.
+func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transaction, user store.User, amr []string) {
+	ctx := r.Context()
+	sess, err := f.startSession(w, r, tx.tenant, user, amr)
 	if err != nil {
 		f.Unavailable(w, r, tx.tenant, "start session", err)
 		return

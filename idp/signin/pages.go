@@ -21,7 +21,8 @@ type pages map[string]*template.Template
 
 func parsePages() pages {
 	p := pages{}
-	for _, name := range []string{"login", "consent", "error", "signout", "signedout"} {
+	for _, name := range []string{"login", "consent", "error", "signout", "signedout",
+		"redeem", "passcode", "redeemconsent", "block", "message"} {
 		p[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return p
@@ -42,8 +43,10 @@ type view struct {
 	Email     string
 	Error     string
 	AppName   string
-	Scopes    []string
-	Hidden    map[string]string
+	// Inviter is who invited the guest, on redemption pages.
+	Inviter string
+	Scopes  []string
+	Hidden  map[string]string
 	// RequestRef is the request id, for the user to quote to an admin.
 	RequestRef string
 }
@@ -123,6 +126,7 @@ var permissionDescriptions = map[string]string{
 	"Application.ReadWrite.All":       "Read and change applications on your behalf",
 	"AuditLog.Read.All":               "Read the audit log on your behalf",
 	"Policy.ReadWrite.Authentication": "Read and change sign-in policies on your behalf",
+	"Policy.ReadWrite.Authorization":  "Read and change who may invite guests on your behalf",
 }
 
 // describeScopes answers the consent page's lines for scopes: OIDC scopes

@@ -58,17 +58,23 @@ func (f *Flow) browserValue(r *http.Request) (string, bool) {
 // binding is what a transaction stores of the browser cookie.
 func (f *Flow) binding(value string) string { return f.hasher.Hash("browser\x00" + value) }
 
-// bind answers the binding of this browser, setting its cookie first when
-// it has none. One cookie serves every transaction of the browser, so two
-// tabs signing in at once do not undo each other.
-func (f *Flow) bind(w http.ResponseWriter, r *http.Request) string {
+// browser answers this browser's cookie value and its binding, setting
+// the cookie first when it has none. One cookie serves every transaction
+// of the browser, so two tabs signing in at once do not undo each other.
+func (f *Flow) browser(w http.ResponseWriter, r *http.Request) (value, binding string) {
 	value, ok := f.browserValue(r)
 	if !ok {
 		value = secret.NewToken(cookieSecretBytes)
 	}
 	// Renewed each time so it outlives the transaction just started.
 	f.setCookie(w, f.browserCookie(), value, f.loginLifetime)
-	return f.binding(value)
+	return value, f.binding(value)
+}
+
+// bind answers the binding of this browser; see browser.
+func (f *Flow) bind(w http.ResponseWriter, r *http.Request) string {
+	_, binding := f.browser(w, r)
+	return binding
 }
 
 // sessionID is the stored id of a session cookie's secret.

@@ -54,6 +54,9 @@ const (
 	ActivityRevokeExternalInvite = "Revoke external user invite"
 	ActivityRedeemExternalInvite = "Redeem external user invite"
 	ActivityDeleteExternalUser   = "Delete external user"
+	// ActivityEmailUnsubscribed: a recipient blocked further invitations
+	// from the tenant.
+	ActivityEmailUnsubscribed = "Email unsubscribed"
 )
 
 // Target types.

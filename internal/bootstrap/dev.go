@@ -34,6 +34,7 @@ const (
 func DevFile(externalURL string) File {
 	base := strings.TrimRight(externalURL, "/")
 	native, public := store.ClientNative, store.ClientPublic
+	demoHome := base + "/demo"
 	return File{Tenants: []Tenant{
 		{
 			Slug: "woodgrove", DisplayName: "WoodGrove",
@@ -61,7 +62,9 @@ func DevFile(externalURL string) File {
 					ClientID: DemoClientID, DisplayName: "Foyer demo", ClientType: &public,
 					RedirectURIs:           []string{base + "/demo/callback"},
 					PostLogoutRedirectURIs: []string{base + "/demo"},
-					GrantTypes:             []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken},
+					// Invitations may send guests to the demo's pages.
+					HomePageURL: &demoHome,
+					GrantTypes:  []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken},
 				},
 			},
 		},

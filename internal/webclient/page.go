@@ -2,6 +2,7 @@ package webclient
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -350,4 +351,26 @@ func textOf(n *html.Node) string {
 	}
 	walk(n)
 	return b.String()
+}
+
+// Press fills the page's first form that has field (fill maps field names
+// or autocomplete tokens to values) and submits it with the button named
+// button, as a person would; a page without such a form or button is an
+// error. Error pages with forms (a wrong code, a wrong password) are
+// pressed like any other.
+func (c *Client) Press(ctx context.Context, p *Page, field, button string, fill map[string]string) (*Page, error) {
+	f, err := p.FormWith(field)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range fill {
+		if err := f.Fill(k, v); err != nil {
+			return nil, err
+		}
+	}
+	b := f.Button(button)
+	if b == nil {
+		return nil, fmt.Errorf("webclient: no button %q on %s: %s", button, redact(p.URL), p.Summary())
+	}
+	return c.Submit(ctx, f, b)
 }

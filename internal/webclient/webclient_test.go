@@ -332,3 +332,24 @@ func TestSignInReportsAPageItCannotDrive(t *testing.T) {
 	_, err = c.SignIn(t.Context(), srv.URL+"/broken", webclient.Credentials{})
 	require.ErrorContains(t, err, "answered 500")
 }
+
+// TestPress fills the form holding a field and presses the named button;
+// a missing form or button is an error, not a guess.
+func TestPress(t *testing.T) {
+	srv := echo(t)
+	c := webclient.New(webclient.Config{})
+	page, err := c.Get(t.Context(), srv.URL+"/t/woodgrove/authorize")
+	require.NoError(t, err)
+	got, err := c.Press(t.Context(), page, "pw", "signin", map[string]string{"username": "kim@partner.test", "pw": "secret"})
+	require.NoError(t, err)
+	require.Contains(t, string(got.Body), "POST /t/woodgrove/login?flow=1")
+	require.Contains(t, string(got.Body), "login=kim%40partner.test")
+	require.Contains(t, string(got.Body), "action=signin")
+
+	_, err = c.Press(t.Context(), page, "no-such-field", "signin", nil)
+	require.ErrorIs(t, err, webclient.ErrNoForm)
+	_, err = c.Press(t.Context(), page, "pw", "no-such-button", nil)
+	require.ErrorContains(t, err, "no button")
+	_, err = c.Press(t.Context(), page, "pw", "signin", map[string]string{"one-time-code": "1"})
+	require.Error(t, err, "a field the form lacks")
+}

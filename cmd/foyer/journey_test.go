@@ -1,0 +1,175 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/foyer-idp/foyer/internal/bootstrap"
+	"github.com/foyer-idp/foyer/internal/mail/mailtest"
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/webclient"
+)
+
+// TestGuestJourneyThroughSMTP is the invitation's whole life on a real
+// serve --dev whose mail goes to a real SMTP server: invited through the
+// admin API, the guest follows the emailed link, types the passcode from
+// a second email, accepts, lands on the redirect, then signs in to
+// demo-app with code + PKCE and a third email's code. The ID token says
+// tid woodgrove; the CLI lists the guest as Accepted.
+func TestGuestJourneyThroughSMTP(t *testing.T) {
+	smtpAddr := mailtest.FreeAddr(t)
+	inbox := mailtest.StartSMTP(t, smtpAddr, nil)
+	s := startDevServerWith(t, map[string]string{"FOYER_SMTP_URL": "smtp+insecure://" + smtpAddr + "?from=no-reply@foyer.test"})
+	ctx := t.Context()
+	const guest = "gsamoogle@gmail.com"
+
+	token := clientCredentials(t, s.base, s.base+"/.default")
+	req, err := http.NewRequest(http.MethodPost, s.base+"/v1.0/invitations", strings.NewReader(
+		`{"invitedUserEmailAddress":"`+guest+`","inviteRedirectUrl":"`+bootstrap.DevRedirectURI+`","sendInvitationMessage":true}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(body))
+
+	invitation := nextMail(t, inbox, 0)
+	require.Contains(t, invitation.Subject, "invited you")
+	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=\S+`).FindString(invitation.Text)
+	require.NotEmpty(t, link, invitation.Text)
+
+	br := webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
+	page := mustStep(t)(br.Get(ctx, link))
+	require.Contains(t, page.Text(), "You're invited")
+	page = mustStep(t)(br.Press(ctx, page, "token", "passcode", nil))
+	code := codeFrom(t, nextMail(t, inbox, 1))
+	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": code}))
+	require.Contains(t, page.Text(), "Review permissions")
+	page = mustStep(t)(br.Press(ctx, page, "csrf_token", "accept", nil))
+	require.True(t, page.Stopped(), page.Summary())
+	require.Equal(t, bootstrap.DevRedirectURI, page.Stop.String(), "lands on inviteRedirectUrl")
+
+	// Later: the guest signs in to demo-app in a fresh browser.
+	cfg := &oauth2.Config{ClientID: bootstrap.DevClientID, ClientSecret: bootstrap.DevClientSecret,
+		RedirectURL: bootstrap.DevRedirectURI, Scopes: []string{oidc.ScopeOpenID, "profile", "email"},
+		Endpoint: oauth2.Endpoint{AuthURL: s.base + "/t/woodgrove/authorize", TokenURL: s.base + "/t/woodgrove/oauth/token",
+			AuthStyle: oauth2.AuthStyleInHeader}}
+	state, nonce, verifier := secret.NewToken(8), secret.NewToken(8), oauth2.GenerateVerifier()
+	br = webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
+	page = mustStep(t)(br.Get(ctx, cfg.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier))))
+	page = mustStep(t)(br.Press(ctx, page, "username", "Sign in", map[string]string{"username": guest}))
+	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": codeFrom(t, nextMail(t, inbox, 2))}))
+	page = mustStep(t)(br.Press(ctx, page, "csrf_token", "allow", nil))
+	require.True(t, page.Stopped(), page.Summary())
+	require.Equal(t, state, page.Query().Get("state"))
+	tok, err := cfg.Exchange(ctx, page.Query().Get("code"), oauth2.VerifierOption(verifier))
+	require.NoError(t, err)
+	provider, err := oidc.NewProvider(ctx, s.base+"/t/woodgrove")
+	require.NoError(t, err)
+	idToken, err := provider.Verifier(&oidc.Config{ClientID: bootstrap.DevClientID,
+		SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256, oidc.EdDSA}}).Verify(ctx, tok.Extra("id_token").(string))
+	require.NoError(t, err)
+	require.Equal(t, nonce, idToken.Nonce)
+	var claims struct {
+		TID   string `json:"tid"`
+		Email string `json:"email"`
+	}
+	require.NoError(t, idToken.Claims(&claims))
+	tenants := s.cli.mustRun(t, "-o", "json", "tenants", "show", "woodgrove")
+	require.Contains(t, tenants, claims.TID, "tid is woodgrove's id")
+	require.Equal(t, guest, claims.Email)
+
+	users := s.cli.mustRun(t, "users", "list", "--tenant", "woodgrove")
+	require.Regexp(t, `gsamoogle_gmail\.com#EXT#@woodgrove\.\S+\s.*Guest.*Accepted`, users)
+	s.shutdown(t)
+}
+
+// nextMail waits for the n-th message (0-based) the SMTP server receives.
+func nextMail(t *testing.T, inbox *mailtest.Server, n int) mailtest.Message {
+	t.Helper()
+	require.Eventually(t, func() bool { return len(inbox.Messages()) > n }, 30*time.Second, 50*time.Millisecond,
+		"mail #%d never arrived", n+1)
+	m, err := inbox.Messages()[n].Parse()
+	require.NoError(t, err)
+	return m
+}
+
+var passcodeDigits = regexp.MustCompile(`\b\d{8}\b`)
+
+func codeFrom(t *testing.T, m mailtest.Message) string {
+	t.Helper()
+	require.Contains(t, m.Subject, "verification code")
+	code := passcodeDigits.FindString(m.Text)
+	require.NotEmpty(t, code, m.Text)
+	return code
+}
+
+// mustStep checks a browser step's error: mustStep(t)(br.Get(…)).
+func mustStep(t *testing.T) func(*webclient.Page, error) *webclient.Page {
+	return func(p *webclient.Page, err error) *webclient.Page {
+		t.Helper()
+		require.NoError(t, err)
+		return p
+	}
+}
+
+// TestREADMEGuestWalkthrough follows the README's walkthrough word for
+// word: serve --dev, one invite command, the invitation and the passcode
+// read at /dev/mail, the guest redeemed and listed as Accepted.
+func TestREADMEGuestWalkthrough(t *testing.T) {
+	s := startDevServer(t)
+	ctx := t.Context()
+	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "gsamoogle@gmail.com", "--redirect-url", s.base+"/demo")
+
+	br := webclient.New(webclient.Config{StopAt: []string{s.base + "/demo/callback"}})
+	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited you"))
+	require.NotEmpty(t, link)
+	page := mustStep(t)(br.Get(ctx, link))
+	page = mustStep(t)(br.Press(ctx, page, "token", "passcode", nil))
+	code := passcodeDigits.FindString(devMail(t, br, s.base, "verification code"))
+	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": code}))
+	page = mustStep(t)(br.Press(ctx, page, "csrf_token", "accept", nil))
+	require.Equal(t, "/demo", page.URL.Path, "lands on inviteRedirectUrl: %s", page.Summary())
+	require.Equal(t, http.StatusOK, page.Status)
+
+	// The demo's Sign in needs no password: redeeming started a session.
+	page = mustStep(t)(br.Get(ctx, s.base+"/demo/login"))
+	if !page.Stopped() {
+		page = mustStep(t)(br.Press(ctx, page, "csrf_token", "allow", nil))
+	}
+	require.True(t, page.Stopped(), page.Summary())
+	page = mustStep(t)(br.Follow(ctx, page.Stop))
+	require.Equal(t, http.StatusOK, page.Status, page.Summary())
+	require.Contains(t, page.Text(), "gsamoogle@gmail.com")
+	require.Contains(t, page.Text(), `otp`)
+
+	users := s.cli.mustRun(t, "users", "list", "--tenant", "woodgrove")
+	require.Regexp(t, `gsamoogle_gmail\.com#EXT#@woodgrove\.\S+\s.*Guest.*Accepted`, users)
+	s.shutdown(t)
+}
+
+var mailboxRow = regexp.MustCompile(`<a href="(/dev/mail/[^"]+)">([^<]*)</a>`)
+
+// devMail answers the text of the newest message at /dev/mail whose
+// subject contains subject, as a developer reads it there.
+func devMail(t *testing.T, br *webclient.Client, base, subject string) string {
+	t.Helper()
+	list := mustStep(t)(br.Get(t.Context(), base+"/dev/mail"))
+	for _, m := range mailboxRow.FindAllStringSubmatch(string(list.Body), -1) {
+		if strings.Contains(m[2], subject) {
+			return mustStep(t)(br.Get(t.Context(), base+m[1])).Text()
+		}
+	}
+	t.Fatalf("no mail about %q at /dev/mail", subject)
+	return ""
+}

@@ -1,0 +1,151 @@
+package signin
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/foyer-idp/foyer/federation/passcode"
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// Home realm discovery: the login page takes an email first. A member
+// goes on with their password; a guest who redeemed with an email
+// one-time passcode gets a fresh code at the address on record. An
+// address that is neither sees the same code page as a guest, so the page
+// does not tell strangers who the tenant's guests are.
+
+func userSubject(userID string) string { return "user:" + userID }
+
+// signsInWithPasscode reports whether u is an accepted guest whose linked
+// identity is its email address, proven by passcode.
+func signsInWithPasscode(u store.User) bool {
+	return u.UserType == store.UserTypeGuest && u.ExternalUserState == store.ExternalStateAccepted &&
+		slices.ContainsFunc(u.Identities, func(id store.Identity) bool {
+			return id.Issuer == directory.IssuerMail && strings.EqualFold(id.IssuerAssignedID, u.Mail)
+		})
+}
+
+func (f *Flow) codeView(tx transaction, email, message string) view {
+	v := branded(tx.tenant, "Enter code")
+	v.Action = f.tenantURL(tx.tenant, "/login/code")
+	v.RequestID = tx.req.ID
+	v.CSRF = f.csrfToken(tx.req.ID, tx.browser)
+	v.AppName = tx.app.DisplayName
+	v.Email = email
+	v.Hidden = map[string]string{"email": email}
+	v.Error = message
+	return v
+}
+
+// passcodeUser answers the user a typed address belongs to when that user
+// signs in with a passcode.
+func (f *Flow) passcodeUser(r *http.Request, t store.Tenant, email string) (store.User, bool, error) {
+	u, err := f.store.GetUserByEmail(r.Context(), t.ID, normalizeAccount(email))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, false, nil
+	}
+	if err != nil {
+		return store.User{}, false, err
+	}
+	return u, signsInWithPasscode(u) && u.AccountEnabled, nil
+}
+
+// homeRealm serves a login form sent with an email and no password.
+func (f *Flow) homeRealm(w http.ResponseWriter, r *http.Request, tx transaction, email string) {
+	u, guest, err := f.passcodeUser(r, tx.tenant, email)
+	if err != nil {
+		f.Unavailable(w, r, tx.tenant, "look up account", err)
+		return
+	}
+	if u.ID != "" && u.UserType == store.UserTypeMember {
+		f.render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgNoPassword))
+		return
+	}
+	if guest && !f.sendSignInCode(w, r, tx, u, email) {
+		return
+	}
+	f.render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, ""))
+}
+
+// sendSignInCode sends a code to the guest's address on record; on
+// failure it has answered.
+func (f *Flow) sendSignInCode(w http.ResponseWriter, r *http.Request, tx transaction, u store.User, typed string) bool {
+	err := f.passcodes.Send(r.Context(), passcode.Request{Tenant: tx.tenant, Subject: userSubject(u.ID), Email: u.Mail,
+		Binding: tx.req.BrowserBinding})
+	if errors.Is(err, passcode.ErrTooManySends) {
+		w.Header().Set("Retry-After", "3600")
+		f.render(w, r, http.StatusTooManyRequests, "passcode", f.codeView(tx, typed,
+			"Too many codes were sent. Use the last one you received, or try again in an hour."))
+		return false
+	}
+	if err != nil {
+		f.Unavailable(w, r, tx.tenant, "send passcode", err)
+		return false
+	}
+	return true
+}
+
+// loginCode serves POST /t/{tenant}/login/code: check a guest's code (or
+// send another) and sign them in. Wrong codes count against the account
+// and the address like wrong passwords.
+func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
+	if !f.parseForm(w, r) {
+		return
+	}
+	tx, ok := f.load(w, r)
+	if !ok || !f.checkCSRF(w, r, tx) {
+		return
+	}
+	ctx := r.Context()
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	u, guest, err := f.passcodeUser(r, tx.tenant, email)
+	if err != nil {
+		f.Unavailable(w, r, tx.tenant, "look up account", err)
+		return
+	}
+	if r.PostFormValue("action") == "resend" {
+		if guest && !f.sendSignInCode(w, r, tx, u, email) {
+			return
+		}
+		f.render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, msgResent))
+		return
+	}
+	keys := f.throttleKeys(ctx, email)
+	throttled, err := f.throttled(ctx, tx.tenant, keys)
+	if err != nil {
+		f.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
+		return
+	}
+	if throttled {
+		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultThrottled, "too many failed attempts")
+		w.Header().Set("Retry-After", "900")
+		f.render(w, r, http.StatusTooManyRequests, "passcode", f.codeView(tx, email, msgThrottled))
+		return
+	}
+	err = passcode.ErrWrongCode
+	if guest {
+		err = f.passcodes.Verify(ctx, tx.tenant.ID, userSubject(u.ID), r.PostFormValue("code"), tx.req.BrowserBinding)
+	}
+	if errors.Is(err, passcode.ErrWrongCode) || errors.Is(err, passcode.ErrNoCode) {
+		if err := f.countFailure(ctx, tx.tenant, keys); err != nil {
+			f.Unavailable(w, r, tx.tenant, "count failed sign-in", err)
+			return
+		}
+		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid one-time passcode")
+		msg := msgWrongCode
+		if errors.Is(err, passcode.ErrNoCode) {
+			msg = msgNoCode
+		}
+		f.render(w, r, http.StatusUnauthorized, "passcode", f.codeView(tx, email, msg))
+		return
+	}
+	if err != nil {
+		f.Unavailable(w, r, tx.tenant, "verify passcode", err)
+		return
+	}
+	f.clearAccountFailures(ctx, tx.tenant, keys)
+	f.finishSignIn(w, r, tx, u, []string{AMRPasscode})
+}
