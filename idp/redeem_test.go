@@ -236,6 +236,12 @@ func TestRedeemRefusals(t *testing.T) {
 			p = submit(t, br, p, "code", "verify", map[string]string{"code": code})
 			require.Equal(t, http.StatusUnauthorized, p.Status, "the code died after five wrong tries")
 			require.Contains(t, p.Text(), "no longer works")
+			events, err := e.d.Store.ListAudit(ctx, store.AuditFilter{TenantID: e.tenant.ID,
+				Activity: audit.ActivityRedeemExternalInvite, ActorID: "guesser@partner.test"})
+			require.NoError(t, err)
+			require.Len(t, events, 6, "every failed try is audited")
+			require.Equal(t, store.ResultFailure, events[0].Result)
+			require.Contains(t, events[0].Reason, "passcode")
 			p = submit(t, br, p, "code", "resend", nil)
 			require.Contains(t, p.Text(), "new code")
 			p = submit(t, br, p, "code", "verify", map[string]string{"code": e.lastCode(t, "guesser@partner.test")})

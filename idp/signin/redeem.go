@@ -8,6 +8,7 @@ import (
 
 	"github.com/foyer-idp/foyer/federation/passcode"
 	"github.com/foyer-idp/foyer/idp/tenancy"
+	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
@@ -109,6 +110,18 @@ func (f *Flow) redeemFailed(w http.ResponseWriter, r *http.Request, t store.Tena
 	f.ErrorPage(w, r, t, status, title, re.Reason)
 }
 
+// redeemRefused records a failed redemption step (a wrong code, a dead
+// link posted) as a failed "Redeem external user invite", with the invited
+// address as actor when it is known. Best effort, like sign-in events.
+func (f *Flow) redeemRefused(ctx context.Context, t store.Tenant, inv store.Invitation, reason string) {
+	e := audit.Entry{TenantID: t.ID, Category: audit.CategoryUser, Activity: audit.ActivityRedeemExternalInvite,
+		Target: audit.Target{Type: audit.TargetUser, ID: inv.InvitedUserID, Name: inv.Email}, Err: errors.New(reason)}
+	actor := audit.Actor{Type: store.ActorUser, Name: inv.Email}
+	if err := audit.Record(audit.WithActor(ctx, actor), f.store, f.clock(), e); err != nil {
+		f.logger.WarnContext(ctx, "record redemption event", "tenant", t.Slug, "err", err)
+	}
+}
+
 func (f *Flow) redeemView(t store.Tenant, title string, open directory.Redeemable) view {
 	v := branded(t, title)
 	v.Inviter = open.InviterName
@@ -146,8 +159,12 @@ func (f *Flow) redeemBegin(w http.ResponseWriter, r *http.Request) {
 		f.refusedCSRF(w, r, t)
 		return
 	}
-	open, ok := f.openInvitation(w, r, t, hash)
-	if !ok {
+	open, err := f.redeemer.OpenInvitation(r.Context(), t, hash)
+	if err != nil {
+		if re := (*directory.RedeemError)(nil); errors.As(err, &re) {
+			f.redeemRefused(r.Context(), t, store.Invitation{}, re.Reason)
+		}
+		f.redeemFailed(w, r, t, "open invitation", err)
 		return
 	}
 	now := f.clock()
@@ -257,9 +274,11 @@ func (f *Flow) redeemVerify(w http.ResponseWriter, r *http.Request) {
 	err := f.passcodes.Verify(r.Context(), x.tenant.ID, invitationSubject(x.r.InvitationID), r.PostFormValue("code"), x.r.BrowserBinding)
 	switch {
 	case errors.Is(err, passcode.ErrWrongCode):
+		f.redeemRefused(r.Context(), x.tenant, x.open.Invitation, "wrong one-time passcode")
 		f.render(w, r, http.StatusUnauthorized, "passcode", f.verifyView(x, msgWrongCode))
 		return
 	case errors.Is(err, passcode.ErrNoCode):
+		f.redeemRefused(r.Context(), x.tenant, x.open.Invitation, "no live one-time passcode (expired, used or voided)")
 		f.render(w, r, http.StatusUnauthorized, "passcode", f.verifyView(x, msgNoCode))
 		return
 	case err != nil:
