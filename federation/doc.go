@@ -1,6 +1,9 @@
-// Package federation will hold the upstream identity providers guests sign
-// in with (generic OIDC, Google, Microsoft, GitHub, another Foyer tenant,
-// email passcode) and the rules that bind an upstream identity to a guest.
-// It is the only importer of zitadel's rp package. Nothing is here yet: the
-// federation issue builds it on the directory and provider laid before it.
+// Package federation holds the upstream identity providers guests sign in
+// with: connectors for any OpenID provider (and its Google, Microsoft and
+// Foyer-partner presets) and for GitHub's OAuth 2.0, the Registry that
+// builds and caches them from a tenant's store.IdentityProvider, and the
+// Guard that keeps their server-side requests off internal addresses. It
+// is the only importer of zitadel's rp package. It does not own the
+// sign-in pages, the state and PKCE secrets of a round trip (the caller
+// keeps them), or the rules binding an upstream identity to a guest.
 package federation

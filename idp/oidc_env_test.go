@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/foyer-idp/foyer/internal/testlog"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -134,24 +135,6 @@ func (f *faultyStore) GetAccessToken(ctx context.Context, tenantID, id string) (
 	return f.Store.GetAccessToken(ctx, tenantID, id)
 }
 
-// syncBuffer is a log sink the server's goroutines and the test share.
-type logSink struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *logSink) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logSink) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is one Foyer on one database.
 type env struct {
 	store    *faultyStore
@@ -162,7 +145,7 @@ type env struct {
 	srv      *httptest.Server
 	base     string
 	registry *prometheus.Registry
-	logs     *logSink
+	logs     *testlog.Buffer
 }
 
 type envOptions struct {
@@ -182,7 +165,7 @@ func newEnv(t testing.TB, b sqltest.Backend, opts ...func(*envOptions)) *env {
 		store: &faultyStore{Store: raw, faults: &faults{failing: map[string]bool{}}}, raw: raw,
 		// The shared clock starts at the real time, so relying-party
 		// libraries checking exp against the wall clock agree with it.
-		clock: testclock.New(time.Now().UTC().Truncate(time.Second)), registry: prometheus.NewRegistry(), logs: &logSink{},
+		clock: testclock.New(time.Now().UTC().Truncate(time.Second)), registry: prometheus.NewRegistry(), logs: &testlog.Buffer{},
 	}
 	master := secret.GenerateMasterKey()
 	var err error

@@ -397,13 +397,35 @@ func (e *redeemEnv) demoAppSignIn(t *testing.T, br *webclient.Client) (*webclien
 	return p, cfg, state, verifier
 }
 
+// demoTokenClaims are the ID token claims the guest tests look at.
+type demoTokenClaims struct {
+	TID string   `json:"tid"`
+	AMR []string `json:"amr"`
+}
+
+// demoAppTokens redeems the code a sign-in stopped with, as demo-app, and
+// answers its verified ID token.
+func (e *redeemEnv) demoAppTokens(t *testing.T, cfg *oauth2.Config, stopped *webclient.Page, verifier string) (*oidc.IDToken, demoTokenClaims) {
+	t.Helper()
+	ctx := t.Context()
+	tok, err := cfg.Exchange(ctx, stopped.Query().Get("code"), oauth2.VerifierOption(verifier))
+	require.NoError(t, err)
+	provider, err := oidc.NewProvider(ctx, e.d.URL+"/t/woodgrove")
+	require.NoError(t, err)
+	idt, err := provider.Verifier(&oidc.Config{ClientID: bootstrap.DevClientID, SupportedSigningAlgs: []string{oidc.ES256, oidc.RS256, oidc.EdDSA}}).
+		Verify(ctx, tok.Extra("id_token").(string))
+	require.NoError(t, err)
+	var claims demoTokenClaims
+	require.NoError(t, idt.Claims(&claims))
+	return idt, claims
+}
+
 // TestGuestSignsInWithPasscode: a guest who redeemed by passcode signs in
 // later by typing their email (home realm discovery) and a fresh code,
 // and gets tokens like any user.
 func TestGuestSignsInWithPasscode(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
-		ctx := t.Context()
 		inv, link := e.invite(t, "kim@partner.test")
 		redeemer := e.browser()
 		p := e.toConsent(t, redeemer, link, "kim@partner.test")
@@ -422,18 +444,7 @@ func TestGuestSignsInWithPasscode(t *testing.T) {
 		require.True(t, p.Stopped(), p.Summary())
 		require.Equal(t, state, p.Query().Get("state"))
 
-		tok, err := cfg.Exchange(ctx, p.Query().Get("code"), oauth2.VerifierOption(verifier))
-		require.NoError(t, err)
-		provider, err := oidc.NewProvider(ctx, e.d.URL+"/t/woodgrove")
-		require.NoError(t, err)
-		idt, err := provider.Verifier(&oidc.Config{ClientID: bootstrap.DevClientID, SupportedSigningAlgs: []string{oidc.ES256, oidc.RS256, oidc.EdDSA}}).
-			Verify(ctx, tok.Extra("id_token").(string))
-		require.NoError(t, err)
-		var claims struct {
-			TID string   `json:"tid"`
-			AMR []string `json:"amr"`
-		}
-		require.NoError(t, idt.Claims(&claims))
+		idt, claims := e.demoAppTokens(t, cfg, p, verifier)
 		require.Equal(t, inv.InvitedUserID, idt.Subject)
 		require.Equal(t, e.tenant.ID, claims.TID)
 		require.Equal(t, []string{"otp"}, claims.AMR)

@@ -97,7 +97,11 @@ type OIDC struct {
 	// Passcodes sends and checks email one-time passcodes for redemption
 	// and guests' sign-ins.
 	Passcodes signin.Passcodes
-	Lifetimes config.Tokens
+	// Federation and Upstreams, together, let guests use upstream identity
+	// providers; nil: passcodes only.
+	Federation signin.Federation
+	Upstreams  signin.Upstreams
+	Lifetimes  config.Tokens
 	// Throttle limits failed sign-ins; zero fields take signin's defaults.
 	Throttle signin.Throttle
 	// Now is the clock; time.Now when nil.
@@ -170,7 +174,8 @@ func (s *Server) buildOIDC(cfg Config) error {
 		return fmt.Errorf("idp: %w", err)
 	}
 	flow, err := signin.New(signin.Config{
-		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Passcodes: o.Passcodes, Hasher: o.Hasher,
+		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Passcodes: o.Passcodes,
+		Federation: o.Federation, Upstreams: o.Upstreams, Hasher: o.Hasher,
 		LoginLifetime: o.Lifetimes.LoginLifetime, SessionLifetime: o.Lifetimes.SessionLifetime,
 		Throttle: o.Throttle, SignIns: signIns, Now: o.Now, Logger: cfg.Logger,
 	})

@@ -6,12 +6,11 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"github.com/foyer-idp/foyer/internal/testlog"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,34 +40,16 @@ func (f fakeKeys) JWKS(_ context.Context, tenantID string) (jose.JSONWebKeySet, 
 	return f[tenantID], nil
 }
 
-// syncBuffer is a log sink the server's goroutines and the test share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type harness struct {
 	srv  *httptest.Server
-	logs *syncBuffer
+	logs *testlog.Buffer
 }
 
 func newHarness(t *testing.T, ready ...Check) harness {
 	t.Helper()
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	s, err := New(Config{
 		Tenants:      fakeTenants{"acme": {ID: "tenant-acme", Slug: "acme"}},
 		Keys:         fakeKeys{"tenant-acme": {Keys: []jose.JSONWebKey{{Key: pub, KeyID: "kid-1", Algorithm: "EdDSA", Use: "sig"}}}},

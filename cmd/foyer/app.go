@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/foyer-idp/foyer/federation"
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/directory"
@@ -32,6 +34,9 @@ const (
 	invitationsPurpose = "invitations"
 	// passcodesPurpose keys the hash stored of email one-time passcodes.
 	passcodesPurpose = "passcodes"
+	// idpSecretsPurpose seals the client secrets of upstream identity
+	// providers.
+	idpSecretsPurpose = "idp-secrets"
 )
 
 // app is what a command acting on Foyer's data works with: the same
@@ -47,7 +52,10 @@ type app struct {
 	dir    *directory.Directory
 	// outbox queues email in the caller's transaction; serve drains it
 	// when mailDrain (an SMTP server, or development).
-	outbox    *mail.Outbox
+	outbox *mail.Outbox
+	// upstreams builds connectors to upstream identity providers, behind
+	// the guard against requests to private networks.
+	upstreams *federation.Registry
 	mailDrain bool
 	// dev is set by --dev: serve mounts /demo and /dev/mail, and mail
 	// without SMTP is kept for the development mailbox.
@@ -100,13 +108,36 @@ func (a *app) build(ctx context.Context) error {
 	if err := a.buildOutbox(); err != nil {
 		return err
 	}
+	a.upstreams, err = federation.NewRegistry(federation.RegistryConfig{
+		AllowPrivateNetworks: a.cfg.Federation.AllowPrivateNetworks || a.dev,
+		TrustedPrefixes:      []string{a.cfg.ExternalURL + "/t/"},
+		Now:                  time.Now,
+		Logger:               a.logger.With("component", "federation"),
+	})
+	if err != nil {
+		return err
+	}
 	a.dir, err = directory.New(directory.Config{
 		Store:        a.store,
 		SecretHasher: a.master.Hasher(clientSecretsPurpose),
 		Passwords:    secret.NewPasswordHasher(secret.OWASPArgon2, a.cfg.PasswordHashConcurrency),
 		Invitations:  invitationConfig(a),
+		Federation:   federationConfig(a),
 	})
 	return err
+}
+
+// federationConfig says where a tenant's issuer and federation callback
+// are; provider URLs pass the upstream registry's guard.
+func federationConfig(a *app) *directory.FederationConfig {
+	external := a.cfg.ExternalURL
+	issuer := func(t store.Tenant) string { return external + "/t/" + url.PathEscape(t.Slug) }
+	return &directory.FederationConfig{
+		Sealer:      a.master.Sealer(idpSecretsPurpose),
+		CheckURL:    a.upstreams.Guard().CheckURL,
+		Issuer:      issuer,
+		CallbackURL: func(t store.Tenant) string { return issuer(t) + "/federation/callback" },
+	}
 }
 
 // invitationConfig says where invitations lead: guests' user principal

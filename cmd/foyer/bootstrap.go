@@ -102,6 +102,7 @@ func bootstrapDeps(a *app, lookupEnv func(string) (string, bool)) bootstrap.Deps
 		SecretHasher: a.master.Hasher(clientSecretsPurpose),
 		Passwords:    secret.NewPasswordHasher(secret.OWASPArgon2, a.cfg.PasswordHashConcurrency),
 		Keys:         a.keys,
+		Federation:   federationConfig(a),
 		LookupEnv:    lookupEnv,
 	}
 }

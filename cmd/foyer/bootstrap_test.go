@@ -20,13 +20,14 @@ import (
 
 	"github.com/foyer-idp/foyer/internal/bootstrap"
 	"github.com/foyer-idp/foyer/internal/config"
+	"github.com/foyer-idp/foyer/internal/testlog"
 )
 
 // runWith runs a command line as run does, on a root that holds the
 // commands extra makes when newRootCmd does not register them yet.
 func (c *cli) runWith(t *testing.T, stdin string, extra []func(deps) *cobra.Command, args ...string) result {
 	t.Helper()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testlog.Buffer
 	d := c.deps()
 	d.stdin = strings.NewReader(stdin)
 	root := newRootCmd(d)

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"github.com/foyer-idp/foyer/internal/testlog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,25 +14,6 @@ import (
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
 	"github.com/foyer-idp/foyer/keys"
 )
-
-// syncBuffer is an output sink that a running server's goroutines and the
-// test can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // cli runs foyer in-process against its own data directory and an
 // environment of the test's making.
@@ -68,7 +48,7 @@ func (c *cli) run(t *testing.T, args ...string) result {
 // runIn runs a command with stdin as its standard input.
 func (c *cli) runIn(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testlog.Buffer
 	d := c.deps()
 	d.stdin = strings.NewReader(stdin)
 	code := run(t.Context(), args, &stdout, &stderr, d)

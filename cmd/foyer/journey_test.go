@@ -173,3 +173,36 @@ func devMail(t *testing.T, br *webclient.Client, base, subject string) string {
 	t.Fatalf("no mail about %q at /dev/mail", subject)
 	return ""
 }
+
+// TestREADMEPartnerWalkthrough follows the README's cross-tenant
+// walkthrough: sam@fabrikam.test, invited to woodgrove, redeems by signing
+// in at fabrikam, which verified fabrikam.test in the dev seed.
+func TestREADMEPartnerWalkthrough(t *testing.T) {
+	s := startDevServer(t)
+	ctx := t.Context()
+	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "sam@fabrikam.test", "--redirect-url", s.base+"/demo")
+
+	br := webclient.New(webclient.Config{StopAt: []string{s.base + "/demo"}})
+	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited you"))
+	require.NotEmpty(t, link)
+	page := mustStep(t)(br.Get(ctx, link))
+	f, err := page.FormWith("token")
+	require.NoError(t, err)
+	var partner *webclient.Button
+	for _, b := range f.Buttons {
+		if b.Text == "Sign in with your Fabrikam account" {
+			partner = b
+		}
+	}
+	require.NotNil(t, partner, page.Summary())
+	page = mustStep(t)(br.Submit(ctx, f, partner))
+	page = mustStep(t)(br.Continue(ctx, page, webclient.Credentials{Username: "sam@fabrikam.test", Password: "foyer-dev"}))
+	require.True(t, page.Stopped(), page.Summary())
+	require.Equal(t, s.base+"/demo", page.Stop.String(), "lands on inviteRedirectUrl")
+
+	users := s.cli.mustRun(t, "users", "list", "--tenant", "woodgrove")
+	require.Regexp(t, `sam_fabrikam\.test#EXT#@woodgrove\.\S+\s.*Guest.*Accepted`, users)
+	guest := s.cli.mustRun(t, "-o", "json", "users", "show", "--tenant", "woodgrove", "sam_fabrikam.test#EXT#@woodgrove.127.0.0.1")
+	require.Contains(t, guest, `"issuer": "`+s.base+`/t/fabrikam"`, "linked to fabrikam")
+	s.shutdown(t)
+}

@@ -92,6 +92,8 @@ func newRootCmd(d deps) *cobra.Command {
 		newRolesCmd(d),
 		newGroupsCmd(d),
 		newAppsCmd(d),
+		newIdPsCmd(d),
+		newDomainsCmd(d),
 		newKeysCmd(d),
 		newAuditCmd(d),
 		newBootstrapCmd(d),

@@ -158,13 +158,15 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 			}},
 		},
 		OIDC: &idp.OIDC{
-			Store:     a.store,
-			Directory: a.dir,
-			Clients:   a.dir.NewClientCache(clientCacheFor),
-			Keys:      a.keys,
-			Hasher:    a.master.Hasher(tokensPurpose),
-			Passcodes: codes,
-			Lifetimes: a.cfg.Tokens,
+			Store:      a.store,
+			Directory:  a.dir,
+			Clients:    a.dir.NewClientCache(clientCacheFor),
+			Keys:       a.keys,
+			Hasher:     a.master.Hasher(tokensPurpose),
+			Passcodes:  codes,
+			Federation: a.dir,
+			Upstreams:  a.upstreams,
+			Lifetimes:  a.cfg.Tokens,
 		},
 	})
 	if err != nil {

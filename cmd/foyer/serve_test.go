@@ -20,6 +20,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
+	"github.com/foyer-idp/foyer/internal/testlog"
 	"github.com/foyer-idp/foyer/internal/webclient"
 )
 
@@ -36,7 +37,7 @@ func TestServe(t *testing.T) {
 	addrs := make(chan net.Addr, 1)
 	d := c.deps()
 	d.listening = func(a net.Addr) { addrs <- a }
-	var logs syncBuffer
+	var logs testlog.Buffer
 	exited := make(chan int, 1)
 	go func() { exited <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, &logs, d) }()
 
@@ -162,7 +163,7 @@ func TestServeRefusesAnAddressInUse(t *testing.T) {
 type devServer struct {
 	base   string
 	cli    *cli
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 	stop   context.CancelFunc
 	exited chan int
 }
@@ -180,7 +181,7 @@ func startDevServerWith(t *testing.T, env map[string]string) *devServer {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close()) // serve takes the port; the external URL must name it first
-	s := &devServer{base: "http://" + addr, cli: newCLI(t), logs: &syncBuffer{}, exited: make(chan int, 1)}
+	s := &devServer{base: "http://" + addr, cli: newCLI(t), logs: &testlog.Buffer{}, exited: make(chan int, 1)}
 	// The CLI run beside the server names the same external URL, as
 	// two processes sharing one configuration do.
 	s.cli.env["FOYER_EXTERNAL_URL"] = s.base

@@ -21,20 +21,20 @@ func TestTenantsPolicySetAndShow(t *testing.T) {
 		return v
 	}
 	require.Equal(t, invitationPolicyView{Tenant: "woodgrove", AllowInvitesFrom: "adminsGuestInvitersAndAllMembers",
-		InvitationDomainRule: "none", InvitationDomains: []string{}}, show(t, "woodgrove"))
+		InvitationDomainRule: "none", InvitationDomains: []string{}, RedemptionOrder: store.DefaultRedemptionOrder}, show(t, "woodgrove"))
 
 	for _, step := range []struct {
 		args []string
 		want invitationPolicyView
 	}{
 		{[]string{"--allow-invites-from", "adminsAndGuestInviters", "--allow-domains", "Fabrikam.example,*.partners.example"},
-			invitationPolicyView{"woodgrove", "adminsAndGuestInviters", "allow", []string{"fabrikam.example", "*.partners.example"}}},
+			policyView("woodgrove", "adminsAndGuestInviters", "allow", []string{"fabrikam.example", "*.partners.example"})},
 		{[]string{"--allow-invites-from", "everyone"},
-			invitationPolicyView{"woodgrove", "everyone", "allow", []string{"fabrikam.example", "*.partners.example"}}},
+			policyView("woodgrove", "everyone", "allow", []string{"fabrikam.example", "*.partners.example"})},
 		{[]string{"--deny-domains", "rival.example", "--deny-domains", "spam.example"},
-			invitationPolicyView{"woodgrove", "everyone", "deny", []string{"rival.example", "spam.example"}}},
-		{[]string{"--no-domain-rule"}, invitationPolicyView{"woodgrove", "everyone", "none", []string{}}},
-		{[]string{"--allow-invites-from", "none"}, invitationPolicyView{"woodgrove", "none", "none", []string{}}},
+			policyView("woodgrove", "everyone", "deny", []string{"rival.example", "spam.example"})},
+		{[]string{"--no-domain-rule"}, policyView("woodgrove", "everyone", "none", []string{})},
+		{[]string{"--allow-invites-from", "none"}, policyView("woodgrove", "none", "none", []string{})},
 	} {
 		var v invitationPolicyView
 		out := c.mustRun(t, append([]string{"tenants", "policy", "set", "--tenant", "woodgrove", "-o", "json"}, step.args...)...)
@@ -63,7 +63,7 @@ func TestTenantsPolicySetAndShow(t *testing.T) {
 		require.Equal(t, bad.code, r.code, "%v: %s", bad.args, r.stderr)
 		require.Contains(t, r.stderr, bad.msg)
 	}
-	require.Equal(t, invitationPolicyView{"woodgrove", "none", "none", []string{}}, show(t, "woodgrove"))
+	require.Equal(t, policyView("woodgrove", "none", "none", []string{}), show(t, "woodgrove"))
 	require.Equal(t, "adminsGuestInvitersAndAllMembers", show(t, "contoso").AllowInvitesFrom, "another tenant's stays")
 	r := c.run(t, "tenants", "policy", "show", "--tenant", "nobody")
 	require.Equal(t, exitError, r.code)
@@ -80,4 +80,10 @@ func TestTenantsPolicySetAndShow(t *testing.T) {
 	}
 	require.Equal(t, 5, ok)
 	require.Equal(t, 3, failed)
+}
+
+// policyView is a policy with the default redemption settings.
+func policyView(tenant, level, rule string, domains []string) invitationPolicyView {
+	return invitationPolicyView{Tenant: tenant, AllowInvitesFrom: level, InvitationDomainRule: rule,
+		InvitationDomains: domains, RedemptionOrder: store.DefaultRedemptionOrder}
 }

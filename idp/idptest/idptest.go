@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/foyer-idp/foyer/federation"
 	"github.com/foyer-idp/foyer/federation/passcode"
 	"github.com/foyer-idp/foyer/idp"
 	"github.com/foyer-idp/foyer/internal/bootstrap"
@@ -77,10 +78,16 @@ func StartDev(t testing.TB, b sqltest.Backend, mount func(d *Dev)) *Dev {
 	link := func(path string) func(t store.Tenant, token string) string {
 		return func(t store.Tenant, token string) string { return d.URL + "/t/" + t.Slug + path + "?token=" + token }
 	}
+	upstreams, err := federation.NewRegistry(federation.RegistryConfig{AllowPrivateNetworks: true,
+		TrustedPrefixes: []string{d.URL + "/t/"}, Now: time.Now, Logger: logger})
+	must(t, err)
 	dir, err := directory.New(directory.Config{Store: st, SecretHasher: master.Hasher("client-secrets"), Passwords: passwords,
 		Invitations: &directory.InvitationConfig{Hasher: master.Hasher("invitations"), Mailer: outbox,
 			InitialDomain: func(t store.Tenant) string { return t.Slug + ".localhost" },
-			RedeemURL:     link("/redeem"), BlockURL: link("/redeem/block")}})
+			RedeemURL:     link("/redeem"), BlockURL: link("/redeem/block")},
+		Federation: &directory.FederationConfig{Sealer: master.Sealer("idp-secrets"), CheckURL: upstreams.Guard().CheckURL,
+			Issuer:      func(t store.Tenant) string { return d.URL + "/t/" + t.Slug },
+			CallbackURL: func(t store.Tenant) string { return d.URL + "/t/" + t.Slug + "/federation/callback" }}})
 	must(t, err)
 	d.Directory = dir
 	codes, err := passcode.New(passcode.Config{Store: st, Mailer: outbox, Hasher: master.Hasher("passcodes")})
@@ -92,7 +99,7 @@ func StartDev(t testing.TB, b sqltest.Backend, mount func(d *Dev)) *Dev {
 	must(t, err)
 	d.Server, err = idp.New(idp.Config{
 		Tenants: st, Keys: km, Registry: prometheus.NewRegistry(), Logger: logger, ExternalURL: d.URL,
-		OIDC: &idp.OIDC{Store: st, Directory: dir, Clients: dir.NewClientCache(5 * time.Second), Keys: km, Hasher: master.Hasher("tokens"), Passcodes: codes, Lifetimes: config.DefaultTokens()},
+		OIDC: &idp.OIDC{Store: st, Directory: dir, Clients: dir.NewClientCache(5 * time.Second), Keys: km, Hasher: master.Hasher("tokens"), Passcodes: codes, Federation: dir, Upstreams: upstreams, Lifetimes: config.DefaultTokens()},
 	})
 	must(t, err)
 	if mount != nil {

@@ -27,6 +27,8 @@ type Store interface {
 	store.Consents
 	store.Counters
 	store.Redemptions
+	store.FederationLogins
+	GetUserByIdentity(ctx context.Context, tenantID, issuer, subject string) (store.User, error)
 	AppendAudit(ctx context.Context, e store.AuditEvent) error
 }
 
@@ -58,6 +60,11 @@ type Config struct {
 	// Passcodes sends the email one-time passcodes of redemption and of
 	// guests' sign-ins.
 	Passcodes Passcodes
+	// Federation and Upstreams let guests redeem and sign in through
+	// upstream identity providers; without them only passcodes are
+	// offered.
+	Federation Federation
+	Upstreams  Upstreams
 	// Hasher keys the hashes of cookie secrets, browser bindings, CSRF
 	// tokens and throttle keys.
 	Hasher *secret.Hasher
@@ -80,6 +87,8 @@ type Flow struct {
 	dir             Directory
 	redeemer        Redeemer
 	passcodes       Passcodes
+	federation      Federation
+	upstreams       Upstreams
 	hasher          *secret.Hasher
 	loginLifetime   time.Duration
 	sessionLifetime time.Duration
@@ -109,6 +118,9 @@ func New(cfg Config) (*Flow, error) {
 	if cfg.Passcodes == nil {
 		errs = append(errs, errors.New("signin: Passcodes is required"))
 	}
+	if (cfg.Federation == nil) != (cfg.Upstreams == nil) {
+		errs = append(errs, errors.New("signin: Federation and Upstreams go together"))
+	}
 	if cfg.LoginLifetime <= 0 || cfg.SessionLifetime <= 0 {
 		errs = append(errs, errors.New("signin: LoginLifetime and SessionLifetime must be positive"))
 	}
@@ -137,6 +149,8 @@ func New(cfg Config) (*Flow, error) {
 		dir:             cfg.Directory,
 		redeemer:        cfg.Directory,
 		passcodes:       cfg.Passcodes,
+		federation:      cfg.Federation,
+		upstreams:       cfg.Upstreams,
 		hasher:          cfg.Hasher,
 		loginLifetime:   cfg.LoginLifetime,
 		sessionLifetime: cfg.SessionLifetime,
@@ -303,6 +317,7 @@ func (f *Flow) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
 	mux.Handle("POST /t/{tenant}/redeem/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.redeemConsent))))
 	mux.Handle("GET /t/{tenant}/redeem/block", wrap(http.HandlerFunc(f.blockPage)))
 	mux.Handle("POST /t/{tenant}/redeem/block", wrap(f.csrf.Handler(http.HandlerFunc(f.block))))
+	mux.Handle("GET /t/{tenant}"+FederationCallbackPath, wrap(http.HandlerFunc(f.federationCallback)))
 }
 
 // LoginLifetime is how long a login transaction may take.

@@ -64,6 +64,18 @@ func (f *Flow) homeRealm(w http.ResponseWriter, r *http.Request, tx transaction,
 		f.render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgNoPassword))
 		return
 	}
+	if u.ID != "" && u.AccountEnabled && f.federation != nil {
+		providers, err := f.federation.IdentityProviders(r.Context(), tx.tenant.ID)
+		if err != nil {
+			f.Unavailable(w, r, tx.tenant, "load identity providers", err)
+			return
+		}
+		if p, ok := federatedProvider(providers, u); ok {
+			f.goUpstream(w, r, upstreamTrip{tenant: tx.tenant, provider: p, binding: tx.req.BrowserBinding,
+				authRequestID: tx.req.ID, loginHint: u.Mail})
+			return
+		}
+	}
 	if guest && !f.sendSignInCode(w, r, tx, u, email) {
 		return
 	}
@@ -147,5 +159,5 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.clearAccountFailures(ctx, tx.tenant, keys)
-	f.finishSignIn(w, r, tx, u, []string{AMRPasscode})
+	f.finishSignIn(w, r, tx, u, []string{AMRPasscode}, store.Upstream{})
 }

@@ -161,14 +161,15 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.clearAccountFailures(ctx, tx.tenant, keys)
-	f.finishSignIn(w, r, tx, user, []string{AMRPassword})
+	f.finishSignIn(w, r, tx, user, []string{AMRPassword}, store.Upstream{})
 }
 
-// finishSignIn opens a session for a user who passed a first factor and
-// goes on to consent or back to the provider.
-func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transaction, user store.User, amr []string) {
+// finishSignIn opens a session for a user who passed a first factor (up
+// names the upstream provider, if one was it) and goes on to consent or
+// back to the provider.
+func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transaction, user store.User, amr []string, up store.Upstream) {
 	ctx := r.Context()
-	sess, err := f.startSession(w, r, tx.tenant, user, amr)
+	sess, err := f.startSession(w, r, tx.tenant, user, amr, up)
 	if err != nil {
 		f.Unavailable(w, r, tx.tenant, "start session", err)
 		return

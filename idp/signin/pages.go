@@ -43,8 +43,10 @@ type view struct {
 	Email     string
 	Error     string
 	AppName   string
-	// Inviter is who invited the guest, on redemption pages.
+	// Inviter is who invited the guest, and Ways how they may redeem, on
+	// redemption pages.
 	Inviter string
+	Ways    []way
 	Scopes  []string
 	Hidden  map[string]string
 	// RequestRef is the request id, for the user to quote to an admin.
@@ -127,6 +129,8 @@ var permissionDescriptions = map[string]string{
 	"AuditLog.Read.All":               "Read the audit log on your behalf",
 	"Policy.ReadWrite.Authentication": "Read and change sign-in policies on your behalf",
 	"Policy.ReadWrite.Authorization":  "Read and change who may invite guests on your behalf",
+	"IdentityProvider.ReadWrite.All":  "Read and change the identity providers guests sign in with, on your behalf",
+	"Domain.ReadWrite.All":            "Read and change your organisation's verified domains on your behalf",
 }
 
 // describeScopes answers the consent page's lines for scopes: OIDC scopes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/foyer-idp/foyer/federation/passcode"
@@ -137,8 +138,14 @@ func (f *Flow) redeemPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	ways, err := f.redeemWays(r.Context(), t, open.Invitation.Email)
+	if err != nil {
+		f.Unavailable(w, r, t, "list ways to redeem", err)
+		return
+	}
 	browser, _ := f.browser(w, r)
 	v := f.redeemView(t, "Accept invitation", open)
+	v.Ways = ways
 	v.Action = f.tenantURL(t, "/redeem")
 	v.Hidden = map[string]string{"token": r.URL.Query().Get("token")}
 	v.CSRF = f.redeemCSRF(hash, browser)
@@ -167,11 +174,32 @@ func (f *Flow) redeemBegin(w http.ResponseWriter, r *http.Request) {
 		f.redeemFailed(w, r, t, "open invitation", err)
 		return
 	}
+	method := r.PostFormValue("method")
+	ways, err := f.redeemWays(r.Context(), t, open.Invitation.Email)
+	if err != nil {
+		f.Unavailable(w, r, t, "list ways to redeem", err)
+		return
+	}
+	if !slices.ContainsFunc(ways, func(w way) bool { return w.Method == method }) {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in method unavailable",
+			"This way to accept the invitation is not offered. Open the invitation link again and choose one of its buttons.")
+		return
+	}
 	now := f.clock()
 	red := store.Redemption{TenantID: t.ID, ID: secret.NewID(), InvitationID: open.Invitation.ID, TokenHash: hash,
 		BrowserBinding: f.binding(browser), CreatedAt: now, ExpiresAt: now.Add(f.loginLifetime)}
 	if err := f.store.CreateRedemption(r.Context(), red); err != nil {
 		f.Unavailable(w, r, t, "create redemption", err)
+		return
+	}
+	if method != methodPasscode {
+		p, err := f.provider(r.Context(), t, method)
+		if err != nil {
+			f.Unavailable(w, r, t, "load identity provider", err)
+			return
+		}
+		f.goUpstream(w, r, upstreamTrip{tenant: t, provider: p, binding: red.BrowserBinding, redemptionID: red.ID,
+			loginHint: open.Invitation.Email})
 		return
 	}
 	if !f.sendRedeemCode(w, r, t, red, open) {
@@ -358,7 +386,8 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	guest, redirect, err := f.redeemer.Redeem(ctx, x.tenant, x.r.TokenHash, directory.ProvenIdentity{
-		Identity: x.r.Identity, Email: x.r.IdentityEmail})
+		Identity: x.r.Identity, Email: x.r.IdentityEmail, DisplayName: x.r.Profile.DisplayName,
+		GivenName: x.r.Profile.GivenName, Surname: x.r.Profile.Surname})
 	if err != nil {
 		f.redeemFailed(w, r, x.tenant, "redeem invitation", err)
 		return
@@ -366,7 +395,7 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 	if err := f.store.DeleteRedemption(ctx, x.tenant.ID, x.r.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		f.logger.WarnContext(ctx, "delete redemption", "tenant", x.tenant.Slug, "err", err)
 	}
-	if _, err := f.startSession(w, r, x.tenant, guest, x.r.AMR); err != nil {
+	if _, err := f.startSession(w, r, x.tenant, guest, x.r.AMR, x.r.Upstream); err != nil {
 		f.Unavailable(w, r, x.tenant, "start session", err)
 		return
 	}

@@ -113,7 +113,9 @@ func (f *Flow) currentSession(r *http.Request, t store.Tenant) (store.Session, s
 // cookie gets a new secret every time, and the session the browser had
 // before is deleted: a session id planted in the browser before the
 // sign-in (fixation) is worth nothing after it.
-func (f *Flow) startSession(w http.ResponseWriter, r *http.Request, t store.Tenant, u store.User, amr []string) (store.Session, error) {
+//
+// up names the upstream provider behind the sign-in, zero for local ones.
+func (f *Flow) startSession(w http.ResponseWriter, r *http.Request, t store.Tenant, u store.User, amr []string, up store.Upstream) (store.Session, error) {
 	ctx := r.Context()
 	if old, ok := cookieValue(r, f.SessionCookie(t)); ok {
 		if err := f.store.DeleteSession(ctx, t.ID, f.sessionID(old)); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -123,7 +125,7 @@ func (f *Flow) startSession(w http.ResponseWriter, r *http.Request, t store.Tena
 	now := f.clock()
 	value := secret.NewToken(cookieSecretBytes)
 	s := store.Session{
-		TenantID: t.ID, ID: f.sessionID(value), UserID: u.ID, AuthTime: now, AMR: amr,
+		TenantID: t.ID, ID: f.sessionID(value), UserID: u.ID, AuthTime: now, AMR: amr, Upstream: up,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(f.sessionLifetime),
 	}
 	if err := f.store.CreateSession(ctx, s); err != nil {

@@ -43,6 +43,17 @@ type Directory interface {
 
 	Tenant(ctx context.Context, idOrSlug string) (store.Tenant, error)
 	SetInvitationPolicy(ctx context.Context, tenantID string, p store.InvitationPolicy) (store.Tenant, error)
+	SetRedemptionPolicy(ctx context.Context, tenantID string, order []string, anyAccount bool) (store.Tenant, error)
+
+	IdentityProviders(ctx context.Context, tenantID string) ([]store.IdentityProvider, error)
+	IdentityProvider(ctx context.Context, tenantID, id string) (store.IdentityProvider, error)
+	CreateIdentityProvider(ctx context.Context, tenantID string, in directory.IdentityProviderInput) (store.IdentityProvider, error)
+	UpdateIdentityProvider(ctx context.Context, tenantID, id string, p directory.IdentityProviderPatch) (store.IdentityProvider, error)
+	DeleteIdentityProvider(ctx context.Context, tenantID, id string) error
+
+	Domains(ctx context.Context, tenantID string) ([]store.Domain, error)
+	AddDomain(ctx context.Context, tenantID, name string) (store.Domain, error)
+	RemoveDomain(ctx context.Context, tenantID, name string) error
 }
 
 var _ Directory = (*directory.Directory)(nil)
@@ -150,6 +161,17 @@ func (a *API) Handler() http.Handler {
 
 	route("GET /v1.0/policies/authorizationPolicy", readPolicy, a.getAuthorizationPolicy)
 	route("PATCH /v1.0/policies/authorizationPolicy", writePolicy, a.patchAuthorizationPolicy)
+
+	route("GET /v1.0/identity/identityProviders", manageIdentityProviders, a.listIdentityProviders)
+	route("POST /v1.0/identity/identityProviders", manageIdentityProviders, a.createIdentityProvider)
+	route("GET /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.getIdentityProvider)
+	route("PATCH /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.patchIdentityProvider)
+	route("DELETE /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.deleteIdentityProvider)
+
+	route("GET /v1.0/domains", manageDomains, a.listDomains)
+	route("POST /v1.0/domains", manageDomains, a.createDomain)
+	route("GET /v1.0/domains/{id}", manageDomains, a.getDomain)
+	route("DELETE /v1.0/domains/{id}", manageDomains, a.deleteDomain)
 
 	// Anything else under /v1.0/, including a known path with another
 	// method, still asks for a principal first, then answers as Graph

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/foyer-idp/foyer/internal/testlog"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -33,6 +34,8 @@ type fixture struct {
 	store   store.Store
 	handler http.Handler
 	now     time.Time
+	// logs holds what the API logged.
+	logs testlog.Buffer
 	// tenant a is the caller's; tenant b is another one.
 	a, b store.Tenant
 }
@@ -52,6 +55,11 @@ func newFixture(t *testing.T, b sqltest.Backend) *fixture {
 		SecretHasher: master.Hasher("client-secrets"),
 		Passwords:    secret.NewPasswordHasher(testArgon2, 2),
 		Now:          func() time.Time { return f.now },
+		Federation: &directory.FederationConfig{
+			Sealer:      master.Sealer("idp-secrets"),
+			Issuer:      func(t store.Tenant) string { return "https://foyer.example/t/" + t.Slug },
+			CallbackURL: func(t store.Tenant) string { return "https://foyer.example/t/" + t.Slug + "/federation/callback" },
+		},
 		Invitations: &directory.InvitationConfig{
 			Hasher:        master.Hasher("tokens"),
 			Mailer:        outbox,
@@ -66,7 +74,8 @@ func newFixture(t *testing.T, b sqltest.Backend) *fixture {
 	})
 	require.NoError(t, err)
 	a, err := api.New(api.Config{Directory: f.dir, Store: st, PagingKey: secret.GenerateMasterKey().Hasher("api-paging"),
-		BaseURL: "https://foyer.example", Now: func() time.Time { return f.now }})
+		BaseURL: "https://foyer.example", Now: func() time.Time { return f.now },
+		Logger: slog.New(slog.NewTextHandler(&f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	require.NoError(t, err)
 	f.handler = a.Handler()
 	f.a = f.tenant(t, "contoso")

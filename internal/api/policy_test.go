@@ -297,6 +297,8 @@ func testPolicyGetAndPatch(t *testing.T, f *fixture) {
 		"allowInvitesFrom":     "adminsGuestInvitersAndAllMembers",
 		"invitationDomainRule": "none",
 		"invitationDomains":    []any{},
+		"redemptionOrder":      []any{"partnerTenant", "identityProvider", "socialProvider", "emailPasscode"},
+		"redeemWithAnyAccount": false,
 	}, res.body)
 	require.Equal(t, "no-store", res.header.Get("Cache-Control"))
 

@@ -61,6 +61,10 @@ const (
 	areaApplications area = "applications"
 	areaInvitations  area = "invitations"
 	areaPolicies     area = "policies"
+	// areaIdentityProviders and areaDomains: federation, which decides
+	// who may sign in as a guest; only Tenant Administrators act there.
+	areaIdentityProviders area = "identityProviders"
+	areaDomains           area = "domains"
 )
 
 // permission is what an action needs: any one of grants, in the area.
@@ -94,9 +98,10 @@ var (
 // roleAreas says which areas each directory role may act in, for
 // delegated calls. A role not listed grants nothing.
 var roleAreas = map[string][]area{
-	directory.RoleTenantAdministrator: {areaUsers, areaGroups, areaApplications, areaInvitations, areaPolicies},
-	directory.RoleUserAdministrator:   {areaUsers, areaGroups, areaInvitations},
-	directory.RoleGuestInviter:        {areaInvitations},
+	directory.RoleTenantAdministrator: {areaUsers, areaGroups, areaApplications, areaInvitations, areaPolicies,
+		areaIdentityProviders, areaDomains},
+	directory.RoleUserAdministrator: {areaUsers, areaGroups, areaInvitations},
+	directory.RoleGuestInviter:      {areaInvitations},
 }
 
 // RoleSource answers a user's directory roles; *directory.Directory is one.

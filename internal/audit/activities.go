@@ -57,6 +57,12 @@ const (
 	// ActivityEmailUnsubscribed: a recipient blocked further invitations
 	// from the tenant.
 	ActivityEmailUnsubscribed = "Email unsubscribed"
+
+	ActivityAddIdentityProvider    = "Add identity provider"
+	ActivityUpdateIdentityProvider = "Update identity provider"
+	ActivityDeleteIdentityProvider = "Delete identity provider"
+	ActivityAddVerifiedDomain      = "Add verified domain"
+	ActivityRemoveVerifiedDomain   = "Remove verified domain"
 )
 
 // Target types.
@@ -68,4 +74,6 @@ const (
 	TargetRole        = "Role"
 	TargetKey         = "SigningKey"
 	TargetPolicy      = "Policy"
+	TargetDomain      = "Domain"
+	TargetIdP         = "IdentityProvider"
 )

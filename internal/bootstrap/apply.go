@@ -32,7 +32,12 @@ type Deps struct {
 	SecretHasher *secret.Hasher
 	Passwords    *secret.PasswordHasher
 	Keys         KeyEnsurer
-	// LookupEnv resolves passwordEnv and secretEnv; nil refuses both. The
+	// Federation is the directory's configuration for identity providers
+	// (directory.Config); without it a file declaring identityProviders is
+	// refused.
+	Federation *directory.FederationConfig
+	// LookupEnv resolves passwordEnv, secretEnv and clientSecretEnv; nil
+	// refuses them. The
 	// package never reads the process environment itself.
 	LookupEnv func(string) (string, bool)
 	// Now is the clock; time.Now when nil.
@@ -87,6 +92,7 @@ func Apply(ctx context.Context, deps Deps, f File) (Report, error) {
 	err := deps.Store.InTx(ctx, func(tx store.Store) error {
 		dir, err := directory.New(directory.Config{
 			Store: tx, SecretHasher: deps.SecretHasher, Passwords: deps.Passwords, Now: deps.Now,
+			Federation: deps.Federation,
 		})
 		if err != nil {
 			return err
@@ -275,6 +281,9 @@ func (a *applier) tenant(ctx context.Context, i int, t Tenant) (store.Tenant, bo
 	if t.InvitationPolicy != nil && !a.invitationPolicy(ctx, path, &tn, *t.InvitationPolicy, created, &changed) {
 		return store.Tenant{}, false
 	}
+	if len(t.Domains) > 0 && !a.domains(ctx, path, tn, t.Domains, created, &changed) {
+		return store.Tenant{}, false
+	}
 	a.add(Object{Kind: KindTenant, Tenant: tn.Slug, Name: tn.Slug, ID: tn.ID, Result: result(created, changed), Changed: changed})
 	a.children(ctx, tn, path, t)
 	return tn, true
@@ -317,17 +326,84 @@ func (a *applier) invitationPolicy(ctx context.Context, path string, tn *store.T
 			fields = append(fields, "invitationPolicy."+key)
 		}
 	}
-	if len(fields) == 0 {
-		return true
+	if len(fields) > 0 {
+		updated, err := a.dir.SetInvitationPolicy(ctx, tn.ID, next)
+		if err != nil {
+			a.failed(path, rename, err)
+			return false
+		}
+		*tn = updated
 	}
-	updated, err := a.dir.SetInvitationPolicy(ctx, tn.ID, next)
-	if err != nil {
-		a.failed(path, rename, err)
+	redemption := a.redemptionPolicy(ctx, path, tn, want)
+	if redemption == nil {
 		return false
 	}
-	*tn = updated
+	fields = append(fields, redemption...)
 	if !created {
 		*changed = append(*changed, fields...)
+	}
+	return true
+}
+
+// redemptionPolicy brings the tenant's redemption order and rule in line
+// with want, answering the fields it changed, or nil when the directory
+// refused.
+func (a *applier) redemptionPolicy(ctx context.Context, path string, tn *store.Tenant, want InvitationPolicy) []string {
+	effective := func(order []string) []string {
+		if len(order) == 0 {
+			return store.DefaultRedemptionOrder
+		}
+		return order
+	}
+	order, anyAccount := tn.Invitations.RedemptionOrder, tn.Invitations.RedeemWithAnyAccount
+	fields := []string{}
+	if want.RedemptionOrder != nil && !slices.Equal(effective(want.RedemptionOrder), effective(order)) {
+		order = want.RedemptionOrder
+		fields = append(fields, "invitationPolicy.redemptionOrder")
+	}
+	if want.RedeemWithAnyAccount != nil && *want.RedeemWithAnyAccount != anyAccount {
+		anyAccount = *want.RedeemWithAnyAccount
+		fields = append(fields, "invitationPolicy.redeemWithAnyAccount")
+	}
+	if len(fields) == 0 {
+		return fields
+	}
+	updated, err := a.dir.SetRedemptionPolicy(ctx, tn.ID, order, anyAccount)
+	if err != nil {
+		a.failed(path, nil, err)
+		return nil
+	}
+	*tn = updated
+	return fields
+}
+
+// domains verifies the declared domains the tenant lacks, noting
+// "domains" as changed unless the tenant is new. It answers false when
+// the directory refused one.
+func (a *applier) domains(ctx context.Context, path string, tn store.Tenant, want []string, created bool, changed *[]string) bool {
+	have, err := a.dir.Domains(ctx, tn.ID)
+	if err != nil {
+		a.failed(path, nil, err)
+		return false
+	}
+	added := false
+	for j, d := range want {
+		name := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+		if name == "" || slices.ContainsFunc(have, func(h store.Domain) bool { return h.Name == name }) {
+			continue
+		}
+		dom, err := a.dir.AddDomain(ctx, tn.ID, d)
+		if err != nil {
+			a.failed(fmt.Sprintf("%s.domains[%d]", path, j), map[string]string{"id": "", "tenant": ""}, err)
+			if a.fatal {
+				return false
+			}
+			continue
+		}
+		have, added = append(have, dom), true
+	}
+	if added && !created {
+		*changed = append(*changed, "domains")
 	}
 	return true
 }
@@ -337,7 +413,7 @@ func (a *applier) invitationPolicy(ctx context.Context, path string, tn *store.T
 // of the file. The stand-in never commits: Apply rolls back whenever a
 // problem was found, and one was.
 func (a *applier) standIn(ctx context.Context, path string, t Tenant) {
-	if a.fatal || len(t.Members)+len(t.Groups)+len(t.Applications) == 0 {
+	if a.fatal || len(t.Members)+len(t.Groups)+len(t.Applications)+len(t.IdentityProviders) == 0 {
 		return
 	}
 	tn, err := a.dir.CreateTenant(ctx, directory.NewTenant{Slug: "check-" + secret.NewID(), DisplayName: "bootstrap check"})
@@ -362,6 +438,9 @@ func (a *applier) children(ctx context.Context, tn store.Tenant, path string, t 
 		if !a.fatal {
 			a.application(ctx, tn, fmt.Sprintf("%s.applications[%d]", path, j), app)
 		}
+	}
+	if len(t.IdentityProviders) > 0 && !a.fatal {
+		a.identityProviders(ctx, tn, path, t.IdentityProviders)
 	}
 }
 

@@ -93,10 +93,15 @@ func newFixture(t *testing.T, b sqltest.Backend) *fixture {
 	var err error
 	f.keys, err = keys.New(keys.Config{Store: st, Sealer: master.Sealer("signing-keys"), Now: clock})
 	require.NoError(t, err)
-	f.dir, err = directory.New(directory.Config{Store: st, SecretHasher: f.hasher, Passwords: passwords, Now: clock})
+	fed := &directory.FederationConfig{
+		Sealer:      master.Sealer("idp-secrets"),
+		Issuer:      func(t store.Tenant) string { return "https://foyer.example/t/" + t.Slug },
+		CallbackURL: func(t store.Tenant) string { return "https://foyer.example/t/" + t.Slug + "/federation/callback" },
+	}
+	f.dir, err = directory.New(directory.Config{Store: st, SecretHasher: f.hasher, Passwords: passwords, Now: clock, Federation: fed})
 	require.NoError(t, err)
 	f.deps = bootstrap.Deps{
-		Store: st, SecretHasher: f.hasher, Passwords: passwords, Keys: f.keys, Now: clock,
+		Store: st, SecretHasher: f.hasher, Passwords: passwords, Keys: f.keys, Now: clock, Federation: fed,
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 	}
 	return f
@@ -435,6 +440,10 @@ func testDevFile(t *testing.T, f *fixture) {
 	require.Equal(t, "Fabrikam", fb.DisplayName)
 	_, err = f.dir.VerifyPassword(ctx, fb.ID, "sam@fabrikam.test", "foyer-dev")
 	require.NoError(t, err)
+	owner, ok, err := f.dir.DomainTenant(ctx, bootstrap.DevFabrikamMember)
+	require.NoError(t, err)
+	require.True(t, ok, "fabrikam verified fabrikam.test")
+	require.Equal(t, fb.ID, owner.ID)
 
 	app, err := f.dir.VerifyClientSecret(ctx, wg.ID, "demo-app", "demo-secret")
 	require.NoError(t, err)
@@ -525,12 +534,13 @@ func TestREADMEExample(t *testing.T) {
 		v, ok := map[string]string{
 			"WOODGROVE_ADMIN_PASSWORD": "a-long-admin-password",
 			"PORTAL_SECRET":            "portal-secret-of-at-least-32-characters!",
+			"FABRIKAM_CLIENT_SECRET":   "fabrikam-client-secret",
 		}[k]
 		return v, ok
 	}
 	r, err := bootstrap.Apply(t.Context(), deps, file)
 	require.NoError(t, err)
-	require.Equal(t, 6, r.Count(bootstrap.Created))
+	require.Equal(t, 7, r.Count(bootstrap.Created))
 	r, err = bootstrap.Apply(t.Context(), deps, file)
 	require.NoError(t, err)
 	require.False(t, r.Changed())

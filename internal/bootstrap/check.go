@@ -30,9 +30,85 @@ func (a *applier) checkFile(f File) {
 			a.problem(path+".invitationPolicy", "declares both allowDomains and denyDomains; a tenant has one domain rule")
 			a.skip[path] = true
 		}
+		a.checkDomains(path, t.Domains)
 		a.checkMembers(path, t.Members)
 		a.checkGroups(path, t.Groups)
 		a.checkApplications(path, t.Applications)
+		a.checkIdentityProviders(path, t.IdentityProviders)
+		if p := t.InvitationPolicy; p != nil {
+			a.checkRedemptionOrder(path+".invitationPolicy.redemptionOrder", p.RedemptionOrder)
+		}
+	}
+}
+
+// checkRedemptionOrder refuses a way to redeem that does not exist, or
+// one named twice.
+func (a *applier) checkRedemptionOrder(path string, order []string) {
+	seen := map[string]bool{}
+	for k, w := range order {
+		switch {
+		case !slices.Contains(store.DefaultRedemptionOrder, w):
+			a.problem(fmt.Sprintf("%s[%d]", path, k), "%q is not one of %q", w, store.DefaultRedemptionOrder)
+		case seen[w]:
+			a.problem(fmt.Sprintf("%s[%d]", path, k), "%q is declared twice", w)
+		}
+		seen[w] = true
+	}
+}
+
+// idpTypes are the identity provider types a file may declare.
+var idpTypes = []string{store.IdPOpenIDConnect, store.IdPGoogle, store.IdPMicrosoft, store.IdPGitHub}
+
+func (a *applier) checkIdentityProviders(tenantPath string, providers []IdentityProvider) {
+	if len(providers) > 0 && a.deps.Federation == nil {
+		a.problem(tenantPath+".identityProviders", "cannot be applied here: no key seals their client secrets")
+		a.skip[tenantPath] = true
+		return
+	}
+	names := map[string]int{}
+	for j, p := range providers {
+		path := fmt.Sprintf("%s.identityProviders[%d]", tenantPath, j)
+		a.required(path, "displayName", p.DisplayName)
+		a.required(path, "type", p.Type)
+		a.required(path, "clientId", p.ClientID)
+		if first, dup := names[p.DisplayName]; dup && p.DisplayName != "" {
+			a.problem(path+".displayName", "%q is declared twice (first at %s.identityProviders[%d])", p.DisplayName, tenantPath, first)
+			a.skip[path] = true
+		} else {
+			names[p.DisplayName] = j
+		}
+		switch {
+		case p.Type == store.IdPFoyer:
+			a.problem(path+".type", "Foyer providers are managed by Foyer and cannot be declared")
+			a.skip[path] = true
+		case p.Type != "" && !slices.Contains(idpTypes, p.Type):
+			a.problem(path+".type", "%q is not one of %q", p.Type, idpTypes)
+			a.skip[path] = true
+		}
+		// The value is a credential: no message quotes it.
+		if value, ok := a.resolve(path, "clientSecret", p.ClientSecret, "clientSecretEnv", p.ClientSecretEnv); ok {
+			a.secrets[path] = value
+		} else if p.ClientSecret != "" || p.ClientSecretEnv != "" {
+			a.skip[path] = true // reported; the directory would say it is missing
+		}
+	}
+}
+
+// checkDomains refuses an empty domain and one declared twice; the
+// directory checks the rest.
+func (a *applier) checkDomains(tenantPath string, domains []string) {
+	seen := map[string]int{}
+	for j, d := range domains {
+		path := fmt.Sprintf("%s.domains[%d]", tenantPath, j)
+		key := strings.ToLower(strings.TrimSpace(d))
+		switch first, dup := seen[key]; {
+		case key == "":
+			a.problem(path, "is empty")
+		case dup:
+			a.problem(path, "%q is declared twice (first at %s.domains[%d])", d, tenantPath, first)
+		default:
+			seen[key] = j
+		}
 	}
 }
 

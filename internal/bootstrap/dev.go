@@ -14,6 +14,7 @@ const (
 	DevPassword       = "foyer-dev"
 	DevAdmin          = "admin@woodgrove.test"
 	DevFabrikamMember = "sam@fabrikam.test"
+	DevFabrikamDomain = "fabrikam.test"
 	DevClientID       = "demo-app"
 	DevClientSecret   = "demo-secret"
 	DevNativeClientID = "demo-cli"
@@ -29,8 +30,9 @@ const (
 // externalURL: tenant woodgrove with its administrator admin@woodgrove.test,
 // a confidential app demo-app (secret demo-secret, every admin-API
 // permission), a native app demo-cli and the demo relying party's public
-// app foyer-demo; tenant fabrikam with sam@fabrikam.test. Every password is
-// foyer-dev. Apply it with Deps.MinSecretLength = DevMinSecretLength.
+// app foyer-demo; tenant fabrikam with sam@fabrikam.test and the verified
+// domain fabrikam.test. Every password is foyer-dev. Apply it with
+// Deps.MinSecretLength = DevMinSecretLength.
 func DevFile(externalURL string) File {
 	base := strings.TrimRight(externalURL, "/")
 	native, public := store.ClientNative, store.ClientPublic
@@ -70,6 +72,9 @@ func DevFile(externalURL string) File {
 		},
 		{
 			Slug: "fabrikam", DisplayName: "Fabrikam",
+			// Fabrikam owns its addresses: woodgrove's invitations to
+			// sam@fabrikam.test redeem through fabrikam.
+			Domains: []string{DevFabrikamDomain},
 			Members: []Member{{Mail: DevFabrikamMember, DisplayName: "Sam", Password: DevPassword}},
 		},
 	}}

@@ -24,9 +24,15 @@ type Tenant struct {
 	SigningAlgorithm *string  `yaml:"signingAlgorithm" json:"signingAlgorithm,omitempty"`
 	// InvitationPolicy, when declared, is enforced field by field.
 	InvitationPolicy *InvitationPolicy `yaml:"invitationPolicy" json:"invitationPolicy,omitempty"`
-	Members          []Member          `yaml:"members" json:"members,omitempty"`
-	Groups           []Group           `yaml:"groups" json:"groups,omitempty"`
-	Applications     []Application     `yaml:"applications" json:"applications,omitempty"`
+	// Domains are email domains the tenant has verified (at least these;
+	// others it verified stay). A domain belongs to one tenant.
+	Domains      []string      `yaml:"domains" json:"domains,omitempty"`
+	Members      []Member      `yaml:"members" json:"members,omitempty"`
+	Groups       []Group       `yaml:"groups" json:"groups,omitempty"`
+	Applications []Application `yaml:"applications" json:"applications,omitempty"`
+	// IdentityProviders are the upstream providers the tenant's guests
+	// may sign in with.
+	IdentityProviders []IdentityProvider `yaml:"identityProviders" json:"identityProviders,omitempty"`
 }
 
 // InvitationPolicy says who may invite guests into the tenant
@@ -35,10 +41,18 @@ type Tenant struct {
 // only those of allowDomains, or any but those of denyDomains (at most one
 // of the two; "*.example.com" names every subdomain). Leaving both out
 // keeps the tenant's domain rule; an empty denyDomains removes it.
+//
+// redemptionOrder ranks the ways a guest may redeem (partnerTenant,
+// identityProvider, socialProvider, emailPasscode; each at most once; []
+// restores the default, all four in that order), and
+// redeemWithAnyAccount lets a guest redeem with an account that does not
+// prove the invited address.
 type InvitationPolicy struct {
-	AllowInvitesFrom *string  `yaml:"allowInvitesFrom" json:"allowInvitesFrom,omitempty"`
-	AllowDomains     []string `yaml:"allowDomains" json:"allowDomains,omitempty"`
-	DenyDomains      []string `yaml:"denyDomains" json:"denyDomains,omitempty"`
+	AllowInvitesFrom     *string  `yaml:"allowInvitesFrom" json:"allowInvitesFrom,omitempty"`
+	AllowDomains         []string `yaml:"allowDomains" json:"allowDomains,omitempty"`
+	DenyDomains          []string `yaml:"denyDomains" json:"denyDomains,omitempty"`
+	RedemptionOrder      []string `yaml:"redemptionOrder" json:"redemptionOrder,omitempty"`
+	RedeemWithAnyAccount *bool    `yaml:"redeemWithAnyAccount" json:"redeemWithAnyAccount,omitempty"`
 }
 
 // Branding is what the tenant's pages and emails carry.
@@ -97,6 +111,38 @@ type Application struct {
 	// application gets a generated secret, shown once in the report.
 	Secret    string `yaml:"secret" json:"-"`
 	SecretEnv string `yaml:"secretEnv" json:"secretEnv,omitempty"`
+}
+
+// IdentityProvider is an upstream provider of the tenant's guests, matched
+// by display name. Its type never changes once made; Foyer's own partner
+// providers cannot be declared.
+type IdentityProvider struct {
+	DisplayName string `yaml:"displayName" json:"displayName"`
+	// Type is OpenIDConnect, Google, MicrosoftAccount or GitHub.
+	Type     string `yaml:"type" json:"type"`
+	ClientID string `yaml:"clientId" json:"clientId"`
+	// ClientSecret, or ClientSecretEnv naming the environment variable
+	// holding it; stored sealed under the master key.
+	ClientSecret    string `yaml:"clientSecret" json:"-"`
+	ClientSecretEnv string `yaml:"clientSecretEnv" json:"clientSecretEnv,omitempty"`
+	// Issuer is the OpenID issuer (OpenIDConnect only; the presets fix
+	// their own).
+	Issuer        *string        `yaml:"issuer" json:"issuer,omitempty"`
+	Scopes        []string       `yaml:"scopes" json:"scopes,omitempty"`
+	ClaimsMapping *ClaimsMapping `yaml:"claimsMapping" json:"claimsMapping,omitempty"`
+	Domains       []string       `yaml:"domains" json:"domains,omitempty"`
+	Enabled       *bool          `yaml:"enabled" json:"enabled,omitempty"`
+	MFATrusted    *bool          `yaml:"mfaTrusted" json:"mfaTrusted,omitempty"`
+}
+
+// ClaimsMapping names the upstream claims that fill a guest's profile;
+// each declared one is enforced, the others stay.
+type ClaimsMapping struct {
+	UserID      *string `yaml:"userId" json:"userId,omitempty"`
+	DisplayName *string `yaml:"displayName" json:"displayName,omitempty"`
+	GivenName   *string `yaml:"givenName" json:"givenName,omitempty"`
+	Surname     *string `yaml:"surname" json:"surname,omitempty"`
+	Email       *string `yaml:"email" json:"email,omitempty"`
 }
 
 // Parse reads a bootstrap file. Unknown keys are refused, every one of them

@@ -15,6 +15,7 @@ const (
 	KindMember      = "member"
 	KindGroup       = "group"
 	KindApplication = "application"
+	KindIdP         = "identityProvider"
 )
 
 // Report says what Apply did to each object the file names, in the file's

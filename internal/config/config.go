@@ -34,6 +34,7 @@ type Config struct {
 	Keys                    Keys          `yaml:"keys"`
 	Tokens                  Tokens        `yaml:"tokens"`
 	Mail                    Mail          `yaml:"mail"`
+	Federation              Federation    `yaml:"federation"`
 	PasswordHashConcurrency int           `yaml:"passwordHashConcurrency"`
 	ShutdownTimeout         time.Duration `yaml:"shutdownTimeout"`
 }
@@ -50,6 +51,14 @@ type Keys struct {
 	// RetirePublishFor is how long a retired key stays in the JWKS, so
 	// tokens it signed keep verifying.
 	RetirePublishFor time.Duration `yaml:"retirePublishFor"`
+}
+
+// Federation configures upstream identity providers.
+type Federation struct {
+	// AllowPrivateNetworks lets provider URLs resolve to loopback,
+	// private and link-local addresses, which are refused otherwise
+	// (server-side request forgery).
+	AllowPrivateNetworks bool `yaml:"allowPrivateNetworks"`
 }
 
 // Mail configures outbound email.

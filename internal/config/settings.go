@@ -60,6 +60,8 @@ func Settings() []Setting {
 			set:   setSecret(func(c *Config) *Secret { return &c.Mail.SMTPURL })},
 		{Key: "mail.from", Env: "FOYER_MAIL_FROM", Default: "(the SMTP URL's from parameter)",
 			Usage: "sender address of Foyer's email", set: setString(func(c *Config) *string { return &c.Mail.From })},
+		{Key: "federation.allowPrivateNetworks", Env: "FOYER_FEDERATION_ALLOW_PRIVATE_NETWORKS", Default: "false (true with serve --dev)",
+			Usage: "let upstream identity providers live on loopback, private and link-local addresses", set: setBool(func(c *Config) *bool { return &c.Federation.AllowPrivateNetworks })},
 		{Key: "passwordHashConcurrency", Env: "FOYER_PASSWORD_HASH_CONCURRENCY", Default: "GOMAXPROCS",
 			Usage: "argon2id hashes running at once; more wait", set: setInt(func(c *Config) *int { return &c.PasswordHashConcurrency })},
 		{Key: "shutdownTimeout", Env: "FOYER_SHUTDOWN_TIMEOUT", Default: "15s",
@@ -102,6 +104,17 @@ func setDuration(field func(*Config) *time.Duration) func(*Config, string) error
 			return fmt.Errorf("%q is not a duration like 90s, 15m or 720h", v)
 		}
 		*field(c) = d
+		return nil
+	}
+}
+
+func setBool(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*field(c) = b
 		return nil
 	}
 }

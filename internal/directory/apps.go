@@ -29,7 +29,7 @@ var grantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClient
 var APIPermissions = []string{
 	"User.Invite.All", "User.ReadWrite.All", "Group.ReadWrite.All",
 	"Application.ReadWrite.All", "AuditLog.Read.All", "Policy.ReadWrite.Authentication",
-	"Policy.ReadWrite.Authorization",
+	"Policy.ReadWrite.Authorization", "IdentityProvider.ReadWrite.All", "Domain.ReadWrite.All",
 }
 
 var clientTypes = []string{store.ClientConfidential, store.ClientPublic, store.ClientNative}

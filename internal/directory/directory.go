@@ -21,6 +21,9 @@ type Config struct {
 	Now func() time.Time
 	// Invitations configures Invite; without it Invite refuses.
 	Invitations *InvitationConfig
+	// Federation configures identity providers; without it the provider
+	// methods refuse (domains and the redemption policy work regardless).
+	Federation *FederationConfig
 }
 
 // Directory is the service over tenants, users, groups, applications and
@@ -31,6 +34,7 @@ type Directory struct {
 	passwords *secret.PasswordHasher
 	now       func() time.Time
 	invites   *InvitationConfig
+	fed       *FederationConfig
 }
 
 // New checks cfg and answers a Directory.
@@ -48,13 +52,17 @@ func New(cfg Config) (*Directory, error) {
 	if cfg.Invitations != nil {
 		errs = append(errs, cfg.Invitations.check())
 	}
+	if cfg.Federation != nil {
+		errs = append(errs, cfg.Federation.check())
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Directory{store: cfg.Store, secrets: cfg.SecretHasher, passwords: cfg.Passwords, now: cfg.Now, invites: cfg.Invitations}, nil
+	return &Directory{store: cfg.Store, secrets: cfg.SecretHasher, passwords: cfg.Passwords, now: cfg.Now, invites: cfg.Invitations,
+		fed: cfg.Federation}, nil
 }
 
 func (d *Directory) clock() time.Time { return d.now().UTC().Truncate(time.Microsecond) }

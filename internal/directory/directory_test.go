@@ -22,6 +22,10 @@ type fixture struct {
 	store  store.Store
 	now    time.Time
 	hasher *secret.Hasher
+	// idpSealer is the directory's Federation.Sealer; checkURL, when set,
+	// is its CheckURL.
+	idpSealer *secret.Sealer
+	checkURL  func(ctx context.Context, rawURL string) error
 }
 
 // cheap argon2 parameters keep tests fast; the code path is the same.
@@ -33,6 +37,7 @@ func newFixture(t testing.TB, b sqltest.Backend) *fixture {
 	f := &fixture{store: st, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	master := secret.GenerateMasterKey()
 	f.hasher = master.Hasher("tokens")
+	f.idpSealer = master.Sealer("idp-secrets")
 	outbox, err := mail.NewOutbox(mail.OutboxConfig{
 		Store: st, Sealer: master.Sealer("mail"), Sender: noSender{}, Logger: slog.New(slog.DiscardHandler),
 		Rand: func() float64 { return 0.5 }, Now: func() time.Time { return f.now },
@@ -53,6 +58,17 @@ func newFixture(t testing.TB, b sqltest.Backend) *fixture {
 			BlockURL: func(t store.Tenant, token string) string {
 				return "https://foyer.localhost/t/" + t.Slug + "/redeem/block?token=" + token
 			},
+		},
+		Federation: &directory.FederationConfig{
+			Sealer: f.idpSealer,
+			CheckURL: func(ctx context.Context, rawURL string) error {
+				if f.checkURL == nil {
+					return nil
+				}
+				return f.checkURL(ctx, rawURL)
+			},
+			Issuer:      func(t store.Tenant) string { return "https://foyer.localhost/t/" + t.Slug },
+			CallbackURL: func(t store.Tenant) string { return "https://foyer.localhost/t/" + t.Slug + "/federation/callback" },
 		},
 	})
 	require.NoError(t, err)
@@ -140,6 +156,10 @@ func TestNewReportsEveryMissingDependency(t *testing.T) {
 	require.ErrorContains(t, err, "Store")
 	require.ErrorContains(t, err, "SecretHasher")
 	require.ErrorContains(t, err, "Passwords")
+
+	_, err = directory.New(directory.Config{Federation: &directory.FederationConfig{}})
+	require.ErrorContains(t, err, "Federation.Sealer")
+	require.ErrorContains(t, err, "Federation.Issuer and CallbackURL")
 }
 
 func testCreateTenant(t *testing.T, f *fixture) {

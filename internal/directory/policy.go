@@ -139,6 +139,8 @@ func checkInvitationPolicy(p store.InvitationPolicy) (store.InvitationPolicy, er
 	default:
 		probs.add(invalid("invitationDomainRule", "must be allow, deny or none"))
 	}
+	// The redemption order rides along (SetRedemptionPolicy sets it).
+	probs.add(checkRedemptionOrder(p.RedemptionOrder))
 	if err := probs.Err(); err != nil {
 		return store.InvitationPolicy{}, err
 	}

@@ -156,7 +156,8 @@ func (d *Directory) Redeem(ctx context.Context, t store.Tenant, hash string, id 
 		if !DomainAllowed(current.Invitations, inv.Email) {
 			return redeemError(ErrRedeemRefused, "%s no longer accepts guests from this email domain.", t.DisplayName)
 		}
-		if id.Email != inv.Email {
+		anyAccount := id.Email != inv.Email
+		if anyAccount && !current.Invitations.RedeemWithAnyAccount {
 			return redeemError(ErrRedeemRefused, "The account you signed in with is not the address this invitation was sent to.")
 		}
 		if guest, err = tx.GetUser(ctx, t.ID, inv.InvitedUserID); err != nil {
@@ -182,7 +183,12 @@ func (d *Directory) Redeem(ctx context.Context, t store.Tenant, hash string, id 
 		if redirectBelongsToTenant(apps, inv.RedirectURL) {
 			redirect = inv.RedirectURL
 		}
-		return audit.Record(audit.WithActor(ctx, guestActor(guest)), tx, now, e)
+		actor := guestActor(guest)
+		if anyAccount {
+			// Entra's looser rule: the account used is what the log keeps.
+			actor.Name = id.Email
+		}
+		return audit.Record(audit.WithActor(ctx, actor), tx, now, e)
 	})
 	if err != nil {
 		reason := "internal error"

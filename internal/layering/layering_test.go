@@ -20,7 +20,7 @@ func rank(pkg string) int {
 	// does for the binary.
 	case rel == "idp/idptest":
 		return 5
-	case hasAnyPrefix(rel, "internal/secret", "internal/config", "internal/layering", "internal/webclient", "internal/testclock"):
+	case hasAnyPrefix(rel, "internal/secret", "internal/config", "internal/layering", "internal/webclient", "internal/testclock", "internal/testlog"):
 		return 0
 	case rel == "internal/store" || strings.HasPrefix(rel, "internal/store/"):
 		return 1
@@ -70,7 +70,9 @@ func sameRankOK(from, to string) bool {
 // owners: each third-party library may be imported only under these
 // folders.
 var owners = map[string][]string{
-	"github.com/zitadel/oidc/v3/pkg/op":        {"idp"},
+	// federation/fedtest runs fake upstream OpenID providers on op for
+	// tests only; nothing in the binary imports it.
+	"github.com/zitadel/oidc/v3/pkg/op":        {"idp", "federation/fedtest"},
 	"github.com/zitadel/oidc/v3/pkg/client/rp": {"federation"},
 	"github.com/jackc/pgx/v5":                  {"internal/store"},
 	"modernc.org/sqlite":                       {"internal/store"},

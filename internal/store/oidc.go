@@ -146,14 +146,24 @@ type AuthRequest struct {
 
 // Session is a signed-in browser at one tenant.
 type Session struct {
-	TenantID   string
-	ID         string // hash of the cookie secret
-	UserID     string
-	AuthTime   time.Time
-	AMR        []string
+	TenantID string
+	ID       string // hash of the cookie secret
+	UserID   string
+	AuthTime time.Time
+	AMR      []string
+	// Upstream is set when an upstream provider authenticated the user.
+	Upstream   Upstream
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+}
+
+// Upstream is the upstream provider behind a sign-in and what it said of
+// how the user authenticated there.
+type Upstream struct {
+	ProviderID string
+	AMR        []string
+	ACR        string
 }
 
 // RefreshToken is one hashed refresh token of a family.

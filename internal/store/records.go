@@ -45,7 +45,25 @@ type InvitationPolicy struct {
 	// (any but Domains); it is checked at invitation and at redemption.
 	DomainRule string   `json:"domainRule,omitempty"`
 	Domains    []string `json:"domains,omitempty"`
+	// RedemptionOrder ranks the ways a guest may redeem, by the
+	// Redeem… values; empty means DefaultRedemptionOrder.
+	RedemptionOrder []string `json:"redemptionOrder,omitempty"`
+	// RedeemWithAnyAccount is Entra's looser rule: the account used to
+	// redeem need not prove the invited address (it is recorded and
+	// audited instead).
+	RedeemWithAnyAccount bool `json:"redeemWithAnyAccount,omitempty"`
 }
+
+// Ways to redeem an invitation, for InvitationPolicy.RedemptionOrder.
+const (
+	RedeemPartnerTenant    = "partnerTenant"    // another tenant of this Foyer owning the email's domain
+	RedeemIdentityProvider = "identityProvider" // an external provider serving the domain
+	RedeemSocialProvider   = "socialProvider"   // Google, Microsoft accounts, GitHub
+	RedeemEmailPasscode    = "emailPasscode"
+)
+
+// DefaultRedemptionOrder is Entra's order.
+var DefaultRedemptionOrder = []string{RedeemPartnerTenant, RedeemIdentityProvider, RedeemSocialProvider, RedeemEmailPasscode}
 
 // User types and external states, as Microsoft Graph names them.
 const (

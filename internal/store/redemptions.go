@@ -16,7 +16,8 @@ type Redemptions interface {
 	// tenant, and one past ExpiresAt.
 	GetRedemption(ctx context.Context, tenantID, id string, now time.Time) (Redemption, error)
 	// UpdateRedemption replaces the proven identity (Identity,
-	// IdentityEmail, AMR). ErrNotFound when r is not in the tenant.
+	// IdentityEmail, AMR, Upstream, Profile). ErrNotFound when r is not in
+	// the tenant.
 	UpdateRedemption(ctx context.Context, r Redemption) error
 	// DeleteRedemption answers ErrNotFound when there is no such
 	// transaction.
@@ -39,8 +40,19 @@ type Redemption struct {
 	Identity      Identity
 	IdentityEmail string
 	AMR           []string
-	CreatedAt     time.Time
-	ExpiresAt     time.Time
+	// Upstream and Profile come from an upstream sign-in: the guest's
+	// profile is filled from them once they accept.
+	Upstream  Upstream
+	Profile   Profile
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Profile is what an upstream says of a person's names.
+type Profile struct {
+	DisplayName string
+	GivenName   string
+	Surname     string
 }
 
 // Passcodes stores one-time passcodes sent by email. A subject (an

@@ -48,6 +48,9 @@ type Store interface {
 	Invitations
 	Redemptions
 	Passcodes
+	Domains
+	IdentityProviders
+	FederationLogins
 
 	// InTx runs fn in one transaction: every call on tx commits together or
 	// not at all. Returning an error rolls back. Nested InTx reuses the outer

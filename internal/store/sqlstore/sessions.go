@@ -10,20 +10,22 @@ import (
 
 // Session ids are hashes of cookie secrets; error messages leave them out.
 
-const sessionColumns = `tenant_id, id, user_id, auth_time, amr, created_at, last_seen_at, expires_at`
+const sessionColumns = `tenant_id, id, user_id, auth_time, amr, provider_id, upstream_amr, upstream_acr,
+	created_at, last_seen_at, expires_at`
 
 func scanSession(r rowScanner) (store.Session, error) {
 	var ss store.Session
 	err := r.Scan(&ss.TenantID, &ss.ID, &ss.UserID, timeDest{&ss.AuthTime}, listDest{&ss.AMR},
-		timeDest{&ss.CreatedAt}, timeDest{&ss.LastSeenAt}, timeDest{&ss.ExpiresAt})
+		&ss.Upstream.ProviderID, listDest{&ss.Upstream.AMR}, &ss.Upstream.ACR, timeDest{&ss.CreatedAt}, timeDest{&ss.LastSeenAt}, timeDest{&ss.ExpiresAt})
 	return ss, err
 }
 
 // CreateSession answers ErrNotFound when the user is not in the tenant.
 func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		ss.TenantID, ss.ID, ss.UserID, s.timeArg(ss.AuthTime), listArg(ss.AMR), s.timeArg(ss.CreatedAt),
+		VALUES (`+placeholders(11)+`)`,
+		ss.TenantID, ss.ID, ss.UserID, s.timeArg(ss.AuthTime), listArg(ss.AMR), ss.Upstream.ProviderID,
+		listArg(ss.Upstream.AMR), ss.Upstream.ACR, s.timeArg(ss.CreatedAt),
 		s.timeArg(ss.LastSeenAt), s.timeArg(ss.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create session of user %q: %w", ss.UserID, s.dbError(err))

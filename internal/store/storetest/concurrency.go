@@ -25,6 +25,7 @@ func concurrencyCases() []testCase {
 		{"RedeemInvitationOnce", concurrentRedeemInvitation},
 		{"ConsumePasscodeOnce", concurrentConsumePasscode},
 		{"PasscodeGuessesStopAtTheLimit", concurrentPasscodeGuesses},
+		{"ConsumeFederationLoginOnce", concurrentConsumeFederationLogin},
 	}
 }
 
@@ -218,4 +219,25 @@ func concurrentIncrement(t *testing.T, s store.Store) {
 	}
 	require.Equal(t, want, values, "every value 1..32 answered once")
 	requireCounter(t, s, tid, key, time.Minute, n)
+}
+
+// concurrentConsumeFederationLogin replays one callback 16 times at once:
+// one gets the login, the rest find nothing.
+func concurrentConsumeFederationLogin(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	l := createFederationLogin(t, s, federationLoginFixture(tid, newID()))
+	const n = 16
+	got := make([]store.FederationLogin, n)
+	errs := race(n, func(i int) error {
+		var err error
+		got[i], err = s.ConsumeFederationLogin(ctx, tid, l.StateHash, at(time.Minute))
+		return err
+	})
+	requireOneWinner(t, errs, store.ErrNotFound)
+	for i, err := range errs {
+		if err == nil {
+			require.Equal(t, l, got[i])
+		}
+	}
 }

@@ -29,9 +29,10 @@ func tenantFixture(slug string) store.Tenant {
 		DisplayName: slug + " Ltd",
 		Branding:    store.Branding{LogoURL: "https://" + slug + ".example/logo.png", AccentColor: "#0055aa", SenderName: slug},
 		SigningAlg:  "ES256",
-		Invitations: store.InvitationPolicy{AllowInvitesFrom: store.InvitesFromEveryone},
-		CreatedAt:   at(0),
-		UpdatedAt:   at(time.Second),
+		Invitations: store.InvitationPolicy{AllowInvitesFrom: store.InvitesFromEveryone,
+			RedemptionOrder: []string{store.RedeemPartnerTenant, store.RedeemEmailPasscode}},
+		CreatedAt: at(0),
+		UpdatedAt: at(time.Second),
 	}
 }
 

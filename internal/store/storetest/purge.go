@@ -84,6 +84,9 @@ func oneOfEach(t *testing.T, s store.Store, c client, expires time.Time) []func(
 	single := tokenFixture(tid, "passcode")
 	single.ExpiresAt = expires
 	createToken(t, s, single)
+	login := federationLoginFixture(tid, newID())
+	login.ExpiresAt = expires
+	createFederationLogin(t, s, login)
 
 	return []func(t *testing.T, clock time.Time) error{
 		func(t *testing.T, clock time.Time) error {
@@ -113,6 +116,10 @@ func oneOfEach(t *testing.T, s store.Store, c client, expires time.Time) []func(
 			// Consuming is the only read of a single-use token; a kept
 			// one is spent by the check, which runs once.
 			_, err := s.ConsumeToken(t.Context(), tid, single.Kind, single.Hash, clock)
+			return err
+		},
+		func(t *testing.T, clock time.Time) error {
+			_, err := s.ConsumeFederationLogin(t.Context(), tid, login.StateHash, clock)
 			return err
 		},
 	}

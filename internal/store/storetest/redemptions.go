@@ -57,7 +57,9 @@ func redemptionLifecycle(t *testing.T, s store.Store) {
 
 	r.Identity = store.Identity{SignInType: store.SignInTypeEmail, Issuer: "mail", IssuerAssignedID: "bo@fabrikam.example"}
 	r.IdentityEmail = "bo@fabrikam.example"
-	r.AMR = []string{"otp"}
+	r.AMR = []string{"fed"}
+	r.Upstream = store.Upstream{ProviderID: newID(), AMR: []string{"pwd"}, ACR: "1"}
+	r.Profile = store.Profile{DisplayName: "Bo Fabrikam", GivenName: "Bo", Surname: "Fabrikam"}
 	changed := r
 	changed.BrowserBinding = "other" // not a progress field: ignored
 	require.NoError(t, s.UpdateRedemption(ctx, changed))

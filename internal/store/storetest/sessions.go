@@ -24,7 +24,10 @@ func sessionCases() []testCase {
 func sessionCreateGet(t *testing.T, s store.Store) {
 	tid := createTenant(t, s, "contoso").ID
 	alex := createUser(t, s, memberFixture(tid, "alex"))
-	ss := createSession(t, s, sessionFixture(tid, alex.ID))
+	federated := sessionFixture(tid, alex.ID)
+	federated.AMR = []string{"fed"}
+	federated.Upstream = store.Upstream{ProviderID: newID(), AMR: []string{"pwd", "mfa"}, ACR: "possessionorinherence"}
+	ss := createSession(t, s, federated)
 	bare := sessionFixture(tid, alex.ID)
 	bare.AMR = nil
 	createSession(t, s, bare)

@@ -74,7 +74,9 @@ func tenantUpdate(t *testing.T, s store.Store) {
 	changed.Branding = store.Branding{LogoURL: "https://cdn.example/c.svg", AccentColor: "#112233", SenderName: "Contoso IT"}
 	changed.SigningAlg = "EdDSA"
 	changed.Invitations = store.InvitationPolicy{AllowInvitesFrom: store.InvitesFromAdminsAndGuestInviters,
-		DomainRule: store.InviteDomainsDeny, Domains: []string{"rival.example", "spam.example"}}
+		DomainRule: store.InviteDomainsDeny, Domains: []string{"rival.example", "spam.example"},
+		RedemptionOrder:      []string{store.RedeemEmailPasscode, store.RedeemPartnerTenant},
+		RedeemWithAnyAccount: true}
 	changed.UpdatedAt = at(time.Hour)
 	require.NoError(t, s.UpdateTenant(ctx, changed))
 

@@ -1,0 +1,399 @@
+package signin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/foyer-idp/foyer/federation"
+	"github.com/foyer-idp/foyer/idp/tenancy"
+	"github.com/foyer-idp/foyer/internal/audit"
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// Signing in through an upstream identity provider, for redemption and
+// for later sign-ins. The browser leaves with a state whose hash, with
+// the nonce, the PKCE verifier and this browser's binding, waits in the
+// database; the callback consumes it once, in the browser that left.
+
+// Federation is what the pages need of the directory's federation side;
+// *directory.Directory is one.
+type Federation interface {
+	IdentityProviders(ctx context.Context, tenantID string) ([]store.IdentityProvider, error)
+	IdentityProvider(ctx context.Context, tenantID, id string) (store.IdentityProvider, error)
+	ClientSecret(p store.IdentityProvider) (string, error)
+	PartnerProvider(ctx context.Context, tenantID, partnerTenantID string) (store.IdentityProvider, error)
+	DomainTenant(ctx context.Context, email string) (store.Tenant, bool, error)
+	RefreshGuestProfile(ctx context.Context, tenantID, userID string, p directory.UpstreamProfile) error
+}
+
+// Upstreams builds connectors; *federation.Registry is one.
+type Upstreams interface {
+	Connector(ctx context.Context, p store.IdentityProvider, clientSecret, redirectURL string) (federation.Connector, error)
+}
+
+// AMRFederated is the authentication method of an upstream sign-in
+// (RFC 8176 "fed").
+const AMRFederated = "fed"
+
+// FederationCallbackPath is where upstream providers send browsers back,
+// under the tenant's issuer.
+const FederationCallbackPath = "/federation/callback"
+
+// way is one way to redeem an invitation, as a button on the redeem page.
+type way struct {
+	Method string // "passcode", "partner:<tenant id>" or "provider:<id>"
+	Label  string
+}
+
+const methodPasscode = "passcode"
+
+// redeemWays answers the ways the invited address may redeem, in the
+// tenant's redemption order; the first is the one the page suggests.
+func (f *Flow) redeemWays(ctx context.Context, t store.Tenant, email string) ([]way, error) {
+	order := t.Invitations.RedemptionOrder
+	if len(order) == 0 {
+		order = store.DefaultRedemptionOrder
+	}
+	_, domain, _ := strings.Cut(email, "@")
+	var providers []store.IdentityProvider
+	if f.federation != nil {
+		var err error
+		if providers, err = f.federation.IdentityProviders(ctx, t.ID); err != nil {
+			return nil, err
+		}
+	}
+	var ways []way
+	for _, step := range order {
+		switch step {
+		case store.RedeemPartnerTenant:
+			if f.federation == nil {
+				continue
+			}
+			owner, ok, err := f.federation.DomainTenant(ctx, email)
+			if err != nil {
+				return nil, err
+			}
+			if ok && owner.ID != t.ID {
+				ways = append(ways, way{Method: "partner:" + owner.ID, Label: "Sign in with your " + owner.DisplayName + " account"})
+			}
+		case store.RedeemIdentityProvider, store.RedeemSocialProvider:
+			social := step == store.RedeemSocialProvider
+			for _, p := range providers {
+				if !p.Enabled || p.Type == store.IdPFoyer || isSocial(p.Type) != social {
+					continue
+				}
+				if slices.Contains(p.Domains, domain) || (social && len(p.Domains) == 0) {
+					ways = append(ways, way{Method: "provider:" + p.ID, Label: "Sign in with " + p.DisplayName})
+				}
+			}
+		case store.RedeemEmailPasscode:
+			ways = append(ways, way{Method: methodPasscode, Label: "Send a code to my email"})
+		}
+	}
+	return ways, nil
+}
+
+func isSocial(typ string) bool {
+	return typ == store.IdPGoogle || typ == store.IdPMicrosoft || typ == store.IdPGitHub
+}
+
+// provider answers the enabled provider behind a redeem page's method.
+func (f *Flow) provider(ctx context.Context, t store.Tenant, method string) (store.IdentityProvider, error) {
+	if id, ok := strings.CutPrefix(method, "partner:"); ok {
+		return f.federation.PartnerProvider(ctx, t.ID, id)
+	}
+	id, _ := strings.CutPrefix(method, "provider:")
+	return f.federation.IdentityProvider(ctx, t.ID, id)
+}
+
+// upstreamTrip is where a trip to an upstream comes back to.
+type upstreamTrip struct {
+	tenant        store.Tenant
+	provider      store.IdentityProvider
+	binding       string
+	redemptionID  string
+	authRequestID string
+	loginHint     string
+}
+
+// goUpstream stores the trip and sends the browser to the provider. On
+// failure it has answered.
+func (f *Flow) goUpstream(w http.ResponseWriter, r *http.Request, trip upstreamTrip) {
+	ctx := r.Context()
+	t := trip.tenant
+	if !trip.provider.Enabled {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in method unavailable",
+			"This way to sign in is switched off. Choose another, or ask the administrator of "+t.DisplayName+".")
+		return
+	}
+	conn, err := f.connector(ctx, t, trip.provider)
+	if err != nil {
+		f.Unavailable(w, r, t, "build upstream connector", err)
+		return
+	}
+	state, nonce, verifier := secret.NewToken(32), secret.NewToken(16), secret.NewToken(32)
+	now := f.clock()
+	login := store.FederationLogin{TenantID: t.ID, StateHash: f.stateHash(state), ProviderID: trip.provider.ID,
+		Nonce: nonce, CodeVerifier: verifier, BrowserBinding: trip.binding, RedemptionID: trip.redemptionID,
+		AuthRequestID: trip.authRequestID, CreatedAt: now, ExpiresAt: now.Add(f.loginLifetime)}
+	if err := f.store.CreateFederationLogin(ctx, login); err != nil {
+		f.Unavailable(w, r, t, "store upstream login", err)
+		return
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	to, err := conn.AuthURL(ctx, federation.AuthRequest{State: state, Nonce: nonce,
+		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), LoginHint: trip.loginHint})
+	if err != nil {
+		f.Unavailable(w, r, t, "upstream authorization URL", err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, to, http.StatusFound)
+}
+
+func (f *Flow) stateHash(state string) string { return f.hasher.Hash("upstream-state\x00" + state) }
+
+func (f *Flow) connector(ctx context.Context, t store.Tenant, p store.IdentityProvider) (federation.Connector, error) {
+	clientSecret, err := f.federation.ClientSecret(p)
+	if err != nil {
+		return nil, err
+	}
+	return f.upstreams.Connector(ctx, p, clientSecret, f.tenantURL(t, FederationCallbackPath))
+}
+
+// federationCallback serves GET /t/{tenant}/federation/callback: the
+// upstream's answer, for a redemption or a sign-in.
+func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t, _ := tenancy.From(ctx)
+	q := r.URL.Query()
+	login, err := f.store.ConsumeFederationLogin(ctx, t.ID, f.stateHash(q.Get("state")), f.clock())
+	if errors.Is(err, store.ErrNotFound) {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired",
+			"This sign-in has expired or was already used. Start again from the invitation or the application.")
+		return
+	}
+	if err != nil {
+		f.Unavailable(w, r, t, "consume upstream login", err)
+		return
+	}
+	browser, ok := f.browserValue(r)
+	if !ok || !secret.EqualHashes(f.binding(browser), login.BrowserBinding) {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Started in another browser",
+			"Finish signing in in the browser where you started.")
+		return
+	}
+	p, err := f.federation.IdentityProvider(ctx, t.ID, login.ProviderID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		f.Unavailable(w, r, t, "load identity provider", err)
+		return
+	}
+	id, reason := f.upstreamIdentity(ctx, t, p, err == nil, login, q)
+	if reason != "" {
+		f.upstreamRefused(w, r, t, login, reason)
+		return
+	}
+	if login.RedemptionID != "" {
+		f.redeemWithUpstream(w, r, t, login, p, id)
+		return
+	}
+	f.signInWithUpstream(w, r, t, login, p, id)
+}
+
+// upstreamIdentity answers the identity of a callback, or why there is
+// none.
+func (f *Flow) upstreamIdentity(ctx context.Context, t store.Tenant, p store.IdentityProvider, found bool, login store.FederationLogin, q url.Values) (federation.Identity, string) {
+	if !found || !p.Enabled {
+		return federation.Identity{}, "the identity provider is switched off"
+	}
+	if err := federation.CallbackError(q); err != nil {
+		return federation.Identity{}, f.upstreamReason(ctx, t, p, err)
+	}
+	if q.Get("code") == "" {
+		return federation.Identity{}, "the identity provider sent no code"
+	}
+	conn, err := f.connector(ctx, t, p)
+	if err != nil {
+		return federation.Identity{}, f.upstreamReason(ctx, t, p, err)
+	}
+	id, err := conn.Exchange(ctx, q.Get("code"), login.CodeVerifier, login.Nonce)
+	if err != nil {
+		return federation.Identity{}, f.upstreamReason(ctx, t, p, err)
+	}
+	if id.Issuer == "" || id.Subject == "" {
+		return federation.Identity{}, "the identity provider did not say who signed in"
+	}
+	return id, ""
+}
+
+// upstreamReason is what a person and the audit log are told of a failed
+// upstream step: the connector's own reason, or a generic one (the cause
+// goes to the log).
+func (f *Flow) upstreamReason(ctx context.Context, t store.Tenant, p store.IdentityProvider, err error) string {
+	var ue *federation.UpstreamError
+	if errors.As(err, &ue) {
+		return ue.Reason
+	}
+	f.logger.WarnContext(ctx, "upstream sign-in", "tenant", t.Slug, "provider", p.ID, "err", err)
+	return "the identity provider could not be reached"
+}
+
+// upstreamRefused shows and audits a refused upstream sign-in.
+func (f *Flow) upstreamRefused(w http.ResponseWriter, r *http.Request, t store.Tenant, login store.FederationLogin, reason string) {
+	ctx := r.Context()
+	if login.RedemptionID != "" {
+		e := audit.Entry{TenantID: t.ID, Category: audit.CategoryUser, Activity: audit.ActivityRedeemExternalInvite,
+			Target: audit.Target{Type: audit.TargetUser}, Err: errors.New(reason)}
+		if err := audit.Record(ctx, f.store, f.clock(), e); err != nil {
+			f.logger.WarnContext(ctx, "record redemption event", "tenant", t.Slug, "err", err)
+		}
+	} else {
+		f.signInEvent(ctx, t, store.Application{}, audit.Actor{Type: store.ActorUser}, ActivitySignIn, resultFailure, reason)
+	}
+	f.ErrorPage(w, r, t, http.StatusForbidden, "Sign-in not accepted", upperFirst(reason)+".")
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// upstreamAMR is what a session or token says of an upstream sign-in: fed
+// alone. The upstream's own methods stay in Upstream, for the MFA policy
+// to weigh; they are not this tenant's to claim.
+func upstreamAMR() []string { return []string{AMRFederated} }
+
+// redeemWithUpstream records the proven identity on the redemption, after
+// the binding rules, and goes on to the review page.
+func (f *Flow) redeemWithUpstream(w http.ResponseWriter, r *http.Request, t store.Tenant, login store.FederationLogin, p store.IdentityProvider, id federation.Identity) {
+	ctx := r.Context()
+	red, err := f.store.GetRedemption(ctx, t.ID, login.RedemptionID, f.clock())
+	if errors.Is(err, store.ErrNotFound) {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Invitation page expired",
+			"This page has expired. Open the invitation link from your email again.")
+		return
+	}
+	if err != nil {
+		f.Unavailable(w, r, t, "load redemption", err)
+		return
+	}
+	open, ok := f.openInvitation(w, r, t, red.TokenHash)
+	if !ok {
+		return
+	}
+	inv := open.Invitation
+	// The identity must prove the invited address: email and its
+	// verification from one source (the connector's promise), equal after
+	// normalisation. The tenant may accept any account instead.
+	if !(id.EmailVerified && id.Email == inv.Email) && !t.Invitations.RedeemWithAnyAccount {
+		reason := "the account used is not the invited address"
+		if id.Email == inv.Email {
+			reason = "the identity provider has not verified the invited address"
+		}
+		f.redeemRefused(ctx, t, inv, reason)
+		f.ErrorPage(w, r, t, http.StatusForbidden, "Not the invited account",
+			"You signed in with an account that does not prove "+maskEmail(inv.Email)+
+				", the address this invitation was sent to. Sign in with that account, or choose another way on the invitation page.")
+		return
+	}
+	identity := store.Identity{SignInType: store.SignInTypeFederated, Issuer: id.Issuer, IssuerAssignedID: id.Subject}
+	if linked, err := f.store.GetUserByIdentity(ctx, t.ID, id.Issuer, id.Subject); err == nil && linked.ID != inv.InvitedUserID {
+		f.redeemRefused(ctx, t, inv, "the account is already linked to another user")
+		f.ErrorPage(w, r, t, http.StatusConflict, "Account already in use",
+			"This account already signs in another user of "+t.DisplayName+".")
+		return
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		f.Unavailable(w, r, t, "look up identity", err)
+		return
+	}
+	email := id.Email
+	if email == "" {
+		email = inv.Email
+	}
+	red.Identity, red.IdentityEmail, red.AMR = identity, email, upstreamAMR()
+	red.Upstream = store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR}
+	red.Profile = store.Profile{DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}
+	if err := f.store.UpdateRedemption(ctx, red); err != nil {
+		f.Unavailable(w, r, t, "update redemption", err)
+		return
+	}
+	f.seeOther(w, r, f.tenantURL(t, "/redeem/consent?id="+red.ID))
+}
+
+// signInWithUpstream finishes a sign-in whose first factor was an
+// upstream provider: the guest is found by (issuer, subject), never by
+// email, and its profile follows the upstream's.
+func (f *Flow) signInWithUpstream(w http.ResponseWriter, r *http.Request, t store.Tenant, login store.FederationLogin, p store.IdentityProvider, id federation.Identity) {
+	ctx := r.Context()
+	req, err := f.store.GetAuthRequest(ctx, t.ID, login.AuthRequestID, f.clock())
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (req.Done || !secret.EqualHashes(req.BrowserBinding, login.BrowserBinding))) {
+		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or is already complete.")
+		return
+	}
+	if err != nil {
+		f.Unavailable(w, r, t, "load login transaction", err)
+		return
+	}
+	app, err := f.store.GetApplicationByClientID(ctx, t.ID, req.ClientID)
+	if err != nil {
+		f.Unavailable(w, r, t, "load application", err)
+		return
+	}
+	user, err := f.store.GetUserByIdentity(ctx, t.ID, id.Issuer, id.Subject)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !user.AccountEnabled) {
+		f.signInEvent(ctx, t, app, audit.Actor{Type: store.ActorUser, Name: id.Email}, ActivitySignIn, resultFailure,
+			"no enabled user is linked to the upstream account")
+		f.ErrorPage(w, r, t, http.StatusForbidden, "Account not found",
+			"The account you signed in with is not a user of "+t.DisplayName+". Accept your invitation first, or ask its administrator.")
+		return
+	}
+	if err != nil {
+		f.Unavailable(w, r, t, "look up identity", err)
+		return
+	}
+	if err := f.federation.RefreshGuestProfile(ctx, t.ID, user.ID, directory.UpstreamProfile{
+		Email: id.Email, DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}); err != nil {
+		f.logger.WarnContext(ctx, "refresh guest profile", "tenant", t.Slug, "err", err)
+	}
+	browser, _ := f.browserValue(r)
+	tx := transaction{tenant: t, req: req, app: app, browser: browser}
+	f.finishSignIn(w, r, tx, user, upstreamAMR(), store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR})
+}
+
+// federatedProvider answers the enabled provider a guest's federated
+// identity signs in with, if any.
+func federatedProvider(providers []store.IdentityProvider, u store.User) (store.IdentityProvider, bool) {
+	for _, id := range u.Identities {
+		if id.SignInType != store.SignInTypeFederated {
+			continue
+		}
+		for _, p := range providers {
+			if p.Enabled && servesIssuer(p, id.Issuer) {
+				return p, true
+			}
+		}
+	}
+	return store.IdentityProvider{}, false
+}
+
+// servesIssuer: multi-tenant Microsoft answers with each account's home
+// tenant issuer, GitHub with its own fixed one; the rest with their own.
+func servesIssuer(p store.IdentityProvider, issuer string) bool {
+	switch p.Type {
+	case store.IdPMicrosoft:
+		return strings.HasPrefix(issuer, "https://login.microsoftonline.com/")
+	case store.IdPGitHub:
+		return issuer == "https://github.com"
+	}
+	return p.Issuer != "" && p.Issuer == issuer
+}
