@@ -27,6 +27,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/mail"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
@@ -191,10 +192,13 @@ func newEnv(t testing.TB, b sqltest.Backend, opts ...func(*envOptions)) *env {
 	require.NoError(t, err)
 	codes, err := passcode.New(passcode.Config{Store: e.store, Mailer: outbox, Hasher: master.Hasher("passcodes"), Now: e.clock.Now})
 	require.NoError(t, err)
+	second, err := mfa.New(mfa.Config{Store: e.store, Sealer: master.Sealer("mfa-secrets"), Hasher: master.Hasher("recovery-codes"),
+		Mailer: outbox, Now: e.clock.Now})
+	require.NoError(t, err)
 	s, err := idp.New(idp.Config{
 		Tenants: e.store, Keys: e.keys, Registry: e.registry, Logger: logger, ExternalURL: external,
 		OIDC: &idp.OIDC{
-			Store: e.store, Directory: e.dir, Keys: e.keys, Hasher: master.Hasher("tokens"), Passcodes: codes,
+			Store: e.store, Directory: e.dir, Keys: e.keys, Hasher: master.Hasher("tokens"), Passcodes: codes, MFA: second,
 			Lifetimes: config.DefaultTokens(), Now: e.clock.Now,
 		},
 	})

@@ -31,11 +31,34 @@ type redeemEnv struct {
 	tenant store.Tenant
 }
 
+// newRedeemEnv starts the seeded provider with woodgrove's MFA rule
+// switched off: these tests are about redemption; mfa_test.go keeps the
+// rule (newMFAEnv).
 func newRedeemEnv(t *testing.T, b sqltest.Backend) *redeemEnv {
+	e := newMFAEnv(t, b)
+	e.setMFA(t, store.MFARequiredNobody)
+	return e
+}
+
+// newMFAEnv starts the seeded provider as it is: woodgrove requires MFA
+// for guests.
+func newMFAEnv(t *testing.T, b sqltest.Backend) *redeemEnv {
 	d := idptest.StartDev(t, b, nil)
 	tn, err := d.Store.GetTenantBySlug(t.Context(), "woodgrove")
 	require.NoError(t, err)
 	return &redeemEnv{d: d, tenant: tn}
+}
+
+// setMFA sets woodgrove's MFA rule. The tenant gate caches tenants for a
+// few seconds, so tests set it before their first request.
+func (e *redeemEnv) setMFA(t *testing.T, required string) {
+	t.Helper()
+	ctx := context.WithoutCancel(t.Context()) // also from a cleanup
+	tn, err := e.d.Store.GetTenant(ctx, e.tenant.ID)
+	require.NoError(t, err)
+	tn.MFA.Required = required
+	require.NoError(t, e.d.Store.UpdateTenant(ctx, tn))
+	e.tenant = tn
 }
 
 func (e *redeemEnv) browser() *webclient.Client {
@@ -385,15 +408,15 @@ func TestBlockFutureInvitations(t *testing.T) {
 
 // demoAppSignIn starts a code + PKCE sign-in of demo-app at woodgrove and
 // answers the login page, with what the exchange needs.
-func (e *redeemEnv) demoAppSignIn(t *testing.T, br *webclient.Client) (*webclient.Page, *oauth2.Config, string, string) {
+func (e *redeemEnv) demoAppSignIn(t *testing.T, br *webclient.Client, extra ...oauth2.AuthCodeOption) (*webclient.Page, *oauth2.Config, string, string) {
 	t.Helper()
 	cfg := &oauth2.Config{ClientID: bootstrap.DevClientID, ClientSecret: bootstrap.DevClientSecret,
 		RedirectURL: bootstrap.DevRedirectURI, Scopes: []string{oidc.ScopeOpenID, "profile", "email"},
 		Endpoint: oauth2.Endpoint{AuthURL: e.d.URL + "/t/woodgrove/authorize", TokenURL: e.d.URL + "/t/woodgrove/oauth/token",
 			AuthStyle: oauth2.AuthStyleInHeader}}
 	state, nonce, verifier := secret.NewToken(8), secret.NewToken(8), oauth2.GenerateVerifier()
-	p := mustPage(t)(br.Get(t.Context(), cfg.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier))))
-	require.Equal(t, http.StatusOK, p.Status, p.Summary())
+	opts := append([]oauth2.AuthCodeOption{oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)}, extra...)
+	p := mustPage(t)(br.Get(t.Context(), cfg.AuthCodeURL(state, opts...)))
 	return p, cfg, state, verifier
 }
 
@@ -401,6 +424,7 @@ func (e *redeemEnv) demoAppSignIn(t *testing.T, br *webclient.Client) (*webclien
 type demoTokenClaims struct {
 	TID string   `json:"tid"`
 	AMR []string `json:"amr"`
+	ACR string   `json:"acr"`
 }
 
 // demoAppTokens redeems the code a sign-in stopped with, as demo-app, and

@@ -101,7 +101,9 @@ type OIDC struct {
 	// providers; nil: passcodes only.
 	Federation signin.Federation
 	Upstreams  signin.Upstreams
-	Lifetimes  config.Tokens
+	// MFA enrols and checks second factors.
+	MFA       signin.MFA
+	Lifetimes config.Tokens
 	// Throttle limits failed sign-ins; zero fields take signin's defaults.
 	Throttle signin.Throttle
 	// Now is the clock; time.Now when nil.
@@ -175,7 +177,7 @@ func (s *Server) buildOIDC(cfg Config) error {
 	}
 	flow, err := signin.New(signin.Config{
 		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Passcodes: o.Passcodes,
-		Federation: o.Federation, Upstreams: o.Upstreams, Hasher: o.Hasher,
+		Federation: o.Federation, Upstreams: o.Upstreams, MFA: o.MFA, Hasher: o.Hasher,
 		LoginLifetime: o.Lifetimes.LoginLifetime, SessionLifetime: o.Lifetimes.SessionLifetime,
 		Throttle: o.Throttle, SignIns: signIns, Now: o.Now, Logger: cfg.Logger,
 	})
@@ -224,8 +226,8 @@ func (c Config) validate() error {
 		}
 	}
 	if o := c.OIDC; o != nil {
-		if o.Store == nil || o.Directory == nil || o.Keys == nil || o.Hasher == nil || o.Passcodes == nil {
-			errs = append(errs, errors.New("idp: OIDC needs Store, Directory, Keys, Hasher and Passcodes"))
+		if o.Store == nil || o.Directory == nil || o.Keys == nil || o.Hasher == nil || o.Passcodes == nil || o.MFA == nil {
+			errs = append(errs, errors.New("idp: OIDC needs Store, Directory, Keys, Hasher, Passcodes and MFA"))
 		}
 		if c.ExternalURL == "" {
 			errs = append(errs, errors.New("idp: OIDC needs ExternalURL: it names the issuers"))

@@ -23,6 +23,7 @@ func apiRoutes(a *app) (map[string]http.Handler, error) {
 	h, err := api.New(api.Config{
 		Directory: a.dir,
 		Store:     a.store,
+		MFA:       a.mfa,
 		PagingKey: a.master.Hasher(apiPagingPurpose),
 		BaseURL:   external,
 		Logger:    a.logger,

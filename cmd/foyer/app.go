@@ -15,6 +15,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/mail"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
@@ -37,6 +38,10 @@ const (
 	// idpSecretsPurpose seals the client secrets of upstream identity
 	// providers.
 	idpSecretsPurpose = "idp-secrets"
+	// mfaSecretsPurpose seals users' TOTP secrets.
+	mfaSecretsPurpose = "mfa-secrets"
+	// recoveryCodesPurpose keys the hash stored of MFA recovery codes.
+	recoveryCodesPurpose = "recovery-codes"
 )
 
 // app is what a command acting on Foyer's data works with: the same
@@ -53,6 +58,8 @@ type app struct {
 	// outbox queues email in the caller's transaction; serve drains it
 	// when mailDrain (an SMTP server, or development).
 	outbox *mail.Outbox
+	// mfa enrols and verifies users' second factors.
+	mfa *mfa.Service
 	// upstreams builds connectors to upstream identity providers, behind
 	// the guard against requests to private networks.
 	upstreams *federation.Registry
@@ -106,6 +113,16 @@ func (a *app) build(ctx context.Context) error {
 		return err
 	}
 	if err := a.buildOutbox(); err != nil {
+		return err
+	}
+	a.mfa, err = mfa.New(mfa.Config{
+		Store:  a.store,
+		Sealer: a.master.Sealer(mfaSecretsPurpose),
+		Hasher: a.master.Hasher(recoveryCodesPurpose),
+		Mailer: a.outbox,
+		Now:    time.Now,
+	})
+	if err != nil {
 		return err
 	}
 	a.upstreams, err = federation.NewRegistry(federation.RegistryConfig{

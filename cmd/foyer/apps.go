@@ -25,6 +25,7 @@ const (
 	flagHomePage           = "home-page"
 	flagFirstParty         = "first-party"
 	flagAssignmentRequired = "assignment-required"
+	flagRequiresMFA        = "requires-mfa"
 	flagAccessTokenFormat  = "access-token-format"
 	flagPermission         = "permission"
 )
@@ -97,6 +98,7 @@ func addAppFlags(cmd *cobra.Command) {
 	f.String(flagHomePage, "", "home page URL")
 	f.Bool(flagFirstParty, false, "the tenant's own application: no consent screen")
 	f.Bool(flagAssignmentRequired, false, "only assigned users and groups may sign in")
+	f.Bool(flagRequiresMFA, false, "every sign-in proves a second factor, whatever the tenant's MFA policy")
 	f.String(flagAccessTokenFormat, "", "access token format: jwt (default) or opaque")
 	f.StringArray(flagPermission, nil, fmt.Sprintf("admin API permission for the app itself (repeatable): %q", directory.APIPermissions))
 }
@@ -112,6 +114,7 @@ func newAppsCreateCmd(d deps) *cobra.Command {
 			in.HomePageURL, _ = f.GetString(flagHomePage)
 			in.FirstParty, _ = f.GetBool(flagFirstParty)
 			in.AssignmentRequired, _ = f.GetBool(flagAssignmentRequired)
+			in.RequiresMFA, _ = f.GetBool(flagRequiresMFA)
 			in.AccessTokenFormat, _ = f.GetString(flagAccessTokenFormat)
 			in.RedirectURIs = listFlag(cmd, flagRedirectURI)
 			in.PostLogoutRedirectURIs = listFlag(cmd, flagPostLogoutURI)
@@ -156,6 +159,7 @@ func newAppsUpdateCmd(d deps) *cobra.Command {
 				HomePageURL:            changed(cmd, flagHomePage, f.GetString),
 				FirstParty:             changed(cmd, flagFirstParty, f.GetBool),
 				AssignmentRequired:     changed(cmd, flagAssignmentRequired, f.GetBool),
+				RequiresMFA:            changed(cmd, flagRequiresMFA, f.GetBool),
 				AccessTokenFormat:      changed(cmd, flagAccessTokenFormat, f.GetString),
 				APIPermissions:         changedList(cmd, flagPermission),
 			})
@@ -166,7 +170,7 @@ func newAppsUpdateCmd(d deps) *cobra.Command {
 		})
 	addAppFlags(cmd)
 	cmd.MarkFlagsOneRequired(flagName, flagRedirectURI, flagPostLogoutURI, flagGrant, flagHomePage,
-		flagFirstParty, flagAssignmentRequired, flagAccessTokenFormat, flagPermission)
+		flagFirstParty, flagAssignmentRequired, flagRequiresMFA, flagAccessTokenFormat, flagPermission)
 	return cmd
 }
 
@@ -321,6 +325,7 @@ func appFields(w io.Writer, app store.Application) {
 	field(w, "Home page", app.HomePageURL)
 	field(w, "First party", boolCell(app.FirstParty))
 	field(w, "Assignment required", boolCell(app.AssignmentRequired))
+	field(w, "Requires MFA", boolCell(app.RequiresMFA))
 	field(w, "Access token format", app.AccessTokenFormat)
 	field(w, "API permissions", listCell(app.APIPermissions))
 	field(w, "Created", timeCell(&app.CreatedAt))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/foyer-idp/foyer/internal/bootstrap"
 	"github.com/foyer-idp/foyer/internal/mail/mailtest"
+	"github.com/foyer-idp/foyer/internal/mfa/mfatest"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/webclient"
 )
@@ -43,7 +44,7 @@ func TestGuestJourneyThroughSMTP(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusCreated, resp.StatusCode, string(body))
 
-	invitation := nextMail(t, inbox, 0)
+	invitation := mailAbout(t, inbox, "invited you", 0)
 	require.Contains(t, invitation.Subject, "invited you")
 	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=\S+`).FindString(invitation.Text)
 	require.NotEmpty(t, link, invitation.Text)
@@ -52,10 +53,11 @@ func TestGuestJourneyThroughSMTP(t *testing.T) {
 	page := mustStep(t)(br.Get(ctx, link))
 	require.Contains(t, page.Text(), "You're invited")
 	page = mustStep(t)(br.Press(ctx, page, "token", "passcode", nil))
-	code := codeFrom(t, nextMail(t, inbox, 1))
+	code := codeFrom(t, mailAbout(t, inbox, "verification code", 0))
 	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": code}))
 	require.Contains(t, page.Text(), "Review permissions")
 	page = mustStep(t)(br.Press(ctx, page, "csrf_token", "accept", nil))
+	page, key := enrolAuthenticator(t, br, page)
 	require.True(t, page.Stopped(), page.Summary())
 	require.Equal(t, bootstrap.DevRedirectURI, page.Stop.String(), "lands on inviteRedirectUrl")
 
@@ -68,7 +70,9 @@ func TestGuestJourneyThroughSMTP(t *testing.T) {
 	br = webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
 	page = mustStep(t)(br.Get(ctx, cfg.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier))))
 	page = mustStep(t)(br.Press(ctx, page, "username", "Sign in", map[string]string{"username": guest}))
-	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": codeFrom(t, nextMail(t, inbox, 2))}))
+	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": codeFrom(t, mailAbout(t, inbox, "verification code", 1))}))
+	// The enrolment used this step's TOTP code; the next step's is fresh.
+	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": mfatest.Code(t, key, time.Now().Add(30*time.Second))}))
 	page = mustStep(t)(br.Press(ctx, page, "csrf_token", "allow", nil))
 	require.True(t, page.Stopped(), page.Summary())
 	require.Equal(t, state, page.Query().Get("state"))
@@ -94,14 +98,27 @@ func TestGuestJourneyThroughSMTP(t *testing.T) {
 	s.shutdown(t)
 }
 
-// nextMail waits for the n-th message (0-based) the SMTP server receives.
-func nextMail(t *testing.T, inbox *mailtest.Server, n int) mailtest.Message {
+// mailAbout waits for the (skip+1)-th message the SMTP server receives
+// whose subject contains subject.
+func mailAbout(t *testing.T, inbox *mailtest.Server, subject string, skip int) mailtest.Message {
 	t.Helper()
-	require.Eventually(t, func() bool { return len(inbox.Messages()) > n }, 30*time.Second, 50*time.Millisecond,
-		"mail #%d never arrived", n+1)
-	m, err := inbox.Messages()[n].Parse()
-	require.NoError(t, err)
-	return m
+	var found mailtest.Message
+	require.Eventually(t, func() bool {
+		seen := 0
+		for _, r := range inbox.Messages() {
+			m, err := r.Parse()
+			require.NoError(t, err)
+			if strings.Contains(m.Subject, subject) {
+				if seen == skip {
+					found = m
+					return true
+				}
+				seen++
+			}
+		}
+		return false
+	}, 30*time.Second, 50*time.Millisecond, "no mail #%d about %q arrived", skip+1, subject)
+	return found
 }
 
 var passcodeDigits = regexp.MustCompile(`\b\d{8}\b`)
@@ -139,6 +156,7 @@ func TestREADMEGuestWalkthrough(t *testing.T) {
 	code := passcodeDigits.FindString(devMail(t, br, s.base, "verification code"))
 	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": code}))
 	page = mustStep(t)(br.Press(ctx, page, "csrf_token", "accept", nil))
+	page, _ = enrolAuthenticator(t, br, page)
 	require.Equal(t, "/demo", page.URL.Path, "lands on inviteRedirectUrl: %s", page.Summary())
 	require.Equal(t, http.StatusOK, page.Status)
 
@@ -151,7 +169,7 @@ func TestREADMEGuestWalkthrough(t *testing.T) {
 	page = mustStep(t)(br.Follow(ctx, page.Stop))
 	require.Equal(t, http.StatusOK, page.Status, page.Summary())
 	require.Contains(t, page.Text(), "gsamoogle@gmail.com")
-	require.Contains(t, page.Text(), `otp`)
+	require.Contains(t, page.Text(), `"mfa"`, "the demo shows the second factor in amr")
 
 	users := s.cli.mustRun(t, "users", "list", "--tenant", "woodgrove")
 	require.Regexp(t, `gsamoogle_gmail\.com#EXT#@woodgrove\.\S+\s.*Guest.*Accepted`, users)
@@ -197,6 +215,7 @@ func TestREADMEPartnerWalkthrough(t *testing.T) {
 	require.NotNil(t, partner, page.Summary())
 	page = mustStep(t)(br.Submit(ctx, f, partner))
 	page = mustStep(t)(br.Continue(ctx, page, webclient.Credentials{Username: "sam@fabrikam.test", Password: "foyer-dev"}))
+	page, _ = enrolAuthenticator(t, br, page)
 	require.True(t, page.Stopped(), page.Summary())
 	require.Equal(t, s.base+"/demo", page.Stop.String(), "lands on inviteRedirectUrl")
 
@@ -205,4 +224,20 @@ func TestREADMEPartnerWalkthrough(t *testing.T) {
 	guest := s.cli.mustRun(t, "-o", "json", "users", "show", "--tenant", "woodgrove", "sam_fabrikam.test#EXT#@woodgrove.127.0.0.1")
 	require.Contains(t, guest, `"issuer": "`+s.base+`/t/fabrikam"`, "linked to fabrikam")
 	s.shutdown(t)
+}
+
+var shownKey = regexp.MustCompile(`id="secret">([A-Z2-7]+)<`)
+
+// enrolAuthenticator reads the key the enrolment page shows, types its
+// current code as an authenticator app would, and presses Continue under
+// the recovery codes. It answers the page after and the key.
+func enrolAuthenticator(t *testing.T, br *webclient.Client, page *webclient.Page) (*webclient.Page, string) {
+	t.Helper()
+	require.Contains(t, page.Text(), "Set up your authenticator app", page.Summary())
+	m := shownKey.FindSubmatch(page.Body)
+	require.NotNil(t, m)
+	key := string(m[1])
+	page = mustStep(t)(br.Press(t.Context(), page, "code", "enrol", map[string]string{"code": mfatest.Code(t, key, time.Now())}))
+	require.Contains(t, page.Text(), "Save your recovery codes", page.Summary())
+	return mustStep(t)(br.Submit(t.Context(), page.Forms[0], nil)), key
 }

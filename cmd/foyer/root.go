@@ -94,6 +94,7 @@ func newRootCmd(d deps) *cobra.Command {
 		newAppsCmd(d),
 		newIdPsCmd(d),
 		newDomainsCmd(d),
+		newMFACmd(d),
 		newKeysCmd(d),
 		newAuditCmd(d),
 		newBootstrapCmd(d),

@@ -166,6 +166,7 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 			Passcodes:  codes,
 			Federation: a.dir,
 			Upstreams:  a.upstreams,
+			MFA:        a.mfa,
 			Lifetimes:  a.cfg.Tokens,
 		},
 	})

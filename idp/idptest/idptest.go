@@ -21,6 +21,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/mail"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
@@ -41,7 +42,9 @@ type Dev struct {
 	// or inspect what the pages cannot.
 	Store     *sqlstore.Store
 	Directory *directory.Directory
-	mailSeal  *secret.Sealer
+	// MFA is the provider's second-factor service.
+	MFA      *mfa.Service
+	mailSeal *secret.Sealer
 }
 
 // Mail answers the email queued so far, newest first, opened as the
@@ -92,6 +95,9 @@ func StartDev(t testing.TB, b sqltest.Backend, mount func(d *Dev)) *Dev {
 	d.Directory = dir
 	codes, err := passcode.New(passcode.Config{Store: st, Mailer: outbox, Hasher: master.Hasher("passcodes")})
 	must(t, err)
+	d.MFA, err = mfa.New(mfa.Config{Store: st, Sealer: master.Sealer("mfa-secrets"), Hasher: master.Hasher("recovery-codes"),
+		Mailer: outbox, Now: time.Now})
+	must(t, err)
 	_, err = bootstrap.Apply(t.Context(), bootstrap.Deps{
 		Store: st, SecretHasher: master.Hasher("client-secrets"), Passwords: passwords, Keys: km,
 		MinSecretLength: bootstrap.DevMinSecretLength,
@@ -99,7 +105,7 @@ func StartDev(t testing.TB, b sqltest.Backend, mount func(d *Dev)) *Dev {
 	must(t, err)
 	d.Server, err = idp.New(idp.Config{
 		Tenants: st, Keys: km, Registry: prometheus.NewRegistry(), Logger: logger, ExternalURL: d.URL,
-		OIDC: &idp.OIDC{Store: st, Directory: dir, Clients: dir.NewClientCache(5 * time.Second), Keys: km, Hasher: master.Hasher("tokens"), Passcodes: codes, Federation: dir, Upstreams: upstreams, Lifetimes: config.DefaultTokens()},
+		OIDC: &idp.OIDC{Store: st, Directory: dir, Clients: dir.NewClientCache(5 * time.Second), Keys: km, Hasher: master.Hasher("tokens"), Passcodes: codes, Federation: dir, Upstreams: upstreams, MFA: d.MFA, Lifetimes: config.DefaultTokens()},
 	})
 	must(t, err)
 	if mount != nil {

@@ -100,6 +100,8 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		p.redirectError(w, r, t, redirectURI, state, authError{"login_required", "the user must sign in"})
 	case errors.Is(err, signin.ErrConsentRequired):
 		p.redirectError(w, r, t, redirectURI, state, authError{"consent_required", "the user must consent"})
+	case errors.Is(err, signin.ErrInteractionRequired):
+		p.redirectError(w, r, t, redirectURI, state, authError{"interaction_required", "the user must prove a second factor"})
 	case err != nil:
 		p.flow.Unavailable(w, r, t, "begin sign-in", err)
 	case outcome == signin.Finished:
@@ -271,6 +273,18 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, t store.Tenant
 	if !mayUse {
 		p.flow.RecordDenied(ctx, t, app, req.UserID, "user is not assigned to the application")
 		p.redirectError(w, r, t, req.RedirectURI, req.State, authError{"access_denied", "the user is not assigned to this application"})
+		return
+	}
+	// The sign-in flow marks a transaction done only after the second
+	// factor; this is the last line should anything reach here without.
+	user, err := p.store.GetUser(ctx, t.ID, req.UserID)
+	if err != nil {
+		p.flow.Unavailable(w, r, t, "load user", err)
+		return
+	}
+	if signin.NeedsMFA(t, app, user, req.AMR, req.ACRValues) {
+		p.flow.RecordDenied(ctx, t, app, req.UserID, "no second factor")
+		p.redirectError(w, r, t, req.RedirectURI, req.State, authError{"interaction_required", "the user must prove a second factor"})
 		return
 	}
 	code := secret.NewToken(tokenBytes)

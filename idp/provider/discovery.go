@@ -2,6 +2,8 @@ package provider
 
 import (
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/foyer-idp/foyer/idp/signin"
 )
 
 // metadata is a tenant's OpenID Provider Metadata (OIDC Discovery §3,
@@ -31,6 +33,7 @@ type metadata struct {
 	RequestParameterSupported              bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported           bool     `json:"request_uri_parameter_supported"`
 	AuthorizationResponseISSParamSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	ACRValuesSupported                     []string `json:"acr_values_supported"`
 }
 
 func discovery(iss string, algs []jose.SignatureAlgorithm) metadata {
@@ -59,7 +62,9 @@ func discovery(iss string, algs []jose.SignatureAlgorithm) metadata {
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		ClaimsSupported: []string{"iss", "sub", "aud", "azp", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "acr", "tid",
 			"name", "given_name", "family_name", "preferred_username", "email", "email_verified"},
-		PromptValuesSupported:                  []string{"none", "login", "consent"},
+		PromptValuesSupported: []string{"none", "login", "consent"},
+		// 1: one factor; 2: multi-factor (acr_values=2 asks for step-up).
+		ACRValuesSupported:                     []string{signin.ACRSingleFactor, signin.ACRMultiFactor},
 		AuthorizationResponseISSParamSupported: true,
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/foyer-idp/foyer/idp/signin"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/keys"
@@ -202,6 +203,10 @@ func (p *Provider) refresh(ctx context.Context, t store.Tenant, app store.Applic
 	}
 	if !mayUse {
 		return nil, invalidGrant("the user is no longer assigned to the application")
+	}
+	if signin.NeedsMFA(t, app, user, rt.AMR, nil) {
+		// Policy now asks for a second factor the sign-in never proved.
+		return nil, invalidGrant("the sign-in behind this token did not prove a second factor")
 	}
 	m, err := p.mint(ctx, issue{
 		tenant: t, app: app, user: &user, scopes: scopes, authTime: rt.AuthTime, amr: rt.AMR, grantID: rt.GrantID,

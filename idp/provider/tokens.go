@@ -11,6 +11,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
+	"github.com/foyer-idp/foyer/idp/signin"
 	"github.com/foyer-idp/foyer/internal/accesstoken"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
@@ -27,8 +28,6 @@ const (
 	// tokenBytes is the entropy of codes, refresh tokens and opaque
 	// access tokens: 256 bits.
 	tokenBytes = 32
-	// acrPassword is the acr of a single-factor sign-in.
-	acrPassword = "1"
 )
 
 // codeGrant is what an authorization code stands for, stored as its
@@ -189,7 +188,7 @@ func (p *Provider) idToken(key *keys.SigningKey, is issue, accessToken string, n
 	claims := map[string]any{
 		"iss": p.issuer(is.tenant), "sub": is.user.ID, "aud": is.app.ClientID, "azp": is.app.ClientID,
 		"exp": now.Add(p.lifetimes.IDToken).Unix(), "iat": now.Unix(), "auth_time": is.authTime.Unix(),
-		"amr": is.amr, "acr": acrPassword, "tid": is.tenant.ID, "at_hash": atHash,
+		"amr": is.amr, "acr": signin.ACR(is.amr), "tid": is.tenant.ID, "at_hash": atHash,
 	}
 	if is.nonce != "" {
 		claims["nonce"] = is.nonce

@@ -14,6 +14,7 @@ import (
 	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -268,10 +269,16 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// upstreamAMR is what a session or token says of an upstream sign-in: fed
-// alone. The upstream's own methods stay in Upstream, for the MFA policy
-// to weigh; they are not this tenant's to claim.
-func upstreamAMR() []string { return []string{AMRFederated} }
+// upstreamAMR is what a session or token says of an upstream sign-in:
+// fed, and mfa when the upstream shows multi-factor and the tenant trusts
+// this provider's MFA (Entra's isMfaAccepted). The upstream's own methods
+// stay in Upstream; they are not this tenant's to claim.
+func upstreamAMR(p store.IdentityProvider, id federation.Identity) []string {
+	if p.MFATrusted && mfa.InboundMFA(id.AMR) {
+		return []string{AMRFederated, AMRMFA}
+	}
+	return []string{AMRFederated}
+}
 
 // redeemWithUpstream records the proven identity on the redemption, after
 // the binding rules, and goes on to the review page.
@@ -320,7 +327,7 @@ func (f *Flow) redeemWithUpstream(w http.ResponseWriter, r *http.Request, t stor
 	if email == "" {
 		email = inv.Email
 	}
-	red.Identity, red.IdentityEmail, red.AMR = identity, email, upstreamAMR()
+	red.Identity, red.IdentityEmail, red.AMR = identity, email, upstreamAMR(p, id)
 	red.Upstream = store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR}
 	red.Profile = store.Profile{DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}
 	if err := f.store.UpdateRedemption(ctx, red); err != nil {
@@ -367,7 +374,7 @@ func (f *Flow) signInWithUpstream(w http.ResponseWriter, r *http.Request, t stor
 	}
 	browser, _ := f.browserValue(r)
 	tx := transaction{tenant: t, req: req, app: app, browser: browser}
-	f.finishSignIn(w, r, tx, user, upstreamAMR(), store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR})
+	f.finishSignIn(w, r, tx, user, upstreamAMR(p, id), store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR})
 }
 
 // federatedProvider answers the enabled provider a guest's federated

@@ -29,6 +29,7 @@ type Store interface {
 	store.Redemptions
 	store.FederationLogins
 	GetUserByIdentity(ctx context.Context, tenantID, issuer, subject string) (store.User, error)
+	GetInvitation(ctx context.Context, tenantID, id string) (store.Invitation, error)
 	AppendAudit(ctx context.Context, e store.AuditEvent) error
 }
 
@@ -65,6 +66,8 @@ type Config struct {
 	// offered.
 	Federation Federation
 	Upstreams  Upstreams
+	// MFA enrols and checks the second factor policy asks for.
+	MFA MFA
 	// Hasher keys the hashes of cookie secrets, browser bindings, CSRF
 	// tokens and throttle keys.
 	Hasher *secret.Hasher
@@ -89,6 +92,7 @@ type Flow struct {
 	passcodes       Passcodes
 	federation      Federation
 	upstreams       Upstreams
+	mfa             MFA
 	hasher          *secret.Hasher
 	loginLifetime   time.Duration
 	sessionLifetime time.Duration
@@ -117,6 +121,9 @@ func New(cfg Config) (*Flow, error) {
 	}
 	if cfg.Passcodes == nil {
 		errs = append(errs, errors.New("signin: Passcodes is required"))
+	}
+	if cfg.MFA == nil {
+		errs = append(errs, errors.New("signin: MFA is required"))
 	}
 	if (cfg.Federation == nil) != (cfg.Upstreams == nil) {
 		errs = append(errs, errors.New("signin: Federation and Upstreams go together"))
@@ -151,6 +158,7 @@ func New(cfg Config) (*Flow, error) {
 		passcodes:       cfg.Passcodes,
 		federation:      cfg.Federation,
 		upstreams:       cfg.Upstreams,
+		mfa:             cfg.MFA,
 		hasher:          cfg.Hasher,
 		loginLifetime:   cfg.LoginLifetime,
 		sessionLifetime: cfg.SessionLifetime,
@@ -188,6 +196,9 @@ const (
 var (
 	ErrLoginRequired   = errors.New("the user must sign in")
 	ErrConsentRequired = errors.New("the user must consent")
+	// ErrInteractionRequired: the session lacks the second factor policy
+	// asks for.
+	ErrInteractionRequired = errors.New("the user must prove a second factor")
 )
 
 // Start is a validated authorization request about to be served.
@@ -204,8 +215,9 @@ const AMRPassword = "pwd"
 // the browser's session and a remembered consent cover it (prompt,
 // max_age and id_token_hint permitting), otherwise it binds the
 // transaction to this browser, stores it and sends the browser to the
-// login or consent page. For prompt=none it never shows a page: it answers
-// ErrLoginRequired or ErrConsentRequired instead. Any other error means
+// login, second-factor or consent page. For prompt=none it never shows a
+// page: it answers ErrLoginRequired, ErrInteractionRequired or
+// ErrConsentRequired instead. Any other error means
 // the store failed and nothing was written to w.
 func (f *Flow) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, error) {
 	ctx := r.Context()
@@ -222,10 +234,16 @@ func (f *Flow) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, 
 	if none && needLogin {
 		return 0, ErrLoginRequired
 	}
+	needMFA := !needLogin && NeedsMFA(s.Tenant, s.App, user, sess.AMR, req.ACRValues)
+	if none && needMFA {
+		return 0, ErrInteractionRequired
+	}
 	if !needLogin {
 		req.UserID, req.SessionID, req.AMR = user.ID, sess.ID, sess.AMR
 		authTime := sess.AuthTime
 		req.AuthTime = &authTime
+	}
+	if !needLogin && !needMFA {
 		needConsent, err := f.needsConsent(ctx, s.App, user.ID, req.Scopes, slices.Contains(req.Prompt, "consent"))
 		if err != nil {
 			return 0, err
@@ -243,7 +261,10 @@ func (f *Flow) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, 
 		return 0, fmt.Errorf("store login transaction: %w", err)
 	}
 	page := "login"
-	if !needLogin {
+	switch {
+	case needMFA:
+		page = "mfa"
+	case !needLogin:
 		page = "consent"
 	}
 	f.redirect(w, r, s.Tenant, page, req.ID)
@@ -318,6 +339,10 @@ func (f *Flow) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
 	mux.Handle("GET /t/{tenant}/redeem/block", wrap(http.HandlerFunc(f.blockPage)))
 	mux.Handle("POST /t/{tenant}/redeem/block", wrap(f.csrf.Handler(http.HandlerFunc(f.block))))
 	mux.Handle("GET /t/{tenant}"+FederationCallbackPath, wrap(http.HandlerFunc(f.federationCallback)))
+	mux.Handle("GET /t/{tenant}/mfa", wrap(http.HandlerFunc(f.mfaPage)))
+	mux.Handle("POST /t/{tenant}/mfa", wrap(f.csrf.Handler(http.HandlerFunc(f.mfaSubmit))))
+	mux.Handle("GET /t/{tenant}"+SecurityInfoPath, wrap(http.HandlerFunc(f.securityInfoPage)))
+	mux.Handle("POST /t/{tenant}"+SecurityInfoPath, wrap(f.csrf.Handler(http.HandlerFunc(f.securityInfo))))
 }
 
 // LoginLifetime is how long a login transaction may take.

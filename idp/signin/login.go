@@ -174,11 +174,20 @@ func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transacti
 		f.Unavailable(w, r, tx.tenant, "start session", err)
 		return
 	}
-	f.signInEvent(ctx, tx.tenant, tx.app, userActor(user), ActivitySignIn, resultSuccess, "")
 	req := tx.req
 	req.UserID, req.SessionID, req.AMR = user.ID, sess.ID, sess.AMR
 	authTime := sess.AuthTime
 	req.AuthTime = &authTime
+	if NeedsMFA(tx.tenant, tx.app, user, sess.AMR, req.ACRValues) {
+		// The first factor passed; the code waits for the second.
+		if err := f.store.UpdateAuthRequest(ctx, req); err != nil {
+			f.Unavailable(w, r, tx.tenant, "update login transaction", err)
+			return
+		}
+		f.toMFA(w, r, tx.tenant, "id="+req.ID)
+		return
+	}
+	f.signInEvent(ctx, tx.tenant, tx.app, userActor(user), ActivitySignIn, resultSuccess, "")
 	needConsent, err := f.needsConsent(ctx, tx.app, user.ID, req.Scopes, hasPrompt(req, "consent"))
 	if err != nil {
 		f.Unavailable(w, r, tx.tenant, "load consent", err)

@@ -22,7 +22,8 @@ type pages map[string]*template.Template
 func parsePages() pages {
 	p := pages{}
 	for _, name := range []string{"login", "consent", "error", "signout", "signedout",
-		"redeem", "passcode", "redeemconsent", "block", "message"} {
+		"redeem", "passcode", "redeemconsent", "block", "message",
+		"mfaenrol", "mfaverify", "mfacodes", "securityinfo"} {
 		p[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return p
@@ -47,6 +48,12 @@ type view struct {
 	// redemption pages.
 	Inviter string
 	Ways    []way
+	// Enrolment, RecoveryCodes and Next are the second-factor pages'.
+	Enrolment     *enrolmentViewData
+	RecoveryCodes []string
+	Next          string
+	// Methods is the security info page's.
+	Methods *methodsView
 	Scopes  []string
 	Hidden  map[string]string
 	// RequestRef is the request id, for the user to quote to an admin.
@@ -85,7 +92,7 @@ func (f *Flow) render(w http.ResponseWriter, r *http.Request, status int, page s
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+v.Nonce+"'; img-src https:; "+
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+v.Nonce+"'; img-src https: data:; "+
 		"frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
@@ -122,15 +129,17 @@ var scopeDescriptions = map[string]string{
 // permissionDescriptions say what each delegated admin-API permission
 // ({external}/{permission}) lets an app do as the user.
 var permissionDescriptions = map[string]string{
-	"User.Invite.All":                 "Invite guest users on your behalf",
-	"User.ReadWrite.All":              "Read and change users on your behalf",
-	"Group.ReadWrite.All":             "Read and change groups on your behalf",
-	"Application.ReadWrite.All":       "Read and change applications on your behalf",
-	"AuditLog.Read.All":               "Read the audit log on your behalf",
-	"Policy.ReadWrite.Authentication": "Read and change sign-in policies on your behalf",
-	"Policy.ReadWrite.Authorization":  "Read and change who may invite guests on your behalf",
-	"IdentityProvider.ReadWrite.All":  "Read and change the identity providers guests sign in with, on your behalf",
-	"Domain.ReadWrite.All":            "Read and change your organisation's verified domains on your behalf",
+	"User.Invite.All":                        "Invite guest users on your behalf",
+	"User.ReadWrite.All":                     "Read and change users on your behalf",
+	"Group.ReadWrite.All":                    "Read and change groups on your behalf",
+	"Application.ReadWrite.All":              "Read and change applications on your behalf",
+	"AuditLog.Read.All":                      "Read the audit log on your behalf",
+	"Policy.ReadWrite.Authentication":        "Read and change sign-in policies on your behalf",
+	"Policy.ReadWrite.Authorization":         "Read and change who may invite guests on your behalf",
+	"IdentityProvider.ReadWrite.All":         "Read and change the identity providers guests sign in with, on your behalf",
+	"Domain.ReadWrite.All":                   "Read and change your organisation's verified domains on your behalf",
+	"Policy.ReadWrite.AuthenticationMethod":  "Read and change who must use multi-factor authentication, on your behalf",
+	"UserAuthenticationMethod.ReadWrite.All": "See who has registered an authenticator app, reset it and clear locks, on your behalf",
 }
 
 // describeScopes answers the consent page's lines for scopes: OIDC scopes

@@ -34,6 +34,9 @@ type Redeemer interface {
 	OpenInvitation(ctx context.Context, t store.Tenant, hash string) (directory.Redeemable, error)
 	Redeem(ctx context.Context, t store.Tenant, hash string, id directory.ProvenIdentity) (store.User, string, error)
 	BlockInvitations(ctx context.Context, t store.Tenant, hash string) (string, error)
+	// InvitationRedirect answers an accepted invitation's redirect while
+	// it still belongs to one of the tenant's apps, else "".
+	InvitationRedirect(ctx context.Context, t store.Tenant, invitationID string) (string, error)
 }
 
 // Passcodes sends and checks email one-time passcodes;
@@ -392,18 +395,20 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 		f.redeemFailed(w, r, x.tenant, "redeem invitation", err)
 		return
 	}
-	if err := f.store.DeleteRedemption(ctx, x.tenant.ID, x.r.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		f.logger.WarnContext(ctx, "delete redemption", "tenant", x.tenant.Slug, "err", err)
-	}
 	if _, err := f.startSession(w, r, x.tenant, guest, x.r.AMR, x.r.Upstream); err != nil {
 		f.Unavailable(w, r, x.tenant, "start session", err)
 		return
 	}
-	if redirect == "" {
-		v := branded(x.tenant, "Invitation accepted")
-		v.Error = "You are now a guest of " + x.tenant.DisplayName + ". Open the application you were invited to and sign in."
-		f.render(w, r, http.StatusOK, "message", v)
+	if NeedsMFA(x.tenant, store.Application{}, guest, x.r.AMR, nil) {
+		// Redeemed; the landing waits for the second factor.
+		f.toMFA(w, r, x.tenant, "redemption="+x.r.ID)
 		return
+	}
+	if err := f.store.DeleteRedemption(ctx, x.tenant.ID, x.r.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		f.logger.WarnContext(ctx, "delete redemption", "tenant", x.tenant.Slug, "err", err)
+	}
+	if redirect == "" {
+		redirect = f.tenantURL(x.tenant, SecurityInfoPath)
 	}
 	f.seeOther(w, r, redirect)
 }

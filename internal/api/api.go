@@ -35,6 +35,7 @@ type Directory interface {
 
 	Application(ctx context.Context, tenantID, ref string) (store.Application, error)
 	Applications(ctx context.Context, tenantID string) ([]store.Application, error)
+	UpdateApplication(ctx context.Context, tenantID, appID string, p directory.ApplicationPatch) (store.Application, error)
 
 	MayInvite(ctx context.Context, tenantID string, inviter directory.Inviter, in directory.InviteInput) error
 	Invite(ctx context.Context, tenantID string, in directory.InviteInput) (directory.Invitation, string, error)
@@ -44,6 +45,7 @@ type Directory interface {
 	Tenant(ctx context.Context, idOrSlug string) (store.Tenant, error)
 	SetInvitationPolicy(ctx context.Context, tenantID string, p store.InvitationPolicy) (store.Tenant, error)
 	SetRedemptionPolicy(ctx context.Context, tenantID string, order []string, anyAccount bool) (store.Tenant, error)
+	SetMFAPolicy(ctx context.Context, tenantID string, p store.MFAPolicy) (store.Tenant, error)
 
 	IdentityProviders(ctx context.Context, tenantID string) ([]store.IdentityProvider, error)
 	IdentityProvider(ctx context.Context, tenantID, id string) (store.IdentityProvider, error)
@@ -58,10 +60,12 @@ type Directory interface {
 
 var _ Directory = (*directory.Directory)(nil)
 
-// Store is the read the directory service does not offer: an exact lookup
-// by address, for $filter on mail and userPrincipalName.
+// Store is the reads the directory service does not offer: an exact
+// lookup by address, for $filter on mail and userPrincipalName, and the
+// MFA registration report's one query.
 type Store interface {
 	GetUserByEmail(ctx context.Context, tenantID, email string) (store.User, error)
+	ListMFARegistrations(ctx context.Context, tenantID string) ([]store.MFARegistration, error)
 }
 
 var _ Store = (store.Store)(nil)
@@ -70,6 +74,8 @@ var _ Store = (store.Store)(nil)
 type Config struct {
 	Directory Directory
 	Store     Store
+	// MFA resets and unlocks users' second factors; *mfa.Service is one.
+	MFA MFA
 	// PagingKey signs $skiptoken values. Every node must share it (derive
 	// it from the master key), or a next link fails on another node.
 	PagingKey *secret.Hasher
@@ -91,6 +97,7 @@ type Config struct {
 type API struct {
 	dir     Directory
 	store   Store
+	mfa     MFA
 	paging  *secret.Hasher
 	baseURL string
 	now     func() time.Time
@@ -107,6 +114,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.Store == nil {
 		errs = append(errs, errors.New("api: Store is required"))
 	}
+	if cfg.MFA == nil {
+		errs = append(errs, errors.New("api: MFA is required"))
+	}
 	if cfg.PagingKey == nil {
 		errs = append(errs, errors.New("api: PagingKey is required"))
 	}
@@ -122,7 +132,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &API{dir: cfg.Directory, store: cfg.Store, paging: cfg.PagingKey,
+	return &API{dir: cfg.Directory, store: cfg.Store, mfa: cfg.MFA, paging: cfg.PagingKey,
 		baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), now: cfg.Now, logger: cfg.Logger, verify: cfg.Verify}, nil
 }
 
@@ -154,6 +164,7 @@ func (a *API) Handler() http.Handler {
 
 	route("GET /v1.0/applications", readApps, a.listApplications)
 	route("GET /v1.0/applications/{id}", readApps, a.getApplication)
+	route("PATCH /v1.0/applications/{id}", writeApps, a.patchApplication)
 
 	route("POST /v1.0/invitations", sendInvitations, a.createInvitation)
 	route("GET /v1.0/invitations", inviteGuests, a.listInvitations)
@@ -161,6 +172,13 @@ func (a *API) Handler() http.Handler {
 
 	route("GET /v1.0/policies/authorizationPolicy", readPolicy, a.getAuthorizationPolicy)
 	route("PATCH /v1.0/policies/authorizationPolicy", writePolicy, a.patchAuthorizationPolicy)
+	route("GET /v1.0/policies/mfaPolicy", manageMFAPolicy, a.getMFAPolicy)
+	route("PATCH /v1.0/policies/mfaPolicy", manageMFAPolicy, a.patchMFAPolicy)
+
+	route("GET /v1.0/reports/authenticationMethods/userRegistrationDetails", readMFAReport, a.listRegistrationDetails)
+	route("GET /v1.0/users/{id}/authentication/methods", manageAuthMethods, a.listAuthMethods)
+	route("DELETE /v1.0/users/{id}/authentication/softwareOathMethods/{methodId}", manageAuthMethods, a.deleteSoftwareOathMethod)
+	route("POST /v1.0/users/{id}/authentication/unlock", manageAuthMethods, a.unlockAuthMethods)
 
 	route("GET /v1.0/identity/identityProviders", manageIdentityProviders, a.listIdentityProviders)
 	route("POST /v1.0/identity/identityProviders", manageIdentityProviders, a.createIdentityProvider)

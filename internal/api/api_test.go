@@ -22,6 +22,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/api"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/mail"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
@@ -32,6 +33,7 @@ var testArgon2 = secret.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 type fixture struct {
 	dir     *directory.Directory
 	store   store.Store
+	mfa     *mfa.Service
 	handler http.Handler
 	now     time.Time
 	// logs holds what the API logged.
@@ -73,7 +75,10 @@ func newFixture(t *testing.T, b sqltest.Backend) *fixture {
 		},
 	})
 	require.NoError(t, err)
-	a, err := api.New(api.Config{Directory: f.dir, Store: st, PagingKey: secret.GenerateMasterKey().Hasher("api-paging"),
+	f.mfa, err = mfa.New(mfa.Config{Store: st, Sealer: master.Sealer("mfa-secrets"), Hasher: master.Hasher("mfa-recovery"),
+		Mailer: outbox, Now: func() time.Time { return f.now }})
+	require.NoError(t, err)
+	a, err := api.New(api.Config{Directory: f.dir, Store: st, MFA: f.mfa, PagingKey: secret.GenerateMasterKey().Hasher("api-paging"),
 		BaseURL: "https://foyer.example", Now: func() time.Time { return f.now },
 		Logger: slog.New(slog.NewTextHandler(&f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	require.NoError(t, err)
@@ -254,7 +259,7 @@ func TestAPI(t *testing.T) {
 func TestNewReportsEveryMissingDependency(t *testing.T) {
 	_, err := api.New(api.Config{BaseURL: "ftp://x"})
 	require.Error(t, err)
-	for _, want := range []string{"Directory", "Store", "PagingKey", "BaseURL"} {
+	for _, want := range []string{"Directory", "Store", "MFA", "PagingKey", "BaseURL"} {
 		require.Contains(t, err.Error(), want)
 	}
 }
@@ -796,9 +801,33 @@ func testApplications(t *testing.T, f *fixture) {
 		}
 	}
 	f.requireError(t, f.call(t, p, "GET", "/v1.0/applications/nobody", nil), http.StatusNotFound, "Request_ResourceNotFound")
-	// Read-only: no write routes yet.
-	f.requireError(t, f.call(t, f.app(admin...), "PATCH", "/v1.0/applications/"+app.ID, map[string]any{"displayName": "x"}),
-		http.StatusBadRequest, "Request_BadRequest")
+	require.Equal(t, false, items[0]["requiresMfa"])
+	// PATCH changes displayName and requiresMfa only.
+	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/applications/"+app.ID, map[string]any{"redirectUris": []string{}, "appId": "x"}),
+		http.StatusBadRequest, "Request_BadRequest", "'redirectUris' is read-only", "'appId' is read-only")
+	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/applications/"+app.ID, map[string]any{"requiresMfa": "yes"}),
+		http.StatusBadRequest, "Request_BadRequest", "'requiresMfa': must be true or false")
+	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/applications/"+app.ID, map[string]any{"displayName": ""}),
+		http.StatusBadRequest, "Request_BadRequest", "'displayName'")
+	f.requireError(t, f.call(t, f.app("User.ReadWrite.All"), "PATCH", "/v1.0/applications/"+app.ID, map[string]any{"requiresMfa": true}),
+		http.StatusForbidden, "Authorization_RequestDenied")
+	res := f.call(t, p, "PATCH", "/v1.0/applications/portal", map[string]any{"requiresMfa": true, "displayName": "Portal 2"})
+	require.Equal(t, http.StatusNoContent, res.status, res.raw)
+	got, err := f.store.GetApplication(t.Context(), f.a.ID, app.ID)
+	require.NoError(t, err)
+	require.True(t, got.RequiresMFA)
+	require.Equal(t, "Portal 2", got.DisplayName)
+	require.Equal(t, []string{"https://portal.example/cb"}, got.RedirectURIs, "the rest stays")
+	require.Equal(t, true, f.call(t, p, "GET", "/v1.0/applications/"+app.ID, nil).body["requiresMfa"])
+	// Another tenant's application is not found, and not changed.
+	other, _, err := f.dir.CreateApplication(t.Context(), f.b.ID, directory.NewApplication{DisplayName: "Theirs",
+		ClientID: "theirs", RedirectURIs: []string{"https://theirs.example/cb"}})
+	require.NoError(t, err)
+	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/applications/"+other.ID, map[string]any{"requiresMfa": true}),
+		http.StatusNotFound, "Request_ResourceNotFound")
+	theirs, err := f.store.GetApplication(t.Context(), f.b.ID, other.ID)
+	require.NoError(t, err)
+	require.False(t, theirs.RequiresMFA)
 }
 
 func testUnknownRouteAndLimits(t *testing.T, f *fixture) {
@@ -869,7 +898,7 @@ func TestInternalErrorsCarryNoDetail(t *testing.T) {
 		{errors.New(`pq: relation "users" password=hunter2`), http.StatusInternalServerError, "Service_InternalServerError"},
 		{fmt.Errorf("list users: %w: dial tcp 10.0.0.5:5432", store.ErrUnavailable), http.StatusServiceUnavailable, "Service_Unavailable"},
 	} {
-		a, err := api.New(api.Config{Directory: failingDirectory{err: c.err}, Store: nopStore{},
+		a, err := api.New(api.Config{Directory: failingDirectory{err: c.err}, Store: nopStore{}, MFA: &mfa.Service{},
 			PagingKey: secret.GenerateMasterKey().Hasher("p"), Logger: slog.New(slog.DiscardHandler)})
 		require.NoError(t, err)
 		rec := httptest.NewRecorder()
@@ -888,4 +917,8 @@ type nopStore struct{}
 
 func (nopStore) GetUserByEmail(context.Context, string, string) (store.User, error) {
 	return store.User{}, store.ErrNotFound
+}
+
+func (nopStore) ListMFARegistrations(context.Context, string) ([]store.MFARegistration, error) {
+	return nil, nil
 }

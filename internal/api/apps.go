@@ -3,17 +3,25 @@ package api
 import (
 	"net/http"
 
+	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
 // applicationResource never lists a secret or its hash: store.Application
 // holds neither, and project publishes only these fields.
+//
+// requiresMfa is Foyer's extension: every sign-in to the application
+// proves a second factor, whatever the tenant's mfaPolicy says. PATCH
+// changes displayName and requiresMfa only; the other properties are
+// changed with the CLI or a bootstrap file, and a PATCH naming one is
+// refused.
 var applicationResource = resource{
 	name:       "microsoft.graph.application",
 	collection: "applications",
 	fields: []string{"id", "appId", "displayName", "clientType", "redirectUris", "postLogoutRedirectUris",
-		"grantTypes", "homePageUrl", "firstParty", "appRoleAssignmentRequired", "accessTokenFormat",
+		"grantTypes", "homePageUrl", "firstParty", "appRoleAssignmentRequired", "requiresMfa", "accessTokenFormat",
 		"apiPermissions", "createdDateTime"},
+	settable: []string{"displayName", "requiresMfa"},
 }
 
 func (a *API) listApplications(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -51,4 +59,30 @@ func (a *API) getApplication(w http.ResponseWriter, r *http.Request, p Principal
 		return err
 	}
 	return a.writeEntity(w, http.StatusOK, applicationResource, app, q.selects)
+}
+
+func (a *API) patchApplication(w http.ResponseWriter, r *http.Request, p Principal) error {
+	obj, err := decodeBody(w, r, applicationResource)
+	if err != nil {
+		return err
+	}
+	var patch directory.ApplicationPatch
+	d := fieldDecoder{obj: obj}
+	d.str("displayName", &patch.DisplayName)
+	d.boolean("requiresMfa", &patch.RequiresMFA)
+	if err := d.err(); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	app, err := a.dir.Application(r.Context(), p.TenantID, id)
+	if isNotFound(err) {
+		return notFound(id)
+	} else if err != nil {
+		return err
+	}
+	if _, err := a.dir.UpdateApplication(r.Context(), p.TenantID, app.ID, patch); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

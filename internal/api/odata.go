@@ -350,6 +350,21 @@ func (d *fieldDecoder) boolean(name string, dst **bool) {
 	*dst = b
 }
 
+// integer sets *dst to the property's value when present; null and
+// fractions are refused.
+func (d *fieldDecoder) integer(name string, dst **int) {
+	raw, ok := d.obj[name]
+	if !ok {
+		return
+	}
+	var n *int
+	if err := json.Unmarshal(raw, &n); err != nil || n == nil {
+		d.errs = append(d.errs, fmt.Sprintf("Invalid value specified for property '%s': must be an integer.", name))
+		return
+	}
+	*dst = n
+}
+
 func (d *fieldDecoder) err() error {
 	if len(d.errs) == 0 {
 		return nil

@@ -11,7 +11,8 @@ import (
 // so no rule waits on a name nobody can hold.
 func TestGrantsAreDirectoryPermissions(t *testing.T) {
 	for _, p := range []permission{readUsers, writeUsers, readGroups, writeGroups, readMembers, writeMembers, readApps, inviteGuests,
-		sendInvitations, readPolicy, writePolicy, manageIdentityProviders, manageDomains} {
+		sendInvitations, readPolicy, writePolicy, manageIdentityProviders, manageDomains, writeApps, manageMFAPolicy,
+		readMFAReport, manageAuthMethods} {
 		for _, g := range p.grants {
 			if !slices.Contains(directory.APIPermissions, g) {
 				t.Errorf("grant %q is not in directory.APIPermissions", g)

@@ -65,6 +65,9 @@ const (
 	// who may sign in as a guest; only Tenant Administrators act there.
 	areaIdentityProviders area = "identityProviders"
 	areaDomains           area = "domains"
+	// areaAuthMethods: users' second factors (the registration report,
+	// resets and unlocks).
+	areaAuthMethods area = "authenticationMethods"
 )
 
 // permission is what an action needs: any one of grants, in the area.
@@ -89,18 +92,30 @@ var (
 	readMembers  = readGroups
 	writeMembers = readGroups
 	readApps     = permission{area: areaApplications, grants: []string{"Application.ReadWrite.All"}}
+	writeApps    = readApps
 	// readPolicy and writePolicy: the authorization policy, which says who
 	// may invite guests; only Tenant Administrators hold it delegated.
 	readPolicy  = permission{area: areaPolicies, grants: []string{"Policy.ReadWrite.Authorization"}}
 	writePolicy = readPolicy
+	// manageMFAPolicy: who must use MFA; only Tenant Administrators hold
+	// it delegated.
+	manageMFAPolicy = permission{area: areaPolicies, grants: []string{"Policy.ReadWrite.AuthenticationMethod"}}
+	// readMFAReport: Graph's userRegistrationDetails asks for
+	// AuditLog.Read.All; holding UserAuthenticationMethod.ReadWrite.All
+	// lets a caller read what it may change.
+	readMFAReport = permission{area: areaAuthMethods, grants: []string{"AuditLog.Read.All", "UserAuthenticationMethod.ReadWrite.All"}}
+	// manageAuthMethods: list, reset and unlock a user's second factor.
+	manageAuthMethods = permission{area: areaAuthMethods, grants: []string{"UserAuthenticationMethod.ReadWrite.All"}}
 )
 
 // roleAreas says which areas each directory role may act in, for
 // delegated calls. A role not listed grants nothing.
 var roleAreas = map[string][]area{
 	directory.RoleTenantAdministrator: {areaUsers, areaGroups, areaApplications, areaInvitations, areaPolicies,
-		areaIdentityProviders, areaDomains},
-	directory.RoleUserAdministrator: {areaUsers, areaGroups, areaInvitations},
+		areaIdentityProviders, areaDomains, areaAuthMethods},
+	// A User Administrator may reset and unlock second factors, but not a
+	// Tenant Administrator's (API.methodsTarget).
+	directory.RoleUserAdministrator: {areaUsers, areaGroups, areaInvitations, areaAuthMethods},
 	directory.RoleGuestInviter:      {areaInvitations},
 }
 

@@ -63,6 +63,16 @@ const (
 	ActivityDeleteIdentityProvider = "Delete identity provider"
 	ActivityAddVerifiedDomain      = "Add verified domain"
 	ActivityRemoveVerifiedDomain   = "Remove verified domain"
+
+	// Security info (multi-factor authentication), Entra's names.
+	ActivityRegisterSecurityInfo    = "User registered security info"
+	ActivityAdminDeleteSecurityInfo = "Admin deleted security info"
+	// ActivityRegenerateRecoveryCodes is Foyer's: Entra has no recovery
+	// codes.
+	ActivityRegenerateRecoveryCodes = "User regenerated recovery codes"
+	// ActivityUnlockSecurityInfo is Foyer's: an admin cleared the lock
+	// that failed second-factor attempts set.
+	ActivityUnlockSecurityInfo = "Admin unlocked security info"
 )
 
 // Target types.

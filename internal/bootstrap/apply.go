@@ -281,6 +281,9 @@ func (a *applier) tenant(ctx context.Context, i int, t Tenant) (store.Tenant, bo
 	if t.InvitationPolicy != nil && !a.invitationPolicy(ctx, path, &tn, *t.InvitationPolicy, created, &changed) {
 		return store.Tenant{}, false
 	}
+	if t.MFAPolicy != nil && !a.mfaPolicy(ctx, path, &tn, *t.MFAPolicy, created, &changed) {
+		return store.Tenant{}, false
+	}
 	if len(t.Domains) > 0 && !a.domains(ctx, path, tn, t.Domains, created, &changed) {
 		return store.Tenant{}, false
 	}
@@ -339,6 +342,36 @@ func (a *applier) invitationPolicy(ctx context.Context, path string, tn *store.T
 		return false
 	}
 	fields = append(fields, redemption...)
+	if !created {
+		*changed = append(*changed, fields...)
+	}
+	return true
+}
+
+// mfaPolicy brings the tenant's MFA policy in line with the fields want
+// declares, compared by their effective values (an unset period is 30),
+// noting them as changed unless the tenant is new. It answers false when
+// the directory refused.
+func (a *applier) mfaPolicy(ctx context.Context, path string, tn *store.Tenant, want MFAPolicy, created bool, changed *[]string) bool {
+	next := store.MFAPolicy{Required: directory.MFARequired(tn.MFA), PeriodSeconds: tn.MFA.PeriodSeconds}
+	var fields []string
+	if want.Required != nil && *want.Required != next.Required {
+		next.Required = *want.Required
+		fields = append(fields, "mfaPolicy.required")
+	}
+	if want.PeriodSeconds != nil && directory.MFAPeriodSeconds(store.MFAPolicy{PeriodSeconds: *want.PeriodSeconds}) != directory.MFAPeriodSeconds(tn.MFA) {
+		next.PeriodSeconds = *want.PeriodSeconds
+		fields = append(fields, "mfaPolicy.periodSeconds")
+	}
+	if len(fields) == 0 {
+		return true
+	}
+	updated, err := a.dir.SetMFAPolicy(ctx, tn.ID, next)
+	if err != nil {
+		a.failed(path+".mfaPolicy", nil, err)
+		return false
+	}
+	*tn = updated
 	if !created {
 		*changed = append(*changed, fields...)
 	}
@@ -661,8 +694,8 @@ func (a *applier) application(ctx context.Context, tn store.Tenant, path string,
 			DisplayName: in.DisplayName, ClientID: in.ClientID, ClientType: deref(in.ClientType),
 			RedirectURIs: in.RedirectURIs, PostLogoutRedirectURIs: in.PostLogoutRedirectURIs,
 			GrantTypes: in.GrantTypes, HomePageURL: deref(in.HomePageURL), FirstParty: deref(in.FirstParty),
-			AssignmentRequired: deref(in.AssignmentRequired), AccessTokenFormat: deref(in.AccessTokenFormat),
-			APIPermissions: in.APIPermissions,
+			AssignmentRequired: deref(in.AssignmentRequired), RequiresMFA: deref(in.RequiresMFA),
+			AccessTokenFormat: deref(in.AccessTokenFormat), APIPermissions: in.APIPermissions,
 		})
 		if err != nil {
 			a.failed(path, appFields, err)
@@ -694,6 +727,7 @@ func (a *applier) application(ctx context.Context, tn store.Tenant, path string,
 			HomePageURL:            patchOf(in.HomePageURL, app.HomePageURL, "homePageUrl", &changed),
 			FirstParty:             patchOf(in.FirstParty, app.FirstParty, "firstParty", &changed),
 			AssignmentRequired:     patchOf(in.AssignmentRequired, app.AssignmentRequired, "assignmentRequired", &changed),
+			RequiresMFA:            patchOf(in.RequiresMFA, app.RequiresMFA, "requiresMfa", &changed),
 			AccessTokenFormat:      patchOf(in.AccessTokenFormat, app.AccessTokenFormat, "accessTokenFormat", &changed),
 			APIPermissions:         listPatch(in.APIPermissions, app.APIPermissions, "apiPermissions", &changed),
 		}

@@ -28,6 +28,7 @@ tenants:
       logoUrl: https://woodgrove.example/logo.png
       accentColor: "#1f6feb"
       senderName: Woodgrove IT
+    mfaPolicy: {required: everyone, periodSeconds: 30}
     members:
       - mail: admin@woodgrove.test
         displayName: Woodgrove Admin
@@ -57,6 +58,7 @@ tenants:
         homePageUrl: https://portal.woodgrove.example
         firstParty: true
         assignmentRequired: true
+        requiresMfa: true
         accessTokenFormat: opaque
         apiPermissions: [User.Invite.All]
       - clientId: reports
@@ -193,6 +195,8 @@ func testApplyTwiceChangesNothing(t *testing.T, f *fixture) {
 	require.Equal(t, "opaque", portal.AccessTokenFormat)
 	require.True(t, portal.FirstParty)
 	require.True(t, portal.AssignmentRequired)
+	require.True(t, portal.RequiresMFA)
+	require.Equal(t, store.MFARequiredEveryone, tn.MFA.Required)
 	_, err = f.dir.VerifyClientSecret(ctx, tn.ID, "portal", env["PORTAL_SECRET"])
 	require.NoError(t, err)
 	secrets, err := f.dir.ClientSecrets(ctx, tn.ID, portal.ID)

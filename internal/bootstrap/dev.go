@@ -27,7 +27,8 @@ const (
 )
 
 // DevFile answers the development seed for a server reached at
-// externalURL: tenant woodgrove with its administrator admin@woodgrove.test,
+// externalURL: tenant woodgrove, which requires MFA of guests, with its
+// administrator admin@woodgrove.test,
 // a confidential app demo-app (secret demo-secret, every admin-API
 // permission), a native app demo-cli and the demo relying party's public
 // app foyer-demo; tenant fabrikam with sam@fabrikam.test and the verified
@@ -35,11 +36,14 @@ const (
 // Deps.MinSecretLength = DevMinSecretLength.
 func DevFile(externalURL string) File {
 	base := strings.TrimRight(externalURL, "/")
-	native, public := store.ClientNative, store.ClientPublic
+	native, public, guests := store.ClientNative, store.ClientPublic, store.MFARequiredGuests
 	demoHome := base + "/demo"
 	return File{Tenants: []Tenant{
 		{
 			Slug: "woodgrove", DisplayName: "WoodGrove",
+			// Guests prove a second factor, so the walkthrough shows
+			// enrolment; declared, not left to the default.
+			MFAPolicy: &MFAPolicy{Required: &guests},
 			Members: []Member{{
 				Mail: DevAdmin, DisplayName: "WoodGrove Admin", Password: DevPassword,
 				Roles: []string{directory.RoleTenantAdministrator},

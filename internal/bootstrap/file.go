@@ -24,6 +24,8 @@ type Tenant struct {
 	SigningAlgorithm *string  `yaml:"signingAlgorithm" json:"signingAlgorithm,omitempty"`
 	// InvitationPolicy, when declared, is enforced field by field.
 	InvitationPolicy *InvitationPolicy `yaml:"invitationPolicy" json:"invitationPolicy,omitempty"`
+	// MFAPolicy, when declared, is enforced field by field.
+	MFAPolicy *MFAPolicy `yaml:"mfaPolicy" json:"mfaPolicy,omitempty"`
 	// Domains are email domains the tenant has verified (at least these;
 	// others it verified stay). A domain belongs to one tenant.
 	Domains      []string      `yaml:"domains" json:"domains,omitempty"`
@@ -53,6 +55,15 @@ type InvitationPolicy struct {
 	DenyDomains          []string `yaml:"denyDomains" json:"denyDomains,omitempty"`
 	RedemptionOrder      []string `yaml:"redemptionOrder" json:"redemptionOrder,omitempty"`
 	RedeemWithAnyAccount *bool    `yaml:"redeemWithAnyAccount" json:"redeemWithAnyAccount,omitempty"`
+}
+
+// MFAPolicy says who must prove a second factor at sign-in (required:
+// nobody, guests or everyone; new tenants require it of guests) and the
+// TOTP time step (periodSeconds, 15 to 120; 30 by default), which cannot
+// change while a user of the tenant has an authenticator app registered.
+type MFAPolicy struct {
+	Required      *string `yaml:"required" json:"required,omitempty"`
+	PeriodSeconds *int    `yaml:"periodSeconds" json:"periodSeconds,omitempty"`
 }
 
 // Branding is what the tenant's pages and emails carry.
@@ -103,6 +114,7 @@ type Application struct {
 	HomePageURL            *string  `yaml:"homePageUrl" json:"homePageUrl,omitempty"`
 	FirstParty             *bool    `yaml:"firstParty" json:"firstParty,omitempty"`
 	AssignmentRequired     *bool    `yaml:"assignmentRequired" json:"assignmentRequired,omitempty"`
+	RequiresMFA            *bool    `yaml:"requiresMfa" json:"requiresMfa,omitempty"` // MFA at every sign-in, whatever mfaPolicy says
 	AccessTokenFormat      *string  `yaml:"accessTokenFormat" json:"accessTokenFormat,omitempty"`
 	APIPermissions         []string `yaml:"apiPermissions" json:"apiPermissions,omitempty"`
 	// Secret, or SecretEnv naming the environment variable holding it, is

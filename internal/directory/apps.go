@@ -30,6 +30,7 @@ var APIPermissions = []string{
 	"User.Invite.All", "User.ReadWrite.All", "Group.ReadWrite.All",
 	"Application.ReadWrite.All", "AuditLog.Read.All", "Policy.ReadWrite.Authentication",
 	"Policy.ReadWrite.Authorization", "IdentityProvider.ReadWrite.All", "Domain.ReadWrite.All",
+	"Policy.ReadWrite.AuthenticationMethod", "UserAuthenticationMethod.ReadWrite.All",
 }
 
 var clientTypes = []string{store.ClientConfidential, store.ClientPublic, store.ClientNative}
@@ -48,6 +49,7 @@ type NewApplication struct {
 	HomePageURL            string
 	FirstParty             bool
 	AssignmentRequired     bool
+	RequiresMFA            bool   // every sign-in proves a second factor, whatever the tenant's rule
 	AccessTokenFormat      string // empty: jwt
 	APIPermissions         []string
 }
@@ -62,6 +64,7 @@ type ApplicationPatch struct {
 	HomePageURL            *string
 	FirstParty             *bool
 	AssignmentRequired     *bool
+	RequiresMFA            *bool
 	AccessTokenFormat      *string
 	APIPermissions         *[]string
 }
@@ -126,7 +129,7 @@ func (d *Directory) CreateApplication(ctx context.Context, tenantID string, in N
 		ClientType: in.ClientType, RedirectURIs: dedupe(in.RedirectURIs),
 		PostLogoutRedirectURIs: dedupe(in.PostLogoutRedirectURIs), GrantTypes: dedupe(in.GrantTypes),
 		HomePageURL: in.HomePageURL, FirstParty: in.FirstParty, AssignmentRequired: in.AssignmentRequired,
-		AccessTokenFormat: in.AccessTokenFormat, APIPermissions: dedupe(in.APIPermissions),
+		RequiresMFA: in.RequiresMFA, AccessTokenFormat: in.AccessTokenFormat, APIPermissions: dedupe(in.APIPermissions),
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if a.ClientID == "" {
@@ -207,6 +210,7 @@ func (d *Directory) UpdateApplication(ctx context.Context, tenantID, appID strin
 		setIf(&a.HomePageURL, p.HomePageURL)
 		setIf(&a.FirstParty, p.FirstParty)
 		setIf(&a.AssignmentRequired, p.AssignmentRequired)
+		setIf(&a.RequiresMFA, p.RequiresMFA)
 		setIf(&a.AccessTokenFormat, p.AccessTokenFormat)
 		setIf(&a.APIPermissions, p.APIPermissions)
 		a.RedirectURIs, a.PostLogoutRedirectURIs = dedupe(a.RedirectURIs), dedupe(a.PostLogoutRedirectURIs)

@@ -233,3 +233,24 @@ func (d *Directory) BlockInvitations(ctx context.Context, t store.Tenant, hash s
 	})
 	return inv.Email, err
 }
+
+// InvitationRedirect answers where an accepted invitation sends its guest:
+// its inviteRedirectUrl while that still belongs to one of the tenant's
+// applications, else "".
+func (d *Directory) InvitationRedirect(ctx context.Context, t store.Tenant, invitationID string) (string, error) {
+	inv, err := d.store.GetInvitation(ctx, t.ID, invitationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	apps, err := d.store.ListApplications(ctx, t.ID)
+	if err != nil {
+		return "", err
+	}
+	if !redirectBelongsToTenant(apps, inv.RedirectURL) {
+		return "", nil
+	}
+	return inv.RedirectURL, nil
+}

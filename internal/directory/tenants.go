@@ -57,6 +57,9 @@ func (d *Directory) CreateTenant(ctx context.Context, in NewTenant) (store.Tenan
 		ID: secret.NewID(), Slug: in.Slug, DisplayName: in.DisplayName,
 		Branding: in.Branding, SigningAlg: in.SigningAlg, CreatedAt: now, UpdatedAt: now,
 		Invitations: store.InvitationPolicy{AllowInvitesFrom: DefaultAllowInvitesFrom},
+		// Stored, not implied: the default may change, a tenant's rule
+		// must not change with it.
+		MFA: store.MFAPolicy{Required: store.MFARequiredGuests},
 	}
 	if t.SigningAlg == "" {
 		t.SigningAlg = DefaultSigningAlg

@@ -164,6 +164,7 @@ type view struct {
 	BlockURL  string
 	Code      string
 	Minutes   int
+	Change    string
 }
 
 var accentPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -202,6 +203,25 @@ func RenderPasscode(d PasscodeData) (Message, error) {
 	}
 	v := view{Code: d.Code, Minutes: int(d.Lifetime / time.Minute)}
 	return render("passcode", d.Language, d.Brand, v, []string{d.To}, nil)
+}
+
+// SecurityInfoData is what a "your security info changed" email says.
+type SecurityInfoData struct {
+	Language string
+	To       string
+	Brand    Branding
+	// Change says what changed, one line of plain text ("An authenticator
+	// app was registered."); never a secret or a code.
+	Change string
+}
+
+// RenderSecurityInfo renders the email telling a user that a sign-in
+// method of theirs was added, replaced or removed.
+func RenderSecurityInfo(d SecurityInfoData) (Message, error) {
+	if d.To == "" || oneLine(d.Change) == "" || strings.TrimSpace(d.Brand.Name) == "" {
+		return Message{}, errors.New("render security info: recipient, change and organisation name are required")
+	}
+	return render("securityinfo", d.Language, d.Brand, view{Change: oneLine(d.Change)}, []string{d.To}, nil)
 }
 
 // render fills v's shared fields from the brand and runs the kind's

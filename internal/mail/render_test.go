@@ -138,3 +138,31 @@ func TestRenderPasscode(t *testing.T) {
 		require.Error(t, err)
 	}
 }
+
+func TestRenderSecurityInfo(t *testing.T) {
+	d := SecurityInfoData{Language: "en-GB", To: "bo@fabrikam.example",
+		Change: "An authenticator app was registered.\r\nBcc: x@evil.example <b>now</b>",
+		Brand:  Branding{Name: "Woodgrove\r\nBcc: x@evil.example", AccentColor: "#0055aa", SenderName: "Woodgrove IT"}}
+	m, err := RenderSecurityInfo(d)
+	require.NoError(t, err)
+	require.Equal(t, []string{"bo@fabrikam.example"}, m.To)
+	require.Equal(t, "Your Woodgrove Bcc: x@evil.example security info changed", m.Subject, "no header injection")
+	require.Equal(t, "Woodgrove IT", m.FromName)
+	require.Contains(t, m.Text, "An authenticator app was registered. Bcc: x@evil.example <b>now</b>")
+	require.Contains(t, m.HTML, "An authenticator app was registered. Bcc: x@evil.example &lt;b&gt;now&lt;/b&gt;",
+		"the change is text, never markup")
+	for name, part := range map[string]string{"text": m.Text, "html": m.HTML} {
+		require.Contains(t, part, "If this was you, there is nothing to do.", name)
+		require.Contains(t, part, "administrator now", name)
+	}
+	require.Contains(t, m.HTML, `<html lang="en-US">`)
+
+	for _, bad := range []SecurityInfoData{
+		{To: "", Change: "c", Brand: Branding{Name: "W"}},
+		{To: "a@b.example", Change: " \r\n", Brand: Branding{Name: "W"}},
+		{To: "a@b.example", Change: "c", Brand: Branding{Name: " "}},
+	} {
+		_, err := RenderSecurityInfo(bad)
+		require.Error(t, err)
+	}
+}

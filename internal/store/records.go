@@ -14,8 +14,10 @@ type Tenant struct {
 	SigningAlg  string   `json:"signingAlgorithm"` // RS256, ES256 or EdDSA
 	// Invitations says who may invite guests and from which domains.
 	Invitations InvitationPolicy `json:"invitationPolicy"`
-	CreatedAt   time.Time        `json:"createdDateTime"`
-	UpdatedAt   time.Time        `json:"updatedDateTime"`
+	// MFA says who must prove a second factor.
+	MFA       MFAPolicy `json:"mfaPolicy"`
+	CreatedAt time.Time `json:"createdDateTime"`
+	UpdatedAt time.Time `json:"updatedDateTime"`
 }
 
 // Branding is what the tenant's pages and emails carry.
@@ -157,6 +159,9 @@ type Application struct {
 	HomePageURL            string   `json:"homePageUrl,omitempty"`
 	FirstParty             bool     `json:"firstParty"`
 	AssignmentRequired     bool     `json:"appRoleAssignmentRequired"`
+	// RequiresMFA makes every sign-in to the app prove a second factor,
+	// whatever the tenant's rule.
+	RequiresMFA bool `json:"requiresMfa"`
 	// AccessTokenFormat is "jwt" (default) or "opaque".
 	AccessTokenFormat string `json:"accessTokenFormat"`
 	// APIPermissions are the admin-API application permissions granted to

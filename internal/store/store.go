@@ -51,6 +51,7 @@ type Store interface {
 	Domains
 	IdentityProviders
 	FederationLogins
+	MFAFactors
 
 	// InTx runs fn in one transaction: every call on tx commits together or
 	// not at all. Returning an error rolls back. Nested InTx reuses the outer

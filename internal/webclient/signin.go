@@ -27,8 +27,9 @@ var ErrSignInRefused = errors.New("sign-in refused")
 // autocomplete tokens username and current-password (as many as the page
 // has: one page or identifier first), approves a consent or any other
 // one-button page, until the provider redirects to a stop URL. The answer
-// is that stop page; a page that cannot be driven is an error quoting its
-// text.
+// is that stop page, or a page asking for a one-time code (autocomplete
+// one-time-code), which only the caller can fill; a page that cannot be
+// driven is an error quoting its text.
 func (c *Client) SignIn(ctx context.Context, start string, cred Credentials) (*Page, error) {
 	page, err := c.Get(ctx, start)
 	if err != nil {
@@ -46,6 +47,9 @@ func (c *Client) Continue(ctx context.Context, page *Page, cred Credentials) (*P
 		}
 		if page.Status >= http.StatusBadRequest {
 			return nil, fmt.Errorf("webclient: %s answered %d: %s", redact(page.URL), page.Status, page.Summary())
+		}
+		if asksForCode(page) {
+			return page, nil
 		}
 		form, button := pickForm(page)
 		if form == nil {
@@ -68,6 +72,18 @@ func (c *Client) Continue(ctx context.Context, page *Page, cred Credentials) (*P
 		page, sentPassword = next, pw != nil
 	}
 	return nil, fmt.Errorf("webclient: no redirect to the relying party after %d pages", MaxSignInSteps)
+}
+
+// asksForCode reports whether a page wants a one-time code typed.
+func asksForCode(p *Page) bool {
+	for _, f := range p.Forms {
+		for _, in := range f.Inputs {
+			if in.HasToken("one-time-code") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Summary answers the page's title and the start of its text, for errors.

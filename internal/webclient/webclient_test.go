@@ -353,3 +353,22 @@ func TestPress(t *testing.T) {
 	_, err = c.Press(t.Context(), page, "pw", "signin", map[string]string{"one-time-code": "1"})
 	require.Error(t, err, "a field the form lacks")
 }
+
+// TestSignInStopsAtACodePage: a page asking for a one-time code is handed
+// back, not submitted empty: only the caller knows the code.
+func TestSignInStopsAtACodePage(t *testing.T) {
+	submitted := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			submitted = true
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<title>Verify</title><form method="post"><input name="code" autocomplete="one-time-code"><button>Verify</button></form>`)
+	}))
+	defer srv.Close()
+	page, err := webclient.New(webclient.Config{}).SignIn(t.Context(), srv.URL, webclient.Credentials{})
+	require.NoError(t, err)
+	require.False(t, page.Stopped())
+	require.Equal(t, "Verify", page.Title)
+	require.False(t, submitted, "the code form was left for the caller")
+}

@@ -9,23 +9,23 @@ import (
 
 const applicationColumns = `tenant_id, id, client_id, display_name, client_type, redirect_uris,
 	post_logout_redirect_uris, grant_types, home_page_url, first_party, assignment_required,
-	access_token_format, api_permissions, created_at, updated_at`
+	requires_mfa, access_token_format, api_permissions, created_at, updated_at`
 
 func scanApplication(r rowScanner) (store.Application, error) {
 	var a store.Application
 	err := r.Scan(&a.TenantID, &a.ID, &a.ClientID, &a.DisplayName, &a.ClientType,
 		listDest{&a.RedirectURIs}, listDest{&a.PostLogoutRedirectURIs}, listDest{&a.GrantTypes},
-		&a.HomePageURL, &a.FirstParty, &a.AssignmentRequired, &a.AccessTokenFormat,
+		&a.HomePageURL, &a.FirstParty, &a.AssignmentRequired, &a.RequiresMFA, &a.AccessTokenFormat,
 		listDest{&a.APIPermissions}, timeDest{&a.CreatedAt}, timeDest{&a.UpdatedAt})
 	return a, err
 }
 
 func (s *Store) CreateApplication(ctx context.Context, a store.Application) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO applications (`+applicationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		VALUES (`+placeholders(16)+`)`,
 		a.TenantID, a.ID, a.ClientID, a.DisplayName, a.ClientType, listArg(a.RedirectURIs),
 		listArg(a.PostLogoutRedirectURIs), listArg(a.GrantTypes), a.HomePageURL, a.FirstParty,
-		a.AssignmentRequired, a.AccessTokenFormat, listArg(a.APIPermissions),
+		a.AssignmentRequired, a.RequiresMFA, a.AccessTokenFormat, listArg(a.APIPermissions),
 		s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("create application %q: %w", a.ClientID, s.dbError(err))
@@ -64,12 +64,12 @@ func (s *Store) ListApplications(ctx context.Context, tenantID string) ([]store.
 func (s *Store) UpdateApplication(ctx context.Context, a store.Application) error {
 	err := execOne(ctx, s.write, `UPDATE applications SET client_id = $3, display_name = $4,
 		client_type = $5, redirect_uris = $6, post_logout_redirect_uris = $7, grant_types = $8,
-		home_page_url = $9, first_party = $10, assignment_required = $11, access_token_format = $12,
-		api_permissions = $13, updated_at = $14
+		home_page_url = $9, first_party = $10, assignment_required = $11, requires_mfa = $12,
+		access_token_format = $13, api_permissions = $14, updated_at = $15
 		WHERE tenant_id = $1 AND id = $2`,
 		a.TenantID, a.ID, a.ClientID, a.DisplayName, a.ClientType, listArg(a.RedirectURIs),
 		listArg(a.PostLogoutRedirectURIs), listArg(a.GrantTypes), a.HomePageURL, a.FirstParty,
-		a.AssignmentRequired, a.AccessTokenFormat, listArg(a.APIPermissions), s.timeArg(a.UpdatedAt))
+		a.AssignmentRequired, a.RequiresMFA, a.AccessTokenFormat, listArg(a.APIPermissions), s.timeArg(a.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("update application %q: %w", a.ID, s.dbError(err))
 	}

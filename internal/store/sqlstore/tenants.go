@@ -8,24 +8,25 @@ import (
 )
 
 const tenantColumns = `id, slug, display_name, logo_url, accent_color, sender_name, signing_alg,
-	allow_invites_from, invite_domain_rule, invite_domains, redemption_order, redeem_any_account, created_at, updated_at`
+	allow_invites_from, invite_domain_rule, invite_domains, redemption_order, redeem_any_account, mfa_required, mfa_period_seconds,
+	created_at, updated_at`
 
 func scanTenant(r rowScanner) (store.Tenant, error) {
 	var t store.Tenant
 	err := r.Scan(&t.ID, &t.Slug, &t.DisplayName, &t.Branding.LogoURL, &t.Branding.AccentColor,
 		&t.Branding.SenderName, &t.SigningAlg, &t.Invitations.AllowInvitesFrom, &t.Invitations.DomainRule,
 		listDest{&t.Invitations.Domains}, listDest{&t.Invitations.RedemptionOrder}, &t.Invitations.RedeemWithAnyAccount,
-		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt})
+		&t.MFA.Required, &t.MFA.PeriodSeconds, timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt})
 	return t, err
 }
 
 func (s *Store) CreateTenant(ctx context.Context, t store.Tenant) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`)
-		VALUES (`+placeholders(14)+`)`,
+		VALUES (`+placeholders(16)+`)`,
 		t.ID, t.Slug, t.DisplayName, t.Branding.LogoURL, t.Branding.AccentColor, t.Branding.SenderName,
 		t.SigningAlg, t.Invitations.AllowInvitesFrom, t.Invitations.DomainRule, listArg(t.Invitations.Domains),
 		listArg(t.Invitations.RedemptionOrder), t.Invitations.RedeemWithAnyAccount,
-		s.timeArg(t.CreatedAt), s.timeArg(t.UpdatedAt))
+		t.MFA.Required, t.MFA.PeriodSeconds, s.timeArg(t.CreatedAt), s.timeArg(t.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("create tenant %q: %w", t.Slug, s.dbError(err))
 	}
@@ -59,10 +60,12 @@ func (s *Store) ListTenants(ctx context.Context) ([]store.Tenant, error) {
 func (s *Store) UpdateTenant(ctx context.Context, t store.Tenant) error {
 	err := execOne(ctx, s.write, `UPDATE tenants SET display_name = $2, logo_url = $3, accent_color = $4,
 		sender_name = $5, signing_alg = $6, allow_invites_from = $7, invite_domain_rule = $8,
-		invite_domains = $9, redemption_order = $10, redeem_any_account = $11, updated_at = $12 WHERE id = $1`,
+		invite_domains = $9, redemption_order = $10, redeem_any_account = $11, mfa_required = $12,
+		mfa_period_seconds = $13, updated_at = $14 WHERE id = $1`,
 		t.ID, t.DisplayName, t.Branding.LogoURL, t.Branding.AccentColor, t.Branding.SenderName,
 		t.SigningAlg, t.Invitations.AllowInvitesFrom, t.Invitations.DomainRule, listArg(t.Invitations.Domains),
-		listArg(t.Invitations.RedemptionOrder), t.Invitations.RedeemWithAnyAccount, s.timeArg(t.UpdatedAt))
+		listArg(t.Invitations.RedemptionOrder), t.Invitations.RedeemWithAnyAccount, t.MFA.Required,
+		t.MFA.PeriodSeconds, s.timeArg(t.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("update tenant %q: %w", t.ID, s.dbError(err))
 	}

@@ -32,6 +32,7 @@ func applicationCreateGetList(t *testing.T, s store.Store) {
 	spa.APIPermissions = []string{}
 	spa.AssignmentRequired = false
 	spa.FirstParty = true
+	spa.RequiresMFA = false
 	spa.CreatedAt = at(time.Minute)
 	spa = createApplication(t, s, spa)
 
@@ -83,6 +84,7 @@ func applicationUpdate(t *testing.T, s store.Store) {
 	changed.HomePageURL = ""
 	changed.FirstParty = true
 	changed.AssignmentRequired = false
+	changed.RequiresMFA = false
 	changed.AccessTokenFormat = "opaque"
 	changed.APIPermissions = []string{"User.Read.All", "AuditLog.Read.All"}
 	changed.UpdatedAt = at(time.Hour)

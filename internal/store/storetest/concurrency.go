@@ -26,6 +26,8 @@ func concurrencyCases() []testCase {
 		{"ConsumePasscodeOnce", concurrentConsumePasscode},
 		{"PasscodeGuessesStopAtTheLimit", concurrentPasscodeGuesses},
 		{"ConsumeFederationLoginOnce", concurrentConsumeFederationLogin},
+		{"UseTOTPStepOnce", concurrentUseTOTPStep},
+		{"MFAFailuresLockExactly", concurrentMFAFailures},
 	}
 }
 

@@ -31,6 +31,7 @@ func tenantFixture(slug string) store.Tenant {
 		SigningAlg:  "ES256",
 		Invitations: store.InvitationPolicy{AllowInvitesFrom: store.InvitesFromEveryone,
 			RedemptionOrder: []string{store.RedeemPartnerTenant, store.RedeemEmailPasscode}},
+		MFA:       store.MFAPolicy{Required: store.MFARequiredGuests, PeriodSeconds: 30},
 		CreatedAt: at(0),
 		UpdatedAt: at(time.Second),
 	}
@@ -123,6 +124,7 @@ func applicationFixture(tenantID, name string) store.Application {
 		HomePageURL:            "https://" + name + ".example/",
 		FirstParty:             false,
 		AssignmentRequired:     true,
+		RequiresMFA:            true,
 		AccessTokenFormat:      "jwt",
 		APIPermissions:         []string{"User.Invite.All"},
 		CreatedAt:              at(0),

@@ -28,6 +28,7 @@ func isolationCases() []testCase {
 		{"AccessTokens", isolationAccessTokens},
 		{"Consents", isolationConsents},
 		{"Counters", isolationCounters},
+		{"MFA", isolationMFA},
 	}
 }
 

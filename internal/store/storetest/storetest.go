@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Domains", domainCases()},
 		{"IdentityProviders", identityProviderCases()},
 		{"FederationLogins", federationLoginCases()},
+		{"MFA", mfaCases()},
 		{"Transactions", transactionCases()},
 		{"TenantIsolation", isolationCases()},
 		{"Times", timeCases()},

@@ -77,6 +77,7 @@ func tenantUpdate(t *testing.T, s store.Store) {
 		DomainRule: store.InviteDomainsDeny, Domains: []string{"rival.example", "spam.example"},
 		RedemptionOrder:      []string{store.RedeemEmailPasscode, store.RedeemPartnerTenant},
 		RedeemWithAnyAccount: true}
+	changed.MFA = store.MFAPolicy{Required: store.MFARequiredEveryone, PeriodSeconds: 60}
 	changed.UpdatedAt = at(time.Hour)
 	require.NoError(t, s.UpdateTenant(ctx, changed))
 

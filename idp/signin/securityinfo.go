@@ -1,0 +1,199 @@
+package signin
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/foyer-idp/foyer/idp/tenancy"
+	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// The security info page: what a signed-in user has registered, and ways
+// to replace the authenticator or renew recovery codes. Each change needs
+// a code from the current second factor typed on the page (or, for a user
+// without one, a sign-in of the last ten minutes); the mfa service emails
+// the user about every change.
+
+// SecurityInfoPath is the security info page, under the tenant.
+const SecurityInfoPath = "/security-info"
+
+// freshSignIn is how recent a sign-in must be to add a first
+// authenticator, and how long a verified code lets a replacement finish.
+const freshSignIn = 10 * time.Minute
+
+type methodsView struct {
+	Registered    bool
+	RecoveryCodes int
+	LockedUntil   string
+	// Proof is the signed, time-stamped mark of a code verified on this
+	// page, carried by the enrolment form that follows.
+	Proof string
+}
+
+// securityInfoSession answers the browser's session at the tenant; on
+// failure it has answered.
+func (f *Flow) securityInfoSession(w http.ResponseWriter, r *http.Request) (store.Tenant, store.Session, store.User, string, bool) {
+	t, _ := tenancy.From(r.Context())
+	sess, user, ok, err := f.currentSession(r, t)
+	if err != nil {
+		f.Unavailable(w, r, t, "load session", err)
+		return t, store.Session{}, store.User{}, "", false
+	}
+	browser, hasBrowser := f.browserValue(r)
+	if !ok || !hasBrowser {
+		f.ErrorPage(w, r, t, http.StatusUnauthorized, "Sign in first",
+			"Sign in to an application of "+t.DisplayName+" in this browser, then open this page again.")
+		return t, store.Session{}, store.User{}, "", false
+	}
+	return t, sess, user, browser, true
+}
+
+func (f *Flow) securityInfoView(r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, message string) (view, error) {
+	st, err := f.mfa.Status(r.Context(), t.ID, user.ID)
+	if err != nil {
+		return view{}, err
+	}
+	v := branded(t, "Security info")
+	v.Action = f.tenantURL(t, SecurityInfoPath)
+	v.CSRF = f.csrfToken("security\x00"+sess.ID, browser)
+	v.Email = user.UserPrincipalName
+	v.Error = message
+	v.Methods = &methodsView{Registered: st.Registered, RecoveryCodes: st.RecoveryCodes}
+	if st.LockedUntil != nil && st.LockedUntil.After(f.clock()) {
+		v.Methods.LockedUntil = st.LockedUntil.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return v, nil
+}
+
+// securityInfoPage serves GET /t/{tenant}/security-info.
+func (f *Flow) securityInfoPage(w http.ResponseWriter, r *http.Request) {
+	t, sess, user, browser, ok := f.securityInfoSession(w, r)
+	if !ok {
+		return
+	}
+	v, err := f.securityInfoView(r, t, sess, user, browser, "")
+	if err != nil {
+		f.Unavailable(w, r, t, "load security info", err)
+		return
+	}
+	f.render(w, r, http.StatusOK, "securityinfo", v)
+}
+
+// proof marks a second factor proven on this page at 'at', for this
+// session.
+func (f *Flow) proof(sessionID string, at time.Time) string {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	return ts + "." + f.hasher.Hash("security-proof\x00"+sessionID+"\x00"+ts)
+}
+
+// proven reports whether p is a proof of this session made less than
+// freshSignIn ago.
+func (f *Flow) proven(sessionID, p string) bool {
+	for i := 0; i < len(p); i++ {
+		if p[i] != '.' {
+			continue
+		}
+		unix, err := strconv.ParseInt(p[:i], 10, 64)
+		if err != nil {
+			return false
+		}
+		at := time.Unix(unix, 0)
+		return f.clock().Sub(at) < freshSignIn && !at.After(f.clock()) &&
+			secret.EqualHashes(p[i+1:], f.hasher.Hash("security-proof\x00"+sessionID+"\x00"+p[:i]))
+	}
+	return false
+}
+
+// securityInfo serves POST /t/{tenant}/security-info: prove the current
+// factor, then renew recovery codes or enrol a new authenticator.
+func (f *Flow) securityInfo(w http.ResponseWriter, r *http.Request) {
+	if !f.parseForm(w, r) {
+		return
+	}
+	t, sess, user, browser, ok := f.securityInfoSession(w, r)
+	if !ok {
+		return
+	}
+	if !equalStrings(r.PostFormValue("csrf_token"), f.csrfToken("security\x00"+sess.ID, browser)) {
+		f.refusedCSRF(w, r, t)
+		return
+	}
+	ctx := r.Context()
+	again := func(status int, msg string) {
+		v, err := f.securityInfoView(r, t, sess, user, browser, msg)
+		if err != nil {
+			f.Unavailable(w, r, t, "load security info", err)
+			return
+		}
+		f.render(w, r, status, "securityinfo", v)
+	}
+	st, err := f.mfa.Status(ctx, t.ID, user.ID)
+	if err != nil {
+		f.Unavailable(w, r, t, "load security info", err)
+		return
+	}
+	action := r.PostFormValue("action")
+	if action == "confirm" {
+		if !f.proven(sess.ID, r.PostFormValue("proof")) {
+			again(http.StatusForbidden, "That took too long. Start again.")
+			return
+		}
+		codes, err := f.mfa.ConfirmEnrolment(ctx, t, user, r.PostFormValue("code"))
+		if msg, ok := mfaMessage(err); ok {
+			f.showSecurityEnrolment(w, r, t, sess, user, browser, r.PostFormValue("proof"), http.StatusUnauthorized, msg)
+			return
+		}
+		if err != nil {
+			f.Unavailable(w, r, t, "confirm enrolment", err)
+			return
+		}
+		f.showRecoveryCodes(w, r, t, codes, f.tenantURL(t, SecurityInfoPath))
+		return
+	}
+	// Every other change first proves the current second factor, or for a
+	// user without one a fresh sign-in.
+	if st.Registered {
+		if _, err := f.mfa.Verify(ctx, t, user.ID, r.PostFormValue("code")); err != nil {
+			if msg, ok := mfaMessage(err); ok {
+				again(http.StatusUnauthorized, msg)
+				return
+			}
+			f.Unavailable(w, r, t, "verify code", err)
+			return
+		}
+	} else if f.clock().Sub(sess.AuthTime) >= freshSignIn {
+		again(http.StatusForbidden, "Sign in again to add an authenticator: your sign-in is more than ten minutes old.")
+		return
+	}
+	switch {
+	case action == "codes" && st.Registered:
+		codes, err := f.mfa.RegenerateRecoveryCodes(ctx, t, user)
+		if err != nil {
+			f.Unavailable(w, r, t, "renew recovery codes", err)
+			return
+		}
+		f.showRecoveryCodes(w, r, t, codes, f.tenantURL(t, SecurityInfoPath))
+	case action == "replace":
+		f.showSecurityEnrolment(w, r, t, sess, user, browser, f.proof(sess.ID, f.clock()), http.StatusOK, "")
+	default:
+		again(http.StatusBadRequest, "Choose one of the buttons.")
+	}
+}
+
+func (f *Flow) showSecurityEnrolment(w http.ResponseWriter, r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, proof string, status int, message string) {
+	e, err := f.mfa.Enrolment(r.Context(), t, user)
+	if err != nil {
+		f.Unavailable(w, r, t, "begin enrolment", err)
+		return
+	}
+	v := branded(t, "Set up your authenticator app")
+	v.Action = f.tenantURL(t, SecurityInfoPath)
+	v.CSRF = f.csrfToken("security\x00"+sess.ID, browser)
+	v.Email = user.Mail
+	v.Hidden = map[string]string{"proof": proof}
+	v.Enrolment = enrolmentView(e)
+	v.Error = message
+	f.render(w, r, status, "mfaenrol", v)
+}
