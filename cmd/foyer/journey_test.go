@@ -149,7 +149,7 @@ func TestREADMEGuestWalkthrough(t *testing.T) {
 	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "gsamoogle@gmail.com", "--redirect-url", s.base+"/demo")
 
 	br := webclient.New(webclient.Config{StopAt: []string{s.base + "/demo/callback"}})
-	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited you"))
+	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited"))
 	require.NotEmpty(t, link)
 	page := mustStep(t)(br.Get(ctx, link))
 	page = mustStep(t)(br.Press(ctx, page, "token", "passcode", nil))
@@ -201,7 +201,7 @@ func TestREADMEPartnerWalkthrough(t *testing.T) {
 	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "sam@fabrikam.test", "--redirect-url", s.base+"/demo")
 
 	br := webclient.New(webclient.Config{StopAt: []string{s.base + "/demo"}})
-	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited you"))
+	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited"))
 	require.NotEmpty(t, link)
 	page := mustStep(t)(br.Get(ctx, link))
 	f, err := page.FormWith("token")

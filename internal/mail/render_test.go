@@ -166,3 +166,15 @@ func TestRenderSecurityInfo(t *testing.T) {
 		require.Error(t, err)
 	}
 }
+
+// TestInvitationFromTheOrganisation: when the organisation itself invites
+// (an operator, an app), the email does not name it twice.
+func TestInvitationFromTheOrganisation(t *testing.T) {
+	d := invitation()
+	d.Inviter = d.Brand.Name
+	m, err := Render(d)
+	require.NoError(t, err)
+	require.Equal(t, "You're invited to Woodgrove Bank", m.Subject)
+	require.Contains(t, m.Text, "You are invited to access apps and resources of Woodgrove Bank.")
+	require.NotContains(t, m.Text, "Woodgrove Bank invited you")
+}
