@@ -125,16 +125,8 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		f.render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, msgResent))
 		return
 	}
-	keys := f.throttleKeys(ctx, email)
-	throttled, err := f.throttled(ctx, tx.tenant, keys)
-	if err != nil {
-		f.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
-		return
-	}
-	if throttled {
-		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultThrottled, "too many failed attempts")
-		w.Header().Set("Retry-After", "900")
-		f.render(w, r, http.StatusTooManyRequests, "passcode", f.codeView(tx, email, msgThrottled))
+	keys, ok := f.admitAttempt(w, r, tx, email, "passcode", f.codeView(tx, email, ""))
+	if !ok {
 		return
 	}
 	err = passcode.ErrWrongCode

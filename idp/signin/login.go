@@ -3,7 +3,6 @@ package signin
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -130,16 +129,8 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		f.homeRealm(w, r, tx, email)
 		return
 	}
-	keys := f.throttleKeys(ctx, email)
-	throttled, err := f.throttled(ctx, tx.tenant, keys)
-	if err != nil {
-		f.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
-		return
-	}
-	if throttled {
-		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultThrottled, "too many failed attempts")
-		w.Header().Set("Retry-After", fmt.Sprint(int(f.throttle.Window.Seconds())))
-		f.render(w, r, http.StatusTooManyRequests, "login", f.loginView(tx, email, msgThrottled))
+	keys, ok := f.admitAttempt(w, r, tx, email, "login", f.loginView(tx, email, ""))
+	if !ok {
 		return
 	}
 	user, err := f.dir.VerifyPassword(ctx, tx.tenant.ID, email, password)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/foyer-idp/foyer/internal/audit"
@@ -78,4 +80,25 @@ func (f *Flow) clearAccountFailures(ctx context.Context, t store.Tenant, k throt
 
 func equalStrings(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// admitAttempt answers the throttle keys of a sign-in attempt with the
+// typed account, and false after answering a throttled one: audited, with
+// Retry-After, the page (login or passcode) shown again saying so.
+func (f *Flow) admitAttempt(w http.ResponseWriter, r *http.Request, tx transaction, typed, page string, again view) (throttleKeys, bool) {
+	ctx := r.Context()
+	keys := f.throttleKeys(ctx, typed)
+	throttled, err := f.throttled(ctx, tx.tenant, keys)
+	if err != nil {
+		f.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
+		return keys, false
+	}
+	if throttled {
+		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, typed), ActivitySignIn, resultThrottled, "too many failed attempts")
+		w.Header().Set("Retry-After", fmt.Sprint(int(f.throttle.Window.Seconds())))
+		again.Error = msgThrottled
+		f.render(w, r, http.StatusTooManyRequests, page, again)
+		return keys, false
+	}
+	return keys, true
 }

@@ -1,7 +1,6 @@
 package mail_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
 	"github.com/foyer-idp/foyer/internal/testclock"
+	"github.com/foyer-idp/foyer/internal/testlog"
 )
 
 type fixture struct {
@@ -30,7 +30,7 @@ type fixture struct {
 	clock    *testclock.Clock
 	tenantID string
 	addr     string
-	logs     *lockedWriter
+	logs     *testlog.Buffer
 }
 
 func newFixture(t *testing.T, b sqltest.Backend) *fixture {
@@ -45,7 +45,7 @@ func newFixture(t *testing.T, b sqltest.Backend) *fixture {
 		clock:    testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)),
 		tenantID: tn.ID,
 		addr:     mailtest.FreeAddr(t),
-		logs:     &lockedWriter{},
+		logs:     &testlog.Buffer{},
 	}
 }
 
@@ -69,24 +69,6 @@ func (f *fixture) outbox(t *testing.T, sender mail.Sender, maxAttempts int) *mai
 	})
 	require.NoError(t, err)
 	return o
-}
-
-// lockedWriter is a log buffer that drainers share.
-type lockedWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 func (f *fixture) smtpSender(t *testing.T) *mail.SMTPSender {
