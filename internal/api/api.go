@@ -226,6 +226,12 @@ func (a *API) authenticated(h handlerFunc) http.Handler {
 			return
 		}
 		r = r.WithContext(audit.WithActor(r.Context(), p.actor()))
+		if !plainText(r.URL.Path) {
+			// An id or name in the path is looked up as is: refuse what
+			// no stored object can be named, before the database does.
+			a.writeError(w, r, badRequest("The request path holds a control character or invalid UTF-8."))
+			return
+		}
 		if err := h(w, r, p); err != nil {
 			a.writeError(w, r, err)
 		}

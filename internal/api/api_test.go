@@ -42,7 +42,10 @@ type fixture struct {
 	a, b store.Tenant
 }
 
-func newFixture(t *testing.T, b sqltest.Backend) *fixture {
+func newFixture(t *testing.T, b sqltest.Backend) *fixture { return openFixture(t, b) }
+
+// openFixture is newFixture for a fuzz target too.
+func openFixture(t testing.TB, b sqltest.Backend) *fixture {
 	t.Helper()
 	st := b.OpenMigrated(t)
 	f := &fixture{store: st, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
@@ -88,7 +91,7 @@ func newFixture(t *testing.T, b sqltest.Backend) *fixture {
 	return f
 }
 
-func (f *fixture) tenant(t *testing.T, slug string) store.Tenant {
+func (f *fixture) tenant(t testing.TB, slug string) store.Tenant {
 	t.Helper()
 	tn, err := f.dir.CreateTenant(t.Context(), directory.NewTenant{Slug: slug, DisplayName: strings.ToUpper(slug)})
 	require.NoError(t, err)

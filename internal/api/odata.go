@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/foyer-idp/foyer/internal/secret"
 )
@@ -123,6 +125,8 @@ func parseFilter(s string, rs resource) (map[string]string, error) {
 			return nil, unsupported("Unsupported or invalid query filter clause specified for property '%s' of resource '%s'.", prop.text, rs.name)
 		case !val.quoted:
 			return nil, badRequest("Invalid filter clause: the value for '%s' must be a quoted string.", prop.text)
+		case !plainText(val.text):
+			return nil, badRequest("Invalid filter clause: the value for '%s' must be text without control characters.", prop.text)
 		}
 		if _, dup := out[prop.text]; dup {
 			return nil, unsupported("Property '%s' appears more than once in the filter.", prop.text)
@@ -135,6 +139,14 @@ func parseFilter(s string, rs resource) (map[string]string, error) {
 			return nil, unsupported("Only 'and' may join filter clauses.")
 		}
 	}
+}
+
+// plainText reports whether s is valid UTF-8 without control characters
+// (NUL among them). Nothing Foyer stores holds one, and PostgreSQL refuses
+// such a string outright: a lookup with one would fail as a server error
+// instead of finding nothing.
+func plainText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
 type token struct {
