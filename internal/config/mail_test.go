@@ -26,6 +26,11 @@ func TestValidateMail(t *testing.T) {
 		{name: "no host", url: "smtp://:587?from=a@example.com", wantErr: "mail.smtpURL (FOYER_SMTP_URL): has no host"},
 		{name: "bad port", url: "smtp://smtp.example.com:99999?from=a@example.com", wantErr: "mail.smtpURL (FOYER_SMTP_URL): has no valid port"},
 		{name: "no from", url: "smtp://smtp.example.com", wantErr: "mail.from (FOYER_MAIL_FROM): must be set"},
+		// AUTH PLAIN joins user and password with NUL: none may hide in them.
+		{name: "NUL in password", url: "smtp://user:p%00w@smtp.example.com?from=a@example.com", wantErr: "mail.smtpURL (FOYER_SMTP_URL): user name or password holds a control character"},
+		{name: "CRLF in user", url: "smtp://us%0D%0Aer:pw@smtp.example.com?from=a@example.com", wantErr: "mail.smtpURL (FOYER_SMTP_URL): user name or password"},
+		{name: "host not a DNS name", url: "smtp://smtp..example.com?from=a@example.com", wantErr: "mail.smtpURL (FOYER_SMTP_URL): host is not a DNS name"},
+		{name: "host not ASCII", url: "smtp://%C3%BCber.example?from=a@example.com", wantErr: "mail.smtpURL (FOYER_SMTP_URL): host is not a DNS name"},
 		{name: "bad from", url: "smtp://smtp.example.com", from: "not an address", wantErr: "mail.from (FOYER_MAIL_FROM)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -173,35 +173,16 @@ func (c Config) checkMail(v *validation) {
 	if !c.HasSMTP() {
 		return
 	}
-	u, err := url.Parse(c.Mail.SMTPURL.Reveal())
+	u, _, err := ParseSMTPURL(c.Mail.SMTPURL.Reveal())
 	if err != nil {
-		v.check("mail.smtpURL", errors.New("is not a valid URL"))
+		v.check("mail.smtpURL", err)
 		return
 	}
-	switch u.Scheme {
-	case "smtp", "smtps", "smtp+insecure":
-	default:
-		v.check("mail.smtpURL", fmt.Errorf("scheme %q is not smtp (STARTTLS), smtps (TLS) or smtp+insecure", u.Scheme))
-		return
-	}
-	if u.Hostname() == "" {
-		v.check("mail.smtpURL", errors.New("has no host"))
-	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			v.check("mail.smtpURL", errors.New("has no valid port number"))
-		}
-	}
-	from := u.Query().Get("from")
-	if from != "" {
-		if _, err := mail.ParseAddress(from); err != nil {
-			v.check("mail.smtpURL", errors.New("from parameter is not an email address"))
-		}
-	}
+	from := u.From
 	if from == "" && c.Mail.From == "" {
 		v.check("mail.from", errors.New("must be set (or ?from= in mail.smtpURL) when an SMTP server is configured"))
 	}
-	if u.Scheme == "smtp+insecure" && c.IsProduction() && u.Hostname() != "" && !isLoopback(u.Hostname()) {
+	if u.Scheme == SMTPSchemeInsecure && c.IsProduction() && !isLoopback(u.Host) {
 		v.check("mail.smtpURL", errors.New("smtp+insecure sends passwords and mail in the clear: production allows it to loopback only; use smtp (STARTTLS) or smtps"))
 	}
 }

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"net"
 	netmail "net/mail"
-	"net/url"
 	"strconv"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/foyer-idp/foyer/internal/config"
 )
 
 // Sender delivers one message.
@@ -22,12 +23,12 @@ type Sender interface {
 // SMTP URL schemes.
 const (
 	// SchemeSTARTTLS is submission with STARTTLS required (port 587).
-	SchemeSTARTTLS = "smtp"
+	SchemeSTARTTLS = config.SMTPSchemeSTARTTLS
 	// SchemeTLS is implicit TLS (port 465).
-	SchemeTLS = "smtps"
+	SchemeTLS = config.SMTPSchemeTLS
 	// SchemeInsecure is plaintext SMTP, for a relay on loopback or in
 	// development only (port 25).
-	SchemeInsecure = "smtp+insecure"
+	SchemeInsecure = config.SMTPSchemeInsecure
 )
 
 // SMTPConfig says how to reach the SMTP server.
@@ -61,56 +62,11 @@ type SMTPSender struct {
 var _ Sender = (*SMTPSender)(nil)
 
 // ParsedSMTPURL is what an SMTP URL names, without the password.
-type ParsedSMTPURL struct {
-	Scheme string
-	Host   string
-	Port   int
-	User   string
-	From   string
-}
+type ParsedSMTPURL = config.SMTPURL
 
-// ParseSMTPURL checks an SMTP URL. Its errors never quote the URL, which
-// may carry a password.
-func ParseSMTPURL(raw string) (ParsedSMTPURL, string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ParsedSMTPURL{}, "", errors.New("is not a valid URL")
-	}
-	p := ParsedSMTPURL{Scheme: u.Scheme, Host: u.Hostname()}
-	switch u.Scheme {
-	case SchemeSTARTTLS:
-		p.Port = 587
-	case SchemeTLS:
-		p.Port = 465
-	case SchemeInsecure:
-		p.Port = 25
-	default:
-		return ParsedSMTPURL{}, "", fmt.Errorf("scheme %q is not one of smtp (STARTTLS), smtps (TLS) or smtp+insecure", u.Scheme)
-	}
-	if p.Host == "" {
-		return ParsedSMTPURL{}, "", errors.New("has no host")
-	}
-	if port := u.Port(); port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
-			return ParsedSMTPURL{}, "", errors.New("has no valid port number")
-		}
-		p.Port = n
-	}
-	var password string
-	if u.User != nil {
-		p.User = u.User.Username()
-		password, _ = u.User.Password()
-	}
-	if from := u.Query().Get("from"); from != "" {
-		addr, err := netmail.ParseAddress(from)
-		if err != nil {
-			return ParsedSMTPURL{}, "", errors.New("from parameter is not an email address")
-		}
-		p.From = addr.Address
-	}
-	return p, password, nil
-}
+// ParseSMTPURL checks an SMTP URL with the same parser the settings check
+// uses. Its errors never quote the URL, which may carry a password.
+func ParseSMTPURL(raw string) (ParsedSMTPURL, string, error) { return config.ParseSMTPURL(raw) }
 
 // NewSMTPSender checks c and answers a sender.
 func NewSMTPSender(c SMTPConfig) (*SMTPSender, error) {
