@@ -45,11 +45,15 @@ func (s *Service) confirmEnrolment(ctx context.Context, t store.Tenant, u store.
 	if f.Active && f.LockedUntil != nil && now.Before(*f.LockedUntil) {
 		return nil, &LockedError{Until: *f.LockedUntil}
 	}
+	// What is not Digits digits is refused before the secret is opened.
+	if code = normalise(code); !isTOTPCode(code) {
+		return nil, ErrWrongCode
+	}
 	pending, err := s.open(t.ID, u.ID, f.PendingSealedSecret)
 	if err != nil {
 		return nil, err
 	}
-	steps, err := pending.matchSteps(normalise(code), now)
+	steps, err := pending.matchSteps(code, now)
 	if err != nil {
 		return nil, err
 	}
