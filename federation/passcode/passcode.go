@@ -28,7 +28,8 @@ const (
 
 // Errors Verify and Send answer.
 var (
-	// ErrWrongCode: the code did not match; the try was counted.
+	// ErrWrongCode: the code did not match; the try was counted (a value
+	// that is not Digits digits is refused without counting).
 	ErrWrongCode = errors.New("passcode: wrong code")
 	// ErrNoCode: there is no live code to check (never sent, used, expired
 	// or voided by too many wrong tries): the person must ask for a new one.
@@ -154,8 +155,13 @@ type kicker interface{ Kick() }
 // It answers nil once per code; ErrWrongCode for a miss (counted, and the
 // code voided at the limit) and ErrNoCode when there is nothing to check.
 func (s *Service) Verify(ctx context.Context, tenantID, subject, code, binding string) error {
+	code = normalize(code)
+	if !wellFormed(code) {
+		// It cannot be the code: no hash, no lookup, no try spent.
+		return ErrWrongCode
+	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	_, err := s.store.ConsumePasscode(ctx, tenantID, subject, s.hash(subject, normalize(code)), binding, MaxAttempts, now)
+	_, err := s.store.ConsumePasscode(ctx, tenantID, subject, s.hash(subject, code), binding, MaxAttempts, now)
 	switch {
 	case errors.Is(err, store.ErrMismatch):
 		return ErrWrongCode
@@ -179,6 +185,19 @@ func newCode() (string, error) {
 		return "", fmt.Errorf("passcode: random: %w", err)
 	}
 	return fmt.Sprintf("%0*d", Digits, n), nil
+}
+
+// wellFormed reports whether code (normalized) is Digits ASCII digits.
+func wellFormed(code string) bool {
+	if len(code) != Digits {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // normalize drops the spaces and dashes people type into codes.
