@@ -104,7 +104,7 @@ func checkRedirectURI(field, s, clientType string) *FieldError {
 }
 
 func parseAbsolute(field, s string) (*url.URL, *FieldError) {
-	if len(s) > 2048 || strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+	if len(s) > 2048 || !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return nil, invalid(field, "%q is not a valid URL", s)
 	}
 	u, err := url.Parse(s)
