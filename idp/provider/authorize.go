@@ -351,7 +351,8 @@ func (p *Provider) redirect(w http.ResponseWriter, r *http.Request, t store.Tena
 // compared exactly: no normalisation of case, trailing slashes, encoding
 // or query. The one exception is RFC 8252 §7.3: a native app's loopback
 // redirect URI matches on any port, since the app picks a free one at run
-// time — only for native apps, only on loopback IP literals and localhost.
+// time — only for native apps, only on loopback IP literals and localhost,
+// and only the port's digits may differ: every other byte is compared.
 func redirectRegistered(app store.Application, uri string) bool {
 	if slices.Contains(app.RedirectURIs, uri) {
 		return true
@@ -359,31 +360,46 @@ func redirectRegistered(app store.Application, uri string) bool {
 	if app.ClientType != store.ClientNative {
 		return false
 	}
-	got, ok := loopback(uri)
+	got, ok := loopbackWithoutPort(uri)
 	if !ok {
 		return false
 	}
 	for _, registered := range app.RedirectURIs {
-		want, ok := loopback(registered)
-		if ok && got.Scheme == want.Scheme && got.Hostname() == want.Hostname() &&
-			got.EscapedPath() == want.EscapedPath() && got.RawQuery == want.RawQuery && got.User == nil {
+		if want, ok := loopbackWithoutPort(registered); ok && want == got {
 			return true
 		}
 	}
 	return false
 }
 
-// loopback parses an http URI whose host is a loopback address or
-// localhost, with no fragment.
-func loopback(uri string) (*url.URL, bool) {
-	u, err := url.Parse(uri)
-	if err != nil || u.Scheme != "http" || u.Fragment != "" || u.RawFragment != "" || strings.Contains(uri, "#") {
-		return nil, false
+// loopbackWithoutPort answers uri with the port cut out of its
+// authority, when uri is http://host[:port][/path][?query] exactly so
+// spelt (lower-case scheme, no userinfo, no fragment), host being
+// localhost or a loopback IP literal, and the port only digits.
+func loopbackWithoutPort(uri string) (string, bool) {
+	rest, ok := strings.CutPrefix(uri, "http://")
+	if !ok || strings.Contains(rest, "#") {
+		return "", false
 	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return u, true
+	if _, err := url.Parse(uri); err != nil {
+		return "", false
 	}
-	ip := net.ParseIP(host)
-	return u, ip != nil && ip.IsLoopback()
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	host, tail := rest[:end], rest[end:]
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		if strings.Trim(host[i+1:], "0123456789") != "" {
+			return "", false
+		}
+		host = host[:i]
+	}
+	if host != "localhost" {
+		ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+		if ip == nil || !ip.IsLoopback() || strings.Contains(host, ":") != strings.HasPrefix(host, "[") {
+			return "", false
+		}
+	}
+	return "http://" + host + tail, true
 }
