@@ -1,7 +1,11 @@
 package provider
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/foyer-idp/foyer/internal/store"
@@ -46,6 +50,54 @@ func FuzzRedirectMatch(f *testing.F) {
 			check(registered + "/")
 			check(registered + "#")
 			check(registered + " ")
+		}
+	})
+}
+
+// FuzzRedirectResponse sends an authorization response to a redirect URI
+// that parses as an absolute http(s) URI: the Location goes to the same
+// scheme, host and path, keeps the URI's own query parameters, and
+// carries code, state and iss exactly once.
+func FuzzRedirectResponse(f *testing.F) {
+	p := &Provider{external: "https://foyer.example"}
+	tn := store.Tenant{Slug: "woodgrove"}
+	f.Fuzz(func(t *testing.T, redirectURI, state string) {
+		u, err := url.Parse(redirectURI)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(redirectURI, "#") {
+			return
+		}
+		own, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			return // refused at registration (see directory.checkRedirectURI)
+		}
+		if state == "" {
+			state = "s"
+		}
+		rec := httptest.NewRecorder()
+		p.redirect(rec, httptest.NewRequest(http.MethodGet, "/", nil), tn, redirectURI, url.Values{"code": {"c0de"}}, state)
+		if rec.Code != http.StatusFound {
+			t.Fatalf("%q: status %d", redirectURI, rec.Code)
+		}
+		loc, err := url.Parse(rec.Header().Get("Location"))
+		if err != nil {
+			t.Fatalf("%q: Location %q does not parse: %v", redirectURI, rec.Header().Get("Location"), err)
+		}
+		if loc.Scheme != u.Scheme || loc.Host != u.Host || loc.EscapedPath() != u.EscapedPath() || loc.User != nil || loc.Fragment != "" {
+			t.Fatalf("%q: Location %q goes elsewhere", redirectURI, loc)
+		}
+		q := loc.Query()
+		for k, want := range map[string]string{"code": "c0de", "state": state, "iss": "https://foyer.example/t/woodgrove"} {
+			if got := q[k]; len(got) != 1 || got[0] != want {
+				t.Fatalf("%q: Location %q carries %s=%q", redirectURI, loc, k, got)
+			}
+		}
+		for k, vs := range own {
+			if k == "code" || k == "state" || k == "iss" {
+				continue
+			}
+			if got := q[k]; strings.Join(got, "\x00") != strings.Join(vs, "\x00") {
+				t.Fatalf("%q: Location %q lost %s=%q", redirectURI, loc, k, vs)
+			}
 		}
 	})
 }

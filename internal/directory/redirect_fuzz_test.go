@@ -12,7 +12,8 @@ import (
 // FuzzCheckRedirectURI registers any string as a redirect URI of a web
 // and of a native app: it is refused with an invalid-field error naming
 // redirectUris, or it is an absolute URI of valid text, without spaces,
-// control characters, wildcards, credentials or fragment, over https,
+// control characters, wildcards, credentials or fragment, with a query
+// that reads as parameters, over https,
 // http to a loopback host, or (native apps) a private-use scheme.
 func FuzzCheckRedirectURI(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
@@ -29,7 +30,7 @@ func FuzzCheckRedirectURI(f *testing.F) {
 				t.Fatalf("%q (%s) accepted", s, clientType)
 			}
 			u, err := url.Parse(s)
-			if err != nil || !u.IsAbs() || u.User != nil || u.Fragment != "" {
+			if _, qerr := url.ParseQuery(u.RawQuery); err != nil || qerr != nil || !u.IsAbs() || u.User != nil || u.Fragment != "" {
 				t.Fatalf("%q (%s) accepted: %v", s, clientType, err)
 			}
 			switch {

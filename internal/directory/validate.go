@@ -93,6 +93,11 @@ func checkRedirectURI(field, s, clientType string) *FieldError {
 	if fe != nil {
 		return fe
 	}
+	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+		// Foyer adds code, state and iss to the query it was given: one it
+		// cannot read would lose its parameters on the way back.
+		return invalid(field, "%q has a malformed query", s)
+	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
