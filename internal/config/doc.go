@@ -3,5 +3,6 @@
 // variables < command-line flags, with Validate reporting every problem at
 // once. It never reads the process environment or parses flags itself: the
 // caller hands in a lookup function and the flags it saw set, so only cmd
-// touches the environment.
+// touches the environment. It also holds ParseSMTPURL, the one reader of
+// an SMTP URL, which internal/mail's sender uses too.
 package config
