@@ -20,9 +20,20 @@ import (
 	"github.com/foyer-idp/foyer/keys"
 )
 
+// errCodeOfAnotherClient rolls back the consumption of a code presented by
+// a client it was not issued to.
+var errCodeOfAnotherClient = errors.New("the code was issued to another client")
+
 // exchangeCode redeems an authorization code (RFC 6749 §4.1.3). The code is
-// consumed first, and whatever the checks after it decide, the consumption
-// commits: a code is worth one try. The tokens commit in the same
+// consumed first by one conditional UPDATE, so the database decides which
+// of concurrent redemptions wins. A code presented by a client it was not
+// issued to is refused and the consumption rolls back: a stolen code tried
+// at another client must not burn it for its own. Once its own client
+// presented it, whatever the checks after the consumption decide (verifier,
+// redirect URI), the consumption commits: a code is worth one try of its
+// client. A spent code presented again by its own client is a replay that
+// revokes what the code gave; by another client it is only refused. The
+// tokens commit in the same
 // transaction as the consumption, so a second redemption — which waits for
 // that transaction on the code's row — always finds them, and revokes every
 // token the first one issued (§4.1.2). The grant id is the code's hash,
@@ -38,12 +49,20 @@ func (p *Provider) exchangeCode(ctx context.Context, t store.Tenant, app store.A
 	}
 	var resp *oidc.AccessTokenResponse
 	var refused error
+	replayByOwner := false
 	err = p.store.InTx(ctx, func(tx store.Store) error {
 		tok, err := tx.ConsumeToken(ctx, t.ID, kindAuthCode, hash, now)
+		if errors.Is(err, store.ErrAlreadyUsed) {
+			var g codeGrant
+			replayByOwner = json.Unmarshal(tok.Payload, &g) == nil && g.ClientID == app.ClientID
+		}
 		if err != nil {
 			return err
 		}
 		m, err := p.redeem(ctx, tx, t, app, req, tok, hash, key)
+		if errors.Is(err, errCodeOfAnotherClient) {
+			return err // the consumption rolls back
+		}
 		if isRefusal(err) {
 			refused = err
 			return nil // the consumption commits; no token does
@@ -55,6 +74,11 @@ func (p *Provider) exchangeCode(ctx context.Context, t store.Tenant, app store.A
 		return save(ctx, tx, m)
 	})
 	switch {
+	case errors.Is(err, store.ErrAlreadyUsed) && !replayByOwner:
+		// Another client holds a copy of a spent code: it is refused, and
+		// cannot make Foyer revoke what the code's own client got.
+		p.logger.WarnContext(ctx, "spent authorization code presented by another client", "tenant", t.Slug, "client_id", app.ClientID)
+		return nil, invalidGrant("the code is invalid or expired")
 	case errors.Is(err, store.ErrAlreadyUsed):
 		if err := p.store.RevokeGrant(ctx, t.ID, hash, now); err != nil {
 			return nil, unavailable(fmt.Errorf("revoke replayed grant: %w", err))
@@ -63,6 +87,9 @@ func (p *Provider) exchangeCode(ctx context.Context, t store.Tenant, app store.A
 		return nil, invalidGrant("the code was already used")
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired):
 		return nil, invalidGrant("the code is invalid or expired")
+	case errors.Is(err, errCodeOfAnotherClient):
+		p.logger.WarnContext(ctx, "authorization code presented by another client; it stays valid for its own", "tenant", t.Slug, "client_id", app.ClientID)
+		return nil, invalidGrant(errCodeOfAnotherClient.Error())
 	case err != nil:
 		var status op.StatusError
 		if errors.As(err, &status) {
@@ -84,7 +111,7 @@ func (p *Provider) redeem(ctx context.Context, tx store.Store, t store.Tenant, a
 		return minted{}, fmt.Errorf("decode code grant: %w", err)
 	}
 	if g.ClientID != app.ClientID {
-		return minted{}, invalidGrant("the code was issued to another client")
+		return minted{}, errCodeOfAnotherClient
 	}
 	if req.RedirectURI != g.RedirectURI {
 		return minted{}, invalidGrant("redirect_uri differs from the authorization request's")
