@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -268,6 +269,8 @@ func TestRefreshReuseRevokesTheFamily(t *testing.T) {
 		require.Equal(t, http.StatusOK, second.status, second.body)
 		next := second.json["refresh_token"].(string)
 
+		// After the retry grace window (TestRefreshRetryWithinGrace).
+		w.clock.Advance(config.DefaultTokens().RefreshReuseGrace + time.Second)
 		requireOAuthError(t, refresh(tok.RefreshToken), http.StatusBadRequest, "invalid_grant")
 
 		requireOAuthError(t, refresh(next), http.StatusBadRequest, "invalid_grant")
