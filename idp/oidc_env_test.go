@@ -152,6 +152,9 @@ type env struct {
 type envOptions struct {
 	externalURL func(base string) string
 	throttle    bool
+	// tokens, when set, edits the token settings (default
+	// config.DefaultTokens).
+	tokens func(*config.Tokens)
 }
 
 // newEnv starts Foyer on a fresh database of back end b.
@@ -195,11 +198,15 @@ func newEnv(t testing.TB, b sqltest.Backend, opts ...func(*envOptions)) *env {
 	second, err := mfa.New(mfa.Config{Store: e.store, Sealer: master.Sealer("mfa-secrets"), Hasher: master.Hasher("recovery-codes"),
 		Mailer: outbox, Now: e.clock.Now})
 	require.NoError(t, err)
+	tokens := config.DefaultTokens()
+	if o.tokens != nil {
+		o.tokens(&tokens)
+	}
 	s, err := idp.New(idp.Config{
 		Tenants: e.store, Keys: e.keys, Registry: e.registry, Logger: logger, ExternalURL: external,
 		OIDC: &idp.OIDC{
 			Store: e.store, Directory: e.dir, Keys: e.keys, Hasher: master.Hasher("tokens"), Passcodes: codes, MFA: second,
-			Lifetimes: config.DefaultTokens(), Now: e.clock.Now,
+			Lifetimes: tokens, Now: e.clock.Now,
 		},
 	})
 	require.NoError(t, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -207,13 +208,43 @@ func TestExpiredCode(t *testing.T) {
 	})
 }
 
+// TestCodeOfAnotherClient: a stolen code tried at other clients — a
+// confidential one with its own secret, a public one, with the right
+// verifier or a wrong one, with the right redirect URI or not — is refused
+// and does not burn the code: its own client still redeems it once.
 func TestCodeOfAnotherClient(t *testing.T) {
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		other := w.app(t, w.tn, "other-app")
+		spa := w.app(t, w.tn, "spa", public)
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
 		requireOAuthError(t, other.exchange(t, code, ar.verifier), http.StatusBadRequest, "invalid_grant")
-		// The code is spent: a single try, whoever made it.
+		requireOAuthError(t, spa.exchange(t, code, ar.verifier), http.StatusBadRequest, "invalid_grant")
+		requireOAuthError(t, spa.exchange(t, code, oauth2.GenerateVerifier()), http.StatusBadRequest, "invalid_grant")
+		requireOAuthError(t, other.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"redirect_uri": {"https://evil.example.test/callback"}}), http.StatusBadRequest, "invalid_grant")
+
+		r := w.web.exchange(t, code, ar.verifier)
+		require.Equal(t, http.StatusOK, r.status, "the code is still good for its own client: %s", r.body)
+		assert.Equal(t, true, w.web.introspect(t, r.json["access_token"].(string))["active"])
+		// Once redeemed, the code is spent: another client presenting it
+		// is refused without revoking what the owner got, and a replay by
+		// its own client still revokes it.
+		requireOAuthError(t, other.exchange(t, code, ar.verifier), http.StatusBadRequest, "invalid_grant")
+		assert.Equal(t, true, w.web.introspect(t, r.json["access_token"].(string))["active"])
+		requireOAuthError(t, w.web.exchange(t, code, ar.verifier), http.StatusBadRequest, "invalid_grant")
+		assert.Equal(t, false, w.web.introspect(t, r.json["access_token"].(string))["active"])
+	})
+}
+
+// TestCodeOfItsOwnClientIsOneTry: its own client gets one try; a wrong
+// redirect URI spends the code like a wrong verifier (TestWrongPKCEVerifier).
+func TestCodeOfItsOwnClientIsOneTry(t *testing.T) {
+	runWoodgrove(t, func(t *testing.T, w woodgrove) {
+		ar := w.web.authURL(nil)
+		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
+		requireOAuthError(t, w.web.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"redirect_uri": {rpCallback + "/"}, "code_verifier": {ar.verifier}}), http.StatusBadRequest, "invalid_grant")
 		requireOAuthError(t, w.web.exchange(t, code, ar.verifier), http.StatusBadRequest, "invalid_grant")
 	})
 }
@@ -238,6 +269,8 @@ func TestRefreshReuseRevokesTheFamily(t *testing.T) {
 		require.Equal(t, http.StatusOK, second.status, second.body)
 		next := second.json["refresh_token"].(string)
 
+		// After the retry grace window (TestRefreshRetryWithinGrace).
+		w.clock.Advance(config.DefaultTokens().RefreshReuseGrace + time.Second)
 		requireOAuthError(t, refresh(tok.RefreshToken), http.StatusBadRequest, "invalid_grant")
 
 		requireOAuthError(t, refresh(next), http.StatusBadRequest, "invalid_grant")
@@ -792,5 +825,32 @@ func TestReplayDuringRedemptionRevokesItsTokens(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.status, r.body)
 		assert.Equal(t, false, w.web.introspect(t, r.json["access_token"].(string))["active"], "revoked by the replay")
 		assert.Equal(t, false, w.web.introspect(t, r.json["refresh_token"].(string))["active"])
+	})
+}
+
+// TestCodeRaceWithAnotherClient: attempts of another client racing the
+// code's own client never take the code from it, whichever holds the row
+// first.
+func TestCodeRaceWithAnotherClient(t *testing.T) {
+	runWoodgrove(t, func(t *testing.T, w woodgrove) {
+		other := w.app(t, w.tn, "other-app")
+		ar := w.web.authURL(nil)
+		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
+		const attackers = 5
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range attackers {
+			wg.Go(func() {
+				<-start
+				requireOAuthError(t, other.exchange(t, code, ar.verifier), http.StatusBadRequest, "invalid_grant")
+			})
+		}
+		own := make(chan response, 1)
+		wg.Go(func() { <-start; own <- w.web.exchange(t, code, ar.verifier) })
+		close(start)
+		wg.Wait()
+		r := <-own
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		assert.Equal(t, true, w.web.introspect(t, r.json["access_token"].(string))["active"])
 	})
 }

@@ -194,6 +194,7 @@ func (s *Server) buildOIDC(cfg Config) error {
 		Lifetimes: provider.Lifetimes{
 			AccessToken: o.Lifetimes.AccessTokenLifetime, IDToken: o.Lifetimes.IDTokenLifetime,
 			RefreshToken: o.Lifetimes.RefreshTokenLifetime, AuthCode: o.Lifetimes.AuthCodeLifetime,
+			RefreshReuseGrace: o.Lifetimes.RefreshReuseGrace,
 		},
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -136,5 +137,45 @@ func TestInvitationsThroughServe(t *testing.T) {
 	status, _, _ = callAPI(t, apiToken, http.MethodGet, base+"/v1.0/users/"+inv.InvitedUser.ID)
 	require.Equal(t, http.StatusNotFound, status, "the never-redeemed guest went with its invitation")
 
+	s.shutdown(t)
+}
+
+// TestInviteRedirectStaysUnderHomePageThroughServe: the dev seed's demo app
+// has its home page at {base}/demo, on Foyer's own origin. An inviter may
+// send guests under /demo, but no dot segment, raw or encoded, takes the
+// redirect to another path of that origin.
+func TestInviteRedirectStaysUnderHomePageThroughServe(t *testing.T) {
+	s := startDevServer(t)
+	base := s.base
+	apiToken := clientCredentials(t, base, base+"/.default")
+	invite := func(email, redirect string) (int, string) {
+		body, err := json.Marshal(map[string]any{"invitedUserEmailAddress": email, "inviteRedirectUrl": redirect})
+		require.NoError(t, err)
+		req, err := http.NewRequest(http.MethodPost, base+"/v1.0/invitations", strings.NewReader(string(body)))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+apiToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(raw)
+	}
+	for i, bad := range []string{
+		base + "/demo/../t/woodgrove/logout",
+		base + "/demo/%2e%2e/t/woodgrove/logout",
+		base + "/demo/.%2E/dev/mail",
+		base + "/demo/%252e%252e/dev/mail",
+		base + "/demo/..%2fdev/mail",
+		base + "/demo-other",
+		base + "/dev/mail",
+	} {
+		status, body := invite(fmt.Sprintf("bad%d@partner.test", i), bad)
+		require.Equal(t, http.StatusBadRequest, status, "%s: %s", bad, body)
+		require.Contains(t, body, "inviteRedirectUrl", bad)
+	}
+	status, body := invite("ok@partner.test", base+"/demo/welcome")
+	require.Equal(t, http.StatusCreated, status, body)
 	s.shutdown(t)
 }

@@ -82,6 +82,11 @@ func openApp(cmd *cobra.Command, d deps) (context.Context, *app, error) {
 	a := &app{cfg: cfg, logger: newLogger(cfg, cmd.ErrOrStderr())}
 	// Commands with a --dev flag (serve, bootstrap) build for development.
 	a.dev, _ = cmd.Flags().GetBool(flagDev)
+	if a.dev && cmd.Name() == "serve" {
+		if err := confineDev(a); err != nil {
+			return nil, nil, err
+		}
+	}
 	// The key first: a wrong one should fail before the database is touched.
 	if a.master, err = loadMasterKey(ctx, cfg, a.logger); err != nil {
 		return nil, nil, err

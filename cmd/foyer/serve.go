@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,15 +70,70 @@ const devAddr = "127.0.0.1:8080"
 // see directory.ClientCache.
 const clientCacheFor = 5 * time.Second
 
-// startDev prepares serve --dev: it refuses production, keeps the
-// listener on loopback, applies the development seed (idempotently) and
-// marks the app so the /demo relying party is mounted.
-func startDev(ctx context.Context, a *app) error {
+// errDevInProduction refuses serve --dev where Foyer runs for real.
+var errDevInProduction = errors.New("--dev seeds well-known passwords and secrets: refused in production")
+
+// confineDev keeps serve --dev on loopback, before anything is built from
+// the configuration. It refuses production. The default --addr becomes
+// devAddr; any other host than a loopback address (none, as in :8081,
+// 0.0.0.0, ::, another IP or name) is refused, naming the --addr to use,
+// because dev mode's passwords and client secret are public and its
+// mailbox shows every passcode. When --addr listens on another port than
+// the external URL names, the default external URL follows it; one set by
+// the operator is refused, naming the --external-url to use.
+func confineDev(a *app) error {
 	if a.cfg.IsProduction() {
-		return errors.New("--dev seeds well-known passwords and secrets: refused in production")
+		return errDevInProduction
 	}
 	if a.cfg.Addr == config.Default().Addr {
 		a.cfg.Addr = devAddr
+	}
+	host, port, err := net.SplitHostPort(a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", a.cfg.Addr, err)
+	}
+	if !isLoopbackHost(host) {
+		return fmt.Errorf("serve --dev listens on loopback only, as its passwords and mailbox are public: use --addr %s",
+			net.JoinHostPort("127.0.0.1", port))
+	}
+	ext, err := url.Parse(a.cfg.ExternalURL)
+	if err != nil {
+		return fmt.Errorf("--external-url %q: %w", a.cfg.ExternalURL, err)
+	}
+	extPort := ext.Port()
+	if extPort == "" {
+		extPort = map[string]string{"http": "80", "https": "443"}[ext.Scheme]
+	}
+	if port == "0" || port == extPort {
+		return nil
+	}
+	matching := *ext
+	matching.Host = net.JoinHostPort(ext.Hostname(), port)
+	if a.cfg.ExternalURL != config.Default().ExternalURL {
+		return fmt.Errorf("serve --dev: --external-url %s names port %s, but --addr listens on port %s: add --external-url %s",
+			a.cfg.ExternalURL, extPort, port, matching.String())
+	}
+	a.cfg.ExternalURL = matching.String()
+	a.logger.Info("development mode: the external URL follows --addr", "addr", a.cfg.Addr, "external_url", a.cfg.ExternalURL)
+	return nil
+}
+
+// isLoopbackHost reports whether a listener on host stays on this machine:
+// localhost or a loopback IP.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// startDev prepares serve --dev (confineDev ran in openApp): it applies
+// the development seed (idempotently) and marks the app so the /demo
+// relying party is mounted.
+func startDev(ctx context.Context, a *app) error {
+	if a.cfg.IsProduction() {
+		return errDevInProduction
 	}
 	report, err := seedDev(ctx, a)
 	if err != nil {

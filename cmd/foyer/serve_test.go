@@ -257,3 +257,90 @@ func TestServeDevRefusedInProduction(t *testing.T) {
 	require.Equal(t, exitError, r.code)
 	require.Contains(t, r.stderr, "refused in production")
 }
+
+// freePort answers a loopback port free a moment ago.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	require.NoError(t, err)
+	return port
+}
+
+// serveRefused runs a serve command that must fail before it listens,
+// and answers its standard error. Should it listen, it is stopped and the
+// test fails.
+func serveRefused(t *testing.T, c *cli, args ...string) string {
+	t.Helper()
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	d := c.deps()
+	var listened net.Addr
+	d.listening = func(a net.Addr) { listened = a; stop() }
+	var stderr testlog.Buffer
+	code := run(ctx, args, io.Discard, &stderr, d)
+	require.Nil(t, listened, "%v listened on %v", args, listened)
+	require.Equal(t, exitError, code, stderr.String())
+	return stderr.String()
+}
+
+// TestServeDevStaysOnLoopback: serve --dev with an --addr whose host is
+// not a loopback address — none at all, every interface, another address
+// or name — is refused before it listens, naming the --addr to use.
+func TestServeDevStaysOnLoopback(t *testing.T) {
+	previous := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(previous) })
+	port := freePort(t)
+	for _, addr := range []string{":" + port, "0.0.0.0:" + port, "[::]:" + port, "192.0.2.10:" + port, "foyer.example.com:" + port} {
+		t.Run(addr, func(t *testing.T) {
+			stderr := serveRefused(t, newCLI(t), "serve", "--dev", "--addr", addr)
+			require.Contains(t, stderr, "loopback only")
+			require.Contains(t, stderr, "--addr 127.0.0.1:"+port)
+		})
+	}
+}
+
+// TestServeDevExternalURLFollowsAddr: serve --dev --addr 127.0.0.1:P with
+// the default external URL serves issuers on port P; an external URL set
+// to another port is refused, naming the --external-url to add.
+func TestServeDevExternalURLFollowsAddr(t *testing.T) {
+	previous := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(previous) })
+	port := freePort(t)
+
+	c := newCLI(t)
+	stderr := serveRefused(t, c, "serve", "--dev", "--addr", "127.0.0.1:"+port, "--external-url", "http://localhost:9")
+	require.Contains(t, stderr, "add --external-url http://localhost:"+port)
+
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	d := c.deps()
+	listening := make(chan struct{})
+	d.listening = func(net.Addr) { close(listening) }
+	logs := &testlog.Buffer{}
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(ctx, []string{"serve", "--dev", "--addr", "127.0.0.1:" + port}, io.Discard, logs, d)
+	}()
+	select {
+	case <-listening:
+	case code := <-exited:
+		t.Fatalf("serve --dev exited with %d:\n%s", code, logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve --dev did not listen:\n%s", logs.String())
+	}
+	base := "http://127.0.0.1:" + port
+	require.Eventually(t, func() bool { st, _ := get(t, base+"/readyz"); return st == http.StatusOK }, 20*time.Second, 50*time.Millisecond)
+	status, body := get(t, base+"/t/woodgrove/.well-known/openid-configuration")
+	require.Equal(t, http.StatusOK, status, body)
+	require.Contains(t, body, `"issuer":"http://localhost:`+port+`/t/woodgrove"`)
+	stop()
+	select {
+	case code := <-exited:
+		require.Equal(t, exitOK, code, logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve --dev did not stop")
+	}
+}

@@ -20,9 +20,20 @@ import (
 	"github.com/foyer-idp/foyer/keys"
 )
 
+// errCodeOfAnotherClient rolls back the consumption of a code presented by
+// a client it was not issued to.
+var errCodeOfAnotherClient = errors.New("the code was issued to another client")
+
 // exchangeCode redeems an authorization code (RFC 6749 §4.1.3). The code is
-// consumed first, and whatever the checks after it decide, the consumption
-// commits: a code is worth one try. The tokens commit in the same
+// consumed first by one conditional UPDATE, so the database decides which
+// of concurrent redemptions wins. A code presented by a client it was not
+// issued to is refused and the consumption rolls back: a stolen code tried
+// at another client must not burn it for its own. Once its own client
+// presented it, whatever the checks after the consumption decide (verifier,
+// redirect URI), the consumption commits: a code is worth one try of its
+// client. A spent code presented again by its own client is a replay that
+// revokes what the code gave; by another client it is only refused. The
+// tokens commit in the same
 // transaction as the consumption, so a second redemption — which waits for
 // that transaction on the code's row — always finds them, and revokes every
 // token the first one issued (§4.1.2). The grant id is the code's hash,
@@ -38,12 +49,20 @@ func (p *Provider) exchangeCode(ctx context.Context, t store.Tenant, app store.A
 	}
 	var resp *oidc.AccessTokenResponse
 	var refused error
+	replayByOwner := false
 	err = p.store.InTx(ctx, func(tx store.Store) error {
 		tok, err := tx.ConsumeToken(ctx, t.ID, kindAuthCode, hash, now)
+		if errors.Is(err, store.ErrAlreadyUsed) {
+			var g codeGrant
+			replayByOwner = json.Unmarshal(tok.Payload, &g) == nil && g.ClientID == app.ClientID
+		}
 		if err != nil {
 			return err
 		}
 		m, err := p.redeem(ctx, tx, t, app, req, tok, hash, key)
+		if errors.Is(err, errCodeOfAnotherClient) {
+			return err // the consumption rolls back
+		}
 		if isRefusal(err) {
 			refused = err
 			return nil // the consumption commits; no token does
@@ -55,6 +74,11 @@ func (p *Provider) exchangeCode(ctx context.Context, t store.Tenant, app store.A
 		return save(ctx, tx, m)
 	})
 	switch {
+	case errors.Is(err, store.ErrAlreadyUsed) && !replayByOwner:
+		// Another client holds a copy of a spent code: it is refused, and
+		// cannot make Foyer revoke what the code's own client got.
+		p.logger.WarnContext(ctx, "spent authorization code presented by another client", "tenant", t.Slug, "client_id", app.ClientID)
+		return nil, invalidGrant("the code is invalid or expired")
 	case errors.Is(err, store.ErrAlreadyUsed):
 		if err := p.store.RevokeGrant(ctx, t.ID, hash, now); err != nil {
 			return nil, unavailable(fmt.Errorf("revoke replayed grant: %w", err))
@@ -63,6 +87,9 @@ func (p *Provider) exchangeCode(ctx context.Context, t store.Tenant, app store.A
 		return nil, invalidGrant("the code was already used")
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired):
 		return nil, invalidGrant("the code is invalid or expired")
+	case errors.Is(err, errCodeOfAnotherClient):
+		p.logger.WarnContext(ctx, "authorization code presented by another client; it stays valid for its own", "tenant", t.Slug, "client_id", app.ClientID)
+		return nil, invalidGrant(errCodeOfAnotherClient.Error())
 	case err != nil:
 		var status op.StatusError
 		if errors.As(err, &status) {
@@ -84,7 +111,7 @@ func (p *Provider) redeem(ctx context.Context, tx store.Store, t store.Tenant, a
 		return minted{}, fmt.Errorf("decode code grant: %w", err)
 	}
 	if g.ClientID != app.ClientID {
-		return minted{}, invalidGrant("the code was issued to another client")
+		return minted{}, errCodeOfAnotherClient
 	}
 	if req.RedirectURI != g.RedirectURI {
 		return minted{}, invalidGrant("redirect_uri differs from the authorization request's")
@@ -163,8 +190,9 @@ func (p *Provider) activeUser(ctx context.Context, t store.Tenant, id string) (s
 // refresh rotates a refresh token (RFC 6749 §6, OAuth 2.0 Security BCP
 // §4.14): every use answers a new refresh token of the same family, with
 // the family's absolute end; presenting a token used or revoked before
-// revokes the whole family. Scopes may narrow for the access token, never
-// widen. Everything is signed before the rotation commits.
+// revokes the whole family — unless it is the same client retrying within
+// the grace window (see retry). Scopes may narrow for the access token,
+// never widen. Everything is signed before the rotation commits.
 func (p *Provider) refresh(ctx context.Context, t store.Tenant, app store.Application, req *oidc.RefreshTokenRequest) (*oidc.AccessTokenResponse, error) {
 	now := p.clock()
 	hash := p.hasher.Hash(req.RefreshToken)
@@ -175,43 +203,25 @@ func (p *Provider) refresh(ctx context.Context, t store.Tenant, app store.Applic
 	if err != nil {
 		return nil, unavailable(err)
 	}
+	if rt.UsedAt != nil || rt.RevokedAt != nil {
+		// A spent token, whoever presents it: a retry of its own client
+		// within the window, or a replay that revokes the family.
+		return p.retry(ctx, t, app, req, rt, now)
+	}
 	if rt.ClientID != app.ClientID {
 		return nil, invalidGrant("the refresh token was issued to another client")
-	}
-	if rt.UsedAt != nil || rt.RevokedAt != nil {
-		return nil, p.reused(ctx, t, rt, now)
 	}
 	if !now.Before(rt.ExpiresAt) {
 		return nil, invalidGrant("the refresh token has expired")
 	}
-	scopes := rt.Scopes
-	if len(req.Scopes) > 0 {
-		for _, s := range req.Scopes {
-			if !slices.Contains(rt.Scopes, s) {
-				return nil, oidc.ErrInvalidScope().WithDescription("scope %q was not granted", s)
-			}
-		}
-		scopes = req.Scopes
-	}
-	user, err := p.activeUser(ctx, t, rt.UserID)
+	is, err := p.refreshIssue(ctx, t, app, req, rt)
 	if err != nil {
 		return nil, err
 	}
-	mayUse, err := p.dir.MayUse(ctx, app, user.ID)
-	if err != nil {
-		return nil, unavailable(err)
+	if p.lifetimes.RefreshReuseGrace > 0 {
+		is.refreshValue = p.nextRefreshValue(rt, req.RefreshToken)
 	}
-	if !mayUse {
-		return nil, invalidGrant("the user is no longer assigned to the application")
-	}
-	if signin.NeedsMFA(t, app, user, rt.AMR, nil) {
-		// Policy now asks for a second factor the sign-in never proved.
-		return nil, invalidGrant("the sign-in behind this token did not prove a second factor")
-	}
-	m, err := p.mint(ctx, issue{
-		tenant: t, app: app, user: &user, scopes: scopes, authTime: rt.AuthTime, amr: rt.AMR, grantID: rt.GrantID,
-		refresh: true, familyID: rt.FamilyID, familyExpiresAt: rt.ExpiresAt, refreshScopes: rt.Scopes,
-	})
+	m, err := p.mint(ctx, is)
 	if err != nil {
 		return nil, err
 	}
@@ -223,12 +233,115 @@ func (p *Provider) refresh(ctx context.Context, t store.Tenant, app store.Applic
 	})
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
+		// A concurrent request rotated it first: maybe the same
+		// client's retry, which the grace window answers alike.
+		if rt, err = p.store.GetRefreshToken(ctx, t.ID, hash); err != nil {
+			return nil, unavailable(err)
+		}
+		return p.retry(ctx, t, app, req, rt, now)
+	case errors.Is(err, store.ErrExpired):
+		return nil, invalidGrant("the refresh token has expired")
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	return m.resp, nil
+}
+
+// refreshIssue checks what a refresh needs beyond the token itself — the
+// scopes asked for, the user still active, assigned and meeting the MFA
+// policy — and answers what to mint.
+func (p *Provider) refreshIssue(ctx context.Context, t store.Tenant, app store.Application, req *oidc.RefreshTokenRequest, rt store.RefreshToken) (issue, error) {
+	scopes := rt.Scopes
+	if len(req.Scopes) > 0 {
+		for _, s := range req.Scopes {
+			if !slices.Contains(rt.Scopes, s) {
+				return issue{}, oidc.ErrInvalidScope().WithDescription("scope %q was not granted", s)
+			}
+		}
+		scopes = req.Scopes
+	}
+	user, err := p.activeUser(ctx, t, rt.UserID)
+	if err != nil {
+		return issue{}, err
+	}
+	mayUse, err := p.dir.MayUse(ctx, app, user.ID)
+	if err != nil {
+		return issue{}, unavailable(err)
+	}
+	if !mayUse {
+		return issue{}, invalidGrant("the user is no longer assigned to the application")
+	}
+	if signin.NeedsMFA(t, app, user, rt.AMR, nil) {
+		// Policy now asks for a second factor the sign-in never proved.
+		return issue{}, invalidGrant("the sign-in behind this token did not prove a second factor")
+	}
+	return issue{
+		tenant: t, app: app, user: &user, scopes: scopes, authTime: rt.AuthTime, amr: rt.AMR, grantID: rt.GrantID,
+		refresh: true, familyID: rt.FamilyID, familyExpiresAt: rt.ExpiresAt, refreshScopes: rt.Scopes,
+	}, nil
+}
+
+// nextRefreshValue derives the refresh token that replaces rt, whose
+// value is old, when the grace window is on: an HMAC, under the key of the
+// stored token hashes, of the old value, its row id and family. A retry
+// within the window derives the same value again, so Foyer can answer the
+// same token without keeping it anywhere, in plaintext or sealed. Without
+// the key no one can compute it; and since the row id lives only in the
+// database, the key alone does not lead from an old token to its
+// successors either. The "\x00"-separated, prefixed input never equals a
+// token value (base64url), so no derived value is the stored hash of
+// another token.
+func (p *Provider) nextRefreshValue(rt store.RefreshToken, old string) string {
+	return p.hasher.Hash("foyer-refresh-rotation\x00" + rt.TenantID + "\x00" + rt.FamilyID + "\x00" + rt.ID + "\x00" + old)
+}
+
+// retry answers a refresh token presented after it was rotated or revoked.
+// Its own client presenting it again within RefreshReuseGrace of the
+// rotation — a retry after a lost response — gets the refresh token that
+// rotation issued, if that is still unused and live, with a new access
+// token (and ID token) of the same grant. Anything else is a replay: the
+// family is revoked.
+func (p *Provider) retry(ctx context.Context, t store.Tenant, app store.Application, req *oidc.RefreshTokenRequest, rt store.RefreshToken, now time.Time) (*oidc.AccessTokenResponse, error) {
+	grace := p.lifetimes.RefreshReuseGrace
+	if grace <= 0 || rt.ClientID != app.ClientID || rt.RevokedAt != nil || rt.UsedAt == nil || now.Sub(*rt.UsedAt) > grace {
+		return nil, p.reused(ctx, t, rt, now)
+	}
+	value := p.nextRefreshValue(rt, req.RefreshToken)
+	nextHash := p.hasher.Hash(value)
+	next, err := p.store.GetRefreshToken(ctx, t.ID, nextHash)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// Rotated to a random token (before the grace was on), or not by
+		// this value: a replay.
+		return nil, p.reused(ctx, t, rt, now)
+	case err != nil:
+		return nil, unavailable(err)
+	case next.FamilyID != rt.FamilyID || next.ClientID != app.ClientID || next.UsedAt != nil || next.RevokedAt != nil:
+		// The client already moved on with the new token: the old one
+		// coming back is a replay.
+		return nil, p.reused(ctx, t, rt, now)
+	}
+	is, err := p.refreshIssue(ctx, t, app, req, next)
+	if err != nil {
+		return nil, err
+	}
+	is.refresh = false
+	m, err := p.mint(ctx, is)
+	if err != nil {
+		return nil, err
+	}
+	err = p.store.CreateAccessTokenUnder(ctx, t.ID, nextHash, m.access, now)
+	switch {
+	case errors.Is(err, store.ErrAlreadyUsed):
 		return nil, p.reused(ctx, t, rt, now)
 	case errors.Is(err, store.ErrExpired):
 		return nil, invalidGrant("the refresh token has expired")
 	case err != nil:
 		return nil, unavailable(err)
 	}
+	m.resp.RefreshToken = value
+	p.logger.InfoContext(ctx, "refresh retried within the grace window; the same refresh token is answered",
+		"tenant", t.Slug, "client_id", app.ClientID, "family", rt.FamilyID)
 	return m.resp, nil
 }
 

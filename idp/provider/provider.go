@@ -62,6 +62,10 @@ type Lifetimes struct {
 	IDToken      time.Duration
 	RefreshToken time.Duration // absolute, per family
 	AuthCode     time.Duration
+	// RefreshReuseGrace is how long after a rotation the same client may
+	// present the old refresh token again and get the same new one back
+	// (a retry after a lost response); 0 switches the grace off.
+	RefreshReuseGrace time.Duration
 }
 
 // Config is what a Provider needs.
@@ -133,6 +137,9 @@ func New(cfg Config) (*Provider, error) {
 	l := cfg.Lifetimes
 	if l.AccessToken <= 0 || l.IDToken <= 0 || l.RefreshToken <= 0 || l.AuthCode <= 0 {
 		errs = append(errs, errors.New("provider: every lifetime must be positive"))
+	}
+	if l.RefreshReuseGrace < 0 {
+		errs = append(errs, errors.New("provider: RefreshReuseGrace must not be negative"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

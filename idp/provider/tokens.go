@@ -63,6 +63,9 @@ type issue struct {
 	familyID        string
 	familyExpiresAt time.Time
 	refreshScopes   []string
+	// refreshValue, when set, is the new refresh token instead of a
+	// random one (see nextRefreshValue).
+	refreshValue string
 }
 
 // minted is a signed token response and the records to store with it.
@@ -158,7 +161,10 @@ func (p *Provider) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 		}
 	}
 	if is.refresh {
-		value := secret.NewToken(tokenBytes)
+		value := is.refreshValue
+		if value == "" {
+			value = secret.NewToken(tokenBytes)
+		}
 		rt := &store.RefreshToken{
 			TenantID: is.tenant.ID, ID: secret.NewID(), Hash: p.hasher.Hash(value), FamilyID: is.familyID,
 			GrantID: is.grantID, ClientID: is.app.ClientID, UserID: subject, Scopes: is.refreshScopes,

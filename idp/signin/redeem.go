@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/foyer-idp/foyer/federation/passcode"
 	"github.com/foyer-idp/foyer/idp/tenancy"
@@ -454,13 +455,18 @@ func (f *Flow) seeOther(w http.ResponseWriter, r *http.Request, to string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// maskEmail shows enough of an address for its owner to recognise it:
-// bo***@fabrikam.example.
+// maskEmail shows enough of an address for its owner to recognise it, and
+// at most its first character to anyone else holding the link:
+// b***@fabrikam.example. The domain is the part after the last '@'; the
+// first character is a whole rune, never half of one.
 func maskEmail(email string) string {
-	local, domain, ok := strings.Cut(email, "@")
-	if !ok {
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
 		return ""
 	}
-	keep := min(2, len(local))
-	return local[:keep] + "***@" + domain
+	first := ""
+	if r, size := utf8.DecodeRuneInString(email[:at]); r != utf8.RuneError {
+		first = email[:size]
+	}
+	return first + "***@" + email[at+1:]
 }

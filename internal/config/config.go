@@ -92,6 +92,11 @@ type Tokens struct {
 	LoginLifetime time.Duration `yaml:"loginLifetime"`
 	// SessionLifetime bounds a browser session after the sign-in.
 	SessionLifetime time.Duration `yaml:"sessionLifetime"`
+	// RefreshReuseGrace is how long after a refresh token's rotation its
+	// client may present it again (a retry after a lost response) and get
+	// the same new refresh token back instead of the family's revocation;
+	// 0 switches the grace off, at most MaxRefreshReuseGrace.
+	RefreshReuseGrace time.Duration `yaml:"refreshReuseGrace"`
 }
 
 // DefaultTokens are the lifetimes Foyer issues with unless told otherwise.
@@ -103,6 +108,7 @@ func DefaultTokens() Tokens {
 		AuthCodeLifetime:     5 * time.Minute,
 		LoginLifetime:        30 * time.Minute,
 		SessionLifetime:      10 * time.Hour,
+		RefreshReuseGrace:    10 * time.Second,
 	}
 }
 

@@ -263,6 +263,7 @@ func TestTokenLifetimes(t *testing.T) {
 	require.Equal(t, time.Hour, c.Tokens.AccessTokenLifetime)
 	require.Equal(t, 5*time.Minute, c.Tokens.AuthCodeLifetime)
 	require.Equal(t, 720*time.Hour, c.Tokens.RefreshTokenLifetime)
+	require.Equal(t, 10*time.Second, c.Tokens.RefreshReuseGrace)
 
 	file := writeFile(t, "tokens:\n  accessTokenLifetime: 15m\n  sessionLifetime: 8h\n")
 	c, err = Load(Sources{File: file, LookupEnv: envOf(map[string]string{"FOYER_ID_TOKEN_LIFETIME": "30m"})})
@@ -292,6 +293,11 @@ func TestValidateTokenLifetimes(t *testing.T) {
 			wantErr: []string{"keys.retirePublishFor", "longer than the access and ID token lifetimes"}},
 		{name: "retired keys outlive ID tokens", env: map[string]string{"FOYER_ID_TOKEN_LIFETIME": "48h", "FOYER_KEY_RETIRE_PUBLISH_FOR": "36h"},
 			wantErr: []string{"keys.retirePublishFor"}},
+		{name: "refresh grace is at most a minute", env: map[string]string{"FOYER_REFRESH_REUSE_GRACE": "2m"},
+			wantErr: []string{"tokens.refreshReuseGrace", "between 0 (off) and 1m0s"}},
+		{name: "refresh grace is not negative", env: map[string]string{"FOYER_REFRESH_REUSE_GRACE": "-1s"},
+			wantErr: []string{"tokens.refreshReuseGrace"}},
+		{name: "refresh grace off", env: map[string]string{"FOYER_REFRESH_REUSE_GRACE": "0s"}},
 		{name: "a longer publication fixes it", env: map[string]string{"FOYER_ID_TOKEN_LIFETIME": "48h", "FOYER_KEY_RETIRE_PUBLISH_FOR": "49h"}},
 	}
 	for _, tt := range tests {

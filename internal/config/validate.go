@@ -41,6 +41,10 @@ func (c Config) Validate() error {
 // (RFC 6749 §4.1.2 recommends at most ten minutes).
 const MaxAuthCodeLifetime = 10 * time.Minute
 
+// MaxRefreshReuseGrace bounds the refresh retry window: it is for a
+// response lost on the way, not for sharing a refresh token.
+const MaxRefreshReuseGrace = time.Minute
+
 // checkTokens checks the lifetimes, and that a retired signing key stays
 // published longer than any token it signed can live: otherwise relying
 // parties would reject valid tokens after a rotation.
@@ -55,6 +59,9 @@ func (c Config) checkTokens(v *validation) {
 		v.check("tokens.authCodeLifetime", err)
 	} else if t.AuthCodeLifetime > MaxAuthCodeLifetime {
 		v.check("tokens.authCodeLifetime", fmt.Errorf("must be at most %v, got %v", MaxAuthCodeLifetime, t.AuthCodeLifetime))
+	}
+	if t.RefreshReuseGrace < 0 || t.RefreshReuseGrace > MaxRefreshReuseGrace {
+		v.check("tokens.refreshReuseGrace", fmt.Errorf("must be between 0 (off) and %v, got %v", MaxRefreshReuseGrace, t.RefreshReuseGrace))
 	}
 	longest := max(t.AccessTokenLifetime, t.IDTokenLifetime)
 	if c.Keys.RetirePublishFor > 0 && longest > 0 && c.Keys.RetirePublishFor <= longest {

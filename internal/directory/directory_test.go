@@ -142,6 +142,7 @@ func TestDirectory(t *testing.T) {
 		{Name: "ConcurrentInvitesMakeOneGuest", Fn: testConcurrentInvites},
 		{Name: "InviteRefusesMember", Fn: testInviteRefusesMember},
 		{Name: "InviteRedirectRules", Fn: testInviteRedirectRules},
+		{Name: "InviteRedirectStaysUnderHomePage", Fn: testInviteRedirectStaysUnderHomePage},
 		{Name: "InviteRefusalsWriteNothing", Fn: testInviteRefusalsWriteNothing},
 		{Name: "InviteWithoutMessageSendsNoMail", Fn: testInviteWithoutMessage},
 		{Name: "InviteGroupsAndApps", Fn: testInviteGroupsAndApps},

@@ -166,8 +166,9 @@ func checkInviteRedirect(s string) *FieldError {
 }
 
 // redirectBelongsToTenant reports whether s is a registered redirect URI
-// of one of the tenant's applications, or lies on the origin of one's home
-// page: an invitation is never an open redirect.
+// of one of the tenant's applications, or lies under one's home page (see
+// underHomePage): an invitation is never an open redirect, not even to
+// another path of a shared origin.
 func redirectBelongsToTenant(apps []store.Application, s string) bool {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -180,12 +181,65 @@ func redirectBelongsToTenant(apps []store.Application, s string) bool {
 		if a.HomePageURL == "" {
 			continue
 		}
-		if h, err := url.Parse(a.HomePageURL); err == nil && h.Host != "" &&
-			strings.EqualFold(h.Scheme, u.Scheme) && strings.EqualFold(h.Host, u.Host) {
+		if h, err := url.Parse(a.HomePageURL); err == nil && h.Host != "" && underHomePage(h, u) {
 			return true
 		}
 	}
 	return false
+}
+
+// maxPathDecodes is how many layers of percent-encoding underHomePage
+// peels off a path before giving up on it.
+const maxPathDecodes = 3
+
+// underHomePage reports whether u is on the home page h's origin (scheme
+// and host) and within its path: h's path itself or below it, at a segment
+// boundary (/app covers /app and /app/x, not /apps). The path is judged as
+// the most lenient server would read it: percent-decoded until nothing
+// changes (%2e%2e, %252e%252e, %2f), with backslashes as slashes and
+// ";params" dropped from segments; any "." or ".." segment then refuses
+// it, since a browser or server resolving it would leave the home page.
+func underHomePage(h, u *url.URL) bool {
+	if !strings.EqualFold(h.Scheme, u.Scheme) || !strings.EqualFold(h.Host, u.Host) {
+		return false
+	}
+	p, ok := decodedPath(u.EscapedPath())
+	if !ok {
+		return false
+	}
+	base, ok := decodedPath(h.EscapedPath())
+	if !ok {
+		return false
+	}
+	for _, seg := range strings.Split(p, "/") {
+		seg, _, _ = strings.Cut(seg, ";")
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	base = strings.TrimSuffix(base, "/")
+	return base == "" || p == base || strings.HasPrefix(p, base+"/")
+}
+
+// decodedPath percent-decodes an escaped path until it no longer changes
+// (at most maxPathDecodes times) and reads backslashes as slashes; ok is
+// false for a malformed escape or one still encoded after that.
+func decodedPath(escaped string) (string, bool) {
+	p := escaped
+	for i := 0; ; i++ {
+		d, err := url.PathUnescape(p)
+		if err != nil {
+			return "", false
+		}
+		if d == p {
+			break
+		}
+		if i == maxPathDecodes {
+			return "", false
+		}
+		p = d
+	}
+	return strings.ReplaceAll(p, `\`, "/"), true
 }
 
 // guestUPN is Entra's form for a guest: alias_domain#EXT#@tenant-domain.

@@ -1,6 +1,7 @@
 package directory_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +184,54 @@ func testInviteRedirectRules(t *testing.T, f *fixture) {
 		requireFields(t, err, directory.ErrInvalid, "inviteRedirectUrl")
 	}
 	_, err := f.store.GetUserByEmail(t.Context(), tn.ID, "bad@fabrikam.example")
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+// testInviteRedirectStaysUnderHomePage: an app whose home page is a path
+// of a shared origin lets invitations lead under that path only; no dot
+// segment, however encoded, climbs out of it.
+func testInviteRedirectStaysUnderHomePage(t *testing.T, f *fixture) {
+	tn := f.tenant(t, "woodgrove")
+	_, _, err := f.dir.CreateApplication(t.Context(), tn.ID, directory.NewApplication{
+		DisplayName: "Portal", ClientID: "portal", ClientType: store.ClientPublic,
+		RedirectURIs: []string{"https://shared.woodgrove.example/portal/cb"},
+		GrantTypes:   []string{"authorization_code"}, HomePageURL: "https://shared.woodgrove.example/portal/",
+	})
+	require.NoError(t, err)
+	for i, ok := range []string{
+		"https://shared.woodgrove.example/portal/",
+		"https://shared.woodgrove.example/portal",
+		"https://shared.woodgrove.example/portal/welcome?next=../admin",
+		"https://SHARED.woodgrove.example/portal/a/b.c/..d",
+	} {
+		in := guestInput(fmt.Sprintf("ok%d@fabrikam.example", i))
+		in.RedirectURL = ok
+		_, _, err := f.dir.Invite(t.Context(), tn.ID, in)
+		require.NoError(t, err, ok)
+	}
+	for _, bad := range []string{
+		"https://shared.woodgrove.example/admin",
+		"https://shared.woodgrove.example/portal-evil/x",
+		"https://shared.woodgrove.example/",
+		"https://shared.woodgrove.example/portal/../admin",
+		"https://shared.woodgrove.example/portal/./../admin",
+		"https://shared.woodgrove.example/portal/%2e%2e/admin",
+		"https://shared.woodgrove.example/portal/%2E%2E/admin",
+		"https://shared.woodgrove.example/portal/.%2e/admin",
+		"https://shared.woodgrove.example/portal/%2e./admin",
+		"https://shared.woodgrove.example/portal/%252e%252e/admin",
+		"https://shared.woodgrove.example/portal/..%2fadmin",
+		"https://shared.woodgrove.example/portal/..%5cadmin",
+		"https://shared.woodgrove.example/portal/..;/admin",
+		"https://shared.woodgrove.example/portal/%2e",
+		"https://shared.woodgrove.example/portal%2f..%2fadmin",
+	} {
+		in := guestInput("bad@fabrikam.example")
+		in.RedirectURL = bad
+		_, _, err := f.dir.Invite(t.Context(), tn.ID, in)
+		requireFields(t, err, directory.ErrInvalid, "inviteRedirectUrl")
+	}
+	_, err = f.store.GetUserByEmail(t.Context(), tn.ID, "bad@fabrikam.example")
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
 

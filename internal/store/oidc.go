@@ -51,6 +51,16 @@ type RefreshTokens interface {
 	// FamilyID and GrantID from the old token and caps its ExpiresAt at
 	// the old one's.
 	RotateRefreshToken(ctx context.Context, tenantID, oldHash string, next RefreshToken, at time.Time) error
+	// CreateAccessTokenUnder stores access as an access token of the
+	// family of the refresh token with refreshHash, only while that token
+	// is live (unused, unrevoked, unexpired at 'at'), atomically with the
+	// check: a concurrent revocation of the family either comes first and
+	// nothing is stored, or reaches access. The store takes access's
+	// TenantID and FamilyID from the refresh token. Used or revoked is
+	// ErrAlreadyUsed, expired ErrExpired, unknown ErrNotFound. It serves a
+	// refresh retried within its grace window, which answers the refresh
+	// token already issued with a new access token.
+	CreateAccessTokenUnder(ctx context.Context, tenantID, refreshHash string, access AccessToken, at time.Time) error
 	// RevokeRefreshFamily revokes every refresh and access token of the
 	// family. Revoking twice, or a family without tokens, is no error; the
 	// first revocation time stays.

@@ -177,8 +177,10 @@ type SingleUseTokens interface {
 	CreateToken(ctx context.Context, t Token) error
 	// ConsumeToken marks the token used at 'at' and returns it. Exactly one
 	// of any number of concurrent callers wins; the others get
-	// ErrAlreadyUsed. An unknown hash (or one of another tenant or kind) is
-	// ErrNotFound; one past ExpiresAt is ErrExpired.
+	// ErrAlreadyUsed, with the used token (so a caller can tell who it was
+	// issued to before acting on a replay). An unknown hash (or one of
+	// another tenant or kind) is ErrNotFound; one past ExpiresAt is
+	// ErrExpired.
 	ConsumeToken(ctx context.Context, tenantID, kind, hash string, at time.Time) (Token, error)
 	// DeleteExpiredTokens removes tokens whose expiry is before 'before' and
 	// answers how many went.

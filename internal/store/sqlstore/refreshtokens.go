@@ -90,6 +90,33 @@ func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, oldHash string
 	return nil
 }
 
+// CreateAccessTokenUnder holds the refresh token's row with a conditional
+// UPDATE that changes nothing but matches only a live token, and inserts
+// the access token in the same transaction: a family revocation, which
+// updates that row too, either committed first (nothing matches) or waits
+// for this one and then finds the access token.
+func (s *Store) CreateAccessTokenUnder(ctx context.Context, tenantID, refreshHash string, access store.AccessToken, at time.Time) error {
+	err := s.atomically(ctx, func(tx *Store) error {
+		err := tx.write.QueryRowContext(ctx, `UPDATE refresh_tokens SET used_at = used_at
+			WHERE tenant_id = $1 AND hash = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+			RETURNING family_id`, tenantID, refreshHash, s.timeArg(at)).Scan(&access.FamilyID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return whyNotRotatable(ctx, tx.write, tenantID, refreshHash)
+		}
+		if err != nil {
+			return err
+		}
+		access.TenantID = tenantID
+		_, err = tx.write.ExecContext(ctx, `INSERT INTO access_tokens (`+accessTokenColumns+`)
+			VALUES (`+placeholders(13)+`)`, s.accessTokenArgs(access)...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create access token under a refresh token: %w", s.dbError(err))
+	}
+	return nil
+}
+
 // whyNotRotatable classifies a token the conditional UPDATE did not match.
 // Used or revoked is ErrAlreadyUsed even once it has expired too: the
 // caller must see the replay.

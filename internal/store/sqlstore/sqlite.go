@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -37,6 +39,9 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.Contains(path, "?") {
 		return nil, fmt.Errorf("open sqlite: unusable path %q", path)
 	}
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	writer, err := openSQLitePool(ctx, path, sqliteWriterParams, 1)
 	if err != nil {
 		return nil, err
@@ -47,6 +52,33 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return newStore(sqliteDialect(), pools{writer: writer, reader: reader}), nil
+}
+
+// privateFiles makes the database file before SQLite does, readable and
+// writable by Foyer's user only (0600, whatever the umask), and takes group
+// and other permissions off an existing file and its -wal and -shm files.
+// SQLite gives the -wal and -shm files it creates the database file's
+// permissions, so they are 0600 too. The file holds password hashes and
+// sealed secrets; no one else on the machine needs to read it.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open sqlite %q: %w: %w", path, store.ErrUnavailable, err)
+	}
+	_ = f.Close()
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && info.Mode().Perm()&0o077 != 0 {
+			err = os.Chmod(name, info.Mode().Perm()&0o700)
+		}
+		if err != nil {
+			return fmt.Errorf("open sqlite %q: make it private: %w: %w", path, store.ErrUnavailable, err)
+		}
+	}
+	return nil
 }
 
 // openSQLitePool opens a pool of at most conns connections and checks that

@@ -38,26 +38,27 @@ func (s *Store) ConsumeToken(ctx context.Context, tenantID, kind, hash string, a
 		WHERE tenant_id = $1 AND kind = $2 AND hash = $3 AND consumed_at IS NULL AND expires_at > $4
 		RETURNING `+tokenColumns, tenantID, kind, hash, s.timeArg(at)))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = s.whyNotConsumable(ctx, tenantID, kind, hash)
+		t, err = s.whyNotConsumable(ctx, tenantID, kind, hash)
 	}
 	if err != nil {
-		return store.Token{}, fmt.Errorf("consume %s token: %w", kind, s.dbError(err))
+		return t, fmt.Errorf("consume %s token: %w", kind, s.dbError(err))
 	}
 	return t, nil
 }
 
 // whyNotConsumable classifies a token the conditional UPDATE did not match.
-// A used token is ErrAlreadyUsed even once it has expired too.
-func (s *Store) whyNotConsumable(ctx context.Context, tenantID, kind, hash string) error {
+// A used token is ErrAlreadyUsed even once it has expired too, and is
+// answered with it.
+func (s *Store) whyNotConsumable(ctx context.Context, tenantID, kind, hash string) (store.Token, error) {
 	t, err := scanToken(s.read.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM single_use_tokens
 		WHERE tenant_id = $1 AND kind = $2 AND hash = $3`, tenantID, kind, hash))
 	switch {
 	case err != nil:
-		return err
+		return store.Token{}, err
 	case t.ConsumedAt != nil:
-		return store.ErrAlreadyUsed
+		return t, store.ErrAlreadyUsed
 	default:
-		return store.ErrExpired
+		return store.Token{}, store.ErrExpired
 	}
 }
 

@@ -20,6 +20,7 @@ func concurrencyCases() []testCase {
 		{"DistinctWritesAllSucceed", concurrentDistinctWrites},
 		{"SameUPNOneWins", concurrentSameUPN},
 		{"RotateRefreshTokenOnce", concurrentRefreshRotate},
+		{"AccessTokenUnderRevokedFamily", concurrentAccessTokenUnderRevoke},
 		{"IncrementCounterCountsEveryCall", concurrentIncrement},
 		{"ClaimMailOnce", concurrentClaimMail},
 		{"RedeemInvitationOnce", concurrentRedeemInvitation},
@@ -241,5 +242,35 @@ func concurrentConsumeFederationLogin(t *testing.T, s store.Store) {
 		if err == nil {
 			require.Equal(t, l, got[i])
 		}
+	}
+}
+
+// concurrentAccessTokenUnderRevoke: access tokens stored under a refresh
+// token while its family is being revoked are either refused or revoked;
+// none outlives the revocation.
+func concurrentAccessTokenUnderRevoke(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := newClient(t, s)
+	rt := createRefreshToken(t, s, c.refreshToken())
+	access := make([]store.AccessToken, 16)
+	for i := range access {
+		access[i] = accessTokenFixture(rt)
+	}
+	errs := race(len(access)+1, func(i int) error {
+		if i == len(access) {
+			return s.RevokeRefreshFamily(ctx, c.tenantID, rt.FamilyID, at(time.Hour))
+		}
+		return s.CreateAccessTokenUnder(ctx, c.tenantID, rt.Hash, access[i], at(time.Minute))
+	})
+	require.NoError(t, errs[len(access)])
+	for i, a := range access {
+		got, err := s.GetAccessToken(ctx, c.tenantID, a.ID)
+		if errs[i] != nil {
+			require.ErrorIs(t, errs[i], store.ErrAlreadyUsed, "goroutine %d", i)
+			require.ErrorIs(t, err, store.ErrNotFound, "goroutine %d: refused, nothing stored", i)
+			continue
+		}
+		require.NoError(t, err)
+		require.NotNil(t, got.RevokedAt, "goroutine %d: stored, then revoked with the family", i)
 	}
 }

@@ -19,6 +19,8 @@ func refreshTokenCases() []testCase {
 		{"RotateExpired", refreshRotateExpired},
 		{"RotateUnknown", refreshRotateUnknown},
 		{"RotateFailureStoresNothing", refreshRotateFailureStoresNothing},
+		{"AccessTokenUnderLive", refreshAccessTokenUnderLive},
+		{"AccessTokenUnderSpent", refreshAccessTokenUnderSpent},
 		{"RevokeFamily", refreshRevokeFamily},
 		{"RevokeGrant", refreshRevokeGrant},
 		{"RevokeEmptyID", refreshRevokeEmptyID},
@@ -331,4 +333,56 @@ func refreshVanishWithUserOrApp(t *testing.T, s store.Store) {
 	// An application made again under the same client id inherits nothing.
 	createApplication(t, s, applicationFixture(c.tenantID, "wiki"))
 	requireNoRefreshToken(t, s, c.tenantID, ofApp.Hash)
+}
+
+// refreshAccessTokenUnderLive: an access token stored under a live refresh
+// token joins its family and tenant, and goes when the family is revoked.
+func refreshAccessTokenUnderLive(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := newClient(t, s)
+	other := createTenant(t, s, "fabrikam").ID
+	rt := createRefreshToken(t, s, c.refreshToken())
+
+	access := accessTokenFixture(rt)
+	access.TenantID, access.FamilyID = other, newID()
+	require.NoError(t, s.CreateAccessTokenUnder(ctx, c.tenantID, rt.Hash, access, at(time.Minute)))
+	access.TenantID, access.FamilyID = c.tenantID, rt.FamilyID
+	requireAccessToken(t, s, access)
+	requireRefreshToken(t, s, rt) // not marked used
+
+	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, rt.FamilyID, at(time.Hour)))
+	access.RevokedAt = ptr(at(time.Hour))
+	requireAccessToken(t, s, access)
+}
+
+// refreshAccessTokenUnderSpent: under a used, revoked, expired, unknown or
+// foreign refresh token nothing is stored.
+func refreshAccessTokenUnderSpent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := newClient(t, s)
+	other := newClientIn(t, s, "fabrikam")
+	used := createRefreshToken(t, s, c.refreshToken())
+	require.NoError(t, s.RotateRefreshToken(ctx, c.tenantID, used.Hash, successor(used, time.Minute), at(time.Minute)))
+	revoked := createRefreshToken(t, s, c.refreshToken())
+	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, revoked.FamilyID, at(time.Minute)))
+	live := createRefreshToken(t, s, c.refreshToken())
+	foreign := createRefreshToken(t, s, other.refreshToken())
+
+	for name, tc := range map[string]struct {
+		hash string
+		when time.Time
+		want error
+	}{
+		"used":           {used.Hash, at(time.Hour), store.ErrAlreadyUsed},
+		"revoked":        {revoked.Hash, at(time.Hour), store.ErrAlreadyUsed},
+		"at ExpiresAt":   {live.Hash, live.ExpiresAt, store.ErrExpired},
+		"unknown":        {"sha256:unknown", at(time.Hour), store.ErrNotFound},
+		"other tenant's": {foreign.Hash, at(time.Hour), store.ErrNotFound},
+	} {
+		access := accessTokenFixture(live)
+		err := s.CreateAccessTokenUnder(ctx, c.tenantID, tc.hash, access, tc.when)
+		require.ErrorIs(t, err, tc.want, name)
+		_, err = s.GetAccessToken(ctx, c.tenantID, access.ID)
+		require.ErrorIs(t, err, store.ErrNotFound, "%s: nothing stored", name)
+	}
 }

@@ -31,8 +31,9 @@ func tokenConsumeOnce(t *testing.T, s store.Store) {
 	want.ConsumedAt = ptr(at(time.Minute))
 	require.Equal(t, want, got)
 
-	_, err = s.ConsumeToken(ctx, tid, tok.Kind, tok.Hash, at(2*time.Minute))
+	again, err := s.ConsumeToken(ctx, tid, tok.Kind, tok.Hash, at(2*time.Minute))
 	require.ErrorIs(t, err, store.ErrAlreadyUsed)
+	require.Equal(t, want, again, "a used token is answered with ErrAlreadyUsed, first use kept")
 }
 
 func tokenConsumeUnknown(t *testing.T, s store.Store) {
