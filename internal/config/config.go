@@ -92,6 +92,9 @@ type Tokens struct {
 	LoginLifetime time.Duration `yaml:"loginLifetime"`
 	// SessionLifetime bounds a browser session after the sign-in.
 	SessionLifetime time.Duration `yaml:"sessionLifetime"`
+	// SessionIdleTimeout ends a browser session unused for that long,
+	// within SessionLifetime; every use extends it (sliding).
+	SessionIdleTimeout time.Duration `yaml:"sessionIdleTimeout"`
 }
 
 // DefaultTokens are the lifetimes Foyer issues with unless told otherwise.
@@ -103,6 +106,7 @@ func DefaultTokens() Tokens {
 		AuthCodeLifetime:     5 * time.Minute,
 		LoginLifetime:        30 * time.Minute,
 		SessionLifetime:      10 * time.Hour,
+		SessionIdleTimeout:   8 * time.Hour,
 	}
 }
 

@@ -55,6 +55,8 @@ func Settings() []Setting {
 			Usage: "how long a sign-in may take, from the authorization request to the last page", set: setDuration(func(c *Config) *time.Duration { return &c.Tokens.LoginLifetime })},
 		{Key: "tokens.sessionLifetime", Env: "FOYER_SESSION_LIFETIME", Default: "10h",
 			Usage: "how long a browser stays signed in at a tenant", set: setDuration(func(c *Config) *time.Duration { return &c.Tokens.SessionLifetime })},
+		{Key: "tokens.sessionIdleTimeout", Env: "FOYER_SESSION_IDLE_TIMEOUT", Default: "8h",
+			Usage: "how long a browser stays signed in at a tenant without using the session (sliding; at least 1m)", set: setDuration(func(c *Config) *time.Duration { return &c.Tokens.SessionIdleTimeout })},
 		{Key: "mail.smtpURL", Env: "FOYER_SMTP_URL", Flag: "smtp-url", Default: "(none: mail waits in the outbox)",
 			Usage: "SMTP server: smtp://user:pass@host:587 (STARTTLS), smtps://host:465 (TLS) or smtp+insecure://host:25, optional ?from=address; never printed",
 			set:   setSecret(func(c *Config) *Secret { return &c.Mail.SMTPURL })},
