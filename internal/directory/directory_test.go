@@ -377,11 +377,12 @@ func testDisablingEndsSignInsForGood(t *testing.T, f *fixture) {
 	require.False(t, stored.Honours(signIn.Truncate(time.Second)), "nor one stated in whole seconds")
 	require.True(t, stored.Honours(f.now), "a new sign-in counts")
 
-	// A second disabling moves it on; a whole second stays as it is.
+	// A second disabling moves it on; at a whole second, to the next one.
 	f.now = f.now.Truncate(time.Second)
 	got, err = f.dir.UpdateUser(ctx, tn.ID, u.ID, directory.UserPatch{AccountEnabled: &off})
 	require.NoError(t, err)
-	require.Equal(t, f.now, *got.SignInSessionsValidFrom)
+	require.Equal(t, f.now.Add(time.Second), *got.SignInSessionsValidFrom)
+	require.False(t, got.Honours(f.now), "a sign-in at the very moment of the disabling")
 }
 
 func testDeleteUser(t *testing.T, f *fixture) {

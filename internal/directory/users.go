@@ -178,14 +178,12 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 // endSignIns makes every sign-in of u until now worthless for good, as
 // disabling an account must: its sessions, codes, refresh token families
 // and access tokens stay refused after the account is enabled again (see
-// store.User.Honours). The moment is rounded up to the next whole second,
-// since access tokens state their sign-in time in whole seconds: a sign-in
-// in the second of the disabling is refused rather than let through.
+// store.User.Honours). The moment is the next whole second after now:
+// access tokens state their sign-in time in whole seconds, so a sign-in in
+// the second of the disabling, even at its very start, is refused rather
+// than let through.
 func endSignIns(u *store.User, now time.Time) {
-	from := now.Truncate(time.Second)
-	if from.Before(now) {
-		from = from.Add(time.Second)
-	}
+	from := now.Truncate(time.Second).Add(time.Second)
 	if u.SignInSessionsValidFrom == nil || u.SignInSessionsValidFrom.Before(from) {
 		u.SignInSessionsValidFrom = &from
 	}
