@@ -179,7 +179,8 @@ func (s *Server) buildOIDC(cfg Config) error {
 		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Passcodes: o.Passcodes,
 		Federation: o.Federation, Upstreams: o.Upstreams, MFA: o.MFA, Hasher: o.Hasher,
 		LoginLifetime: o.Lifetimes.LoginLifetime, SessionLifetime: o.Lifetimes.SessionLifetime,
-		Throttle: o.Throttle, SignIns: signIns, Now: o.Now, Logger: cfg.Logger,
+		SessionIdleTimeout: o.Lifetimes.SessionIdleTimeout,
+		Throttle:           o.Throttle, SignIns: signIns, Now: o.Now, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return err

@@ -291,6 +291,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, t store.Tenant
 	grant := codeGrant{
 		RequestID: req.ID, ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes,
 		Nonce: req.Nonce, CodeChallenge: req.CodeChallenge, UserID: req.UserID, AMR: req.AMR,
+		SID: p.flow.SID(req.SessionID),
 	}
 	if req.AuthTime != nil {
 		grant.AuthTime = *req.AuthTime

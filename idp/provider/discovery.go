@@ -60,7 +60,7 @@ func discovery(iss string, algs []jose.SignatureAlgorithm) metadata {
 		RevocationEndpointAuthMethods:     []string{"client_secret_basic", "client_secret_post", "none"},
 		IntrospectionEndpointAuthMethods:  []string{"client_secret_basic", "client_secret_post"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
-		ClaimsSupported: []string{"iss", "sub", "aud", "azp", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "acr", "tid",
+		ClaimsSupported: []string{"iss", "sub", "aud", "azp", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "acr", "tid", "sid",
 			"name", "given_name", "family_name", "preferred_username", "email", "email_verified"},
 		PromptValuesSupported: []string{"none", "login", "consent"},
 		// 1: one factor; 2: multi-factor (acr_values=2 asks for step-up).

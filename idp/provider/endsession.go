@@ -18,7 +18,9 @@ var endSessionParams = []string{"id_token_hint", "client_id", "post_logout_redir
 // RP-Initiated Logout 1.0). It ends the browser's session at the tenant
 // and returns to a registered post-logout redirect URI, or shows Foyer's
 // signed-out page. A redirect URI needs the client to be known, from
-// client_id or the hint's audience, and is matched exactly.
+// client_id or the hint's audience, and is matched exactly. The user is
+// asked first unless the hint's sub and sid name the browser's session
+// (signin.Flow.SignOut).
 func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, _ := tenancy.From(ctx)
@@ -28,7 +30,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hint, clientID := r.Form.Get("id_token_hint"), r.Form.Get("client_id")
-	hinted := false
+	var so signin.SignOut
 	if hint != "" {
 		c, err := p.verifyIDToken(ctx, t, hint)
 		if err != nil {
@@ -50,7 +52,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 		if clientID == "" {
 			clientID = azp
 		}
-		hinted = true
+		so.HintSubject, so.HintSID = c.Subject, c.SID
 	}
 	redirect := ""
 	if uri := r.Form.Get("post_logout_redirect_uri"); uri != "" {
@@ -81,13 +83,13 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 		}
 		redirect = u.String()
 	}
-	params := map[string]string{}
+	so.RedirectURI, so.Params = redirect, map[string]string{}
 	for _, name := range endSessionParams {
 		if v := r.Form.Get(name); v != "" {
-			params[name] = v
+			so.Params[name] = v
 		}
 	}
-	p.flow.SignOut(w, r, t, signin.SignOut{Hinted: hinted, RedirectURI: redirect, Params: params})
+	p.flow.SignOut(w, r, t, so)
 }
 
 // postLogoutRegistered matches like redirectRegistered, over the

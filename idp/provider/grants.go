@@ -125,12 +125,13 @@ func (p *Provider) redeem(ctx context.Context, tx store.Store, t store.Tenant, a
 		return minted{}, invalidGrant("the user no longer exists")
 	case err != nil:
 		return minted{}, unavailable(err)
-	case !u.AccountEnabled:
-		return minted{}, invalidGrant("the user's account is disabled")
+	}
+	if err := honoured(u, g.AuthTime); err != nil {
+		return minted{}, err
 	}
 	return p.mintWith(key, issue{
 		tenant: t, app: app, user: &u, scopes: g.Scopes, nonce: g.Nonce, authTime: g.AuthTime, amr: g.AMR,
-		grantID: hash, refresh: wantsRefresh(app, g.Scopes),
+		grantID: hash, refresh: wantsRefresh(app, g.Scopes), sid: g.SID,
 	})
 }
 
@@ -171,9 +172,10 @@ func wantsRefresh(app store.Application, scopes []string) bool {
 	return slices.Contains(scopes, oidc.ScopeOfflineAccess) && slices.Contains(app.GrantTypes, directory.GrantRefreshToken)
 }
 
-// activeUser answers the user a grant is for, refusing one deleted or
-// disabled since.
-func (p *Provider) activeUser(ctx context.Context, t store.Tenant, id string) (store.User, error) {
+// activeUser answers the user a grant from a sign-in at authTime is for,
+// refusing one deleted or disabled since, or whose sign-ins until after
+// authTime were ended (see honoured).
+func (p *Provider) activeUser(ctx context.Context, t store.Tenant, id string, authTime time.Time) (store.User, error) {
 	u, err := p.store.GetUser(ctx, t.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, invalidGrant("the user no longer exists")
@@ -181,10 +183,20 @@ func (p *Provider) activeUser(ctx context.Context, t store.Tenant, id string) (s
 	if err != nil {
 		return store.User{}, unavailable(err)
 	}
-	if !u.AccountEnabled {
-		return store.User{}, invalidGrant("the user's account is disabled")
+	return u, honoured(u, authTime)
+}
+
+// honoured refuses a grant of u from a sign-in at authTime that u no
+// longer honours: the account is disabled, or was disabled after that
+// sign-in (store.User.Honours), which enabling it again does not undo.
+func honoured(u store.User, authTime time.Time) error {
+	switch {
+	case !u.AccountEnabled:
+		return invalidGrant("the user's account is disabled")
+	case !u.Honours(authTime):
+		return invalidGrant("the sign-in behind this grant has ended; the user must sign in again")
 	}
-	return u, nil
+	return nil
 }
 
 // refresh rotates a refresh token (RFC 6749 §6, OAuth 2.0 Security BCP
@@ -260,7 +272,7 @@ func (p *Provider) refreshIssue(ctx context.Context, t store.Tenant, app store.A
 		}
 		scopes = req.Scopes
 	}
-	user, err := p.activeUser(ctx, t, rt.UserID)
+	user, err := p.activeUser(ctx, t, rt.UserID, rt.AuthTime)
 	if err != nil {
 		return issue{}, err
 	}

@@ -13,9 +13,11 @@ import (
 
 // introspect answers RFC 7662 introspection for an authenticated caller.
 // A token is active only if it is live and belongs to the tenant and to
-// the caller (issued to it, or naming it as audience); anything else,
-// including another client's token, is {"active": false}. A store failure
-// is a 503, never a false "inactive".
+// the caller (issued to it, or naming it as audience), and, for a user's
+// token, the user still honours the sign-in behind it (not deleted, not
+// disabled, not disabled since); anything else, including another
+// client's token, is {"active": false}. A store failure is a 503, never a
+// false "inactive".
 func (p *Provider) introspect(ctx context.Context, t store.Tenant, caller store.Application, token string) (map[string]any, error) {
 	inactive := map[string]any{"active": false}
 	now := p.clock()
@@ -24,6 +26,11 @@ func (p *Provider) introspect(ctx context.Context, t store.Tenant, caller store.
 	case err == nil:
 		if at.ClientID != caller.ClientID && !slices.Contains(at.Audience, caller.ClientID) {
 			return inactive, nil
+		}
+		if isUser(at) {
+			if _, ok, err := p.honours(ctx, t, at.Subject, signInOf(at)); err != nil || !ok {
+				return inactive, err
+			}
 		}
 		resp := map[string]any{
 			"active": true, "token_type": oidc.BearerToken, "client_id": at.ClientID, "sub": at.Subject,
@@ -50,6 +57,9 @@ func (p *Provider) introspect(ctx context.Context, t store.Tenant, caller store.
 	if rt.ClientID != caller.ClientID || rt.UsedAt != nil || rt.RevokedAt != nil || !now.Before(rt.ExpiresAt) {
 		return inactive, nil
 	}
+	if _, ok, err := p.honours(ctx, t, rt.UserID, rt.AuthTime); err != nil || !ok {
+		return inactive, err
+	}
 	return map[string]any{
 		"active": true, "token_type": "refresh_token", "client_id": rt.ClientID, "sub": rt.UserID,
 		"scope": strings.Join(rt.Scopes, " "), "exp": rt.ExpiresAt.Unix(), "iat": rt.CreatedAt.Unix(),
@@ -71,15 +81,12 @@ func (p *Provider) userinfo(ctx context.Context, t store.Tenant, token string) (
 	if !isUser(at) || !slices.Contains(at.Scopes, oidc.ScopeOpenID) {
 		return nil, invalidToken("the access token was not issued for userinfo")
 	}
-	u, err := p.store.GetUser(ctx, t.ID, at.Subject)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, invalidToken("the user no longer exists")
-	}
+	u, ok, err := p.honours(ctx, t, at.Subject, signInOf(at))
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, err
 	}
-	if !u.AccountEnabled {
-		return nil, invalidToken("the user's account is disabled")
+	if !ok {
+		return nil, invalidToken("the user no longer exists, is disabled, or must sign in again")
 	}
 	claims := map[string]any{"sub": u.ID, "tid": t.ID}
 	userClaims(claims, u, at.Scopes)

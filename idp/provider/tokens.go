@@ -43,6 +43,8 @@ type codeGrant struct {
 	UserID        string    `json:"sub"`
 	AuthTime      time.Time `json:"auth_time"`
 	AMR           []string  `json:"amr"`
+	// SID is the sid of the session behind the sign-in (signin.Flow.SID).
+	SID string `json:"sid,omitempty"`
 }
 
 // issue is one token response to mint.
@@ -56,6 +58,9 @@ type issue struct {
 	authTime time.Time
 	amr      []string
 	grantID  string
+	// sid names the browser session in the ID token; empty leaves it
+	// out (a refresh: the family does not keep it).
+	sid string
 	// refresh asks for a refresh token. A rotation names the family it
 	// continues, its absolute end and its scopes, which narrowing the
 	// access token's scopes does not change (RFC 6749 §6).
@@ -198,6 +203,9 @@ func (p *Provider) idToken(key *keys.SigningKey, is issue, accessToken string, n
 	}
 	if is.nonce != "" {
 		claims["nonce"] = is.nonce
+	}
+	if is.sid != "" {
+		claims["sid"] = is.sid
 	}
 	userClaims(claims, *is.user, is.scopes)
 	return sign(key, "JWT", claims)

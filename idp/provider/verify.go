@@ -39,6 +39,7 @@ type jwtClaims struct {
 	TenantID  string   `json:"tid"`
 	AMR       []string `json:"amr"`
 	Nonce     string   `json:"nonce"`
+	SID       string   `json:"sid"`
 	typHeader string
 }
 
@@ -131,6 +132,29 @@ func (p *Provider) verifyIDToken(ctx context.Context, t store.Tenant, token stri
 // to a client for itself.
 func isUser(at store.AccessToken) bool { return at.Subject != at.ClientID }
 
+// signInOf answers when the sign-in behind a user's access token was: its
+// auth time, or when it was issued if it records none.
+func signInOf(at store.AccessToken) time.Time {
+	if at.AuthTime != nil {
+		return *at.AuthTime
+	}
+	return at.CreatedAt
+}
+
+// honours reports whether the user with this id still honours a token of
+// a sign-in at authTime (store.User.Honours); a deleted user honours
+// nothing. Only a store failure is an error.
+func (p *Provider) honours(ctx context.Context, t store.Tenant, userID string, authTime time.Time) (store.User, bool, error) {
+	u, err := p.store.GetUser(ctx, t.ID, userID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.User{}, false, nil
+	case err != nil:
+		return store.User{}, false, unavailable(err)
+	}
+	return u, u.Honours(authTime), nil
+}
+
 // checkAccessToken answers the record of a live access token of the
 // tenant. A JWT goes through accesstoken.Verify (any audience: every token
 // of the tenant may reach the provider's endpoints); an opaque one must be
@@ -152,10 +176,14 @@ func (p *Provider) checkAccessToken(ctx context.Context, t store.Tenant, token s
 		case err != nil:
 			return store.AccessToken{}, unavailable(err)
 		}
-		return store.AccessToken{
+		at := store.AccessToken{
 			TenantID: t.ID, ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scopes: c.Scopes,
 			Audience: c.Audience, CreatedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt,
-		}, nil
+		}
+		if c.IsUser {
+			at.AuthTime = &c.AuthTime
+		}
+		return at, nil
 	}
 	stored, err := p.store.GetAccessToken(ctx, t.ID, p.hasher.Hash(token))
 	switch {

@@ -71,10 +71,13 @@ type Config struct {
 	// Hasher keys the hashes of cookie secrets, browser bindings, CSRF
 	// tokens and throttle keys.
 	Hasher *secret.Hasher
-	// LoginLifetime bounds a login transaction; SessionLifetime a session.
-	LoginLifetime   time.Duration
-	SessionLifetime time.Duration
-	Throttle        Throttle
+	// LoginLifetime bounds a login transaction; SessionLifetime a session,
+	// from the sign-in. SessionIdleTimeout ends a session unused for that
+	// long; each use extends it.
+	LoginLifetime      time.Duration
+	SessionLifetime    time.Duration
+	SessionIdleTimeout time.Duration
+	Throttle           Throttle
 	// SignIns counts sign-in outcomes by tenant and result; nil counts
 	// nothing.
 	SignIns *prometheus.CounterVec
@@ -84,24 +87,25 @@ type Config struct {
 
 // Flow runs sign-in transactions and serves their pages.
 type Flow struct {
-	external        string
-	secure          bool
-	store           Store
-	dir             Directory
-	redeemer        Redeemer
-	passcodes       Passcodes
-	federation      Federation
-	upstreams       Upstreams
-	mfa             MFA
-	hasher          *secret.Hasher
-	loginLifetime   time.Duration
-	sessionLifetime time.Duration
-	throttle        Throttle
-	signIns         *prometheus.CounterVec
-	now             func() time.Time
-	logger          *slog.Logger
-	pages           pages
-	csrf            *http.CrossOriginProtection
+	external           string
+	secure             bool
+	store              Store
+	dir                Directory
+	redeemer           Redeemer
+	passcodes          Passcodes
+	federation         Federation
+	upstreams          Upstreams
+	mfa                MFA
+	hasher             *secret.Hasher
+	loginLifetime      time.Duration
+	sessionLifetime    time.Duration
+	sessionIdleTimeout time.Duration
+	throttle           Throttle
+	signIns            *prometheus.CounterVec
+	now                func() time.Time
+	logger             *slog.Logger
+	pages              pages
+	csrf               *http.CrossOriginProtection
 }
 
 // New checks cfg, reporting every problem at once.
@@ -128,8 +132,8 @@ func New(cfg Config) (*Flow, error) {
 	if (cfg.Federation == nil) != (cfg.Upstreams == nil) {
 		errs = append(errs, errors.New("signin: Federation and Upstreams go together"))
 	}
-	if cfg.LoginLifetime <= 0 || cfg.SessionLifetime <= 0 {
-		errs = append(errs, errors.New("signin: LoginLifetime and SessionLifetime must be positive"))
+	if cfg.LoginLifetime <= 0 || cfg.SessionLifetime <= 0 || cfg.SessionIdleTimeout <= 0 {
+		errs = append(errs, errors.New("signin: LoginLifetime, SessionLifetime and SessionIdleTimeout must be positive"))
 	}
 	if cfg.Logger == nil {
 		errs = append(errs, errors.New("signin: Logger is required"))
@@ -150,24 +154,25 @@ func New(cfg Config) (*Flow, error) {
 		cfg.Throttle.Window = 15 * time.Minute
 	}
 	f := &Flow{
-		external:        strings.TrimRight(cfg.ExternalURL, "/"),
-		secure:          strings.HasPrefix(cfg.ExternalURL, "https://"),
-		store:           cfg.Store,
-		dir:             cfg.Directory,
-		redeemer:        cfg.Directory,
-		passcodes:       cfg.Passcodes,
-		federation:      cfg.Federation,
-		upstreams:       cfg.Upstreams,
-		mfa:             cfg.MFA,
-		hasher:          cfg.Hasher,
-		loginLifetime:   cfg.LoginLifetime,
-		sessionLifetime: cfg.SessionLifetime,
-		throttle:        cfg.Throttle,
-		signIns:         cfg.SignIns,
-		now:             cfg.Now,
-		logger:          cfg.Logger,
-		pages:           parsePages(),
-		csrf:            http.NewCrossOriginProtection(),
+		external:           strings.TrimRight(cfg.ExternalURL, "/"),
+		secure:             strings.HasPrefix(cfg.ExternalURL, "https://"),
+		store:              cfg.Store,
+		dir:                cfg.Directory,
+		redeemer:           cfg.Directory,
+		passcodes:          cfg.Passcodes,
+		federation:         cfg.Federation,
+		upstreams:          cfg.Upstreams,
+		mfa:                cfg.MFA,
+		hasher:             cfg.Hasher,
+		loginLifetime:      cfg.LoginLifetime,
+		sessionLifetime:    cfg.SessionLifetime,
+		sessionIdleTimeout: cfg.SessionIdleTimeout,
+		throttle:           cfg.Throttle,
+		signIns:            cfg.SignIns,
+		now:                cfg.Now,
+		logger:             cfg.Logger,
+		pages:              parsePages(),
+		csrf:               http.NewCrossOriginProtection(),
 	}
 	f.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := tenancy.From(r.Context())

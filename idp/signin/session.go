@@ -81,20 +81,26 @@ func (f *Flow) bind(w http.ResponseWriter, r *http.Request) string {
 func (f *Flow) sessionID(value string) string { return f.hasher.Hash("session\x00" + value) }
 
 // currentSession answers the browser's live session at the tenant and its
-// user. A missing, expired or revoked session, or one whose user is gone
-// or disabled, is no session; only a store failure is an error.
+// user. A missing, expired, idle or revoked session, or one whose user is
+// gone, disabled or signed out everywhere since (store.User.Honours), is
+// no session; only a store failure is an error. Using a session keeps it
+// alive: its LastSeenAt moves on, written at most once per touchEvery.
 func (f *Flow) currentSession(r *http.Request, t store.Tenant) (store.Session, store.User, bool, error) {
 	value, ok := cookieValue(r, f.SessionCookie(t))
 	if !ok {
 		return store.Session{}, store.User{}, false, nil
 	}
 	ctx := r.Context()
-	sess, err := f.store.GetSession(ctx, t.ID, f.sessionID(value), f.clock())
+	now := f.clock()
+	sess, err := f.store.GetSession(ctx, t.ID, f.sessionID(value), now)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Session{}, store.User{}, false, nil
 	}
 	if err != nil {
 		return store.Session{}, store.User{}, false, fmt.Errorf("load session: %w", err)
+	}
+	if idle := now.Sub(sess.LastSeenAt); idle >= f.sessionIdleTimeout {
+		return store.Session{}, store.User{}, false, nil
 	}
 	u, err := f.store.GetUser(ctx, t.ID, sess.UserID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -103,10 +109,32 @@ func (f *Flow) currentSession(r *http.Request, t store.Tenant) (store.Session, s
 	if err != nil {
 		return store.Session{}, store.User{}, false, fmt.Errorf("load session user: %w", err)
 	}
-	if !u.AccountEnabled {
+	if !u.Honours(sess.AuthTime) {
 		return store.Session{}, store.User{}, false, nil
 	}
+	if now.Sub(sess.LastSeenAt) >= f.touchEvery() {
+		if err := f.store.TouchSession(ctx, t.ID, sess.ID, now); err != nil {
+			return store.Session{}, store.User{}, false, fmt.Errorf("touch session: %w", err)
+		}
+		sess.LastSeenAt = now
+	}
 	return sess, u, true, nil
+}
+
+// touchEvery is how stale a session's LastSeenAt may grow before using the
+// session writes it again: a minute, or less for a short idle timeout, so
+// the sliding idle timeout costs one write a minute, not one per request.
+func (f *Flow) touchEvery() time.Duration { return min(time.Minute, f.sessionIdleTimeout/4) }
+
+// SID answers the sid claim of the session with this id: an opaque
+// identifier of the session for relying parties (OpenID Connect
+// Front-Channel Logout 1.0 §3), from which neither the stored id nor the
+// cookie can be recovered.
+func (f *Flow) SID(sessionID string) string {
+	if sessionID == "" {
+		return ""
+	}
+	return f.hasher.Hash("sid\x00" + sessionID)
 }
 
 // startSession opens a new session for u after an authentication step. The

@@ -1,17 +1,21 @@
 package signin
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/foyer-idp/foyer/internal/audit"
+	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
 // SignOut is a validated RP-initiated logout request.
 type SignOut struct {
-	// Hinted says the request carried a valid id_token_hint: it comes
-	// from an app the user signed in to, so no confirmation is asked.
-	Hinted bool
+	// HintSubject and HintSID are the sub and sid of a valid
+	// id_token_hint, empty without one. Only a hint naming the browser's
+	// own session (its user and its sid) signs out without asking.
+	HintSubject, HintSID string
 	// RedirectURI is where to send the browser afterwards (registered,
 	// state appended); empty shows Foyer's signed-out page.
 	RedirectURI string
@@ -20,12 +24,22 @@ type SignOut struct {
 	Params map[string]string
 }
 
-// SignOut ends the browser's session at the tenant. Without an
-// id_token_hint it first asks the user to confirm, so another site cannot
-// sign people out by linking here.
+// SignOut ends the browser's session at the tenant. Unless the request
+// carries an id_token_hint of this very session, it first asks the user to
+// confirm, so another site cannot sign people out by linking here — not
+// even with a valid ID token of the tenant, which any user of any app
+// holds.
 func (f *Flow) SignOut(w http.ResponseWriter, r *http.Request, t store.Tenant, so SignOut) {
 	value, hasSession := cookieValue(r, f.SessionCookie(t))
-	if !so.Hinted && hasSession {
+	hinted := false
+	if hasSession {
+		var err error
+		if hinted, err = f.hintNamesSession(r, t, value, so); err != nil {
+			f.Unavailable(w, r, t, "check id_token_hint", err)
+			return
+		}
+	}
+	if !hinted && hasSession {
 		token := f.hasher.Hash("signout\x00" + value)
 		if r.Method != http.MethodPost || r.PostFormValue("confirm") != "yes" || !equalStrings(r.PostFormValue("csrf_token"), token) {
 			v := branded(t, "Sign out")
@@ -54,4 +68,21 @@ func (f *Flow) SignOut(w http.ResponseWriter, r *http.Request, t store.Tenant, s
 		return
 	}
 	f.render(w, r, http.StatusOK, "signedout", branded(t, "Signed out"))
+}
+
+// hintNamesSession reports whether the id_token_hint of so names the
+// session behind the cookie value: its sub is the session's user and its
+// sid the session's (see SID).
+func (f *Flow) hintNamesSession(r *http.Request, t store.Tenant, value string, so SignOut) (bool, error) {
+	if so.HintSubject == "" || so.HintSID == "" {
+		return false, nil
+	}
+	sess, err := f.store.GetSession(r.Context(), t.ID, f.sessionID(value), f.clock())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("load session: %w", err)
+	}
+	return sess.UserID == so.HintSubject && secret.EqualHashes(f.SID(sess.ID), so.HintSID), nil
 }

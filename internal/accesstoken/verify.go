@@ -76,7 +76,10 @@ type Expect struct {
 	// AnyAudience accepts any audience: the provider's own endpoints,
 	// which every token of the tenant may call.
 	AnyAudience bool
-	// ActiveUser requires a user token's user to exist and be enabled.
+	// ActiveUser requires a user token's user to exist, be enabled and
+	// still honour the sign-in behind the token (store.User.Honours):
+	// a token from before the account was disabled stays refused after
+	// it is enabled again.
 	ActiveUser bool
 }
 
@@ -97,6 +100,9 @@ type Claims struct {
 	JTI       string
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// AuthTime is when the user signed in (auth_time), for user tokens;
+	// IssuedAt when the token names none.
+	AuthTime time.Time
 	// IsUser: issued to a user through an app, not to an app for itself.
 	IsUser bool
 }
@@ -109,6 +115,7 @@ type claims struct {
 	Expiry    *int64   `json:"exp"`
 	NotBefore *int64   `json:"nbf"`
 	IssuedAt  *int64   `json:"iat"`
+	AuthTime  *int64   `json:"auth_time"`
 	JTI       string   `json:"jti"`
 	ClientID  string   `json:"client_id"`
 	Scope     string   `json:"scope"`
@@ -235,6 +242,10 @@ func Verify(ctx context.Context, raw string, exp Expect, deps Deps) (Claims, err
 		IssuedAt: time.Unix(*c.IssuedAt, 0).UTC(), ExpiresAt: time.Unix(*c.Expiry, 0).UTC(),
 		IsUser: c.Subject != c.ClientID,
 	}
+	out.AuthTime = out.IssuedAt
+	if c.AuthTime != nil {
+		out.AuthTime = time.Unix(*c.AuthTime, 0).UTC()
+	}
 	stored, err := deps.Store.GetAccessToken(ctx, t.ID, c.JTI)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -258,6 +269,8 @@ func Verify(ctx context.Context, raw string, exp Expect, deps Deps) (Claims, err
 			return Claims{}, fmt.Errorf("load user: %w", err)
 		case !u.AccountEnabled:
 			return Claims{}, invalid("the user's account is disabled")
+		case !u.Honours(out.AuthTime):
+			return Claims{}, invalid("the sign-in behind the token has ended")
 		}
 	}
 	return out, nil

@@ -272,3 +272,57 @@ func TestVerifyRefuses(t *testing.T) {
 		require.NotErrorIs(t, err, accesstoken.ErrInvalid)
 	})
 }
+
+// TestVerifyUserTokenOfAnEndedSignIn: once the user was disabled after
+// the sign-in behind a token (SignInSessionsValidFrom), the token is
+// refused where the caller asks for an active user, even with the account
+// enabled again; a later sign-in's token is not. Without auth_time the
+// token's iat stands for the sign-in.
+func TestVerifyUserTokenOfAnEndedSignIn(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenants["woodgrove"]
+	from := f.now.Add(-time.Minute)
+	u := store.User{
+		TenantID: tn.ID, ID: secret.NewID(), UserPrincipalName: "alice@woodgrove.test", DisplayName: "Alice",
+		UserType: store.UserTypeMember, AccountEnabled: true, SignInSessionsValidFrom: &from, CreatedAt: f.now, UpdatedAt: f.now,
+	}
+	require.NoError(t, f.store.CreateUser(t.Context(), u))
+	token := func(authTime *time.Time, iat time.Time) string {
+		c := f.appClaims("woodgrove")
+		delete(c, "roles")
+		c["sub"], c["client_id"], c["scope"], c["iat"] = u.ID, "web-app", "openid", iat.Unix()
+		if authTime != nil {
+			c["auth_time"] = authTime.Unix()
+		}
+		require.NoError(t, f.store.CreateAccessToken(t.Context(), store.AccessToken{
+			TenantID: tn.ID, ID: c["jti"].(string), ClientID: "web-app", Subject: u.ID, Scopes: []string{"openid"},
+			Audience: []string{external}, CreatedAt: iat, ExpiresAt: f.now.Add(time.Hour),
+		}))
+		return f.sign(t, "woodgrove", "at+jwt", c)
+	}
+	before, after := from.Add(-time.Second), from
+	ex := f.expect(external)
+	for name, tc := range map[string]struct {
+		raw  string
+		good bool
+	}{
+		"signed in before, issued after": {token(&before, f.now), false},
+		"signed in at the moment":        {token(&after, f.now), true},
+		"no auth_time, issued before":    {token(nil, before), false},
+		"no auth_time, issued after":     {token(nil, f.now), true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ex.ActiveUser = true
+			got, err := accesstoken.Verify(t.Context(), tc.raw, ex, f.deps())
+			if !tc.good {
+				require.ErrorIs(t, err, accesstoken.ErrInvalid)
+				ex.ActiveUser = false
+				_, err = accesstoken.Verify(t.Context(), tc.raw, ex, f.deps())
+				require.NoError(t, err, "only where the caller asks")
+				return
+			}
+			require.NoError(t, err)
+			require.False(t, got.AuthTime.Before(from))
+		})
+	}
+}

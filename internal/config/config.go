@@ -97,6 +97,9 @@ type Tokens struct {
 	// the same new refresh token back instead of the family's revocation;
 	// 0 switches the grace off, at most MaxRefreshReuseGrace.
 	RefreshReuseGrace time.Duration `yaml:"refreshReuseGrace"`
+	// SessionIdleTimeout ends a browser session unused for that long,
+	// within SessionLifetime; every use extends it (sliding).
+	SessionIdleTimeout time.Duration `yaml:"sessionIdleTimeout"`
 }
 
 // DefaultTokens are the lifetimes Foyer issues with unless told otherwise.
@@ -109,6 +112,7 @@ func DefaultTokens() Tokens {
 		LoginLifetime:        30 * time.Minute,
 		SessionLifetime:      10 * time.Hour,
 		RefreshReuseGrace:    10 * time.Second,
+		SessionIdleTimeout:   8 * time.Hour,
 	}
 }
 

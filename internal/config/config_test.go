@@ -264,13 +264,18 @@ func TestTokenLifetimes(t *testing.T) {
 	require.Equal(t, 5*time.Minute, c.Tokens.AuthCodeLifetime)
 	require.Equal(t, 720*time.Hour, c.Tokens.RefreshTokenLifetime)
 	require.Equal(t, 10*time.Second, c.Tokens.RefreshReuseGrace)
+	require.Equal(t, 8*time.Hour, c.Tokens.SessionIdleTimeout)
 
-	file := writeFile(t, "tokens:\n  accessTokenLifetime: 15m\n  sessionLifetime: 8h\n")
+	file := writeFile(t, "tokens:\n  accessTokenLifetime: 15m\n  sessionLifetime: 8h\n  sessionIdleTimeout: 2h\n")
 	c, err = Load(Sources{File: file, LookupEnv: envOf(map[string]string{"FOYER_ID_TOKEN_LIFETIME": "30m"})})
 	require.NoError(t, err)
 	require.Equal(t, 15*time.Minute, c.Tokens.AccessTokenLifetime)
 	require.Equal(t, 30*time.Minute, c.Tokens.IDTokenLifetime)
 	require.Equal(t, 8*time.Hour, c.Tokens.SessionLifetime)
+	require.Equal(t, 2*time.Hour, c.Tokens.SessionIdleTimeout)
+	c, err = Load(Sources{File: file, LookupEnv: envOf(map[string]string{"FOYER_SESSION_IDLE_TIMEOUT": "45m"})})
+	require.NoError(t, err)
+	require.Equal(t, 45*time.Minute, c.Tokens.SessionIdleTimeout, "the environment wins over the file")
 	require.Equal(t, 30*time.Minute, c.Tokens.LoginLifetime, "unset keys keep their default")
 	require.NoError(t, c.Validate())
 
@@ -289,6 +294,11 @@ func TestValidateTokenLifetimes(t *testing.T) {
 			wantErr: []string{"tokens.authCodeLifetime", "at most 10m0s"}},
 		{name: "lifetimes are positive", env: map[string]string{"FOYER_SESSION_LIFETIME": "0s", "FOYER_REFRESH_TOKEN_LIFETIME": "-1h"},
 			wantErr: []string{"tokens.sessionLifetime", "tokens.refreshTokenLifetime"}},
+		{name: "idle timeout is at least a minute", env: map[string]string{"FOYER_SESSION_IDLE_TIMEOUT": "30s"},
+			wantErr: []string{"tokens.sessionIdleTimeout (FOYER_SESSION_IDLE_TIMEOUT)", "at least 1m0s, got 30s"}},
+		{name: "idle timeout is positive", env: map[string]string{"FOYER_SESSION_IDLE_TIMEOUT": "-1h"},
+			wantErr: []string{"tokens.sessionIdleTimeout", "got -1h0m0s"}},
+		{name: "idle timeout of a minute", env: map[string]string{"FOYER_SESSION_IDLE_TIMEOUT": "1m"}},
 		{name: "retired keys outlive access tokens", env: map[string]string{"FOYER_ACCESS_TOKEN_LIFETIME": "24h"},
 			wantErr: []string{"keys.retirePublishFor", "longer than the access and ID token lifetimes"}},
 		{name: "retired keys outlive ID tokens", env: map[string]string{"FOYER_ID_TOKEN_LIFETIME": "48h", "FOYER_KEY_RETIRE_PUBLISH_FOR": "36h"},

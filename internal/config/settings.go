@@ -57,6 +57,8 @@ func Settings() []Setting {
 			Usage: "how long a browser stays signed in at a tenant", set: setDuration(func(c *Config) *time.Duration { return &c.Tokens.SessionLifetime })},
 		{Key: "tokens.refreshReuseGrace", Env: "FOYER_REFRESH_REUSE_GRACE", Default: "10s",
 			Usage: "how long after a refresh its client may retry with the old refresh token and get the same new one back (0: off, at most 1m)", set: setDuration(func(c *Config) *time.Duration { return &c.Tokens.RefreshReuseGrace })},
+		{Key: "tokens.sessionIdleTimeout", Env: "FOYER_SESSION_IDLE_TIMEOUT", Default: "8h",
+			Usage: "how long a browser stays signed in at a tenant without using the session (sliding; at least 1m)", set: setDuration(func(c *Config) *time.Duration { return &c.Tokens.SessionIdleTimeout })},
 		{Key: "mail.smtpURL", Env: "FOYER_SMTP_URL", Flag: "smtp-url", Default: "(none: mail waits in the outbox)",
 			Usage: "SMTP server: smtp://user:pass@host:587 (STARTTLS), smtps://host:465 (TLS) or smtp+insecure://host:25, optional ?from=address; never printed",
 			set:   setSecret(func(c *Config) *Secret { return &c.Mail.SMTPURL })},

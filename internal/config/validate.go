@@ -45,6 +45,11 @@ const MaxAuthCodeLifetime = 10 * time.Minute
 // response lost on the way, not for sharing a refresh token.
 const MaxRefreshReuseGrace = time.Minute
 
+// MinSessionIdleTimeout is the shortest idle timeout: a session's use is
+// written down about once a minute, so a shorter one could end a session
+// in use.
+const MinSessionIdleTimeout = time.Minute
+
 // checkTokens checks the lifetimes, and that a retired signing key stays
 // published longer than any token it signed can live: otherwise relying
 // parties would reject valid tokens after a rotation.
@@ -55,6 +60,9 @@ func (c Config) checkTokens(v *validation) {
 	v.check("tokens.refreshTokenLifetime", positive(t.RefreshTokenLifetime))
 	v.check("tokens.loginLifetime", positive(t.LoginLifetime))
 	v.check("tokens.sessionLifetime", positive(t.SessionLifetime))
+	if t.SessionIdleTimeout < MinSessionIdleTimeout {
+		v.check("tokens.sessionIdleTimeout", fmt.Errorf("must be at least %v, got %v", MinSessionIdleTimeout, t.SessionIdleTimeout))
+	}
 	if err := positive(t.AuthCodeLifetime); err != nil {
 		v.check("tokens.authCodeLifetime", err)
 	} else if t.AuthCodeLifetime > MaxAuthCodeLifetime {

@@ -122,6 +122,7 @@ func TestDirectory(t *testing.T) {
 		{Name: "CreateMemberRefusesBadInput", Fn: testCreateMemberRefusesBadInput},
 		{Name: "VerifyPassword", Fn: testVerifyPassword},
 		{Name: "UpdateUserRenamesLocalIdentity", Fn: testUpdateUserRenamesLocalIdentity},
+		{Name: "DisablingEndsSignInsForGood", Fn: testDisablingEndsSignInsForGood},
 		{Name: "DeleteUser", Fn: testDeleteUser},
 		{Name: "Groups", Fn: testGroups},
 		{Name: "Roles", Fn: testRoles},
@@ -328,6 +329,61 @@ func testUpdateUserRenamesLocalIdentity(t *testing.T, f *fixture) {
 	bad := "nope"
 	_, err = f.dir.UpdateUser(t.Context(), tn.ID, u.ID, directory.UserPatch{Mail: &bad})
 	requireFields(t, err, directory.ErrInvalid, "mail")
+}
+
+func testDisablingEndsSignInsForGood(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	tn := f.tenant(t, "woodgrove")
+	u := f.member(t, tn.ID, "a@woodgrove.test")
+	other := f.member(t, tn.ID, "b@woodgrove.test")
+	f.now = f.now.Add(1500 * time.Millisecond) // between two whole seconds
+	signIn := f.now
+	for _, who := range []store.User{u, other} {
+		require.NoError(t, f.store.CreateSession(ctx, store.Session{TenantID: tn.ID, ID: "sess-" + who.ID, UserID: who.ID,
+			AuthTime: signIn, CreatedAt: signIn, LastSeenAt: signIn, ExpiresAt: signIn.Add(time.Hour)}))
+	}
+	require.True(t, u.Honours(signIn))
+
+	// A profile change is not a disabling.
+	name := "Renamed"
+	got, err := f.dir.UpdateUser(ctx, tn.ID, u.ID, directory.UserPatch{DisplayName: &name})
+	require.NoError(t, err)
+	require.Nil(t, got.SignInSessionsValidFrom)
+	_, err = f.store.GetSession(ctx, tn.ID, "sess-"+u.ID, signIn)
+	require.NoError(t, err)
+
+	off, on := false, true
+	got, err = f.dir.UpdateUser(ctx, tn.ID, u.ID, directory.UserPatch{AccountEnabled: &off})
+	require.NoError(t, err)
+	from := time.Date(2026, 11, 27, 9, 0, 2, 0, time.UTC)
+	require.NotNil(t, got.SignInSessionsValidFrom)
+	require.Equal(t, from, *got.SignInSessionsValidFrom, "the next whole second")
+	_, err = f.store.GetSession(ctx, tn.ID, "sess-"+u.ID, signIn)
+	require.ErrorIs(t, err, store.ErrNotFound, "the user's sessions end")
+	_, err = f.store.GetSession(ctx, tn.ID, "sess-"+other.ID, signIn)
+	require.NoError(t, err, "another user's stay")
+
+	// Disabling again, or enabling, keeps the moment.
+	f.now = f.now.Add(time.Hour)
+	got, err = f.dir.UpdateUser(ctx, tn.ID, u.ID, directory.UserPatch{AccountEnabled: &off})
+	require.NoError(t, err)
+	require.Equal(t, from, *got.SignInSessionsValidFrom)
+	got, err = f.dir.UpdateUser(ctx, tn.ID, u.ID, directory.UserPatch{AccountEnabled: &on})
+	require.NoError(t, err)
+	stored, err := f.store.GetUser(ctx, tn.ID, u.ID)
+	require.NoError(t, err)
+	require.Equal(t, got, stored)
+	require.True(t, stored.AccountEnabled)
+	require.False(t, stored.Honours(signIn), "re-enabling does not revive the old sign-in")
+	require.False(t, stored.Honours(signIn.Truncate(time.Second)), "nor one stated in whole seconds")
+	require.True(t, stored.Honours(f.now), "a new sign-in counts")
+
+	// A second disabling moves it on; at a whole second, to the next one.
+	f.now = f.now.Truncate(time.Second)
+	got, err = f.dir.UpdateUser(ctx, tn.ID, u.ID, directory.UserPatch{AccountEnabled: &off})
+	require.NoError(t, err)
+	require.Equal(t, f.now.Add(time.Second), *got.SignInSessionsValidFrom)
+	require.False(t, got.Honours(f.now), "a sign-in at the very moment of the disabling")
 }
 
 func testDeleteUser(t *testing.T, f *fixture) {

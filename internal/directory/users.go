@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/secret"
@@ -133,7 +134,8 @@ func (d *Directory) Users(ctx context.Context, tenantID string, f store.UserFilt
 	return d.store.ListUsers(ctx, tenantID, f)
 }
 
-// UpdateUser applies p to the user.
+// UpdateUser applies p to the user. Disabling the account ends its
+// sessions and, for good, every sign-in before it (see endSignIns).
 func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p UserPatch) (store.User, error) {
 	var u store.User
 	e := userEntry(tenantID, audit.ActivityUpdateUser, store.User{ID: userID})
@@ -142,7 +144,7 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 		if u, err = tx.GetUser(ctx, tenantID, userID); err != nil {
 			return err
 		}
-		oldUPN := u.UserPrincipalName
+		oldUPN, wasEnabled := u.UserPrincipalName, u.AccountEnabled
 		setIf(&u.DisplayName, p.DisplayName)
 		setIf(&u.GivenName, p.GivenName)
 		setIf(&u.Surname, p.Surname)
@@ -155,12 +157,36 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 		e.Target.Name = u.UserPrincipalName
 		renameLocalIdentity(&u, oldUPN)
 		u.UpdatedAt = d.clock()
-		return conflictAs(tx.UpdateUser(ctx, u), "userPrincipalName or mail", u.UserPrincipalName)
+		disabling := wasEnabled && !u.AccountEnabled
+		if disabling {
+			endSignIns(&u, u.UpdatedAt)
+		}
+		if err := conflictAs(tx.UpdateUser(ctx, u), "userPrincipalName or mail", u.UserPrincipalName); err != nil {
+			return err
+		}
+		if disabling {
+			return tx.DeleteUserSessions(ctx, tenantID, u.ID)
+		}
+		return nil
 	})
 	if err != nil {
 		return store.User{}, err
 	}
 	return u, nil
+}
+
+// endSignIns makes every sign-in of u until now worthless for good, as
+// disabling an account must: its sessions, codes, refresh token families
+// and access tokens stay refused after the account is enabled again (see
+// store.User.Honours). The moment is the next whole second after now:
+// access tokens state their sign-in time in whole seconds, so a sign-in in
+// the second of the disabling, even at its very start, is refused rather
+// than let through.
+func endSignIns(u *store.User, now time.Time) {
+	from := now.Truncate(time.Second).Add(time.Second)
+	if u.SignInSessionsValidFrom == nil || u.SignInSessionsValidFrom.Before(from) {
+		u.SignInSessionsValidFrom = &from
+	}
 }
 
 // renameLocalIdentity keeps a member's own sign-in identity equal to its

@@ -29,6 +29,11 @@ type Sessions interface {
 	// GetSession answers ErrNotFound for an unknown, expired or revoked
 	// session.
 	GetSession(ctx context.Context, tenantID, id string, now time.Time) (Session, error)
+	// TouchSession moves the session's LastSeenAt forward to 'at'; a
+	// session seen at or after 'at' already, or gone, is left alone and is
+	// no error. Callers touch only when LastSeenAt is some way behind, so a
+	// busy session is not a write per request.
+	TouchSession(ctx context.Context, tenantID, id string, at time.Time) error
 	// DeleteSession answers ErrNotFound when there is no such session.
 	DeleteSession(ctx context.Context, tenantID, id string) error
 	// DeleteUserSessions removes every session of the user; none is no

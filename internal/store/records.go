@@ -105,6 +105,17 @@ type User struct {
 	// PasswordHash is an argon2id PHC string, empty for users without a
 	// local password. Never serialised.
 	PasswordHash string `json:"-"`
+	// SignInSessionsValidFrom, when set, is the moment from which the
+	// user's sign-ins count: sessions and tokens from a sign-in before it
+	// are not honoured (see Honours). Disabling the account sets it.
+	SignInSessionsValidFrom *time.Time `json:"-"`
+}
+
+// Honours reports whether a session or token of the user, from a sign-in
+// at authTime, may still be used: the account is enabled and the sign-in
+// is not older than SignInSessionsValidFrom.
+func (u User) Honours(authTime time.Time) bool {
+	return u.AccountEnabled && (u.SignInSessionsValidFrom == nil || !authTime.Before(*u.SignInSessionsValidFrom))
 }
 
 // Identity links a user to a way of signing in. (Issuer, IssuerAssignedID)

@@ -88,8 +88,8 @@ type Users interface {
 	GetUserByEmail(ctx context.Context, tenantID, email string) (User, error)
 	GetUserByIdentity(ctx context.Context, tenantID, issuer, subject string) (User, error)
 	ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]User, error)
-	// UpdateUser replaces the profile fields and identities of u (not the
-	// password hash).
+	// UpdateUser replaces the profile fields, the identities and
+	// SignInSessionsValidFrom of u (not the password hash).
 	UpdateUser(ctx context.Context, u User) error
 	SetPasswordHash(ctx context.Context, tenantID, userID, hash string, at time.Time) error
 	DeleteUser(ctx context.Context, tenantID, id string) error

@@ -44,6 +44,17 @@ func (s *Store) GetSession(ctx context.Context, tenantID, id string, now time.Ti
 	return ss, nil
 }
 
+// TouchSession is one conditional UPDATE: last_seen_at only moves forward,
+// so two nodes touching at once cannot move it back.
+func (s *Store) TouchSession(ctx context.Context, tenantID, id string, at time.Time) error {
+	_, err := s.write.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $3
+		WHERE tenant_id = $1 AND id = $2 AND last_seen_at < $3`, tenantID, id, s.timeArg(at))
+	if err != nil {
+		return fmt.Errorf("touch session: %w", s.dbError(err))
+	}
+	return nil
+}
+
 func (s *Store) DeleteSession(ctx context.Context, tenantID, id string) error {
 	if err := execOne(ctx, s.write, `DELETE FROM sessions WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
 		return fmt.Errorf("delete session: %w", s.dbError(err))

@@ -16,6 +16,7 @@ func sessionCases() []testCase {
 		{"GetExpired", sessionGetExpired},
 		{"CreateConflicts", sessionCreateConflicts},
 		{"Delete", sessionDelete},
+		{"Touch", sessionTouch},
 		{"DeleteUserSessions", sessionDeleteUserSessions},
 		{"VanishWithUser", sessionVanishWithUser},
 	}
@@ -118,4 +119,35 @@ func sessionVanishWithUser(t *testing.T, s store.Store) {
 	createUser(t, s, alex)
 	_, err = s.GetSession(ctx, tid, ss.ID, at(time.Minute))
 	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func sessionTouch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	alex := createUser(t, s, memberFixture(tid, "alex"))
+	ss := createSession(t, s, sessionFixture(tid, alex.ID))
+	other := createSession(t, s, sessionFixture(tid, alex.ID))
+	lastSeen := func(id string) time.Time {
+		t.Helper()
+		got, err := s.GetSession(ctx, tid, id, at(time.Minute))
+		require.NoError(t, err)
+		return got.LastSeenAt
+	}
+
+	require.NoError(t, s.TouchSession(ctx, tid, ss.ID, at(time.Hour)))
+	require.Equal(t, at(time.Hour), lastSeen(ss.ID))
+	require.Equal(t, other.LastSeenAt, lastSeen(other.ID), "only the one named")
+
+	require.NoError(t, s.TouchSession(ctx, tid, ss.ID, at(30*time.Minute)), "an older touch is no error")
+	require.Equal(t, at(time.Hour), lastSeen(ss.ID), "and never moves it back")
+
+	require.NoError(t, s.TouchSession(ctx, tid, "sha256:"+newID(), at(time.Hour)), "an unknown session is no error")
+	require.NoError(t, s.TouchSession(ctx, createTenant(t, s, "fabrikam").ID, other.ID, at(2*time.Hour)), "nor one of another tenant")
+	require.Equal(t, other.LastSeenAt, lastSeen(other.ID), "which is left alone")
+
+	got, err := s.GetSession(ctx, tid, ss.ID, at(time.Minute))
+	require.NoError(t, err)
+	want := ss
+	want.LastSeenAt = at(time.Hour)
+	require.Equal(t, want, got, "nothing else changes")
 }

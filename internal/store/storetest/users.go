@@ -156,6 +156,7 @@ func userUpdate(t *testing.T, s store.Store) {
 	changed.ExternalUserState = store.ExternalStateAccepted
 	changed.ExternalUserStateChangedAt = ptr(at(time.Hour))
 	changed.AccountEnabled = false
+	changed.SignInSessionsValidFrom = ptr(at(time.Hour + time.Second))
 	changed.Identities = []store.Identity{
 		{SignInType: store.SignInTypeFederated, Issuer: "https://login.northwind.example", IssuerAssignedID: "nw-1"},
 	}
@@ -177,6 +178,16 @@ func userUpdate(t *testing.T, s store.Store) {
 	got, err = s.GetUserByIdentity(ctx, tn.ID, "https://login.northwind.example", "nw-1")
 	require.NoError(t, err)
 	require.Equal(t, want, got)
+
+	// SignInSessionsValidFrom is kept, and cleared, like the profile.
+	listed, err := s.ListUsers(ctx, tn.ID, store.UserFilter{})
+	require.NoError(t, err)
+	require.Equal(t, []store.User{want}, listed)
+	changed.SignInSessionsValidFrom = nil
+	require.NoError(t, s.UpdateUser(ctx, changed))
+	got, err = s.GetUser(ctx, tn.ID, guest.ID)
+	require.NoError(t, err)
+	require.Nil(t, got.SignInSessionsValidFrom)
 }
 
 func userUpdateUnknown(t *testing.T, s store.Store) {
