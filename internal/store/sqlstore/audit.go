@@ -24,7 +24,7 @@ func scanAuditEvent(r rowScanner) (store.AuditEvent, error) {
 }
 
 // modifiedColumn is the stored form of an event's modified properties:
-// a JSON array, or ” for none.
+// a JSON array, or the empty string for none.
 func modifiedColumn(props []store.ModifiedProperty) (string, error) {
 	if len(props) == 0 {
 		return "", nil
