@@ -189,7 +189,9 @@ func testLastTenantAdministratorRace(t *testing.T, f *fixture) {
 			_, err := f.dir.UpdateUser(ctx, tn.ID, u.ID, directory.UserPatch{AccountEnabled: new(false)})
 			return err
 		},
-		"unassign": func(u store.User) error { return f.dir.UnassignRole(ctx, tn.ID, u.ID, directory.RoleTenantAdministrator) },
+		"unassign": func(u store.User) error {
+			return f.dir.UnassignRole(ctx, tn.ID, u.ID, directory.RoleTenantAdministrator)
+		},
 	}
 	round := 0
 	for first, removeFirst := range removals {
