@@ -37,6 +37,7 @@ type Directory interface {
 	Applications(ctx context.Context, tenantID string) ([]store.Application, error)
 	UpdateApplication(ctx context.Context, tenantID, appID string, p directory.ApplicationPatch) (store.Application, error)
 
+	MayChangeUser(ctx context.Context, tenantID string, caller directory.Caller, activity string, u store.User) error
 	MayInvite(ctx context.Context, tenantID string, inviter directory.Inviter, in directory.InviteInput) error
 	Invite(ctx context.Context, tenantID string, in directory.InviteInput) (directory.Invitation, string, error)
 	Invitations(ctx context.Context, tenantID, status string) ([]store.Invitation, error)

@@ -86,6 +86,12 @@ func (a *API) classify(r *http.Request, err error) *apiError {
 	if errors.As(err, &de) {
 		return &apiError{http.StatusForbidden, codeDenied, de.Reason}
 	}
+	if errors.Is(err, directory.ErrLastTenantAdministrator) {
+		var fe *directory.FieldError
+		if errors.As(err, &fe) {
+			return badRequest("%s.", fe.Message)
+		}
+	}
 	var invalid, conflicts []string
 	missing := false
 	for _, e := range flatten(err) {

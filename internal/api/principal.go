@@ -51,6 +51,12 @@ func (p Principal) actor() audit.Actor {
 	return audit.Actor{Type: store.ActorApp, ID: p.ClientID, Name: p.ClientID}
 }
 
+// caller is the principal as the directory judges changes to users: the
+// signed-in user of a delegated call, or else the application itself.
+func (p Principal) caller() directory.Caller {
+	return directory.Caller{UserID: p.UserID, App: p.UserID == ""}
+}
+
 // area is a part of the directory an action touches; directory roles are
 // granted by area.
 type area string

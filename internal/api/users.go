@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -83,8 +84,9 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request, p Principal) err
 	return nil
 }
 
-// user resolves the path's id (an object id or user principal name) in
-// the caller's tenant.
+// user resolves the path's id (an object id, or a mail or user principal
+// name in any case but with no white space around it) in the caller's
+// tenant.
 func (a *API) user(r *http.Request, p Principal) (store.User, error) {
 	id := r.PathValue("id")
 	u, err := a.dir.User(r.Context(), p.TenantID, id)
@@ -125,6 +127,9 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, p Principal) err
 	if err != nil {
 		return err
 	}
+	if err := a.dir.MayChangeUser(r.Context(), p.TenantID, p.caller(), audit.ActivityUpdateUser, u); err != nil {
+		return err
+	}
 	if _, err := a.dir.UpdateUser(r.Context(), p.TenantID, u.ID, patch); err != nil {
 		return err
 	}
@@ -135,6 +140,13 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, p Principal) err
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request, p Principal) error {
 	u, err := a.user(r, p)
 	if err != nil {
+		return err
+	}
+	activity := audit.ActivityDeleteUser
+	if u.UserType == store.UserTypeGuest {
+		activity = audit.ActivityDeleteExternalUser
+	}
+	if err := a.dir.MayChangeUser(r.Context(), p.TenantID, p.caller(), activity, u); err != nil {
 		return err
 	}
 	if err := a.dir.DeleteUser(r.Context(), p.TenantID, u.ID); err != nil {

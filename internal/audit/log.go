@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/foyer-idp/foyer/internal/secret"
@@ -26,6 +27,9 @@ type Entry struct {
 	// Err, when set, makes the event a failure with Err's text as reason.
 	// Pass errors meant for the caller, never ones carrying secrets.
 	Err error
+	// Modified are the target's values the change replaced; never a
+	// secret.
+	Modified []store.ModifiedProperty
 }
 
 // Appender is the storage the log writes to: the store itself, or a
@@ -53,6 +57,9 @@ func Event(ctx context.Context, now time.Time, e Entry) store.AuditEvent {
 		ClientIP:      req.ClientIP,
 		UserAgent:     req.UserAgent,
 		CorrelationID: req.CorrelationID,
+	}
+	if len(e.Modified) > 0 {
+		ev.ModifiedProperties = slices.Clone(e.Modified)
 	}
 	if e.Err != nil {
 		ev.Result = store.ResultFailure

@@ -484,7 +484,8 @@ func (a *applier) member(ctx context.Context, tn store.Tenant, path string, m Me
 		return
 	}
 	password, hasPassword := a.passwords[path]
-	u, err := a.dir.User(ctx, tn.ID, m.Mail)
+	// A file may pad an address; directory.User takes none padded.
+	u, err := a.dir.User(ctx, tn.ID, strings.TrimSpace(m.Mail))
 	var changed []string
 	created := false
 	switch {
@@ -645,8 +646,8 @@ func (a *applier) group(ctx context.Context, tn store.Tenant, path string, g Gro
 		added := false
 		for k, ref := range set.refs {
 			refPath := fmt.Sprintf("%s.%s[%d]", path, set.key, k)
-			u, err := a.dir.User(ctx, tn.ID, ref)
-			if errors.Is(err, store.ErrNotFound) && declared[strings.ToLower(ref)] {
+			u, err := a.dir.User(ctx, tn.ID, strings.TrimSpace(ref))
+			if errors.Is(err, store.ErrNotFound) && declared[strings.ToLower(strings.TrimSpace(ref))] {
 				continue // the member was refused, and that is reported
 			}
 			if errors.Is(err, store.ErrNotFound) {

@@ -443,6 +443,9 @@ func testRoles(t *testing.T, f *fixture) {
 	holders, err := f.dir.RoleMembers(t.Context(), tn.ID, directory.RoleTenantAdministrator)
 	require.NoError(t, err)
 	require.Len(t, holders, 1)
+	// Another administrator first: the last one keeps the role.
+	other := f.member(t, tn.ID, "b@woodgrove.test")
+	require.NoError(t, f.dir.AssignRole(t.Context(), tn.ID, other.ID, directory.RoleTenantAdministrator))
 	require.NoError(t, f.dir.UnassignRole(t.Context(), tn.ID, u.ID, directory.RoleTenantAdministrator))
 	require.ErrorIs(t, f.dir.UnassignRole(t.Context(), tn.ID, u.ID, directory.RoleTenantAdministrator), store.ErrNotFound)
 }

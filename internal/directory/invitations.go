@@ -3,6 +3,7 @@ package directory
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -330,7 +331,7 @@ func (d *Directory) invite(ctx context.Context, tx store.Store, tenantID string,
 	if err := checkRecipient(ctx, tx, t, in.Email); err != nil {
 		return Invitation{}, err
 	}
-	guest, err := d.inviteGuest(ctx, tx, t, in, now)
+	guest, err := d.inviteGuest(ctx, tx, t, in, now, e)
 	if err != nil {
 		return Invitation{}, err
 	}
@@ -407,7 +408,7 @@ func checkRecipient(ctx context.Context, tx store.Store, t store.Tenant, email s
 
 // inviteGuest answers the guest the invitation is for: the one already
 // holding the address, or a new, identity-less, pending one.
-func (d *Directory) inviteGuest(ctx context.Context, tx store.Store, t store.Tenant, in InviteInput, now time.Time) (store.User, error) {
+func (d *Directory) inviteGuest(ctx context.Context, tx store.Store, t store.Tenant, in InviteInput, now time.Time, e *audit.Entry) (store.User, error) {
 	u, err := tx.GetUserByEmail(ctx, t.ID, in.Email)
 	switch {
 	case err == nil && u.UserType != store.UserTypeGuest:
@@ -417,6 +418,7 @@ func (d *Directory) inviteGuest(ctx context.Context, tx store.Store, t store.Ten
 			return store.User{}, invalid("invitedUser.id", "does not name the guest with this email address")
 		}
 		if in.ResetRedemption {
+			e.Modified = resetModified(u)
 			u.ExternalUserState = store.ExternalStatePending
 			u.ExternalUserStateChangedAt = &now
 			u.Identities = []store.Identity{}
@@ -449,6 +451,26 @@ func (d *Directory) inviteGuest(ctx context.Context, tx store.Store, t store.Ten
 		return store.User{}, err
 	}
 	return u, nil
+}
+
+// resetModified is what a reset takes from the guest, for the audit
+// event: the identities it signed in with (issuer and subject, so the old
+// owner of the guest can be traced) and its state.
+func resetModified(u store.User) []store.ModifiedProperty {
+	type identity struct {
+		SignInType       string `json:"signInType"`
+		Issuer           string `json:"issuer"`
+		IssuerAssignedID string `json:"issuerAssignedId"`
+	}
+	old := make([]identity, len(u.Identities))
+	for i, id := range u.Identities {
+		old[i] = identity{id.SignInType, id.Issuer, id.IssuerAssignedID}
+	}
+	raw, _ := json.Marshal(old) // strings only: cannot fail
+	return []store.ModifiedProperty{
+		{Name: "identities", OldValue: string(raw), NewValue: "[]"},
+		{Name: "externalUserState", OldValue: u.ExternalUserState, NewValue: store.ExternalStatePending},
+	}
 }
 
 // addInviteRefs puts the guest in the groups and assigns it the

@@ -173,20 +173,25 @@ func validDomainEntry(s string) bool {
 // Inviter is who asks to invite: the signed-in user of a delegated call,
 // or an application acting as itself that holds the User.Invite.All
 // application permission.
-type Inviter struct {
-	UserID string
-	App    bool
-}
+type Inviter = Caller
 
 // ErrInviteDenied is what MayInvite's refusals match with errors.Is.
 var ErrInviteDenied = errors.New("not allowed to invite guests")
 
 // DeniedError is a refusal to let someone act, with the reason the caller
-// may be told.
-type DeniedError struct{ Reason string }
+// may be told. It matches Err, or ErrInviteDenied when Err is nil.
+type DeniedError struct {
+	Reason string
+	Err    error
+}
 
 func (e *DeniedError) Error() string { return e.Reason }
-func (e *DeniedError) Unwrap() error { return ErrInviteDenied }
+func (e *DeniedError) Unwrap() error {
+	if e.Err != nil {
+		return e.Err
+	}
+	return ErrInviteDenied
+}
 
 func denied(format string, args ...any) *DeniedError {
 	return &DeniedError{Reason: fmt.Sprintf(format, args...)}
@@ -241,6 +246,8 @@ func (d *Directory) mayInvite(ctx context.Context, tenantID string, inviter Invi
 	switch {
 	case level == store.InvitesFromNone:
 		return denied("The organisation's policy lets nobody invite guests (allowInvitesFrom is none).")
+	case in.ResetRedemption:
+		return d.mayReset(ctx, tenantID, inviter, in)
 	case inviter.App:
 		return nil
 	case inviter.UserID == "":
@@ -259,9 +266,14 @@ func (d *Directory) mayInvite(ctx context.Context, tenantID string, inviter Invi
 	}
 	privileged := slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(inviterRoles, r) })
 	switch {
-	case privileged,
-		level == store.InvitesFromEveryone,
+	case privileged:
+		return nil
+	case level == store.InvitesFromEveryone,
 		level == store.InvitesFromAdminsInvitersMembers && u.UserType == store.UserTypeMember:
+		if len(in.GroupIDs) > 0 {
+			// Into groups a member brings what a group owner may.
+			return d.ownersGuest(ctx, tenantID, u.ID, in.Email)
+		}
 		return nil
 	}
 	why := "only administrators and Guest Inviters may invite guests"
@@ -271,8 +283,60 @@ func (d *Directory) mayInvite(ctx context.Context, tenantID string, inviter Invi
 	return d.mayInviteAsOwner(ctx, tenantID, u.ID, in, why)
 }
 
+// resetRoles are the directory roles whose holders may reset a guest's
+// redemption, as in Graph.
+var resetRoles = []string{RoleTenantAdministrator, RoleUserAdministrator}
+
+// mayReset decides an invitation with resetRedemption, which strips the
+// guest's identities so that whoever redeems the new link becomes the
+// guest: only a Tenant Administrator or User Administrator, or an
+// application (inviter.App, an application permission an admin granted),
+// may ask, and only for a guest they may change (MayChangeUser). Guest
+// Inviters, members and group owners may not, whatever the policy says.
+func (d *Directory) mayReset(ctx context.Context, tenantID string, inviter Inviter, in InviteInput) error {
+	if !inviter.App {
+		var roles []string
+		if inviter.UserID != "" {
+			var err error
+			if roles, err = d.store.ListUserRoles(ctx, tenantID, inviter.UserID); err != nil {
+				return err
+			}
+		}
+		if !slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(resetRoles, r) }) {
+			return denied("Only a User Administrator or Tenant Administrator may reset a guest's redemption (resetRedemption).")
+		}
+	}
+	guest, err := d.resetTarget(ctx, tenantID, in)
+	if err != nil || guest.ID == "" {
+		return err // Invite says what is wrong with a guest that is not there
+	}
+	return d.mayChange(ctx, d.store, tenantID, inviter, guest.ID)
+}
+
+// resetTarget answers the guest an invitation would reset: the one
+// invitedUser.id names, or else the holder of the address; the zero User
+// when there is none.
+func (d *Directory) resetTarget(ctx context.Context, tenantID string, in InviteInput) (store.User, error) {
+	var u store.User
+	var err error
+	if in.InvitedUserID != "" {
+		u, err = d.store.GetUser(ctx, tenantID, in.InvitedUserID)
+	} else if email, fe := normalizeEmail("invitedUserEmailAddress", in.Email); fe == nil {
+		u, err = d.store.GetUserByEmail(ctx, tenantID, email)
+	} else {
+		return store.User{}, nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, nil
+	}
+	return u, err
+}
+
 // mayInviteAsOwner is MayInvite's way in for the owner of groups that
-// let their owners invite.
+// let their owners invite. An owner invites new guests, or re-invites a
+// pending guest they invited themselves; never another inviter's guest,
+// nor a guest who has redeemed (that would put an identity the owner
+// never vetted into their groups without a new redemption).
 func (d *Directory) mayInviteAsOwner(ctx context.Context, tenantID, userID string, in InviteInput, why string) error {
 	if len(in.GroupIDs) == 0 {
 		return denied("The organisation's policy says %s; a group owner may invite only into groups that allow it (groupIds).", why)
@@ -299,6 +363,38 @@ func (d *Directory) mayInviteAsOwner(ctx context.Context, tenantID, userID strin
 		if !own || !g.OwnersCanInviteGuests {
 			return denied("The organisation's policy says %s; group %q is not one you own that lets owners invite guests.", why, id)
 		}
+	}
+	return d.ownersGuest(ctx, tenantID, userID, in.Email)
+}
+
+// ownersGuest refuses an invitation into groups, by a group owner or
+// another user without an inviter role, of an address that belongs to a
+// guest who has redeemed, or to one another inviter invited.
+func (d *Directory) ownersGuest(ctx context.Context, tenantID, ownerID, address string) error {
+	email, fe := normalizeEmail("invitedUserEmailAddress", address)
+	if fe != nil {
+		return nil // Invite refuses the address itself
+	}
+	u, err := d.store.GetUserByEmail(ctx, tenantID, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case u.UserType != store.UserTypeGuest:
+		return nil // Invite refuses members
+	case u.ExternalUserState != store.ExternalStatePending:
+		return denied("%q is a guest who has already accepted an invitation; only an administrator may invite them into groups again.", email)
+	}
+	invs, err := d.store.ListInvitations(ctx, tenantID, store.InvitationFilter{InvitedUserID: u.ID})
+	if err != nil {
+		return err
+	}
+	mine := slices.ContainsFunc(invs, func(inv store.Invitation) bool {
+		return inv.InviterType == store.ActorUser && inv.InviterID == ownerID
+	})
+	if !mine {
+		return denied("%q was invited by someone else; only an administrator may invite another inviter's guest into groups.", email)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/foyer-idp/foyer/internal/audit"
@@ -116,7 +117,15 @@ func userEntry(tenantID, activity string, u store.User) audit.Entry {
 }
 
 // User answers the user with this id, mail or user principal name.
+//
+// An id matches exactly; an address matches the user's mail or user
+// principal name case-insensitively, as Graph matches them, but only as
+// written: a reference with leading or trailing white space (a path's
+// "%20") names nobody.
 func (d *Directory) User(ctx context.Context, tenantID, ref string) (store.User, error) {
+	if ref == "" || strings.TrimSpace(ref) != ref {
+		return store.User{}, fmt.Errorf("user %q: %w", ref, store.ErrNotFound)
+	}
 	u, err := d.store.GetUser(ctx, tenantID, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		if mail, fe := normalizeEmail("user", ref); fe == nil {
@@ -143,6 +152,11 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 		var err error
 		if u, err = tx.GetUser(ctx, tenantID, userID); err != nil {
 			return err
+		}
+		if p.AccountEnabled != nil && !*p.AccountEnabled {
+			if err := keepTenantAdministrator(ctx, tx, u, "accountEnabled"); err != nil {
+				return err
+			}
 		}
 		oldUPN, wasEnabled := u.UserPrincipalName, u.AccountEnabled
 		setIf(&u.DisplayName, p.DisplayName)
@@ -232,6 +246,9 @@ func (d *Directory) DeleteUser(ctx context.Context, tenantID, userID string) err
 		e.Target.Name = u.UserPrincipalName
 		if u.UserType == store.UserTypeGuest {
 			e.Activity = audit.ActivityDeleteExternalUser
+		}
+		if err := keepTenantAdministrator(ctx, tx, u, "user"); err != nil {
+			return err
 		}
 		return tx.DeleteUser(ctx, tenantID, userID)
 	})

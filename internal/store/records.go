@@ -273,6 +273,18 @@ type AuditEvent struct {
 	ClientIP      string    `json:"ipAddress,omitempty"`
 	UserAgent     string    `json:"userAgent,omitempty"`
 	CorrelationID string    `json:"correlationId,omitempty"`
+	// ModifiedProperties are the target's values the change replaced,
+	// as Graph's directoryAudit names them; nil when the event says none.
+	ModifiedProperties []ModifiedProperty `json:"modifiedProperties,omitempty"`
+}
+
+// ModifiedProperty is one changed property of an audit event's target:
+// its name and its values before and after, as text (JSON for
+// structured values).
+type ModifiedProperty struct {
+	Name     string `json:"displayName"`
+	OldValue string `json:"oldValue"`
+	NewValue string `json:"newValue"`
 }
 
 // AuditFilter narrows ListAudit. Zero values match everything.

@@ -75,6 +75,12 @@ type Tenants interface {
 	// DeleteTenant removes the tenant and, by cascade, everything it owns
 	// except its audit events.
 	DeleteTenant(ctx context.Context, id string) error
+	// LockTenant holds the tenant's row until the transaction ends, so
+	// decisions that span several of its rows (is this its last Tenant
+	// Administrator?) are taken one transaction at a time. It does not
+	// block writers of the tenant's other rows. Outside InTx it holds
+	// nothing. ErrNotFound for an unknown tenant.
+	LockTenant(ctx context.Context, id string) error
 }
 
 // Users stores members and guests with their identities.

@@ -2,29 +2,48 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
 const auditColumns = `id, occurred_at, tenant_id, category, activity, actor_type, actor_id, actor_name,
-	target_type, target_id, target_name, result, reason, client_ip, user_agent, correlation_id`
+	target_type, target_id, target_name, result, reason, client_ip, user_agent, correlation_id, modified_properties`
 
 func scanAuditEvent(r rowScanner) (store.AuditEvent, error) {
 	var e store.AuditEvent
+	var modified string
 	err := r.Scan(&e.ID, timeDest{&e.Time}, &e.TenantID, &e.Category, &e.Activity, &e.ActorType,
 		&e.ActorID, &e.ActorName, &e.TargetType, &e.TargetID, &e.TargetName, &e.Result, &e.Reason,
-		&e.ClientIP, &e.UserAgent, &e.CorrelationID)
+		&e.ClientIP, &e.UserAgent, &e.CorrelationID, &modified)
+	if err == nil && modified != "" {
+		err = json.Unmarshal([]byte(modified), &e.ModifiedProperties)
+	}
 	return e, err
+}
+
+// modifiedColumn is the stored form of an event's modified properties:
+// a JSON array, or the empty string for none.
+func modifiedColumn(props []store.ModifiedProperty) (string, error) {
+	if len(props) == 0 {
+		return "", nil
+	}
+	raw, err := json.Marshal(props)
+	return string(raw), err
 }
 
 // AppendAudit stores e. Audit events have no foreign key to their tenant:
 // they outlive it.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEvent) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	modified, err := modifiedColumn(e.ModifiedProperties)
+	if err != nil {
+		return fmt.Errorf("append audit event %q: %w", e.ID, err)
+	}
+	_, err = s.write.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		e.ID, s.timeArg(e.Time), e.TenantID, e.Category, e.Activity, e.ActorType, e.ActorID, e.ActorName,
-		e.TargetType, e.TargetID, e.TargetName, e.Result, e.Reason, e.ClientIP, e.UserAgent, e.CorrelationID)
+		e.TargetType, e.TargetID, e.TargetName, e.Result, e.Reason, e.ClientIP, e.UserAgent, e.CorrelationID, modified)
 	if err != nil {
 		return fmt.Errorf("append audit event %q: %w", e.ID, s.dbError(err))
 	}

@@ -22,4 +22,9 @@ type dialect struct {
 	// skipLocked ends a SELECT … LIMIT that picks rows to claim: claimers
 	// pass over rows another holds. Empty where writers are serialised.
 	skipLocked string
+	// lockRow ends a SELECT of one row that the transaction holds until it
+	// ends; empty where writers are serialised. It must not conflict with
+	// the key-share locks foreign keys take, so inserts that reference the
+	// row go on.
+	lockRow string
 }

@@ -51,6 +51,7 @@ func postgresDialect() dialect {
 		timeArg:       postgresTime,
 		violation:     postgresViolation,
 		skipLocked:    " FOR UPDATE SKIP LOCKED",
+		lockRow:       " FOR NO KEY UPDATE",
 		migrationLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,

@@ -41,6 +41,18 @@ func (s *Store) GetTenant(ctx context.Context, id string) (store.Tenant, error) 
 	return t, nil
 }
 
+// LockTenant: on SQLite every write transaction holds the database's
+// write lock from its BEGIN IMMEDIATE, so the SELECT only checks the
+// tenant exists.
+func (s *Store) LockTenant(ctx context.Context, id string) error {
+	var got string
+	err := s.write.QueryRowContext(ctx, `SELECT id FROM tenants WHERE id = $1`+s.dialect.lockRow, id).Scan(&got)
+	if err != nil {
+		return fmt.Errorf("lock tenant %q: %w", id, s.dbError(err))
+	}
+	return nil
+}
+
 func (s *Store) GetTenantBySlug(ctx context.Context, slug string) (store.Tenant, error) {
 	t, err := scanTenant(s.read.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE slug = $1`, slug))
 	if err != nil {

@@ -14,7 +14,26 @@ func auditCases() []testCase {
 		{"AppendAndFilter", auditAppendAndFilter},
 		{"Paging", auditPaging},
 		{"DuplicateID", auditDuplicateID},
+		{"ModifiedProperties", auditModifiedProperties},
 	}
+}
+
+// auditModifiedProperties: what a change replaced comes back as written,
+// quotes and all; an event without any answers nil.
+func auditModifiedProperties(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	reset := auditFixture(tid, "Invite external user with reset invited user state", 0)
+	reset.ModifiedProperties = []store.ModifiedProperty{
+		{Name: "identities", OldValue: `[{"issuer":"https://idp.example","issuerAssignedId":"sub \"1\""}]`, NewValue: "[]"},
+		{Name: "externalUserState", OldValue: "Accepted", NewValue: "PendingAcceptance"},
+	}
+	reset = appendAudit(t, s, reset)
+	plain := appendAudit(t, s, auditFixture(tid, "Sign-in", time.Second))
+	got, err := s.ListAudit(ctx, store.AuditFilter{TenantID: tid})
+	require.NoError(t, err)
+	require.Equal(t, []store.AuditEvent{plain, reset}, got)
+	require.Nil(t, got[0].ModifiedProperties)
 }
 
 func auditAppendAndFilter(t *testing.T, s store.Store) {

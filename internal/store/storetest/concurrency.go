@@ -29,7 +29,52 @@ func concurrencyCases() []testCase {
 		{"ConsumeFederationLoginOnce", concurrentConsumeFederationLogin},
 		{"UseTOTPStepOnce", concurrentUseTOTPStep},
 		{"MFAFailuresLockExactly", concurrentMFAFailures},
+		{"LockTenantSerialisesChecks", concurrentLockTenant},
 	}
+}
+
+// concurrentLockTenant: transactions that lock the tenant before they
+// count its Tenant Administrators decide one after another, so of two
+// that each take the role from a different one of the last two holders,
+// exactly one succeeds. Each waits a moment after counting for the other
+// to count too: without the lock both would count two.
+func concurrentLockTenant(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	const role = "Tenant Administrator"
+	admins := []store.User{createUser(t, s, memberFixture(tn.ID, "ada")), createUser(t, s, memberFixture(tn.ID, "bob"))}
+	for _, u := range admins {
+		require.NoError(t, s.AssignRole(ctx, tn.ID, u.ID, role))
+	}
+	errLast := errors.New("last holder")
+	var counted sync.WaitGroup
+	counted.Add(len(admins))
+	bothCounted := make(chan struct{})
+	go func() { counted.Wait(); close(bothCounted) }()
+	errs := race(len(admins), func(i int) error {
+		return s.InTx(ctx, func(tx store.Store) error {
+			if err := tx.LockTenant(ctx, tn.ID); err != nil {
+				return err
+			}
+			holders, err := tx.ListRoleMembers(ctx, tn.ID, role)
+			if err != nil {
+				return err
+			}
+			counted.Done()
+			select {
+			case <-bothCounted:
+			case <-time.After(300 * time.Millisecond):
+			}
+			if len(holders) < 2 {
+				return errLast
+			}
+			return tx.UnassignRole(ctx, tn.ID, admins[i].ID, role)
+		})
+	})
+	requireOneWinner(t, errs, errLast)
+	holders, err := s.ListRoleMembers(ctx, tn.ID, role)
+	require.NoError(t, err)
+	require.Len(t, holders, 1)
 }
 
 // race runs fn in n goroutines released together and answers their errors,

@@ -18,7 +18,31 @@ func tenantCases() []testCase {
 		{"UpdateUnknown", tenantUpdateUnknown},
 		{"Delete", tenantDelete},
 		{"DeleteCascades", tenantDeleteCascades},
+		{"Lock", tenantLock},
 	}
+}
+
+// tenantLock: a known tenant locks inside and outside a transaction, an
+// unknown one is ErrNotFound, and the lock lets the tenant's other rows
+// be written in the same transaction.
+func tenantLock(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	require.NoError(t, s.LockTenant(ctx, tn.ID))
+	require.ErrorIs(t, s.LockTenant(ctx, newID()), store.ErrNotFound)
+	err := s.InTx(ctx, func(tx store.Store) error {
+		if err := tx.LockTenant(ctx, tn.ID); err != nil {
+			return err
+		}
+		u := memberFixture(tn.ID, "alice")
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return tx.AssignRole(ctx, tn.ID, u.ID, "Tenant Administrator")
+	})
+	require.NoError(t, err)
+	err = s.InTx(ctx, func(tx store.Store) error { return tx.LockTenant(ctx, newID()) })
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func tenantCreateGetList(t *testing.T, s store.Store) {
