@@ -125,7 +125,7 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		f.render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, msgResent))
 		return
 	}
-	keys, ok := f.admitAttempt(w, r, tx, email, "passcode", f.codeView(tx, email, ""))
+	att, ok := f.admitAttempt(w, r, tx, email, "passcode", f.codeView(tx, email, ""))
 	if !ok {
 		return
 	}
@@ -134,7 +134,7 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		err = f.passcodes.Verify(ctx, tx.tenant.ID, userSubject(u.ID), r.PostFormValue("code"), tx.req.BrowserBinding)
 	}
 	if errors.Is(err, passcode.ErrWrongCode) || errors.Is(err, passcode.ErrNoCode) {
-		if err := f.countFailure(ctx, tx.tenant, keys); err != nil {
+		if err := f.countFailure(ctx, tx.tenant, att); err != nil {
 			f.Unavailable(w, r, tx.tenant, "count failed sign-in", err)
 			return
 		}
@@ -147,9 +147,10 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		f.release(ctx, tx.tenant, att)
 		f.Unavailable(w, r, tx.tenant, "verify passcode", err)
 		return
 	}
-	f.clearAccountFailures(ctx, tx.tenant, keys)
+	f.countSuccess(w, r, tx.tenant, att, email)
 	f.finishSignIn(w, r, tx, u, []string{AMRPasscode}, store.Upstream{})
 }

@@ -129,14 +129,14 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		f.homeRealm(w, r, tx, email)
 		return
 	}
-	keys, ok := f.admitAttempt(w, r, tx, email, "login", f.loginView(tx, email, ""))
+	att, ok := f.admitAttempt(w, r, tx, email, "login", f.loginView(tx, email, ""))
 	if !ok {
 		return
 	}
 	user, err := f.dir.VerifyPassword(ctx, tx.tenant.ID, email, password)
 	switch {
 	case errors.Is(err, directory.ErrBadCredentials):
-		if err := f.countFailure(ctx, tx.tenant, keys); err != nil {
+		if err := f.countFailure(ctx, tx.tenant, att); err != nil {
 			f.Unavailable(w, r, tx.tenant, "count failed sign-in", err)
 			return
 		}
@@ -144,14 +144,16 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		f.render(w, r, http.StatusUnauthorized, "login", f.loginView(tx, email, msgBadCredentials))
 		return
 	case errors.Is(err, directory.ErrAccountDisabled):
+		f.release(ctx, tx.tenant, att)
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "account disabled")
 		f.render(w, r, http.StatusForbidden, "login", f.loginView(tx, email, msgDisabled))
 		return
 	case err != nil:
+		f.release(ctx, tx.tenant, att)
 		f.Unavailable(w, r, tx.tenant, "verify password", err)
 		return
 	}
-	f.clearAccountFailures(ctx, tx.tenant, keys)
+	f.countSuccess(w, r, tx.tenant, att, email)
 	f.finishSignIn(w, r, tx, user, []string{AMRPassword}, store.Upstream{})
 }
 
