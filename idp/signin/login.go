@@ -96,6 +96,16 @@ func (f *Flow) loginView(tx transaction, email, message string) view {
 	return v
 }
 
+// passwordView is the second page of the sign-in: the password for the
+// typed address, or a code by email instead. It is the same for every
+// address, member, guest or stranger.
+func (f *Flow) passwordView(tx transaction, email, message string) view {
+	v := f.loginView(tx, email, message)
+	v.Title = "Enter password"
+	v.Next = f.tenantURL(tx.tenant, "/login?id="+tx.req.ID)
+	return v
+}
+
 // loginPage serves GET /t/{tenant}/login?id=….
 func (f *Flow) loginPage(w http.ResponseWriter, r *http.Request) {
 	tx, ok := f.load(w, r)
@@ -125,11 +135,26 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		f.render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgMissing))
 		return
 	}
-	if password == "" {
+	action := r.PostFormValue("action")
+	// A wrong password is answered on the page it was typed on.
+	page, pageView := "login", f.loginView
+	if action == "password" {
+		page, pageView = "password", f.passwordView
+	}
+	switch {
+	case action == "code":
 		f.homeRealm(w, r, tx, email)
 		return
+	case password == "" && action == "password":
+		f.render(w, r, http.StatusBadRequest, "password", f.passwordView(tx, email, msgNoPassword))
+		return
+	case password == "":
+		// Home realm discovery asks every address the same next step,
+		// whoever it belongs to: the password, or a code by email.
+		f.render(w, r, http.StatusOK, "password", f.passwordView(tx, email, ""))
+		return
 	}
-	att, ok := f.admitAttempt(w, r, tx, email, "login", f.loginView(tx, email, ""))
+	att, ok := f.admitAttempt(w, r, tx, email, page, pageView(tx, email, ""))
 	if !ok {
 		return
 	}
@@ -141,12 +166,12 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid email or password")
-		f.render(w, r, http.StatusUnauthorized, "login", f.loginView(tx, email, msgBadCredentials))
+		f.render(w, r, http.StatusUnauthorized, page, pageView(tx, email, msgBadCredentials))
 		return
 	case errors.Is(err, directory.ErrAccountDisabled):
 		f.release(ctx, tx.tenant, att)
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "account disabled")
-		f.render(w, r, http.StatusForbidden, "login", f.loginView(tx, email, msgDisabled))
+		f.render(w, r, http.StatusForbidden, page, pageView(tx, email, msgDisabled))
 		return
 	case err != nil:
 		f.release(ctx, tx.tenant, att)
