@@ -113,7 +113,7 @@ func TestUnknownDeviceWaitsLongerAndLonger(t *testing.T) {
 			r := w.signInAttempt(t, b, w.alice.Mail, password)
 			require.Equal(t, http.StatusTooManyRequests, r.status, "the right password waits too")
 			require.Equal(t, "Too many attempts. Try again later.", pageError(r.body))
-			require.Equal(t, strings.TrimSpace(r.header.Get("Retry-After")), strconv.Itoa(wait))
+			require.Equal(t, strconv.Itoa(wait), strings.TrimSpace(r.header.Get("Retry-After")))
 			w.clock.Advance(time.Duration(wait-1) * time.Second)
 			r = w.signInAttempt(t, b, w.alice.Mail, "wrong")
 			require.Equal(t, http.StatusTooManyRequests, r.status, "a second early")
