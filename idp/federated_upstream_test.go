@@ -73,6 +73,7 @@ func TestRedeemThroughExternalProvider(t *testing.T) {
 		br = e.browser()
 		login, _, _, _ := e.demoAppSignIn(t, br)
 		page = submit(t, br, login, "username", "Sign in", map[string]string{"username": partnerEmail})
+		page = submit(t, br, page, "password", "code", nil)
 		if !page.Stopped() {
 			page = submit(t, br, page, "csrf_token", "allow", nil)
 		}

@@ -73,6 +73,7 @@ func (e *redeemEnv) signInAgain(t *testing.T, br *webclient.Client, email string
 	t.Helper()
 	login, cfg, _, verifier := e.demoAppSignIn(t, br, append(extra, oauth2.SetAuthURLParam("prompt", "login"))...)
 	p := submit(t, br, login, "username", "Sign in", map[string]string{"username": email})
+	p = submit(t, br, p, "password", "code", nil)
 	p = submit(t, br, p, "code", "verify", map[string]string{"code": e.lastCode(t, email)})
 	return p, cfg, verifier
 }
@@ -221,6 +222,7 @@ func TestGuestJourneyThroughFabrikamWithTOTP(t *testing.T) {
 
 		login, cfg, _, verifier := e.demoAppSignIn(t, br, oauth2.SetAuthURLParam("prompt", "login"))
 		p = submit(t, br, login, "username", "Sign in", map[string]string{"username": bootstrap.DevFabrikamMember})
+		p = submit(t, br, p, "password", "code", nil)
 		p = mustPage(t)(br.Continue(ctx, p, sam))
 		require.Contains(t, p.Text(), "Verify your identity", p.Summary())
 		p = submit(t, br, p, "code", "verify", map[string]string{"code": mfatest.Code(t, key, time.Now().Add(30*time.Second))})

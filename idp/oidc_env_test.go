@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -150,8 +151,9 @@ type env struct {
 }
 
 type envOptions struct {
-	externalURL func(base string) string
-	throttle    bool
+	externalURL    func(base string) string
+	throttle       bool
+	trustedProxies []netip.Prefix
 	// tokens, when set, edits the token settings (default
 	// config.DefaultTokens).
 	tokens func(*config.Tokens)
@@ -204,6 +206,7 @@ func newEnv(t testing.TB, b sqltest.Backend, opts ...func(*envOptions)) *env {
 	}
 	s, err := idp.New(idp.Config{
 		Tenants: e.store, Keys: e.keys, Registry: e.registry, Logger: logger, ExternalURL: external,
+		TrustedProxies: o.trustedProxies,
 		OIDC: &idp.OIDC{
 			Store: e.store, Directory: e.dir, Keys: e.keys, Hasher: master.Hasher("tokens"), Passcodes: codes, MFA: second,
 			Lifetimes: tokens, Now: e.clock.Now,

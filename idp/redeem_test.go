@@ -461,6 +461,9 @@ func TestGuestSignsInWithPasscode(t *testing.T) {
 		login, cfg, state, verifier := e.demoAppSignIn(t, br)
 		p = submit(t, br, login, "username", "Sign in", map[string]string{"username": "Kim@Partner.test"})
 		require.Equal(t, http.StatusOK, p.Status, p.Summary())
+		require.Contains(t, p.Text(), "Or get a code by email", "the same password page as for everyone")
+		p = submit(t, br, p, "password", "code", nil)
+		require.Equal(t, http.StatusOK, p.Status, p.Summary())
 		require.Contains(t, p.Text(), "We sent a code")
 		p = submit(t, br, p, "code", "verify", map[string]string{"code": e.lastCode(t, "kim@partner.test")})
 		if !p.Stopped() {
@@ -476,9 +479,9 @@ func TestGuestSignsInWithPasscode(t *testing.T) {
 	})
 }
 
-// TestHomeRealmDiscoveryRefusals: an unknown address sees the code page
-// but gets no mail; a member is asked for a password; a pending guest
-// cannot sign in before redeeming; wrong codes count like wrong
+// TestHomeRealmDiscoveryRefusals: an unknown address, a pending guest and
+// a member asking for a code see the code page but get no mail; a pending
+// guest cannot sign in before redeeming; wrong codes count like wrong
 // passwords.
 func TestHomeRealmDiscoveryRefusals(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
@@ -486,29 +489,93 @@ func TestHomeRealmDiscoveryRefusals(t *testing.T) {
 		e.invite(t, "pending@partner.test")
 		before := e.codeMails(t)
 
-		for _, email := range []string{"nobody@partner.test", "pending@partner.test"} {
+		for _, email := range []string{"nobody@partner.test", "pending@partner.test", bootstrap.DevAdmin} {
 			br := e.browser()
 			login, _, _, _ := e.demoAppSignIn(t, br)
 			p := submit(t, br, login, "username", "Sign in", map[string]string{"username": email})
+			require.Equal(t, http.StatusOK, p.Status)
+			require.Contains(t, p.Text(), "Enter your password", "every address is asked the same")
+			p = submit(t, br, p, "password", "code", nil)
 			require.Equal(t, http.StatusOK, p.Status)
 			require.Contains(t, p.Text(), "We sent a code", "the same page as for a guest")
 			p = submit(t, br, p, "code", "verify", map[string]string{"code": "12345678"})
 			require.Equal(t, http.StatusUnauthorized, p.Status)
 		}
-		require.Equal(t, before, e.codeMails(t), "no code went to an unknown or pending address")
+		require.Equal(t, before, e.codeMails(t), "no code went to an unknown or pending address, nor to a member")
 
+		// The password page without a password says so, to anyone.
 		br := e.browser()
 		login, _, _, _ := e.demoAppSignIn(t, br)
 		p := submit(t, br, login, "username", "Sign in", map[string]string{"username": bootstrap.DevAdmin})
+		p = submit(t, br, p, "password", "Sign in", nil)
 		require.Equal(t, http.StatusBadRequest, p.Status)
-		require.Contains(t, p.Text(), "Enter your password")
+		require.Contains(t, p.Text(), "Enter your password.")
 
 		// Wrong codes lock the account name like wrong passwords do.
 		for range 5 {
 			p = submit(t, br, mustPage(t)(br.Get(t.Context(), login.URL.String())), "username", "Sign in",
 				map[string]string{"username": "nobody@partner.test"})
+			p = submit(t, br, p, "password", "code", nil)
 			p = submit(t, br, p, "code", "verify", map[string]string{"code": "12345678"})
 		}
 		require.Equal(t, http.StatusTooManyRequests, p.Status, p.Summary())
+	})
+}
+
+// TestHomeRealmDiscoveryTellsNoOneApart: the first step and the code step
+// answer a member, a guest who signs in by passcode, a pending guest and a
+// stranger alike (status, page, links); only the guest gets a code, and a
+// member still signs in with the password.
+func TestHomeRealmDiscoveryTellsNoOneApart(t *testing.T) {
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		e := newRedeemEnv(t, b)
+		_, link := e.invite(t, "kim@partner.test")
+		redeemer := e.browser()
+		p := e.toConsent(t, redeemer, link, "kim@partner.test")
+		require.True(t, submit(t, redeemer, p, "csrf_token", "accept", nil).Stopped())
+		e.invite(t, "pending@partner.test")
+
+		// What differs between two sign-ins whatever the address: the
+		// transaction, its form token, the CSP nonce and the address typed.
+		volatile := regexp.MustCompile(`id=[A-Za-z0-9_-]+|value="[A-Za-z0-9_-]{20,}"|nonce-[^']+'|nonce="[^"]+"`)
+		normalise := func(pg *webclient.Page, typed string) string {
+			body := volatile.ReplaceAllString(string(pg.Body), "")
+			return strings.ReplaceAll(body, typed, "ADDRESS")
+		}
+		type step struct {
+			status int
+			body   string
+		}
+		addresses := []string{bootstrap.DevAdmin, "kim@partner.test", "pending@partner.test", "nobody@partner.test"}
+		first, code := map[string]step{}, map[string]step{}
+		for _, email := range addresses {
+			mailsBefore := e.codeMails(t)
+			br := e.browser()
+			login, _, _, _ := e.demoAppSignIn(t, br)
+			p := submit(t, br, login, "username", "Sign in", map[string]string{"username": email})
+			first[email] = step{p.Status, normalise(p, email)}
+			p = submit(t, br, p, "password", "code", nil)
+			code[email] = step{p.Status, normalise(p, email)}
+			sent := e.codeMails(t) - mailsBefore
+			if email == "kim@partner.test" {
+				require.Equal(t, 1, sent, "the guest gets a code")
+			} else {
+				require.Zero(t, sent, "%s gets nothing", email)
+			}
+		}
+		for _, email := range addresses[1:] {
+			require.Equal(t, first[addresses[0]], first[email], "the first step for %s", email)
+			require.Equal(t, code[addresses[0]], code[email], "the code step for %s", email)
+		}
+		require.Equal(t, http.StatusOK, first[addresses[0]].status)
+		require.Contains(t, first[addresses[0]].body, "Or get a code by email")
+
+		// The member signs in with the password on that page.
+		br := e.browser()
+		login, _, _, _ := e.demoAppSignIn(t, br)
+		p = submit(t, br, login, "username", "Sign in", map[string]string{"username": bootstrap.DevAdmin})
+		p = mustPage(t)(br.Continue(t.Context(), p, webclient.Credentials{Password: bootstrap.DevPassword}))
+		require.True(t, p.Stopped(), p.Summary())
+		require.NotEmpty(t, p.Query().Get("code"))
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -62,6 +63,10 @@ type Config struct {
 	ExternalURL string
 	// ReadyTimeout bounds each readiness check; DefaultReadyTimeout when 0.
 	ReadyTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose Forwarded and
+	// X-Forwarded-For headers give the client address for throttling,
+	// audit and the access log; nil trusts none.
+	TrustedProxies []netip.Prefix
 	// OIDC, when set, serves the OpenID provider and its sign-in pages
 	// under /t/{tenant}. Without it the server answers health, metrics
 	// and JWKS only.
@@ -150,7 +155,7 @@ func New(cfg Config) (*Server, error) {
 		registry:     cfg.Registry,
 		metrics:      metrics,
 		logger:       cfg.Logger,
-		security:     httpx.Security{HSTS: strings.HasPrefix(cfg.ExternalURL, "https://")},
+		security:     httpx.Security{HSTS: strings.HasPrefix(cfg.ExternalURL, "https://"), TrustedProxies: cfg.TrustedProxies},
 		readyTimeout: cfg.ReadyTimeout,
 	}
 	if cfg.OIDC != nil {

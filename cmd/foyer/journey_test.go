@@ -70,6 +70,7 @@ func TestGuestJourneyThroughSMTP(t *testing.T) {
 	br = webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
 	page = mustStep(t)(br.Get(ctx, cfg.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier))))
 	page = mustStep(t)(br.Press(ctx, page, "username", "Sign in", map[string]string{"username": guest}))
+	page = mustStep(t)(br.Press(ctx, page, "password", "code", nil))
 	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": codeFrom(t, mailAbout(t, inbox, "verification code", 1))}))
 	// The enrolment used this step's TOTP code; the next step's is fresh.
 	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": mfatest.Code(t, key, time.Now().Add(30*time.Second))}))

@@ -57,7 +57,7 @@ func newServeCmd(d deps) *cobra.Command {
 			return serve(cmd.Context(), a, d.listening)
 		},
 	}
-	addConfigFlags(cmd.Flags(), "addr", "external-url", "smtp-url")
+	addConfigFlags(cmd.Flags(), "addr", "external-url", "smtp-url", "trusted-proxies")
 	cmd.Flags().Bool(flagDev, false, "development mode: seed the woodgrove and fabrikam tenants and serve the /demo relying party, on localhost only")
 	return cmd
 }
@@ -204,6 +204,8 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 		Registry:    registry,
 		Logger:      a.logger,
 		ExternalURL: a.cfg.ExternalURL,
+		// Validated by loadConfig.
+		TrustedProxies: a.cfg.TrustedProxyPrefixes(),
 		Ready: []idp.Check{
 			{Name: "store", Func: a.store.Ping},
 			{Name: "keys", Func: func(context.Context) error {

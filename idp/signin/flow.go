@@ -40,17 +40,6 @@ type Directory interface {
 	Redeemer
 }
 
-// Throttle limits failed sign-ins in a window shared by every node.
-type Throttle struct {
-	// PerAccount failures of one account name in Window lock it out until
-	// the window ends, whoever tries. Default 5.
-	PerAccount int64
-	// PerAddress failures from one client IP in Window lock it out. Default 20.
-	PerAddress int64
-	// Window is counted from the first failure. Default 15 minutes.
-	Window time.Duration
-}
-
 // Config is what a Flow needs.
 type Config struct {
 	// ExternalURL is where browsers reach Foyer, without a trailing slash.
@@ -144,15 +133,7 @@ func New(cfg Config) (*Flow, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Throttle.PerAccount == 0 {
-		cfg.Throttle.PerAccount = 5
-	}
-	if cfg.Throttle.PerAddress == 0 {
-		cfg.Throttle.PerAddress = 20
-	}
-	if cfg.Throttle.Window == 0 {
-		cfg.Throttle.Window = 15 * time.Minute
-	}
+	cfg.Throttle = cfg.Throttle.withDefaults()
 	f := &Flow{
 		external:           strings.TrimRight(cfg.ExternalURL, "/"),
 		secure:             strings.HasPrefix(cfg.ExternalURL, "https://"),

@@ -11,11 +11,14 @@ import (
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
-// Home realm discovery: the login page takes an email first. A member
-// goes on with their password; a guest who redeemed with an email
-// one-time passcode gets a fresh code at the address on record. An
-// address that is neither sees the same code page as a guest, so the page
-// does not tell strangers who the tenant's guests are.
+// Home realm discovery: the login page takes an email first, and any
+// address without a password goes on to the same password page, which
+// offers a code by email instead. Asked for a code, a guest who redeemed
+// with an email one-time passcode gets a fresh one at the address on
+// record, and a guest linked to an upstream provider goes there. Any other
+// address (a member, a pending guest, a stranger) sees the same code page
+// and nothing is sent, so the pages do not tell strangers who the
+// tenant's members and guests are.
 
 func userSubject(userID string) string { return "user:" + userID }
 
@@ -53,15 +56,11 @@ func (f *Flow) passcodeUser(r *http.Request, t store.Tenant, email string) (stor
 	return u, signsInWithPasscode(u) && u.AccountEnabled, nil
 }
 
-// homeRealm serves a login form sent with an email and no password.
+// homeRealm serves the password page's "get a code by email".
 func (f *Flow) homeRealm(w http.ResponseWriter, r *http.Request, tx transaction, email string) {
 	u, guest, err := f.passcodeUser(r, tx.tenant, email)
 	if err != nil {
 		f.Unavailable(w, r, tx.tenant, "look up account", err)
-		return
-	}
-	if u.ID != "" && u.UserType == store.UserTypeMember {
-		f.render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgNoPassword))
 		return
 	}
 	if u.ID != "" && u.AccountEnabled && f.federation != nil {
@@ -125,7 +124,7 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		f.render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, msgResent))
 		return
 	}
-	keys, ok := f.admitAttempt(w, r, tx, email, "passcode", f.codeView(tx, email, ""))
+	att, ok := f.admitAttempt(w, r, tx, email, "passcode", f.codeView(tx, email, ""))
 	if !ok {
 		return
 	}
@@ -134,7 +133,7 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		err = f.passcodes.Verify(ctx, tx.tenant.ID, userSubject(u.ID), r.PostFormValue("code"), tx.req.BrowserBinding)
 	}
 	if errors.Is(err, passcode.ErrWrongCode) || errors.Is(err, passcode.ErrNoCode) {
-		if err := f.countFailure(ctx, tx.tenant, keys); err != nil {
+		if err := f.countFailure(ctx, tx.tenant, att); err != nil {
 			f.Unavailable(w, r, tx.tenant, "count failed sign-in", err)
 			return
 		}
@@ -147,9 +146,10 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		f.release(ctx, tx.tenant, att)
 		f.Unavailable(w, r, tx.tenant, "verify passcode", err)
 		return
 	}
-	f.clearAccountFailures(ctx, tx.tenant, keys)
+	f.countSuccess(w, r, tx.tenant, att, email)
 	f.finishSignIn(w, r, tx, u, []string{AMRPasscode}, store.Upstream{})
 }

@@ -96,6 +96,16 @@ func (f *Flow) loginView(tx transaction, email, message string) view {
 	return v
 }
 
+// passwordView is the second page of the sign-in: the password for the
+// typed address, or a code by email instead. It is the same for every
+// address, member, guest or stranger.
+func (f *Flow) passwordView(tx transaction, email, message string) view {
+	v := f.loginView(tx, email, message)
+	v.Title = "Enter password"
+	v.Next = f.tenantURL(tx.tenant, "/login?id="+tx.req.ID)
+	return v
+}
+
 // loginPage serves GET /t/{tenant}/login?id=….
 func (f *Flow) loginPage(w http.ResponseWriter, r *http.Request) {
 	tx, ok := f.load(w, r)
@@ -125,33 +135,50 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		f.render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgMissing))
 		return
 	}
-	if password == "" {
+	action := r.PostFormValue("action")
+	// A wrong password is answered on the page it was typed on.
+	page, pageView := "login", f.loginView
+	if action == "password" {
+		page, pageView = "password", f.passwordView
+	}
+	switch {
+	case action == "code":
 		f.homeRealm(w, r, tx, email)
 		return
+	case password == "" && action == "password":
+		f.render(w, r, http.StatusBadRequest, "password", f.passwordView(tx, email, msgNoPassword))
+		return
+	case password == "":
+		// Home realm discovery asks every address the same next step,
+		// whoever it belongs to: the password, or a code by email.
+		f.render(w, r, http.StatusOK, "password", f.passwordView(tx, email, ""))
+		return
 	}
-	keys, ok := f.admitAttempt(w, r, tx, email, "login", f.loginView(tx, email, ""))
+	att, ok := f.admitAttempt(w, r, tx, email, page, pageView(tx, email, ""))
 	if !ok {
 		return
 	}
 	user, err := f.dir.VerifyPassword(ctx, tx.tenant.ID, email, password)
 	switch {
 	case errors.Is(err, directory.ErrBadCredentials):
-		if err := f.countFailure(ctx, tx.tenant, keys); err != nil {
+		if err := f.countFailure(ctx, tx.tenant, att); err != nil {
 			f.Unavailable(w, r, tx.tenant, "count failed sign-in", err)
 			return
 		}
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid email or password")
-		f.render(w, r, http.StatusUnauthorized, "login", f.loginView(tx, email, msgBadCredentials))
+		f.render(w, r, http.StatusUnauthorized, page, pageView(tx, email, msgBadCredentials))
 		return
 	case errors.Is(err, directory.ErrAccountDisabled):
+		f.release(ctx, tx.tenant, att)
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "account disabled")
-		f.render(w, r, http.StatusForbidden, "login", f.loginView(tx, email, msgDisabled))
+		f.render(w, r, http.StatusForbidden, page, pageView(tx, email, msgDisabled))
 		return
 	case err != nil:
+		f.release(ctx, tx.tenant, att)
 		f.Unavailable(w, r, tx.tenant, "verify password", err)
 		return
 	}
-	f.clearAccountFailures(ctx, tx.tenant, keys)
+	f.countSuccess(w, r, tx.tenant, att, email)
 	f.finishSignIn(w, r, tx, user, []string{AMRPassword}, store.Upstream{})
 }
 

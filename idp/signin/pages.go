@@ -21,7 +21,7 @@ type pages map[string]*template.Template
 
 func parsePages() pages {
 	p := pages{}
-	for _, name := range []string{"login", "consent", "error", "signout", "signedout",
+	for _, name := range []string{"login", "password", "consent", "error", "signout", "signedout",
 		"redeem", "passcode", "redeemconsent", "block", "message",
 		"mfaenrol", "mfaverify", "mfacodes", "securityinfo"} {
 		p[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))

@@ -7,74 +7,241 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/foyer-idp/foyer/internal/audit"
+	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
-// throttleKeys are the counters one attempt touches.
-type throttleKeys struct {
-	account string
-	address string // empty when the request carries no client address
+// Sign-in throttling, after NIST SP 800-63B §5.2.2 and OWASP's advice on
+// lock-out: failures are counted per account *and device*. A browser that
+// has signed in to an account before carries a device cookie and keeps its
+// own failure budget for that account, so failures from anywhere else
+// never lock the owner's known device out. Every other device shares the
+// account's budget: after Throttle.PerAccount failures each further
+// attempt waits twice as long as the one before (BaseDelay, 2×, 4×, … up to
+// MaxDelay) instead of a hard lock, and only Throttle.Ceiling failures in
+// AccountWindow close the account to unknown devices for the rest of it.
+// Unknown devices are also limited per client address (see
+// internal/httpx for how the address is found behind proxies).
+//
+// Every counter lives in the database, so all nodes share them. The
+// waiting is enforced by a gate counter per budget, claimed atomically
+// before each attempt (store.Counters.ClaimCounter): while one attempt is
+// checked, or while a delay runs, no other attempt on that budget is let
+// through, however many arrive at once.
+
+// attemptHold gates a budget while one attempt on it is being checked,
+// when no delay applies yet. It ends early when the attempt does; it only
+// runs out if the node dies mid-attempt.
+const attemptHold = 10 * time.Second
+
+// Throttle limits failed sign-ins; zero fields take the defaults.
+type Throttle struct {
+	// PerAccount failures of an account from unknown devices, or from one
+	// known device, are free; each further attempt waits. Default 5.
+	PerAccount int64
+	// BaseDelay is the wait after the PerAccount-th failure; it doubles
+	// with every further failure, up to MaxDelay. Defaults 30s and 15m.
+	BaseDelay time.Duration
+	MaxDelay  time.Duration
+	// Ceiling failures of a budget in AccountWindow close it until the
+	// window ends. Defaults 100 and 24h; failures are forgotten
+	// AccountWindow after the first or at a successful sign-in.
+	Ceiling       int64
+	AccountWindow time.Duration
+	// PerAddress failures from one client IP in Window refuse that
+	// address (unknown devices only) until the window ends. Defaults 20
+	// and 15 minutes.
+	PerAddress int64
+	Window     time.Duration
+	// DeviceLifetime is how long a device stays known after its last
+	// successful sign-in to an account. Default 90 days.
+	DeviceLifetime time.Duration
+}
+
+// withDefaults fills the zero fields.
+func (t Throttle) withDefaults() Throttle {
+	def := func(v *int64, d int64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	dur := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&t.PerAccount, 5)
+	dur(&t.BaseDelay, 30*time.Second)
+	dur(&t.MaxDelay, 15*time.Minute)
+	def(&t.Ceiling, 100)
+	dur(&t.AccountWindow, 24*time.Hour)
+	def(&t.PerAddress, 20)
+	dur(&t.Window, 15*time.Minute)
+	dur(&t.DeviceLifetime, 90*24*time.Hour)
+	return t
+}
+
+// delay is how long a budget waits after its failures-th failure: nothing
+// before PerAccount, then BaseDelay doubling up to MaxDelay, and the rest of
+// the window at the ceiling.
+func (t Throttle) delay(failures int64) time.Duration {
+	switch {
+	case failures < t.PerAccount:
+		return 0
+	case failures >= t.Ceiling:
+		return t.AccountWindow
+	}
+	d := t.BaseDelay
+	for i := t.PerAccount; i < failures && d < t.MaxDelay; i++ {
+		d *= 2
+	}
+	return min(d, t.MaxDelay)
+}
+
+// attempt is what one sign-in attempt counts against.
+type attempt struct {
+	// budget counts failures: the account's, or this known device's for
+	// the account. gate is the budget's gate.
+	budget, gate string
+	// device is the known device's mark; empty for an unknown device.
+	device string
+	// address counts the client address's failures; empty for a known
+	// device or a request without an address.
+	address string
+	// failures is the budget's count when the attempt was let through.
+	failures int64
 }
 
 // normalizeAccount is how an account name is compared: trimmed and
 // lower-cased, as the directory stores mail and user principal names.
 func normalizeAccount(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// throttleKeys names the counters of an attempt. The account name is
-// hashed: counters need not hold what people typed.
-func (f *Flow) throttleKeys(ctx context.Context, typed string) throttleKeys {
-	k := throttleKeys{account: "signin:account:" + f.hasher.Hash("account\x00"+normalizeAccount(typed))}
-	if ip := audit.RequestFrom(ctx).ClientIP; ip != "" {
-		k.address = "signin:address:" + ip
-	}
-	return k
+// deviceCookie names the cookie that makes a browser a known device.
+func (f *Flow) deviceCookie() string { return f.cookieName("foyer-device") }
+
+// deviceMark is the counter key saying the device signed in to the typed
+// account. Only a keyed hash of the cookie is stored.
+func (f *Flow) deviceMark(value, typed string) string {
+	return "signin:device:" + f.hasher.Hash("device\x00"+value+"\x00"+normalizeAccount(typed))
 }
 
-// throttled reports whether the account or the address has failed too
-// often in the current window. Once it has, even the right password is
-// refused until the window ends.
-func (f *Flow) throttled(ctx context.Context, t store.Tenant, k throttleKeys) (bool, error) {
-	now := f.clock()
-	n, err := f.store.GetCounter(ctx, t.ID, k.account, now)
-	if err != nil {
-		return false, err
+// attemptFor names the counters of an attempt at the typed account. The
+// account name is hashed: counters need not hold what people typed.
+func (f *Flow) attemptFor(r *http.Request, t store.Tenant, typed string) (attempt, error) {
+	ctx := r.Context()
+	a := attempt{budget: "signin:account:" + f.hasher.Hash("account\x00"+normalizeAccount(typed))}
+	if value, ok := cookieValue(r, f.deviceCookie()); ok {
+		mark := f.deviceMark(value, typed)
+		n, err := f.store.GetCounter(ctx, t.ID, mark, f.clock())
+		if err != nil {
+			return attempt{}, err
+		}
+		if n > 0 {
+			a.device, a.budget = mark, mark+":failures"
+		}
 	}
-	if n >= f.throttle.PerAccount {
-		return true, nil
+	a.gate = a.budget + ":gate"
+	if ip := audit.RequestFrom(ctx).ClientIP; ip != "" && a.device == "" {
+		a.address = "signin:address:" + ip
 	}
-	if k.address == "" {
-		return false, nil
-	}
-	n, err = f.store.GetCounter(ctx, t.ID, k.address, now)
-	if err != nil {
-		return false, err
-	}
-	return n >= f.throttle.PerAddress, nil
+	return a, nil
 }
 
-// countFailure adds a failure to both counters. Each window starts at its
-// counter's first failure and is not extended by later ones.
-func (f *Flow) countFailure(ctx context.Context, t store.Tenant, k throttleKeys) error {
+// admit decides whether an attempt may be checked now. When it may, it
+// holds the budget's gate: for the delay that applies if this attempt
+// fails, or attemptHold when none does. When it may not, it answers how
+// long to wait.
+func (f *Flow) admit(ctx context.Context, t store.Tenant, a *attempt) (time.Duration, error) {
 	now := f.clock()
-	until := now.Add(f.throttle.Window)
-	if _, err := f.store.IncrementCounter(ctx, t.ID, k.account, until, now); err != nil {
+	if a.address != "" {
+		n, err := f.store.GetCounter(ctx, t.ID, a.address, now)
+		if err != nil {
+			return 0, err
+		}
+		if n >= f.throttle.PerAddress {
+			return f.throttle.Window, nil
+		}
+	}
+	n, err := f.store.GetCounter(ctx, t.ID, a.budget, now)
+	if err != nil {
+		return 0, err
+	}
+	a.failures = n
+	hold := f.throttle.delay(n + 1)
+	if hold == 0 {
+		hold = attemptHold
+	}
+	ok, until, err := f.store.ClaimCounter(ctx, t.ID, a.gate, now.Add(hold), now)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return max(until.Sub(now), time.Second), nil
+	}
+	return 0, nil
+}
+
+// countFailure adds a failure to the attempt's budget and address, and
+// leaves the gate shut for the delay the new count asks for.
+func (f *Flow) countFailure(ctx context.Context, t store.Tenant, a attempt) error {
+	now := f.clock()
+	n, err := f.store.IncrementCounter(ctx, t.ID, a.budget, now.Add(f.throttle.AccountWindow), now)
+	if err != nil {
 		return err
 	}
-	if k.address == "" {
+	if a.address != "" {
+		if _, err := f.store.IncrementCounter(ctx, t.ID, a.address, now.Add(f.throttle.Window), now); err != nil {
+			return err
+		}
+	}
+	d := f.throttle.delay(n)
+	if d > 0 && n == a.failures+1 {
+		return nil // admit shut the gate for exactly this delay
+	}
+	f.deleteCounter(ctx, t, a.gate)
+	if d == 0 {
 		return nil
 	}
-	_, err := f.store.IncrementCounter(ctx, t.ID, k.address, until, now)
+	_, _, err = f.store.ClaimCounter(ctx, t.ID, a.gate, now.Add(d), now)
 	return err
 }
 
-// clearAccountFailures forgets the account's failures after a success. The
-// address keeps its count: one right password must not reset a spray over
-// many accounts.
-func (f *Flow) clearAccountFailures(ctx context.Context, t store.Tenant, k throttleKeys) {
-	if err := f.store.DeleteCounter(ctx, t.ID, k.account); err != nil && !errors.Is(err, store.ErrNotFound) {
-		f.logger.WarnContext(ctx, "clear sign-in failures", "tenant", t.Slug, "err", err)
+// countSuccess forgets the budget's failures and opens its gate, and
+// makes this browser a known device of the typed account. The address
+// keeps its count: one right password must not reset a spray over many
+// accounts. A success on a known device leaves the account's budget
+// alone, so the owner signing in does not reset an attacker's delays.
+func (f *Flow) countSuccess(w http.ResponseWriter, r *http.Request, t store.Tenant, a attempt, typed string) {
+	ctx := r.Context()
+	f.deleteCounter(ctx, t, a.budget)
+	f.deleteCounter(ctx, t, a.gate)
+	value, ok := cookieValue(r, f.deviceCookie())
+	if !ok {
+		value = secret.NewToken(cookieSecretBytes)
+	}
+	mark := f.deviceMark(value, typed)
+	// Deleted first so the mark's lifetime starts again now.
+	f.deleteCounter(ctx, t, mark)
+	now := f.clock()
+	if _, err := f.store.IncrementCounter(ctx, t.ID, mark, now.Add(f.throttle.DeviceLifetime), now); err != nil {
+		f.logger.WarnContext(ctx, "remember sign-in device", "tenant", t.Slug, "err", err)
+		return
+	}
+	f.setCookie(w, f.deviceCookie(), value, f.throttle.DeviceLifetime)
+}
+
+// release opens the gate of an attempt that neither failed nor succeeded
+// (a disabled account, a store failure).
+func (f *Flow) release(ctx context.Context, t store.Tenant, a attempt) {
+	f.deleteCounter(ctx, t, a.gate)
+}
+
+func (f *Flow) deleteCounter(ctx context.Context, t store.Tenant, key string) {
+	if err := f.store.DeleteCounter(ctx, t.ID, key); err != nil && !errors.Is(err, store.ErrNotFound) {
+		f.logger.WarnContext(ctx, "reset sign-in counter", "tenant", t.Slug, "err", err)
 	}
 }
 
@@ -82,23 +249,33 @@ func equalStrings(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// admitAttempt answers the throttle keys of a sign-in attempt with the
-// typed account, and false after answering a throttled one: audited, with
-// Retry-After, the page (login or passcode) shown again saying so.
-func (f *Flow) admitAttempt(w http.ResponseWriter, r *http.Request, tx transaction, typed, page string, again view) (throttleKeys, bool) {
+// retryAfter is a Retry-After value: whole seconds, rounded up.
+func retryAfter(d time.Duration) string {
+	return fmt.Sprint(int64((d + time.Second - 1) / time.Second))
+}
+
+// admitAttempt answers the counters of a sign-in attempt with the typed
+// account, and false after answering a throttled one: audited, with
+// Retry-After saying when to come back, the page (login or passcode) shown
+// again saying so.
+func (f *Flow) admitAttempt(w http.ResponseWriter, r *http.Request, tx transaction, typed, page string, again view) (attempt, bool) {
 	ctx := r.Context()
-	keys := f.throttleKeys(ctx, typed)
-	throttled, err := f.throttled(ctx, tx.tenant, keys)
+	a, err := f.attemptFor(r, tx.tenant, typed)
 	if err != nil {
 		f.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
-		return keys, false
+		return a, false
 	}
-	if throttled {
+	wait, err := f.admit(ctx, tx.tenant, &a)
+	if err != nil {
+		f.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
+		return a, false
+	}
+	if wait > 0 {
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, typed), ActivitySignIn, resultThrottled, "too many failed attempts")
-		w.Header().Set("Retry-After", fmt.Sprint(int(f.throttle.Window.Seconds())))
+		w.Header().Set("Retry-After", retryAfter(wait))
 		again.Error = msgThrottled
 		f.render(w, r, http.StatusTooManyRequests, page, again)
-		return keys, false
+		return a, false
 	}
-	return keys, true
+	return a, true
 }

@@ -29,12 +29,16 @@ type Config struct {
 	MasterKey Secret `yaml:"masterKey"`
 	// MasterKeyFile defaults to <DataDir>/master.key in development only;
 	// production must name it (or give MasterKey).
-	MasterKeyFile           string        `yaml:"masterKeyFile"`
-	Log                     Log           `yaml:"log"`
-	Keys                    Keys          `yaml:"keys"`
-	Tokens                  Tokens        `yaml:"tokens"`
-	Mail                    Mail          `yaml:"mail"`
-	Federation              Federation    `yaml:"federation"`
+	MasterKeyFile string     `yaml:"masterKeyFile"`
+	Log           Log        `yaml:"log"`
+	Keys          Keys       `yaml:"keys"`
+	Tokens        Tokens     `yaml:"tokens"`
+	Mail          Mail       `yaml:"mail"`
+	Federation    Federation `yaml:"federation"`
+	// TrustedProxies are the reverse proxies (CIDRs or addresses) whose
+	// Forwarded and X-Forwarded-For headers name the client address for
+	// sign-in throttling, audit and logs. Empty: nobody's.
+	TrustedProxies          []string      `yaml:"trustedProxies"`
 	PasswordHashConcurrency int           `yaml:"passwordHashConcurrency"`
 	ShutdownTimeout         time.Duration `yaml:"shutdownTimeout"`
 }

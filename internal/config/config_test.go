@@ -325,3 +325,31 @@ func TestValidateTokenLifetimes(t *testing.T) {
 		})
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(Sources{})
+	require.NoError(t, err)
+	require.Empty(t, c.TrustedProxies, "nobody is trusted by default")
+	require.Empty(t, c.TrustedProxyPrefixes())
+
+	file := writeFile(t, "trustedProxies:\n  - 10.0.0.0/8\n  - 192.0.2.10\n")
+	c, err = Load(Sources{File: file})
+	require.NoError(t, err)
+	require.NoError(t, c.Validate())
+	require.Equal(t, []string{"10.0.0.0/8", "192.0.2.10"}, c.TrustedProxies)
+	require.Equal(t, "[10.0.0.0/8 192.0.2.10/32]", fmt.Sprint(c.TrustedProxyPrefixes()))
+
+	c, err = Load(Sources{File: file, LookupEnv: envOf(map[string]string{"FOYER_TRUSTED_PROXIES": " 172.16.0.0/12, 2001:db8::/32 ,"})})
+	require.NoError(t, err)
+	require.Equal(t, "[172.16.0.0/12 2001:db8::/32]", fmt.Sprint(c.TrustedProxyPrefixes()), "the variable wins over the file")
+
+	c, err = Load(Sources{File: file, LookupEnv: envOf(map[string]string{"FOYER_TRUSTED_PROXIES": "172.16.0.0/12"}),
+		Flags: map[string]string{"trusted-proxies": "::1"}})
+	require.NoError(t, err)
+	require.Equal(t, "[::1/128]", fmt.Sprint(c.TrustedProxyPrefixes()), "the flag wins")
+
+	c.TrustedProxies = []string{"10.0.0.0/8", "10.0.0.0/33", "proxy.internal", "fe80::1%eth0"}
+	err = c.Validate()
+	require.ErrorContains(t, err, "trustedProxies (FOYER_TRUSTED_PROXIES)")
+	require.ErrorContains(t, err, `["10.0.0.0/33" "proxy.internal" "fe80::1%eth0"]`)
+}

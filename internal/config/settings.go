@@ -66,6 +66,8 @@ func Settings() []Setting {
 			Usage: "sender address of Foyer's email", set: setString(func(c *Config) *string { return &c.Mail.From })},
 		{Key: "federation.allowPrivateNetworks", Env: "FOYER_FEDERATION_ALLOW_PRIVATE_NETWORKS", Default: "false (true with serve --dev)",
 			Usage: "let upstream identity providers live on loopback, private and link-local addresses", set: setBool(func(c *Config) *bool { return &c.Federation.AllowPrivateNetworks })},
+		{Key: "trustedProxies", Env: "FOYER_TRUSTED_PROXIES", Flag: "trusted-proxies", Default: "(none)",
+			Usage: "comma-separated CIDRs of reverse proxies whose Forwarded/X-Forwarded-For headers give the client address", set: setList(func(c *Config) *[]string { return &c.TrustedProxies })},
 		{Key: "passwordHashConcurrency", Env: "FOYER_PASSWORD_HASH_CONCURRENCY", Default: "GOMAXPROCS",
 			Usage: "argon2id hashes running at once; more wait", set: setInt(func(c *Config) *int { return &c.PasswordHashConcurrency })},
 		{Key: "shutdownTimeout", Env: "FOYER_SHUTDOWN_TIMEOUT", Default: "15s",

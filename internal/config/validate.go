@@ -34,6 +34,9 @@ func (c Config) Validate() error {
 	}
 	c.checkMasterKey(&v)
 	c.checkMail(&v)
+	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
+		v.check("trustedProxies", err)
+	}
 	return errors.Join(v.errs...)
 }
 

@@ -4,9 +4,12 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/foyer-idp/foyer/internal/audit"
 )
 
-// AccessLog logs one line per request. It logs the path without the query
+// AccessLog logs one line per request, with the client address RequestID
+// found. It logs the path without the query
 // string: authorization codes, states and tokens travel in queries.
 func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
@@ -22,6 +25,7 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 				slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", time.Since(start)),
 				slog.String("request_id", RequestIDFrom(r.Context())),
+				slog.String("client_ip", audit.RequestFrom(r.Context()).ClientIP),
 			)
 		})
 	}

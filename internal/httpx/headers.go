@@ -1,12 +1,20 @@
 package httpx
 
-import "net/http"
+import (
+	"net/http"
+	"net/netip"
+)
 
-// Security says which optional security headers to send.
+// Security says which optional security headers to send, and which
+// proxies to believe about the client's address.
 type Security struct {
 	// HSTS sends Strict-Transport-Security; only right when every client
 	// reaches Foyer over https (the external URL is https).
 	HSTS bool
+	// TrustedProxies are the reverse proxies whose Forwarded and
+	// X-Forwarded-For headers give the client address (see ClientAddr).
+	// Empty: nobody's; the TCP peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // SetSecurityHeaders sets the headers every Foyer response carries. The CSP

@@ -2,8 +2,8 @@ package httpx
 
 import (
 	"context"
-	"net"
 	"net/http"
+	"net/netip"
 
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/secret"
@@ -31,21 +31,29 @@ func RequestIDFrom(ctx context.Context) string {
 // context together with the audit request details. It replaces the request,
 // so it must be the outermost middleware: the ServeMux records the matched
 // pattern on the request it is given, and outer middleware must see it.
-func RequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(HeaderRequestID)
-		if !validRequestID(id) {
-			id = secret.NewToken(16)
-		}
-		w.Header().Set(HeaderRequestID, id)
-		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-		ctx = audit.WithRequest(ctx, audit.Request{
-			ClientIP:      clientIP(r),
-			UserAgent:     truncate(r.UserAgent(), maxUserAgentLen),
-			CorrelationID: id,
+// The client address is the TCP peer's; see RequestIDBehind.
+func RequestID(next http.Handler) http.Handler { return RequestIDBehind(nil)(next) }
+
+// RequestIDBehind is RequestID for a server behind the trusted proxies: a
+// request from one of them has its client address from the Forwarded or
+// X-Forwarded-For header (see ClientAddr). Nil trusts nobody.
+func RequestIDBehind(trusted []netip.Prefix) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get(HeaderRequestID)
+			if !validRequestID(id) {
+				id = secret.NewToken(16)
+			}
+			w.Header().Set(HeaderRequestID, id)
+			ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+			ctx = audit.WithRequest(ctx, audit.Request{
+				ClientIP:      clientIP(r, trusted),
+				UserAgent:     truncate(r.UserAgent(), maxUserAgentLen),
+				CorrelationID: id,
+			})
+			next.ServeHTTP(w, r.WithContext(ctx))
 		})
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+	}
 }
 
 // validRequestID admits ids that are safe to echo in a header and to write
@@ -62,17 +70,6 @@ func validRequestID(id string) bool {
 		}
 	}
 	return true
-}
-
-// clientIP is the peer address. Forwarded headers are ignored until there
-// is a setting naming the proxies trusted to send them; believing them from
-// anyone would let a client write any address into the audit log.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func truncate(s string, n int) string {

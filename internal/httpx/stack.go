@@ -6,7 +6,8 @@ import (
 )
 
 // Stack wraps a ServeMux in the shared middleware, in the one order that
-// works: RequestID outermost (it replaces the request), then the access
+// works: RequestID outermost (finding the client address behind
+// sec.TrustedProxies) (it replaces the request), then the access
 // log and metrics (which read the matched pattern off the request the mux
 // was given), security headers, and Recover innermost so the 500 it writes
 // is logged and counted.
@@ -15,5 +16,5 @@ func Stack(mux http.Handler, logger *slog.Logger, metrics *Metrics, sec Security
 	h = SecurityHeaders(sec)(h)
 	h = metrics.Middleware(h)
 	h = AccessLog(logger)(h)
-	return RequestID(h)
+	return RequestIDBehind(sec.TrustedProxies)(h)
 }

@@ -114,6 +114,12 @@ type Counters interface {
 	// DeleteCounter answers ErrNotFound when there is no such counter
 	// (callers resetting a counter may ignore it).
 	DeleteCounter(ctx context.Context, tenantID, key string) error
+	// ClaimCounter makes the counter named key a gate: when there is none,
+	// or its window has ended at now, it starts it at 1 expiring at
+	// expiresAt and answers true. A live counter is left as it is: the
+	// answer is false with the end of its window. Of concurrent claims
+	// exactly one wins; the database decides.
+	ClaimCounter(ctx context.Context, tenantID, key string, expiresAt, now time.Time) (bool, time.Time, error)
 }
 
 // Purger removes what has expired everywhere: auth requests, sessions,

@@ -51,3 +51,32 @@ func (s *Store) DeleteCounter(ctx context.Context, tenantID, key string) error {
 	}
 	return nil
 }
+
+// ClaimCounter is one conditional upsert: only an absent or expired
+// counter is (re)started, so of concurrent callers on any node exactly
+// one gets a row back.
+func (s *Store) ClaimCounter(ctx context.Context, tenantID, key string, expiresAt, now time.Time) (bool, time.Time, error) {
+	var value int64
+	err := s.write.QueryRowContext(ctx, `INSERT INTO counters (tenant_id, name, value, expires_at)
+		VALUES ($1, $2, 1, $3)
+		ON CONFLICT (tenant_id, name) DO UPDATE SET value = 1, expires_at = excluded.expires_at
+		WHERE counters.expires_at <= $4
+		RETURNING value`, tenantID, key, s.timeArg(expiresAt), s.timeArg(now)).Scan(&value)
+	if err == nil {
+		return true, expiresAt, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, time.Time{}, fmt.Errorf("claim counter: %w", s.dbError(err))
+	}
+	var until time.Time
+	err = s.write.QueryRowContext(ctx, `SELECT expires_at FROM counters
+		WHERE tenant_id = $1 AND name = $2 AND expires_at > $3`, tenantID, key, s.timeArg(now)).Scan(timeDest{&until})
+	if errors.Is(err, sql.ErrNoRows) {
+		// Deleted or ended since: held a moment ago, free now.
+		return false, now, nil
+	}
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("read claimed counter: %w", s.dbError(err))
+	}
+	return false, until, nil
+}

@@ -22,6 +22,7 @@ func concurrencyCases() []testCase {
 		{"RotateRefreshTokenOnce", concurrentRefreshRotate},
 		{"AccessTokenUnderRevokedFamily", concurrentAccessTokenUnderRevoke},
 		{"IncrementCounterCountsEveryCall", concurrentIncrement},
+		{"ClaimCounterOnce", concurrentClaimCounter},
 		{"ClaimMailOnce", concurrentClaimMail},
 		{"RedeemInvitationOnce", concurrentRedeemInvitation},
 		{"ConsumePasscodeOnce", concurrentConsumePasscode},
@@ -267,6 +268,30 @@ func concurrentIncrement(t *testing.T, s store.Store) {
 	}
 	require.Equal(t, want, values, "every value 1..32 answered once")
 	requireCounter(t, s, tid, key, time.Minute, n)
+}
+
+// concurrentClaimCounter: of 16 claims of one free gate at once, one wins
+// and the rest learn when it ends.
+func concurrentClaimCounter(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	const n = 16
+	won := make([]bool, n)
+	ends := make([]time.Time, n)
+	errs := race(n, func(i int) error {
+		var err error
+		won[i], ends[i], err = s.ClaimCounter(ctx, tid, "signin:gate:x", at(time.Minute), at(0))
+		return err
+	})
+	require.NoError(t, errors.Join(errs...))
+	winners := 0
+	for i := range n {
+		if won[i] {
+			winners++
+		}
+		require.True(t, ends[i].Equal(at(time.Minute)), "claim %d sees the one window", i)
+	}
+	require.Equal(t, 1, winners)
 }
 
 // concurrentConsumeFederationLogin replays one callback 16 times at once:

@@ -15,6 +15,7 @@ func counterCases() []testCase {
 		{"ExpiryRestarts", counterExpiryRestarts},
 		{"Delete", counterDelete},
 		{"UnknownTenant", counterUnknownTenant},
+		{"Claim", counterClaim},
 	}
 }
 
@@ -64,4 +65,37 @@ func counterDelete(t *testing.T, s store.Store) {
 func counterUnknownTenant(t *testing.T, s store.Store) {
 	_, err := s.IncrementCounter(t.Context(), newID(), "a", at(time.Minute), at(0))
 	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+// counterClaim: a claim wins only over an absent or ended counter, and a
+// lost claim answers when the holder's window ends.
+func counterClaim(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	const key = "signin:gate:x"
+	ok, until, err := s.ClaimCounter(ctx, tid, key, at(30*time.Second), at(0))
+	require.NoError(t, err)
+	require.True(t, ok, "nothing held it")
+	require.True(t, until.Equal(at(30*time.Second)))
+
+	ok, until, err = s.ClaimCounter(ctx, tid, key, at(90*time.Second), at(10*time.Second))
+	require.NoError(t, err)
+	require.False(t, ok, "held until 30s")
+	require.True(t, until.Equal(at(30*time.Second)), "answers the holder's end, got %v", until)
+	requireCounter(t, s, tid, key, 29*time.Second, 1)
+
+	ok, until, err = s.ClaimCounter(ctx, tid, key, at(90*time.Second), at(30*time.Second))
+	require.NoError(t, err)
+	require.True(t, ok, "the window has ended")
+	require.True(t, until.Equal(at(90*time.Second)))
+	requireCounter(t, s, tid, key, 89*time.Second, 1)
+
+	require.NoError(t, s.DeleteCounter(ctx, tid, key))
+	ok, _, err = s.ClaimCounter(ctx, tid, key, at(2*time.Minute), at(31*time.Second))
+	require.NoError(t, err)
+	require.True(t, ok, "a deleted gate is free")
+
+	ok, _, err = s.ClaimCounter(ctx, newID(), key, at(time.Minute), at(0))
+	require.False(t, ok)
+	require.ErrorIs(t, err, store.ErrNotFound, "unknown tenant")
 }
