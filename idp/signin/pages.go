@@ -42,8 +42,11 @@ type view struct {
 	RequestID string
 	CSRF      string
 	Email     string
-	Error     string
-	AppName   string
+	// Person names the signed-in user as people know them: display name
+	// and email, never a guest's #EXT# user principal name.
+	Person  string
+	Error   string
+	AppName string
 	// Inviter is who invited the guest, and Ways how they may redeem, on
 	// redemption pages.
 	Inviter string
@@ -61,6 +64,23 @@ type view struct {
 }
 
 const defaultAccent = "#0f6cbd"
+
+// person answers how pages name u: "Sam (sam@fabrikam.test)", or the
+// address alone. A guest's user principal name
+// (sam_fabrikam.test#EXT#@woodgrove…) is an internal key, shown only
+// when the user has neither name nor address.
+func person(u store.User) string {
+	name, mail := strings.TrimSpace(u.DisplayName), u.Mail
+	switch {
+	case mail == "" && name == "":
+		return u.UserPrincipalName
+	case mail == "":
+		return name
+	case name == "" || strings.EqualFold(name, mail):
+		return mail
+	}
+	return name + " (" + mail + ")"
+}
 
 var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 

@@ -58,7 +58,7 @@ func (f *Flow) securityInfoView(r *http.Request, t store.Tenant, sess store.Sess
 	v := branded(t, "Security info")
 	v.Action = f.tenantURL(t, SecurityInfoPath)
 	v.CSRF = f.csrfToken("security\x00"+sess.ID, browser)
-	v.Email = user.UserPrincipalName
+	v.Person = person(user)
 	v.Error = message
 	v.Methods = &methodsView{Registered: st.Registered, RecoveryCodes: st.RecoveryCodes}
 	if st.LockedUntil != nil && st.LockedUntil.After(f.clock()) {
