@@ -23,9 +23,14 @@ type Invitations interface {
 	ListInvitations(ctx context.Context, tenantID string, f InvitationFilter) ([]Invitation, error)
 	// RenewInvitation replaces the token hash, redirect URL, inviter,
 	// message language, creation and expiry times of a pending invitation.
-	// The old hash stops matching at once. ErrNotFound unless inv is
-	// pending in its tenant.
+	// The old hash stops matching at once; it is kept for
+	// GetInvitationByReplacedTokenHash. ErrNotFound unless inv is pending
+	// in its tenant.
 	RenewInvitation(ctx context.Context, inv Invitation) error
+	// GetInvitationByReplacedTokenHash answers, in its current state, the
+	// invitation whose token hash was hash before a renewal replaced it;
+	// ErrNotFound when no invitation of the tenant ever had it.
+	GetInvitationByReplacedTokenHash(ctx context.Context, tenantID, hash string) (Invitation, error)
 	// RevokeInvitation marks a pending invitation revoked. ErrNotFound
 	// unless it is pending in the tenant.
 	RevokeInvitation(ctx context.Context, tenantID, id string) error

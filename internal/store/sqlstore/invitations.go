@@ -61,8 +61,18 @@ func (s *Store) ListInvitations(ctx context.Context, tenantID string, f store.In
 	return list, nil
 }
 
+// RenewInvitation keeps the old hash first, then replaces it; callers
+// that need both or neither run it in a transaction (the directory does).
 func (s *Store) RenewInvitation(ctx context.Context, inv store.Invitation) error {
-	err := execOne(ctx, s.write, `UPDATE invitations SET token_hash = $3, redirect_url = $4, inviter_type = $5,
+	_, err := s.write.ExecContext(ctx, `INSERT INTO invitation_replaced_tokens (tenant_id, token_hash, invitation_id, replaced_at)
+		SELECT tenant_id, token_hash, id, $3 FROM invitations
+		WHERE tenant_id = $1 AND id = $2 AND status = 'PendingAcceptance' AND token_hash <> $4
+		ON CONFLICT (tenant_id, token_hash) DO NOTHING`,
+		inv.TenantID, inv.ID, s.timeArg(inv.CreatedAt), inv.TokenHash)
+	if err != nil {
+		return fmt.Errorf("renew invitation %q: keep the old token: %w", inv.ID, s.dbError(err))
+	}
+	err = execOne(ctx, s.write, `UPDATE invitations SET token_hash = $3, redirect_url = $4, inviter_type = $5,
 		inviter_id = $6, message_language = $7, created_at = $8, expires_at = $9
 		WHERE tenant_id = $1 AND id = $2 AND status = 'PendingAcceptance'`,
 		inv.TenantID, inv.ID, inv.TokenHash, inv.RedirectURL, inv.InviterType, inv.InviterID,
@@ -119,6 +129,16 @@ func (s *Store) GetInvitationByTokenHash(ctx context.Context, tenantID, hash str
 		WHERE tenant_id = $1 AND token_hash = $2`, tenantID, hash))
 	if err != nil {
 		return store.Invitation{}, fmt.Errorf("get invitation by token: %w", s.dbError(err))
+	}
+	return inv, nil
+}
+
+func (s *Store) GetInvitationByReplacedTokenHash(ctx context.Context, tenantID, hash string) (store.Invitation, error) {
+	inv, err := scanInvitation(s.read.QueryRowContext(ctx, `SELECT `+invitationColumns+` FROM invitations
+		WHERE tenant_id = $1 AND id = (SELECT invitation_id FROM invitation_replaced_tokens
+			WHERE tenant_id = $1 AND token_hash = $2)`, tenantID, hash))
+	if err != nil {
+		return store.Invitation{}, fmt.Errorf("get invitation by replaced token: %w", s.dbError(err))
 	}
 	return inv, nil
 }

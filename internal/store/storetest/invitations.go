@@ -14,6 +14,7 @@ func invitationCases() []testCase {
 		{"CreateGetList", invitationCreateGetList},
 		{"ConflictsAndUnknownUser", invitationErrors},
 		{"RenewReplacesTheHash", invitationRenew},
+		{"RenewKeepsReplacedHashes", invitationReplacedHashes},
 		{"Revoke", invitationRevoke},
 		{"RedeemOnce", invitationRedeem},
 		{"RedeemExpired", invitationRedeemExpired},
@@ -245,4 +246,49 @@ func invitationBlocks(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.False(t, blocked, "a block is per tenant")
 	require.ErrorIs(t, s.BlockInvitations(ctx, newID(), "kim@fabrikam.example", at(0)), store.ErrNotFound)
+}
+
+func invitationReplacedHashes(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	other := createTenant(t, s, "fabrikam").ID
+	bo := createUser(t, s, guestFixture(tid, "bo"))
+	inv := createInvitation(t, s, invitationFixture(bo))
+	first := inv.TokenHash
+
+	_, err := s.GetInvitationByReplacedTokenHash(ctx, tid, first)
+	require.ErrorIs(t, err, store.ErrNotFound, "the current hash is not a replaced one")
+
+	inv.TokenHash = "hash-" + newID()
+	inv.CreatedAt = at(time.Hour)
+	require.NoError(t, s.RenewInvitation(ctx, inv))
+	second := inv.TokenHash
+	inv.TokenHash = "hash-" + newID()
+	inv.CreatedAt = at(2 * time.Hour)
+	require.NoError(t, s.RenewInvitation(ctx, inv))
+
+	for _, old := range []string{first, second} {
+		got, err := s.GetInvitationByReplacedTokenHash(ctx, tid, old)
+		require.NoError(t, err)
+		require.Equal(t, inv, got, "answers the invitation as it is now")
+		_, err = s.GetInvitationByTokenHash(ctx, tid, old)
+		require.ErrorIs(t, err, store.ErrNotFound, "an old hash is no current one")
+	}
+	_, err = s.GetInvitationByReplacedTokenHash(ctx, tid, inv.TokenHash)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.GetInvitationByReplacedTokenHash(ctx, tid, "hash-"+newID())
+	require.ErrorIs(t, err, store.ErrNotFound, "a hash never issued")
+	_, err = s.GetInvitationByReplacedTokenHash(ctx, other, first)
+	require.ErrorIs(t, err, store.ErrNotFound, "another tenant's")
+
+	// A renewal the store refuses (not pending) keeps nothing.
+	require.NoError(t, s.RevokeInvitation(ctx, tid, inv.ID))
+	refused := inv
+	refused.TokenHash = "hash-" + newID()
+	require.ErrorIs(t, s.RenewInvitation(ctx, refused), store.ErrNotFound)
+	_, err = s.GetInvitationByReplacedTokenHash(ctx, tid, inv.TokenHash)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	got, err := s.GetInvitationByReplacedTokenHash(ctx, tid, first)
+	require.NoError(t, err)
+	require.Equal(t, store.InvitationRevoked, got.Status, "the state as it is now")
 }
