@@ -3,8 +3,10 @@ package signin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/audit"
@@ -19,7 +21,6 @@ const maxFormBytes = 64 << 10
 // account and a wrong password alike.
 const (
 	msgBadCredentials = "The email or password is incorrect."
-	msgThrottled      = "Too many attempts. Try again later."
 	msgDisabled       = "This account is disabled. Contact your administrator."
 	msgMissing        = "Enter your email and password."
 	msgNoPassword     = "Enter your password."
@@ -214,4 +215,17 @@ func hasPrompt(req store.AuthRequest, p string) bool {
 		}
 	}
 	return false
+}
+
+// throttledMessage says when a throttled sign-in may try again: the
+// window is counted from the first failure, so at most window from now.
+func throttledMessage(window time.Duration) string {
+	wait := window.Round(time.Minute)
+	if wait < time.Minute {
+		return "Too many attempts. Wait a minute, then try again."
+	}
+	if wait == time.Minute {
+		return "Too many attempts. Wait 1 minute, then try again."
+	}
+	return fmt.Sprintf("Too many attempts. Wait %d minutes, then try again.", int(wait.Minutes()))
 }

@@ -61,7 +61,12 @@ type view struct {
 	Hidden  map[string]string
 	// RequestRef is the request id, for the user to quote to an admin.
 	RequestRef string
+	// NextStep is an error page's next step, a link; none when nil.
+	NextStep *nextStep
 }
+
+// nextStep is where an error page sends the user next.
+type nextStep struct{ URL, Text string }
 
 const defaultAccent = "#0f6cbd"
 
@@ -123,9 +128,16 @@ func (f *Flow) render(w http.ResponseWriter, r *http.Request, status int, page s
 // redirect URI) end here; title and message are for people and must not
 // carry internal details.
 func (f *Flow) ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string) {
+	f.errorPageNext(w, r, t, status, title, message, nil)
+}
+
+// errorPageNext is ErrorPage with a next step: a link instead of "go back
+// to the application".
+func (f *Flow) errorPageNext(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string, next *nextStep) {
 	v := branded(t, title)
 	v.Error = message
 	v.RequestRef = httpx.RequestIDFrom(r.Context())
+	v.NextStep = next
 	f.render(w, r, status, "error", v)
 }
 

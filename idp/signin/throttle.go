@@ -96,7 +96,7 @@ func (f *Flow) admitAttempt(w http.ResponseWriter, r *http.Request, tx transacti
 	if throttled {
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, typed), ActivitySignIn, resultThrottled, "too many failed attempts")
 		w.Header().Set("Retry-After", fmt.Sprint(int(f.throttle.Window.Seconds())))
-		again.Error = msgThrottled
+		again.Error = throttledMessage(f.throttle.Window)
 		f.render(w, r, http.StatusTooManyRequests, page, again)
 		return keys, false
 	}

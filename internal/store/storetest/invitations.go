@@ -14,7 +14,7 @@ func invitationCases() []testCase {
 		{"CreateGetList", invitationCreateGetList},
 		{"ConflictsAndUnknownUser", invitationErrors},
 		{"RenewReplacesTheHash", invitationRenew},
-		{"RenewKeepsReplacedHashes", invitationReplacedHashes},
+		{"RetiredTokens", invitationRetiredTokens},
 		{"Revoke", invitationRevoke},
 		{"RedeemOnce", invitationRedeem},
 		{"RedeemExpired", invitationRedeemExpired},
@@ -248,7 +248,7 @@ func invitationBlocks(t *testing.T, s store.Store) {
 	require.ErrorIs(t, s.BlockInvitations(ctx, newID(), "kim@fabrikam.example", at(0)), store.ErrNotFound)
 }
 
-func invitationReplacedHashes(t *testing.T, s store.Store) {
+func invitationRetiredTokens(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	tid := createTenant(t, s, "contoso").ID
 	other := createTenant(t, s, "fabrikam").ID
@@ -256,8 +256,8 @@ func invitationReplacedHashes(t *testing.T, s store.Store) {
 	inv := createInvitation(t, s, invitationFixture(bo))
 	first := inv.TokenHash
 
-	_, err := s.GetInvitationByReplacedTokenHash(ctx, tid, first)
-	require.ErrorIs(t, err, store.ErrNotFound, "the current hash is not a replaced one")
+	_, err := s.RetiredInvitationToken(ctx, tid, first)
+	require.ErrorIs(t, err, store.ErrNotFound, "the current hash is not retired")
 
 	inv.TokenHash = "hash-" + newID()
 	inv.CreatedAt = at(time.Hour)
@@ -267,28 +267,42 @@ func invitationReplacedHashes(t *testing.T, s store.Store) {
 	inv.CreatedAt = at(2 * time.Hour)
 	require.NoError(t, s.RenewInvitation(ctx, inv))
 
-	for _, old := range []string{first, second} {
-		got, err := s.GetInvitationByReplacedTokenHash(ctx, tid, old)
+	for i, old := range []string{first, second} {
+		got, err := s.RetiredInvitationToken(ctx, tid, old)
 		require.NoError(t, err)
-		require.Equal(t, inv, got, "answers the invitation as it is now")
+		require.Equal(t, store.RetiredToken{InvitationID: inv.ID, Reason: store.TokenReplaced, RetiredAt: at(time.Duration(i+1) * time.Hour)}, got)
 		_, err = s.GetInvitationByTokenHash(ctx, tid, old)
-		require.ErrorIs(t, err, store.ErrNotFound, "an old hash is no current one")
+		require.ErrorIs(t, err, store.ErrNotFound, "a retired hash is no current one")
 	}
-	_, err = s.GetInvitationByReplacedTokenHash(ctx, tid, inv.TokenHash)
-	require.ErrorIs(t, err, store.ErrNotFound)
-	_, err = s.GetInvitationByReplacedTokenHash(ctx, tid, "hash-"+newID())
+	_, err = s.RetiredInvitationToken(ctx, tid, "hash-"+newID())
 	require.ErrorIs(t, err, store.ErrNotFound, "a hash never issued")
-	_, err = s.GetInvitationByReplacedTokenHash(ctx, other, first)
+	_, err = s.RetiredInvitationToken(ctx, other, first)
 	require.ErrorIs(t, err, store.ErrNotFound, "another tenant's")
 
-	// A renewal the store refuses (not pending) keeps nothing.
+	// Revoking retires the current hash, and the record outlives the
+	// invitation (revoking may delete it with its guest).
 	require.NoError(t, s.RevokeInvitation(ctx, tid, inv.ID))
-	refused := inv
-	refused.TokenHash = "hash-" + newID()
-	require.ErrorIs(t, s.RenewInvitation(ctx, refused), store.ErrNotFound)
-	_, err = s.GetInvitationByReplacedTokenHash(ctx, tid, inv.TokenHash)
-	require.ErrorIs(t, err, store.ErrNotFound)
-	got, err := s.GetInvitationByReplacedTokenHash(ctx, tid, first)
+	got, err := s.RetiredInvitationToken(ctx, tid, inv.TokenHash)
 	require.NoError(t, err)
-	require.Equal(t, store.InvitationRevoked, got.Status, "the state as it is now")
+	require.Equal(t, store.TokenRevoked, got.Reason)
+	require.Equal(t, inv.ID, got.InvitationID)
+	require.NoError(t, s.DeleteUser(ctx, tid, bo.ID))
+	_, err = s.GetInvitation(ctx, tid, inv.ID)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	got, err = s.RetiredInvitationToken(ctx, tid, inv.TokenHash)
+	require.NoError(t, err)
+	require.Equal(t, store.TokenRevoked, got.Reason)
+
+	// A renewal or revocation the store refuses (not pending) retires
+	// nothing.
+	al := createUser(t, s, guestFixture(tid, "al"))
+	acc := createInvitation(t, s, invitationFixture(al))
+	_, err = s.RedeemInvitation(ctx, tid, acc.TokenHash, at(time.Hour))
+	require.NoError(t, err)
+	require.ErrorIs(t, s.RevokeInvitation(ctx, tid, acc.ID), store.ErrNotFound)
+	renewed := acc
+	renewed.TokenHash = "hash-" + newID()
+	require.ErrorIs(t, s.RenewInvitation(ctx, renewed), store.ErrNotFound)
+	_, err = s.RetiredInvitationToken(ctx, tid, acc.TokenHash)
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
