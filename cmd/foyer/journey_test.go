@@ -96,6 +96,9 @@ func TestGuestJourneyThroughSMTP(t *testing.T) {
 
 	users := s.cli.mustRun(t, "users", "list", "--tenant", "woodgrove")
 	require.Regexp(t, `gsamoogle_gmail\.com#EXT#@woodgrove\.\S+\s.*Guest.*Accepted`, users)
+	// The quick start's last step: the audit trail shows the redemption.
+	trail := s.cli.mustRun(t, quickStartCommand(t, s.base, "audit list")...)
+	require.Regexp(t, `Redeem external user invite.*gsamoogle`, trail)
 	s.shutdown(t)
 }
 
@@ -147,7 +150,7 @@ func mustStep(t *testing.T) func(*webclient.Page, error) *webclient.Page {
 func TestREADMEGuestWalkthrough(t *testing.T) {
 	s := startDevServer(t)
 	ctx := t.Context()
-	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "gsamoogle@gmail.com", "--redirect-url", s.base+"/demo")
+	s.cli.mustRun(t, quickStartCommand(t, s.base, "gsamoogle@gmail.com")...)
 
 	br := webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
 	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited"))
@@ -167,6 +170,9 @@ func TestREADMEGuestWalkthrough(t *testing.T) {
 
 	users := s.cli.mustRun(t, "users", "list", "--tenant", "woodgrove")
 	require.Regexp(t, `gsamoogle_gmail\.com#EXT#@woodgrove\.\S+\s.*Guest.*Accepted`, users)
+	// The quick start's last step: the audit trail shows the redemption.
+	trail := s.cli.mustRun(t, quickStartCommand(t, s.base, "audit list")...)
+	require.Regexp(t, `Redeem external user invite.*gsamoogle`, trail)
 	s.shutdown(t)
 }
 
@@ -192,7 +198,7 @@ func devMail(t *testing.T, br *webclient.Client, base, subject string) string {
 func TestREADMEPartnerWalkthrough(t *testing.T) {
 	s := startDevServer(t)
 	ctx := t.Context()
-	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "sam@fabrikam.test", "--redirect-url", s.base+"/demo")
+	s.cli.mustRun(t, quickStartCommand(t, s.base, "sam@fabrikam.test")...)
 
 	br := webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
 	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited"))
