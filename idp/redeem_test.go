@@ -174,6 +174,91 @@ func TestRedeemByPasscode(t *testing.T) {
 		again := mustPage(t)(e.browser().Get(ctx, link))
 		require.Equal(t, http.StatusConflict, again.Status, "a redeemed link is used up")
 		require.Contains(t, again.Text(), "already accepted")
+		// No dead end: the page links to the app the invitation was for.
+		require.Equal(t, bootstrap.DevRedirectURI, nextLink(t, again), again.Summary())
+	})
+}
+
+var nextStepLink = regexp.MustCompile(`<a class="button" id="next" href="([^"]*)">([^<]*)</a>`)
+
+// nextLink answers the href of an error page's next-step link, or "".
+func nextLink(t *testing.T, p *webclient.Page) string {
+	t.Helper()
+	m := nextStepLink.FindStringSubmatch(string(p.Body))
+	if m == nil {
+		return ""
+	}
+	return strings.ReplaceAll(m[1], "&amp;", "&")
+}
+
+// TestDeadLinksSayWhy: revoked, replaced, used and tampered redeem links
+// each say which, with a next step where there is one, and a changed link
+// learns nothing of any invitation.
+func TestDeadLinksSayWhy(t *testing.T) {
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		e := newRedeemEnv(t, b)
+		ctx := t.Context()
+		open := func(link string) *webclient.Page {
+			t.Helper()
+			return mustPage(t)(e.browser().Get(ctx, link))
+		}
+
+		// Revoked: the guest, who never redeemed, goes with it.
+		inv, revoked := e.invite(t, "revoked@partner.test")
+		require.NoError(t, e.d.Directory.RevokeInvitation(ctx, e.tenant.ID, inv.ID))
+		p := open(revoked)
+		require.Equal(t, http.StatusBadRequest, p.Status)
+		require.Contains(t, p.Text(), "This invitation was withdrawn by WoodGrove.")
+
+		// Replaced, then the newest link used: the old link says replaced
+		// while the invitation is open, and accepted once it is.
+		_, old := e.invite(t, "twice@partner.test")
+		_, fresh := e.invite(t, "twice@partner.test")
+		p = open(old)
+		require.Equal(t, http.StatusBadRequest, p.Status)
+		require.Contains(t, p.Text(), "This invitation link was replaced: WoodGrove sent a newer invitation to the same address.")
+		require.Contains(t, p.Text(), "newest invitation email")
+		br := e.browser()
+		c := e.toConsent(t, br, fresh, "twice@partner.test")
+		require.True(t, submit(t, br, c, "csrf_token", "accept", nil).Stopped())
+		p = open(old)
+		require.Equal(t, http.StatusConflict, p.Status)
+		require.Contains(t, p.Text(), "already accepted")
+		require.Equal(t, bootstrap.DevRedirectURI, nextLink(t, p))
+
+		// Replaced, then revoked: withdrawn.
+		inv, old = e.invite(t, "gone@partner.test")
+		e.invite(t, "gone@partner.test")
+		require.NoError(t, e.d.Directory.RevokeInvitation(ctx, e.tenant.ID, inv.ID))
+		require.Contains(t, open(old).Text(), "withdrawn by WoodGrove")
+
+		// Tampered: one character changed, or cut short. Nothing about
+		// any invitation, and no next step but the email.
+		_, link := e.invite(t, "tamper@partner.test")
+		last := link[len(link)-1]
+		swap := byte('A')
+		if last == 'A' {
+			swap = 'B'
+		}
+		for _, bad := range []string{link[:len(link)-1] + string(swap), link[:len(link)-10], e.d.URL + "/t/woodgrove/redeem?token=<script>"} {
+			p = open(bad)
+			require.Equal(t, http.StatusBadRequest, p.Status, bad)
+			require.Contains(t, p.Text(), "This invitation link is not valid: it is incomplete or was changed.")
+			for _, leak := range []string{"withdrawn", "replaced", "accepted", "tamper@", "ta***"} {
+				require.NotContains(t, p.Text(), leak)
+			}
+			require.Empty(t, nextLink(t, p))
+		}
+
+		// Posting a replaced link (a page opened before the re-invitation)
+		// says replaced too.
+		_, mid := e.invite(t, "midway2@partner.test")
+		br = e.browser()
+		c = e.toConsent(t, br, mid, "midway2@partner.test")
+		e.invite(t, "midway2@partner.test")
+		p = submit(t, br, c, "csrf_token", "accept", nil)
+		require.Equal(t, http.StatusBadRequest, p.Status, p.Summary())
+		require.Contains(t, p.Text(), "was replaced", p.Summary())
 	})
 }
 
@@ -187,7 +272,7 @@ func TestRedeemRefusals(t *testing.T) {
 			require.NoError(t, e.d.Directory.RevokeInvitation(ctx, e.tenant.ID, inv.ID))
 			p := mustPage(t)(e.browser().Get(ctx, link))
 			require.Equal(t, http.StatusBadRequest, p.Status)
-			require.Contains(t, p.Text(), "not valid")
+			require.Contains(t, p.Text(), "withdrawn")
 		})
 		t.Run("ReplacedLink", func(t *testing.T) {
 			_, old := e.invite(t, "twice@partner.test")

@@ -180,7 +180,7 @@ func TestThrottlePerAccount(t *testing.T) {
 		}
 		r := b.post(action, loginValues(id, csrf, w.alice.Mail, password))
 		require.Equal(t, http.StatusTooManyRequests, r.status, "the right password is refused too")
-		assert.Equal(t, "Too many attempts. Try again later.", pageError(r.body))
+		assert.Equal(t, "Too many attempts. Wait 30 seconds, then try again.", pageError(r.body), "says when to try again")
 		assert.NotEmpty(t, r.header.Get("Retry-After"))
 		assert.Empty(t, r.header.Get("Location"))
 		// Another spelling of the same account is the same account.

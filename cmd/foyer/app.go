@@ -67,6 +67,9 @@ type app struct {
 	// dev is set by --dev: serve mounts /demo and /dev/mail, and mail
 	// without SMTP is kept for the development mailbox.
 	dev bool
+	// devSeeded is how many objects serve --dev's seed created or
+	// updated, for the log line once the port is bound.
+	devSeeded int
 }
 
 // openApp loads and validates the configuration, loads the master key,

@@ -119,6 +119,8 @@ func demoRoutes(a *app) (map[string]http.Handler, error) {
 		RedirectURL:   base + "/demo/callback",
 		PostLogoutURL: base + "/demo",
 		Logger:        a.logger,
+		DevUser:       bootstrap.DevAdmin,
+		DevPassword:   bootstrap.DevPassword,
 	})
 	if err != nil {
 		return nil, err

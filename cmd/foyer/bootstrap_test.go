@@ -169,7 +169,13 @@ func TestDemoRoutes(t *testing.T) {
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{"/demo", "/demo/"}, slices.Collect(maps.Keys(routes)))
 	rec := httptest.NewRecorder()
-	routes["/demo"].ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/demo", nil))
+	// The home page first tries a silent sign-in; with that tried, it is
+	// the signed-out page, with the seed's credentials in the dev hint.
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/demo", nil)
+	req.AddCookie(&http.Cookie{Name: "foyer_demo_silent", Value: "1"})
+	routes["/demo"].ServeHTTP(rec, req)
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Contains(t, rec.Body.String(), "http://localhost:8080/t/woodgrove")
+	require.Contains(t, rec.Body.String(), "Development mode.")
+	require.Contains(t, rec.Body.String(), "foyer-dev")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -227,4 +228,39 @@ func TestHelpSucceeds(t *testing.T) {
 	require.Contains(t, c.mustRun(t, "keys"), "rotate")
 	require.Contains(t, c.mustRun(t, "groups", "members"), "remove")
 	require.Contains(t, c.mustRun(t, "apps", "secrets", "--help"), "add")
+}
+
+// TestUnknownCommandComesFirst: a mistyped command is reported before the
+// flags after it, with cobra's suggestions, and exits 2 before anything is
+// opened.
+func TestUnknownCommandComesFirst(t *testing.T) {
+	c := newCLI(t)
+	for _, tc := range []struct {
+		args       []string
+		word, path string
+		suggestion string
+	}{
+		{[]string{"invte", "--tenant", "x"}, "invte", "foyer", "invite"},
+		{[]string{"users", "lst", "--tenant", "x"}, "lst", "foyer users", "list"},
+		{[]string{"-o", "json", "tenents", "list"}, "tenents", "foyer", "tenants"},
+		{[]string{"apps", "secrets", "ad", "--tenant", "x", "demo"}, "ad", "foyer apps secrets", "add"},
+		{[]string{"frobnicate", "--tenant", "x"}, "frobnicate", "foyer", ""},
+	} {
+		r := c.run(t, tc.args...)
+		require.Equal(t, exitUsage, r.code, "foyer %v:\n%s", tc.args, r.stderr)
+		require.True(t, strings.HasPrefix(r.stderr, fmt.Sprintf("foyer: unknown command %q for %q", tc.word, tc.path)), r.stderr)
+		require.NotContains(t, r.stderr, "unknown flag")
+		require.Contains(t, r.stderr, "Run '"+tc.path+" --help' for usage.")
+		if tc.suggestion != "" {
+			require.Contains(t, r.stderr, "Did you mean this?\n\t"+tc.suggestion+"\n", r.stderr)
+		} else {
+			require.NotContains(t, r.stderr, "Did you mean")
+		}
+	}
+	require.NoFileExists(t, filepath.Join(c.dataDir, "foyer.db"), "a usage mistake is caught before anything is opened")
+}
+
+func TestVersionFlag(t *testing.T) {
+	c := newCLI(t)
+	require.Equal(t, "foyer dev commit dev "+runtime.Version()+"\n", c.mustRun(t, "--version"))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -96,6 +97,9 @@ func TestGuestJourneyThroughSMTP(t *testing.T) {
 
 	users := s.cli.mustRun(t, "users", "list", "--tenant", "woodgrove")
 	require.Regexp(t, `gsamoogle_gmail\.com#EXT#@woodgrove\.\S+\s.*Guest.*Accepted`, users)
+	// The quick start's last step: the audit trail shows the redemption.
+	trail := s.cli.mustRun(t, quickStartCommand(t, s.base, "audit list")...)
+	require.Regexp(t, `Redeem external user invite.*gsamoogle`, trail)
 	s.shutdown(t)
 }
 
@@ -147,9 +151,9 @@ func mustStep(t *testing.T) func(*webclient.Page, error) *webclient.Page {
 func TestREADMEGuestWalkthrough(t *testing.T) {
 	s := startDevServer(t)
 	ctx := t.Context()
-	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "gsamoogle@gmail.com", "--redirect-url", s.base+"/demo")
+	s.cli.mustRun(t, quickStartCommand(t, s.base, "gsamoogle@gmail.com")...)
 
-	br := webclient.New(webclient.Config{StopAt: []string{s.base + "/demo/callback"}})
+	br := webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
 	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited"))
 	require.NotEmpty(t, link)
 	page := mustStep(t)(br.Get(ctx, link))
@@ -158,22 +162,18 @@ func TestREADMEGuestWalkthrough(t *testing.T) {
 	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": code}))
 	page = mustStep(t)(br.Press(ctx, page, "csrf_token", "accept", nil))
 	page, _ = enrolAuthenticator(t, br, page)
-	require.Equal(t, "/demo", page.URL.Path, "lands on inviteRedirectUrl: %s", page.Summary())
-	require.Equal(t, http.StatusOK, page.Status)
 
-	// The demo's Sign in needs no password: redeeming started a session.
-	page = mustStep(t)(br.Get(ctx, s.base+"/demo/login"))
-	if !page.Stopped() {
-		page = mustStep(t)(br.Press(ctx, page, "csrf_token", "allow", nil))
-	}
-	require.True(t, page.Stopped(), page.Summary())
-	page = mustStep(t)(br.Follow(ctx, page.Stop))
-	require.Equal(t, http.StatusOK, page.Status, page.Summary())
-	require.Contains(t, page.Text(), "gsamoogle@gmail.com")
+	// The guest lands on inviteRedirectUrl signed in: the demo signs in
+	// silently with the session redeeming started; no Sign in, no consent.
+	requireSignedInAtDemo(t, page, "gsamoogle@gmail.com")
 	require.Contains(t, page.Text(), `"mfa"`, "the demo shows the second factor in amr")
+	requireNoUPNOnPages(t, br, s.base, "gsamoogle@gmail.com")
 
 	users := s.cli.mustRun(t, "users", "list", "--tenant", "woodgrove")
 	require.Regexp(t, `gsamoogle_gmail\.com#EXT#@woodgrove\.\S+\s.*Guest.*Accepted`, users)
+	// The quick start's last step: the audit trail shows the redemption.
+	trail := s.cli.mustRun(t, quickStartCommand(t, s.base, "audit list")...)
+	require.Regexp(t, `Redeem external user invite.*gsamoogle`, trail)
 	s.shutdown(t)
 }
 
@@ -199,9 +199,9 @@ func devMail(t *testing.T, br *webclient.Client, base, subject string) string {
 func TestREADMEPartnerWalkthrough(t *testing.T) {
 	s := startDevServer(t)
 	ctx := t.Context()
-	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "sam@fabrikam.test", "--redirect-url", s.base+"/demo")
+	s.cli.mustRun(t, quickStartCommand(t, s.base, "sam@fabrikam.test")...)
 
-	br := webclient.New(webclient.Config{StopAt: []string{s.base + "/demo"}})
+	br := webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
 	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited"))
 	require.NotEmpty(t, link)
 	page := mustStep(t)(br.Get(ctx, link))
@@ -217,8 +217,8 @@ func TestREADMEPartnerWalkthrough(t *testing.T) {
 	page = mustStep(t)(br.Submit(ctx, f, partner))
 	page = mustStep(t)(br.Continue(ctx, page, webclient.Credentials{Username: "sam@fabrikam.test", Password: "foyer-dev"}))
 	page, _ = enrolAuthenticator(t, br, page)
-	require.True(t, page.Stopped(), page.Summary())
-	require.Equal(t, s.base+"/demo", page.Stop.String(), "lands on inviteRedirectUrl")
+	requireSignedInAtDemo(t, page, "sam@fabrikam.test")
+	requireNoUPNOnPages(t, br, s.base, "Sam (sam@fabrikam.test)")
 
 	users := s.cli.mustRun(t, "users", "list", "--tenant", "woodgrove")
 	require.Regexp(t, `sam_fabrikam\.test#EXT#@woodgrove\.\S+\s.*Guest.*Accepted`, users)
@@ -241,4 +241,35 @@ func enrolAuthenticator(t *testing.T, br *webclient.Client, page *webclient.Page
 	page = mustStep(t)(br.Press(t.Context(), page, "code", "enrol", map[string]string{"code": mfatest.Code(t, key, time.Now())}))
 	require.Contains(t, page.Text(), "Save your recovery codes", page.Summary())
 	return mustStep(t)(br.Submit(t.Context(), page.Forms[0], nil)), key
+}
+
+// requireSignedInAtDemo checks that a redeemed guest landed on the demo,
+// the invitation's inviteRedirectUrl, showing their claims at once.
+func requireSignedInAtDemo(t *testing.T, page *webclient.Page, email string) {
+	t.Helper()
+	require.False(t, page.Stopped(), page.Summary())
+	require.Equal(t, "/demo", page.URL.Path, "lands on inviteRedirectUrl: %s", page.Summary())
+	require.Equal(t, http.StatusOK, page.Status)
+	require.Contains(t, page.Text(), "Signed in to", "no Sign in click: %s", page.Summary())
+	require.Contains(t, page.Text(), "as "+email)
+	require.NotContains(t, page.Text(), "Development mode", "the dev hint is for signed-out visitors")
+}
+
+// requireNoUPNOnPages opens the pages that name the signed-in guest
+// (security info, another app's consent) and checks they say who the
+// guest is as people know them, never the #EXT# user principal name.
+func requireNoUPNOnPages(t *testing.T, br *webclient.Client, base, who string) {
+	t.Helper()
+	ctx := t.Context()
+	page := mustStep(t)(br.Get(ctx, base+"/t/woodgrove/security-info"))
+	require.Equal(t, http.StatusOK, page.Status, page.Summary())
+	require.Contains(t, page.Text(), "Signed in as "+who+".")
+	require.NotContains(t, string(page.Body), "#EXT#")
+
+	q := url.Values{"client_id": {bootstrap.DevClientID}, "response_type": {"code"}, "redirect_uri": {bootstrap.DevRedirectURI},
+		"scope": {"openid profile email"}, "state": {"state-123456"}, "nonce": {"nonce-123456"}}
+	page = mustStep(t)(br.Get(ctx, base+"/t/woodgrove/authorize?"+q.Encode()))
+	require.Contains(t, page.Text(), "Review permissions", page.Summary())
+	require.Contains(t, page.Text(), "Signed in as "+who+".")
+	require.NotContains(t, string(page.Body), "#EXT#")
 }

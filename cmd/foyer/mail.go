@@ -86,6 +86,6 @@ func startMail(ctx context.Context, a *app) (stop func()) {
 
 // devMailRoutes is the development mailbox.
 func devMailRoutes(a *app) map[string]http.Handler {
-	h := &mail.DevMailbox{Store: a.store, Sealer: a.master.Sealer(mailPurpose), Prefix: devMailPath, Logger: a.logger}
+	h := &mail.DevMailbox{Store: a.store, Sealer: a.master.Sealer(mailPurpose), Prefix: devMailPath, Logger: a.logger, Tenants: a.store}
 	return map[string]http.Handler{devMailPath: h, devMailPath + "/": h}
 }

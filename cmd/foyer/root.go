@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/user"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,7 +56,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, d deps) i
 	if d.stdin != nil {
 		root.SetIn(d.stdin)
 	}
-	cmd, err := root.ExecuteContextC(ctx)
+	cmd, err := unknownCommand(root, args)
+	if err == nil {
+		cmd, err = root.ExecuteContextC(ctx)
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -74,6 +78,8 @@ func newRootCmd(d deps) *cobra.Command {
 	root.SilenceUsage = true  // a failed command is not a usage mistake
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkFlags(cmd) }
+	root.Version = version
+	root.SetVersionTemplate("foyer {{.Version}} commit " + commit + " " + runtime.Version() + "\n")
 
 	flags := root.PersistentFlags()
 	flags.String(flagConfig, "", "YAML configuration file (env FOYER_CONFIG)")
@@ -122,11 +128,72 @@ func newGroupCmd(use, short string) *cobra.Command {
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+				return unknownCommandError(cmd, args[0])
 			}
 			return cmd.Help()
 		},
 	}
+}
+
+// unknownCommand finds the command args name before any flag is parsed:
+// when they stop at a group command (one that only holds subcommands)
+// followed by a word that is none of them, the mistake is that word, not
+// the flags after it, which the group does not know (foyer invte --tenant
+// x). Cobra would report the flag first.
+func unknownCommand(root *cobra.Command, args []string) (*cobra.Command, error) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	root.InitDefaultHelpFlag()
+	root.InitDefaultVersionFlag()
+	cmd, rest, err := root.Find(args)
+	if err != nil || !cmd.HasSubCommands() {
+		return root, nil
+	}
+	if word := firstWord(cmd, rest); word != "" {
+		return cmd, unknownCommandError(cmd, word)
+	}
+	return root, nil
+}
+
+// firstWord answers the first argument of rest that is not a flag or a
+// flag's value, or "" when there is none. A flag the command does not know
+// is taken to have a value, as cobra does when it looks for subcommands.
+func firstWord(cmd *cobra.Command, rest []string) string {
+	flags := cmd.Flags()
+	flags.AddFlagSet(cmd.InheritedFlags())
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			return ""
+		case strings.HasPrefix(a, "--"):
+			if !strings.Contains(a, "=") && !isBoolFlag(flags.Lookup(a[2:])) {
+				i++
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			if len(a) == 2 && !isBoolFlag(flags.ShorthandLookup(a[1:])) {
+				i++
+			}
+		default:
+			return a
+		}
+	}
+	return ""
+}
+
+func isBoolFlag(f *pflag.Flag) bool { return f != nil && f.NoOptDefVal != "" }
+
+// unknownCommandError is a usage error naming word and, when cobra finds
+// commands spelt like it, suggesting them.
+func unknownCommandError(cmd *cobra.Command, word string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", word, cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, set only when it suggests itself
+	}
+	if s := cmd.SuggestionsFor(word); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t") + "\n"
+	}
+	return usageError{errors.New(msg)}
 }
 
 // noArgs is cobra.NoArgs as a usage error.

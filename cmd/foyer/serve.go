@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -139,14 +140,20 @@ func startDev(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	a.devSeeded = report.Count(bootstrap.Created) + report.Count(bootstrap.Updated)
+	return nil
+}
+
+// logDevMode says where to go in development mode. serve calls it once
+// the port is bound, so it never points at a server that failed to start.
+func logDevMode(ctx context.Context, a *app) {
 	base := strings.TrimRight(a.cfg.ExternalURL, "/")
 	a.logger.InfoContext(ctx, "development mode",
-		"seeded", report.Count(bootstrap.Created)+report.Count(bootstrap.Updated),
+		"seeded", a.devSeeded,
 		"discovery", base+"/t/woodgrove/.well-known/openid-configuration",
 		"demo", base+"/demo",
 		"mailbox", base+devMailPath,
 		"sign_in_as", bootstrap.DevAdmin+" / "+bootstrap.DevPassword)
-	return nil
 }
 
 // serve answers HTTP until ctx ends. It listens first, so /healthz answers
@@ -159,18 +166,27 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 	}
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return listenError(a.cfg.Addr, err)
 	}
 	srv := newHTTPServer(handler, a.logger)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	a.logger.InfoContext(ctx, "listening", "addr", ln.Addr().String(), "external_url", a.cfg.ExternalURL, "database", databaseName(a.cfg))
+	if a.dev {
+		logDevMode(ctx, a)
+	}
 	if listening != nil {
 		listening(ln.Addr())
 	}
 
-	if err := ensureAllKeys(ctx, a); err != nil {
+	tenants, err := ensureAllKeys(ctx, a)
+	if err != nil {
 		return errors.Join(err, shutdown(ctx, a, srv, served))
+	}
+	if tenants == 0 {
+		a.logger.WarnContext(ctx, "no tenants yet: nobody can sign in until there is one. Create one with "+
+			"'foyer tenants create --slug SLUG --name NAME' or 'foyer bootstrap --file FILE', "+
+			"or start with 'foyer serve --dev' for a seeded demo on this machine")
 	}
 	keysReady.Store(true)
 	stopRotation := startRotation(ctx, a)
@@ -271,12 +287,23 @@ func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 	}
 }
 
+// listenError explains a listen failure; a taken port names the setting
+// that picks another.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen: %s is already in use, perhaps by another foyer serve: stop it, or choose another "+
+			"address with --addr (FOYER_ADDR) and give --external-url the same port", addr)
+	}
+	return fmt.Errorf("listen on %s (set with --addr or FOYER_ADDR): %w", addr, err)
+}
+
 // ensureAllKeys gives every tenant its signing keys before Foyer reports
-// ready, so no token request waits for key generation.
-func ensureAllKeys(ctx context.Context, a *app) error {
+// ready, so no token request waits for key generation. It answers how many
+// tenants there are.
+func ensureAllKeys(ctx context.Context, a *app) (int, error) {
 	tenants, err := a.store.ListTenants(ctx)
 	if err != nil {
-		return fmt.Errorf("list tenants: %w", err)
+		return 0, fmt.Errorf("list tenants: %w", err)
 	}
 	var errs []error
 	for _, t := range tenants {
@@ -284,7 +311,7 @@ func ensureAllKeys(ctx context.Context, a *app) error {
 			errs = append(errs, fmt.Errorf("signing keys of tenant %q: %w", t.Slug, err))
 		}
 	}
-	return errors.Join(errs...)
+	return len(tenants), errors.Join(errs...)
 }
 
 // startRotation runs automatic key rotation in the background and answers

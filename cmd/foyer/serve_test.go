@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -157,6 +158,50 @@ func TestServeRefusesAnAddressInUse(t *testing.T) {
 	r := c.run(t, "serve", "--addr", ln.Addr().String())
 	require.Equal(t, exitError, r.code)
 	require.Contains(t, r.stderr, "foyer: listen:")
+	// The message names the address and the flag that changes it.
+	require.Contains(t, r.stderr, ln.Addr().String()+" is already in use")
+	require.Contains(t, r.stderr, "--addr")
+
+	// serve --dev says where to go only once it listens: not here.
+	r = c.run(t, "serve", "--dev", "--addr", ln.Addr().String())
+	require.Equal(t, exitError, r.code)
+	require.Contains(t, r.stderr, "--addr")
+	require.NotContains(t, r.stderr, "development mode")
+	require.NotContains(t, r.stderr, "sign_in_as")
+}
+
+// TestServeOnAnEmptyDatabaseSaysHowToStart: with no tenant, nobody can
+// sign in; serve says how to make the first one.
+func TestServeOnAnEmptyDatabaseSaysHowToStart(t *testing.T) {
+	c := newCLI(t)
+	previous := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(previous) })
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	d := c.deps()
+	var logs testlog.Buffer
+	exited := make(chan int, 1)
+	go func() { exited <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, &logs, d) }()
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "no tenants yet") }, 30*time.Second, 20*time.Millisecond, logs.String())
+	for _, hint := range []string{"foyer tenants create --slug", "foyer bootstrap --file", "foyer serve --dev"} {
+		require.Contains(t, logs.String(), hint)
+	}
+	stop()
+	require.Equal(t, exitOK, <-exited, logs.String())
+
+	// With a tenant there is no such hint.
+	c.seedTenant(t, "acme")
+	ctx, stop = context.WithCancel(t.Context())
+	defer stop()
+	addrs := make(chan net.Addr, 1)
+	d.listening = func(a net.Addr) { addrs <- a }
+	var later testlog.Buffer
+	go func() { exited <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, &later, d) }()
+	base := "http://" + (<-addrs).String()
+	require.Eventually(t, func() bool { s, _ := get(t, base+"/readyz"); return s == http.StatusOK }, 10*time.Second, 20*time.Millisecond)
+	stop()
+	require.Equal(t, exitOK, <-exited, later.String())
+	require.NotContains(t, later.String(), "no tenants yet")
 }
 
 // devServer is serve --dev running in-process on a free loopback port.

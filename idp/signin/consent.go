@@ -37,7 +37,7 @@ func (f *Flow) consentView(tx transaction, user store.User) view {
 	v.CSRF = f.csrfToken(tx.req.ID, tx.browser)
 	v.AppName = tx.app.DisplayName
 	v.Scopes = describeScopes(f.external, tx.req.Scopes)
-	v.Email = user.UserPrincipalName
+	v.Person = person(user)
 	return v
 }
 

@@ -22,6 +22,7 @@ type Store interface {
 	GetUser(ctx context.Context, tenantID, id string) (store.User, error)
 	GetUserByEmail(ctx context.Context, tenantID, email string) (store.User, error)
 	GetApplicationByClientID(ctx context.Context, tenantID, clientID string) (store.Application, error)
+	ListApplications(ctx context.Context, tenantID string) ([]store.Application, error)
 	store.AuthRequests
 	store.Sessions
 	store.Consents

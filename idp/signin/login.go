@@ -3,8 +3,10 @@ package signin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/audit"
@@ -19,7 +21,6 @@ const maxFormBytes = 64 << 10
 // account and a wrong password alike.
 const (
 	msgBadCredentials = "The email or password is incorrect."
-	msgThrottled      = "Too many attempts. Try again later."
 	msgDisabled       = "This account is disabled. Contact your administrator."
 	msgMissing        = "Enter your email and password."
 	msgNoPassword     = "Enter your password."
@@ -241,4 +242,21 @@ func hasPrompt(req store.AuthRequest, p string) bool {
 		}
 	}
 	return false
+}
+
+// throttledMessage says when a throttled sign-in may try again, in the
+// same whole seconds (under a minute) or minutes (rounded up) as the
+// Retry-After header it goes with.
+func throttledMessage(wait time.Duration) string {
+	secs := (wait + time.Second - 1) / time.Second
+	switch mins := (secs + 59) / 60; {
+	case secs <= 1:
+		return "Too many attempts. Wait a second, then try again."
+	case secs < 60:
+		return fmt.Sprintf("Too many attempts. Wait %d seconds, then try again.", secs)
+	case mins == 1:
+		return "Too many attempts. Wait 1 minute, then try again."
+	default:
+		return fmt.Sprintf("Too many attempts. Wait %d minutes, then try again.", mins)
+	}
 }

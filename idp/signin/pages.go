@@ -42,8 +42,11 @@ type view struct {
 	RequestID string
 	CSRF      string
 	Email     string
-	Error     string
-	AppName   string
+	// Person names the signed-in user as people know them: display name
+	// and email, never a guest's #EXT# user principal name.
+	Person  string
+	Error   string
+	AppName string
 	// Inviter is who invited the guest, and Ways how they may redeem, on
 	// redemption pages.
 	Inviter string
@@ -58,9 +61,31 @@ type view struct {
 	Hidden  map[string]string
 	// RequestRef is the request id, for the user to quote to an admin.
 	RequestRef string
+	// NextStep is an error page's next step, a link; none when nil.
+	NextStep *nextStep
 }
 
+// nextStep is where an error page sends the user next.
+type nextStep struct{ URL, Text string }
+
 const defaultAccent = "#0f6cbd"
+
+// person answers how pages name u: "Sam (sam@fabrikam.test)", or the
+// address alone. A guest's user principal name
+// (sam_fabrikam.test#EXT#@woodgrove…) is an internal key, shown only
+// when the user has neither name nor address.
+func person(u store.User) string {
+	name, mail := strings.TrimSpace(u.DisplayName), u.Mail
+	switch {
+	case mail == "" && name == "":
+		return u.UserPrincipalName
+	case mail == "":
+		return name
+	case name == "" || strings.EqualFold(name, mail):
+		return mail
+	}
+	return name + " (" + mail + ")"
+}
 
 var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
@@ -103,9 +128,16 @@ func (f *Flow) render(w http.ResponseWriter, r *http.Request, status int, page s
 // redirect URI) end here; title and message are for people and must not
 // carry internal details.
 func (f *Flow) ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string) {
+	f.errorPageNext(w, r, t, status, title, message, nil)
+}
+
+// errorPageNext is ErrorPage with a next step: a link instead of "go back
+// to the application".
+func (f *Flow) errorPageNext(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string, next *nextStep) {
 	v := branded(t, title)
 	v.Error = message
 	v.RequestRef = httpx.RequestIDFrom(r.Context())
+	v.NextStep = next
 	f.render(w, r, status, "error", v)
 }
 

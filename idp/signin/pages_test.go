@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
 )
 
 func TestEveryAPIPermissionHasPlainWords(t *testing.T) {
@@ -32,5 +33,21 @@ func TestMaskEmailShowsAtMostOneCharacter(t *testing.T) {
 		"\xffbad@fabrikam.test": "***@fabrikam.test",
 	} {
 		assert.Equal(t, want, maskEmail(in), in)
+	}
+}
+
+func TestPersonNeverShowsAGuestsUPN(t *testing.T) {
+	upn := "sam_fabrikam.test#EXT#@woodgrove.localhost"
+	for _, tc := range []struct {
+		user store.User
+		want string
+	}{
+		{store.User{DisplayName: "Sam", Mail: "sam@fabrikam.test", UserPrincipalName: upn}, "Sam (sam@fabrikam.test)"},
+		{store.User{Mail: "sam@fabrikam.test", UserPrincipalName: upn}, "sam@fabrikam.test"},
+		{store.User{DisplayName: "sam@fabrikam.test", Mail: "sam@fabrikam.test", UserPrincipalName: upn}, "sam@fabrikam.test"},
+		{store.User{DisplayName: " Sam ", UserPrincipalName: upn}, "Sam"},
+		{store.User{UserPrincipalName: "svc@woodgrove.test"}, "svc@woodgrove.test"},
+	} {
+		assert.Equal(t, tc.want, person(tc.user))
 	}
 }

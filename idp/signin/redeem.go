@@ -112,7 +112,11 @@ func (f *Flow) redeemFailed(w http.ResponseWriter, r *http.Request, t store.Tena
 	case errors.Is(err, directory.ErrRedeemRefused):
 		title, status = "Invitation cannot be accepted", http.StatusForbidden
 	}
-	f.ErrorPage(w, r, t, status, title, re.Reason)
+	var next *nextStep
+	if re.SignInURL != "" {
+		next = &nextStep{URL: re.SignInURL, Text: "Sign in to the application"}
+	}
+	f.errorPageNext(w, r, t, status, title, re.Reason, next)
 }
 
 // redeemRefused records a failed redemption step (a wrong code, a dead

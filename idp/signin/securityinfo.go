@@ -2,6 +2,7 @@ package signin
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -43,8 +44,12 @@ func (f *Flow) securityInfoSession(w http.ResponseWriter, r *http.Request) (stor
 	}
 	browser, hasBrowser := f.browserValue(r)
 	if !ok || !hasBrowser {
-		f.ErrorPage(w, r, t, http.StatusUnauthorized, "Sign in first",
-			"Sign in to an application of "+t.DisplayName+" in this browser, then open this page again.")
+		msg := "Sign in to an application of " + t.DisplayName + " in this browser, then open this page again."
+		next := f.signInNext(r, t)
+		if next != nil {
+			msg = "Sign in to " + next.app + " in this browser, then open this page again."
+		}
+		f.errorPageNext(w, r, t, http.StatusUnauthorized, "Sign in first", msg, next.step())
 		return t, store.Session{}, store.User{}, "", false
 	}
 	return t, sess, user, browser, true
@@ -58,7 +63,7 @@ func (f *Flow) securityInfoView(r *http.Request, t store.Tenant, sess store.Sess
 	v := branded(t, "Security info")
 	v.Action = f.tenantURL(t, SecurityInfoPath)
 	v.CSRF = f.csrfToken("security\x00"+sess.ID, browser)
-	v.Email = user.UserPrincipalName
+	v.Person = person(user)
 	v.Error = message
 	v.Methods = &methodsView{Registered: st.Registered, RecoveryCodes: st.RecoveryCodes}
 	if st.LockedUntil != nil && st.LockedUntil.After(f.clock()) {
@@ -196,4 +201,49 @@ func (f *Flow) showSecurityEnrolment(w http.ResponseWriter, r *http.Request, t s
 	v.Enrolment = enrolmentView(e)
 	v.Error = message
 	f.render(w, r, status, "mfaenrol", v)
+}
+
+// appLink is an application where a person can sign in.
+type appLink struct {
+	app string
+	url string
+}
+
+func (a *appLink) step() *nextStep {
+	if a == nil {
+		return nil
+	}
+	return &nextStep{URL: a.url, Text: "Sign in to " + a.app}
+}
+
+// signInNext answers where a person without a session at t signs in: the
+// home page of one of the tenant's apps (first-party ones first, then by
+// name), or nil when no app has one. Best effort: a store failure answers
+// nil.
+func (f *Flow) signInNext(r *http.Request, t store.Tenant) *appLink {
+	apps, err := f.store.ListApplications(r.Context(), t.ID)
+	if err != nil {
+		f.logger.WarnContext(r.Context(), "list applications for a sign-in link", "tenant", t.Slug, "err", err)
+		return nil
+	}
+	var best *store.Application
+	for i := range apps {
+		a := &apps[i]
+		if !httpURL(a.HomePageURL) {
+			continue
+		}
+		if best == nil || a.FirstParty && !best.FirstParty ||
+			a.FirstParty == best.FirstParty && a.DisplayName < best.DisplayName {
+			best = a
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return &appLink{app: best.DisplayName, url: best.HomePageURL}
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }

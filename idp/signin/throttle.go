@@ -273,7 +273,7 @@ func (f *Flow) admitAttempt(w http.ResponseWriter, r *http.Request, tx transacti
 	if wait > 0 {
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, typed), ActivitySignIn, resultThrottled, "too many failed attempts")
 		w.Header().Set("Retry-After", retryAfter(wait))
-		again.Error = msgThrottled
+		again.Error = throttledMessage(wait)
 		f.render(w, r, http.StatusTooManyRequests, page, again)
 		return a, false
 	}

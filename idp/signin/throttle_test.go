@@ -19,3 +19,18 @@ func TestThrottleDelay(t *testing.T) {
 	assert.Equal(t, "30", retryAfter(30*time.Second))
 	assert.Equal(t, "31", retryAfter(30*time.Second+time.Microsecond))
 }
+
+func TestThrottledMessageMatchesRetryAfter(t *testing.T) {
+	for wait, want := range map[time.Duration]string{
+		500 * time.Millisecond:            "Wait a second",
+		30 * time.Second:                  "Wait 30 seconds",
+		59*time.Second + time.Millisecond: "Wait 1 minute",
+		time.Minute:                       "Wait 1 minute",
+		61 * time.Second:                  "Wait 2 minutes",
+		15 * time.Minute:                  "Wait 15 minutes",
+	} {
+		if got := throttledMessage(wait); got != "Too many attempts. "+want+", then try again." {
+			t.Errorf("throttledMessage(%v) = %q, want %q", wait, got, want)
+		}
+	}
+}

@@ -36,7 +36,7 @@ const (
 // Deps.MinSecretLength = DevMinSecretLength.
 func DevFile(externalURL string) File {
 	base := strings.TrimRight(externalURL, "/")
-	native, public, guests := store.ClientNative, store.ClientPublic, store.MFARequiredGuests
+	native, public, guests, firstParty := store.ClientNative, store.ClientPublic, store.MFARequiredGuests, true
 	demoHome := base + "/demo"
 	return File{Tenants: []Tenant{
 		{
@@ -70,7 +70,10 @@ func DevFile(externalURL string) File {
 					PostLogoutRedirectURIs: []string{base + "/demo"},
 					// Invitations may send guests to the demo's pages.
 					HomePageURL: &demoHome,
-					GrantTypes:  []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken},
+					// Foyer's own app asks no consent, so a guest who just
+					// redeemed lands signed in (the demo signs in silently).
+					FirstParty: &firstParty,
+					GrantTypes: []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken},
 				},
 			},
 		},

@@ -36,7 +36,18 @@ const (
 const (
 	flowCookie  = "foyer_demo_flow"
 	tokenCookie = "foyer_demo_id"
+	// silentCookie marks a silent sign-in (prompt=none) in flight. The
+	// home page consumes it: after a failed silent sign-in it shows the
+	// signed-out page once instead of trying again, so there is no loop.
+	silentCookie = "foyer_demo_silent"
 )
+
+// silentFallbacks are the provider's answers to prompt=none that mean
+// "not without the user": the demo then shows its signed-out page.
+var silentFallbacks = map[string]bool{
+	"login_required": true, "interaction_required": true,
+	"consent_required": true, "account_selection_required": true,
+}
 
 // Config is what the demo needs.
 type Config struct {
@@ -63,6 +74,9 @@ type Config struct {
 	DiscoveryTTL time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// DevUser and DevPassword, when set, are shown on the signed-out page
+	// in a box marked as development mode: serve --dev's public seed.
+	DevUser, DevPassword string
 }
 
 // Handler serves the demo's pages. Mount it at the home path and below
@@ -79,6 +93,7 @@ type Handler struct {
 	discoveryTTL        time.Duration
 	now                 func() time.Time
 	secure              bool
+	devUser, devPass    string
 
 	mu   sync.Mutex
 	disc *discovery
@@ -145,6 +160,7 @@ func newHandler(cfg Config) (*Handler, error) {
 		home: homePath, login: homePath + "/login", logout: homePath + "/logout", callback: redirect.Path,
 		client: cfg.HTTPClient, logger: cfg.Logger, discoveryTimeout: cfg.DiscoveryTimeout,
 		discoveryTTL: cfg.DiscoveryTTL, now: cfg.Now, secure: redirect.Scheme == "https",
+		devUser: cfg.DevUser, devPass: cfg.DevPassword,
 	}, nil
 }
 
@@ -233,6 +249,13 @@ func contains(list []string, s string) bool {
 }
 
 func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
+	h.startSignIn(w, r, false)
+}
+
+// startSignIn sends the browser to the provider. A silent sign-in asks
+// with prompt=none: it succeeds only when the browser already has a
+// session there (a guest who just redeemed an invitation has one).
+func (h *Handler) startSignIn(w http.ResponseWriter, r *http.Request, silent bool) {
 	d, err := h.provider(r.Context())
 	if err != nil {
 		h.unavailable(w, r, err)
@@ -241,11 +264,18 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 	f := flow{State: secret.NewToken(24), Nonce: secret.NewToken(24), Verifier: oauth2.GenerateVerifier()}
 	http.SetCookie(w, h.cookie(flowCookie, f.encode(), FlowLifetime))
 	opts := []oauth2.AuthCodeOption{oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)}
-	if hint := r.URL.Query().Get("login_hint"); hint != "" && len(hint) <= 256 {
-		opts = append(opts, oauth2.SetAuthURLParam("login_hint", hint))
-	}
-	if r.URL.Query().Get("prompt") == "login" {
-		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"))
+	switch {
+	case silent:
+		http.SetCookie(w, h.cookie(silentCookie, "1", FlowLifetime))
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "none"))
+	default:
+		http.SetCookie(w, h.cookie(silentCookie, "", -1))
+		if hint := r.URL.Query().Get("login_hint"); hint != "" && len(hint) <= 256 {
+			opts = append(opts, oauth2.SetAuthURLParam("login_hint", hint))
+		}
+		if r.URL.Query().Get("prompt") == "login" {
+			opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"))
+		}
 	}
 	http.Redirect(w, r, d.oauth.AuthCodeURL(f.State, opts...), http.StatusFound)
 }
@@ -255,7 +285,16 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	f, haveFlow := h.flowFrom(r)
 	// The flow is single-use whatever happens next.
 	http.SetCookie(w, h.cookie(flowCookie, "", -1))
+	_, silentErr := r.Cookie(silentCookie)
+	silent := silentErr == nil
 	if e := q.Get("error"); e != "" {
+		if silent && silentFallbacks[e] {
+			// Not signed in at the provider: home shows the signed-out
+			// page and consumes the marker.
+			http.Redirect(w, r, h.home, http.StatusSeeOther)
+			return
+		}
+		http.SetCookie(w, h.cookie(silentCookie, "", -1))
 		h.logger.InfoContext(r.Context(), "demo: the provider answered an error", "error", e)
 		h.page(w, http.StatusBadRequest, errorPage("Sign-in did not complete",
 			fmt.Sprintf("The provider answered %q: %s", e, q.Get("error_description"))))
@@ -316,13 +355,28 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, h.cookie(tokenCookie, raw, idt.Expiry.Sub(h.now())))
+	if silent {
+		http.SetCookie(w, h.cookie(silentCookie, "", -1))
+	}
 	http.Redirect(w, r, h.home, http.StatusSeeOther)
+}
+
+// homePage is the signed-out page.
+func (h *Handler) homePage(note string) homePage {
+	return homePage{Issuer: h.issuer, LoginURL: h.login, Note: note, DevUser: h.devUser, DevPassword: h.devPass}
 }
 
 func (h *Handler) serveHome(w http.ResponseWriter, r *http.Request) {
 	c, err := r.Cookie(tokenCookie)
 	if err != nil || c.Value == "" {
-		h.page(w, http.StatusOK, homePage{Issuer: h.issuer, LoginURL: h.login})
+		if _, err := r.Cookie(silentCookie); err == nil {
+			// A silent sign-in was just tried and failed: show the
+			// signed-out page, once; the next visit tries again.
+			http.SetCookie(w, h.cookie(silentCookie, "", -1))
+			h.page(w, http.StatusOK, h.homePage(""))
+			return
+		}
+		h.startSignIn(w, r, true)
 		return
 	}
 	d, err := h.provider(r.Context())
@@ -333,7 +387,7 @@ func (h *Handler) serveHome(w http.ResponseWriter, r *http.Request) {
 	idt, err := d.verifier.Verify(r.Context(), c.Value)
 	if err != nil {
 		http.SetCookie(w, h.cookie(tokenCookie, "", -1))
-		h.page(w, http.StatusOK, homePage{Issuer: h.issuer, LoginURL: h.login, Note: "Your sign-in has ended: " + err.Error()})
+		h.page(w, http.StatusOK, h.homePage("Your sign-in has ended: "+err.Error()))
 		return
 	}
 	var claims map[string]any

@@ -39,6 +39,8 @@ type fakeOP struct {
 
 	mu        sync.Mutex
 	requests  map[string]url.Values // by code
+	session   bool                  // the browser signed in here: prompt=none succeeds
+	silent    int                   // prompt=none requests seen
 	badNonce  bool
 	signRS256 bool
 	noIss     bool
@@ -85,6 +87,16 @@ func (op *fakeOP) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	code := "code-" + q.Get("state")[:8]
 	op.mu.Lock()
+	if q.Get("prompt") == "none" {
+		op.silent++
+		if !op.session {
+			op.mu.Unlock()
+			back := url.Values{"error": {"login_required"}, "state": {q.Get("state")}, "iss": {op.issuer}}
+			http.Redirect(w, r, q.Get("redirect_uri")+"?"+back.Encode(), http.StatusFound)
+			return
+		}
+	}
+	op.session = true
 	op.requests[code] = q
 	noIss := op.noIss
 	op.mu.Unlock()
@@ -136,6 +148,20 @@ func (op *fakeOP) serveToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 3600, "id_token": idToken})
 }
 
+func (op *fakeOP) silentTries() int {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.silent
+}
+
+// endSession ends the browser's session at the provider, as its
+// end_session_endpoint would.
+func (op *fakeOP) endSession() {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.session = false
+}
+
 func writeError(w http.ResponseWriter, description string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusBadRequest)
@@ -179,11 +205,16 @@ func TestSignInShowsClaimsAndSignsOut(t *testing.T) {
 	require.Zero(t, e.op.discovery.Load(), "New makes no request: the server is not listening yet")
 	b := e.browser()
 
+	// The home page tries a silent sign-in; without a session at the
+	// provider it lands signed out, after one try.
 	page, err := b.Get(t.Context(), e.srv.URL+"/demo")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, page.Status)
+	require.Equal(t, "/demo", page.URL.Path)
 	require.Contains(t, page.Text(), "Sign in")
-	require.Zero(t, e.op.discovery.Load(), "the signed-out home page needs no discovery")
+	require.NotContains(t, page.Text(), "Signed in to")
+	require.Equal(t, 1, e.op.silentTries(), "one silent try, no loop")
+	require.NotContains(t, page.Text(), "Development mode", "no dev hint unless configured")
 
 	page, err = b.Get(t.Context(), e.srv.URL+"/demo/login")
 	require.NoError(t, err)
@@ -213,9 +244,85 @@ func TestSignInShowsClaimsAndSignsOut(t *testing.T) {
 	require.NotEmpty(t, q.Get("id_token_hint"))
 	require.NotEmpty(t, q.Get("state"))
 
+	e.op.endSession()
 	page, err = b.Get(t.Context(), e.srv.URL+"/demo")
 	require.NoError(t, err)
 	require.NotContains(t, page.Text(), "Signed in to", "the demo forgot the token")
+}
+
+// TestSilentSignIn: a browser with a session at the provider lands signed
+// in at the demo's home without pressing Sign in; one without lands
+// signed out, every visit trying once more and never looping.
+func TestSilentSignIn(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	for i := 1; i <= 3; i++ {
+		page, err := b.Get(t.Context(), e.srv.URL+"/demo")
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, page.Status)
+		require.Contains(t, page.Text(), "Sign in")
+		require.NotContains(t, page.Text(), "Signed in to")
+		require.Equal(t, i, e.op.silentTries(), "one silent try per visit")
+	}
+
+	// Signed in at the provider elsewhere (as a guest who just redeemed
+	// is): the demo's home signs in without a click.
+	e.op.mu.Lock()
+	e.op.session = true
+	e.op.mu.Unlock()
+	page, err := b.Get(t.Context(), e.srv.URL+"/demo")
+	require.NoError(t, err)
+	require.Equal(t, "/demo", page.URL.Path)
+	require.Contains(t, page.Text(), "Signed in to "+e.op.issuer+" as admin@woodgrove.test")
+	demoURL, err := url.Parse(e.srv.URL + "/demo")
+	require.NoError(t, err)
+	for _, c := range b.Cookies(demoURL) {
+		require.NotEqual(t, "foyer_demo_silent", c.Name, "the marker is spent")
+	}
+
+	// Other refusals of a silent sign-in are shown, not retried.
+	e2 := newEnv(t)
+	b2 := webclient.New(webclient.Config{StopAt: []string{e2.op.issuer + "/authorize"}})
+	for range 2 {
+		page, err = b2.Get(t.Context(), e2.srv.URL+"/demo")
+		require.NoError(t, err)
+		require.True(t, page.Stopped())
+		require.Equal(t, "none", page.Query().Get("prompt"))
+		cb := e2.srv.URL + "/demo/callback?error=access_denied&state=" + page.Query().Get("state")
+		page, err = b2.Get(t.Context(), cb)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusBadRequest, page.Status)
+		require.Contains(t, page.Text(), "access_denied")
+	}
+}
+
+// TestDevHint: the development credentials show only when configured,
+// in a box marked as development mode.
+func TestDevHint(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		cfg := demo.Config{
+			Issuer: "http://localhost:8080/t/woodgrove", ClientID: "foyer-demo",
+			RedirectURL: "http://localhost:8080/demo/callback", PostLogoutURL: "http://localhost:8080/demo",
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		}
+		if dev {
+			cfg.DevUser, cfg.DevPassword = "admin@woodgrove.test", "foyer-dev"
+		}
+		h, err := demo.New(cfg)
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/demo", nil)
+		req.AddCookie(&http.Cookie{Name: "foyer_demo_silent", Value: "1"}) // the silent try is over
+		h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code)
+		body := rec.Body.String()
+		if dev {
+			require.Regexp(t, `(?s)<aside class="dev" id="dev-hint"><strong>Development mode.</strong>.*admin@woodgrove.test.*foyer-dev`, body)
+		} else {
+			require.NotContains(t, body, "foyer-dev")
+			require.NotContains(t, body, "admin@woodgrove.test")
+		}
+	}
 }
 
 func TestCallbackRefusals(t *testing.T) {
@@ -351,17 +458,28 @@ func TestProviderUnavailable(t *testing.T) {
 
 func TestPagesAndHeaders(t *testing.T) {
 	e := newEnv(t)
-	for path, want := range map[string]int{"/demo": 200, "/demo/": 200, "/demo/nothing": 404} {
+	// home without a session tries a silent sign-in; after it, it is the
+	// signed-out page.
+	get := func(path string, silentTried bool) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		e.h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, path, nil))
-		require.Equal(t, want, rec.Code, path)
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, path, nil)
+		if silentTried {
+			req.AddCookie(&http.Cookie{Name: "foyer_demo_silent", Value: "1"})
+		}
+		e.h.ServeHTTP(rec, req)
+		return rec
+	}
+	for path, want := range map[string]int{"/demo": 302, "/demo/": 302, "/demo/nothing": 404} {
+		require.Equal(t, want, get(path, false).Code, path)
+		if want == 302 {
+			require.Equal(t, 200, get(path, true).Code, path)
+		}
 	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/demo/login", nil))
 	require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 
-	rec = httptest.NewRecorder()
-	e.h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/demo", nil))
+	rec = get("/demo", true)
 	require.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 	style := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindStringSubmatch(rec.Body.String())
 	require.Len(t, style, 2)

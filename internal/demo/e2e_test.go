@@ -44,10 +44,18 @@ func TestDemoAgainstFoyer(t *testing.T) {
 
 		// Sign-out goes through the provider's end_session_endpoint and
 		// back to the demo, signed out at both.
+		// Back home, the demo tries a silent sign-in: the provider's
+		// session is gone, so it answers login_required and the demo
+		// shows its signed-out page.
 		page, err = browser.Get(ctx, base+"/demo/logout")
+		require.NoError(t, err)
+		require.True(t, page.Stopped(), page.Summary())
+		require.Equal(t, "login_required", page.Query().Get("error"))
+		page, err = browser.Follow(ctx, page.Stop)
 		require.NoError(t, err)
 		require.Equal(t, "/demo", page.URL.Path, page.Summary())
 		require.NotContains(t, page.Text(), "Signed in to")
+		require.Contains(t, page.Text(), "Sign in")
 		page, err = browser.Get(ctx, base+"/demo/login")
 		require.NoError(t, err)
 		_, err = page.FormWith("current-password")

@@ -11,7 +11,7 @@ import (
 
 const style = `body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1f2328}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d0d7de;padding:.4rem;text-align:left;vertical-align:top}
-td.v{font-family:ui-monospace,monospace;word-break:break-all}.note{color:#9a6700}a.button{display:inline-block;padding:.5rem 1rem;background:#1f6feb;color:#fff;border-radius:6px;text-decoration:none}`
+td.v{font-family:ui-monospace,monospace;word-break:break-all}.note{color:#9a6700}aside.dev{margin-top:2rem;padding:.6rem 1rem;border:1px dashed #9a6700;background:#fff8c5;border-radius:6px}a.button{display:inline-block;padding:.5rem 1rem;background:#1f6feb;color:#fff;border-radius:6px;text-decoration:none}`
 
 var pages = template.Must(template.New("layout").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -20,7 +20,8 @@ var pages = template.Must(template.New("layout").Parse(`<!doctype html>
 {{define "home"}}<p>This is Foyer's demo application, an ordinary OpenID Connect client of <code>{{.Issuer}}</code>.</p>
 {{if .Note}}<p class="note">{{.Note}}</p>{{end}}
 <p><a class="button" href="{{.LoginURL}}">Sign in</a></p>
-<p>In development the tenant's administrator is <code>admin@woodgrove.test</code> with password <code>foyer-dev</code>.</p>{{end}}
+{{if .DevUser}}<aside class="dev" id="dev-hint"><strong>Development mode.</strong> Sign in as <code>{{.DevUser}}</code> with password <code>{{.DevPassword}}</code>.
+These credentials are public: serve --dev only on your own machine.</aside>{{end}}{{end}}
 {{define "claims"}}<p>Signed in to <code>{{.Issuer}}</code> as <strong>{{.Who}}</strong>.</p>
 <table><thead><tr><th>Claim</th><th>Value</th></tr></thead><tbody>
 {{range .Claims}}<tr><td>{{.Name}}</td><td class="v">{{.Value}}</td></tr>
@@ -33,6 +34,7 @@ type view interface{ name() string }
 
 type homePage struct {
 	Issuer, LoginURL, Note string
+	DevUser, DevPassword   string
 }
 
 func (homePage) name() string { return "home" }

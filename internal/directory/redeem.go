@@ -29,6 +29,10 @@ type RedeemError struct {
 	// Err is one of the ErrInvitation… sentinels or ErrRedeemRefused.
 	Err    error
 	Reason string
+	// SignInURL, for an invitation already accepted, is the app it was
+	// for (its inviteRedirectUrl while that still belongs to one of the
+	// tenant's applications): the next step for whoever accepted it.
+	SignInURL string
 }
 
 func (e *RedeemError) Error() string { return e.Reason }
@@ -67,12 +71,12 @@ func (d *Directory) OpenInvitation(ctx context.Context, t store.Tenant, hash str
 	inv, err := d.store.GetInvitationByTokenHash(ctx, t.ID, hash)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return Redeemable{}, redeemError(ErrInvitationNotFound, "This invitation link is not valid. It may have been replaced by a newer invitation or withdrawn.")
+			return Redeemable{}, deadLink(ctx, d.store, t, hash)
 		}
 		return Redeemable{}, err
 	}
 	if err := d.redeemable(t, inv); err != nil {
-		return Redeemable{}, err
+		return Redeemable{}, withSignIn(ctx, d.store, t, inv, err)
 	}
 	guest, err := d.store.GetUser(ctx, t.ID, inv.InvitedUserID)
 	if err != nil {
@@ -81,15 +85,85 @@ func (d *Directory) OpenInvitation(ctx context.Context, t store.Tenant, hash str
 	return Redeemable{Invitation: inv, Guest: guest, InviterName: d.inviterName(ctx, t, inv)}, nil
 }
 
+// Why a redeem link names no invitation. Each says which, and nothing the
+// link's holder could not know: a link that never was (changed or cut
+// short) learns nothing of any invitation.
+const (
+	reasonTampered = "This invitation link is not valid: it is incomplete or was changed. " +
+		"Open it again from the invitation email, or copy the whole link."
+	reasonReplaced = "This invitation link was replaced: %s sent a newer invitation to the same address. " +
+		"Open the link in the newest invitation email."
+	reasonRevoked  = "This invitation was withdrawn by %s."
+	reasonAccepted = "This invitation was already accepted. Sign in to the application instead."
+	reasonExpired  = "This invitation has expired. Ask %s for a new one."
+)
+
+// invitationReader is what deadLink and withSignIn read.
+type invitationReader interface {
+	GetInvitation(ctx context.Context, tenantID, id string) (store.Invitation, error)
+	GetInvitationByTokenHash(ctx context.Context, tenantID, hash string) (store.Invitation, error)
+	RetiredInvitationToken(ctx context.Context, tenantID, hash string) (store.RetiredToken, error)
+	ListApplications(ctx context.Context, tenantID string) ([]store.Application, error)
+}
+
+// deadLink says why hash names no open invitation of t: withdrawn,
+// replaced by a newer link of the same invitation, or never issued. A
+// replaced link of an invitation since accepted or withdrawn says that.
+func deadLink(ctx context.Context, st invitationReader, t store.Tenant, hash string) error {
+	inv, err := st.GetInvitationByTokenHash(ctx, t.ID, hash)
+	switch {
+	case err == nil && inv.Status == store.InvitationRevoked:
+		return redeemError(ErrInvitationNotFound, reasonRevoked, t.DisplayName)
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	retired, err := st.RetiredInvitationToken(ctx, t.ID, hash)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return redeemError(ErrInvitationNotFound, reasonTampered)
+	case err != nil:
+		return err
+	case retired.Reason == store.TokenRevoked:
+		return redeemError(ErrInvitationNotFound, reasonRevoked, t.DisplayName)
+	}
+	inv, err = st.GetInvitation(ctx, t.ID, retired.InvitationID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// Gone since: revoked with its guest.
+		return redeemError(ErrInvitationNotFound, reasonRevoked, t.DisplayName)
+	case err != nil:
+		return err
+	case inv.Status == store.InvitationRevoked:
+		return redeemError(ErrInvitationNotFound, reasonRevoked, t.DisplayName)
+	case inv.Status == store.InvitationAccepted:
+		return withSignIn(ctx, st, t, inv, redeemError(ErrInvitationRedeemed, reasonAccepted))
+	}
+	return redeemError(ErrInvitationNotFound, reasonReplaced, t.DisplayName)
+}
+
+// withSignIn gives an "already accepted" error the app the invitation was
+// for, so its page can link there. Other errors pass unchanged.
+func withSignIn(ctx context.Context, st invitationReader, t store.Tenant, inv store.Invitation, err error) error {
+	var re *RedeemError
+	if !errors.As(err, &re) || !errors.Is(err, ErrInvitationRedeemed) {
+		return err
+	}
+	apps, lerr := st.ListApplications(ctx, t.ID)
+	if lerr == nil && redirectBelongsToTenant(apps, inv.RedirectURL) {
+		re.SignInURL = inv.RedirectURL
+	}
+	return re
+}
+
 // redeemable checks what can be checked of an invitation without writing.
 func (d *Directory) redeemable(t store.Tenant, inv store.Invitation) error {
 	switch {
 	case inv.Status == store.InvitationRevoked:
-		return redeemError(ErrInvitationNotFound, "This invitation was withdrawn by %s.", t.DisplayName)
+		return redeemError(ErrInvitationNotFound, reasonRevoked, t.DisplayName)
 	case inv.Status == store.InvitationAccepted:
-		return redeemError(ErrInvitationRedeemed, "This invitation was already accepted. Sign in to the application instead.")
+		return redeemError(ErrInvitationRedeemed, reasonAccepted)
 	case !d.clock().Before(inv.ExpiresAt):
-		return redeemError(ErrInvitationExpired, "This invitation has expired. Ask %s for a new one.", t.DisplayName)
+		return redeemError(ErrInvitationExpired, reasonExpired, t.DisplayName)
 	case !DomainAllowed(t.Invitations, inv.Email):
 		return redeemError(ErrRedeemRefused, "%s no longer accepts guests from this email domain.", t.DisplayName)
 	}
@@ -139,11 +213,15 @@ func (d *Directory) Redeem(ctx context.Context, t store.Tenant, hash string, id 
 		inv, err := tx.RedeemInvitation(ctx, t.ID, hash, now)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return redeemError(ErrInvitationNotFound, "This invitation link is not valid. It may have been replaced by a newer invitation or withdrawn.")
+			return deadLink(ctx, tx, t, hash)
 		case errors.Is(err, store.ErrAlreadyUsed):
-			return redeemError(ErrInvitationRedeemed, "This invitation was already accepted. Sign in to the application instead.")
+			accepted, gerr := tx.GetInvitationByTokenHash(ctx, t.ID, hash)
+			if gerr != nil {
+				return gerr
+			}
+			return withSignIn(ctx, tx, t, accepted, redeemError(ErrInvitationRedeemed, reasonAccepted))
 		case errors.Is(err, store.ErrExpired):
-			return redeemError(ErrInvitationExpired, "This invitation has expired. Ask %s for a new one.", t.DisplayName)
+			return redeemError(ErrInvitationExpired, reasonExpired, t.DisplayName)
 		case err != nil:
 			return err
 		}

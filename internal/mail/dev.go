@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/foyer-idp/foyer/internal/secret"
@@ -36,6 +38,11 @@ type MailLister interface {
 	ListMail(ctx context.Context, f store.MailFilter) ([]store.OutboundMail, error)
 }
 
+// TenantLister names tenants for the DevMailbox.
+type TenantLister interface {
+	ListTenants(ctx context.Context) ([]store.Tenant, error)
+}
+
 // DevMailbox shows the outbox in the browser: GET {Prefix} lists the
 // newest messages of every tenant, GET {Prefix}/{tenant}/{id} shows one
 // message's text and GET {Prefix}/{tenant}/{id}/html its HTML part under a
@@ -47,6 +54,8 @@ type DevMailbox struct {
 	// Prefix is the mount path, e.g. /dev/mail.
 	Prefix string
 	Logger *slog.Logger
+	// Tenants, when set, names each message's tenant; its id otherwise.
+	Tenants TenantLister
 
 	once sync.Once
 	mux  http.Handler
@@ -95,6 +104,54 @@ type listRow struct {
 	store.OutboundMail
 	Status string
 	Link   string
+	Tenant string
+}
+
+// tenantNames maps tenant ids to "Display name (slug)"; empty when the
+// mailbox has no TenantLister or it fails (the ids show then).
+func (d *DevMailbox) tenantNames(r *http.Request) map[string]string {
+	names := map[string]string{}
+	if d.Tenants == nil {
+		return names
+	}
+	tenants, err := d.Tenants.ListTenants(r.Context())
+	if err != nil {
+		if d.Logger != nil {
+			d.Logger.WarnContext(r.Context(), "development mailbox: list tenants", "err", err)
+		}
+		return names
+	}
+	for _, t := range tenants {
+		names[t.ID] = t.DisplayName + " (" + t.Slug + ")"
+	}
+	return names
+}
+
+func tenantName(names map[string]string, id string) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	return id
+}
+
+// linkPattern finds the http(s) links of a text part.
+var linkPattern = regexp.MustCompile(`https?://[^\s<>"']+`)
+
+// linkify answers text as HTML, escaped, with its http(s) links
+// clickable. Punctuation ending a sentence stays out of the link. Only
+// http and https become links: nothing else can run.
+func linkify(text string) template.HTML {
+	var b strings.Builder
+	last := 0
+	for _, m := range linkPattern.FindAllStringIndex(text, -1) {
+		link := strings.TrimRight(text[m[0]:m[1]], ".,;:!?)")
+		b.WriteString(template.HTMLEscapeString(text[last:m[0]]))
+		esc := template.HTMLEscapeString(link)
+		b.WriteString(`<a href="` + esc + `" rel="noreferrer">` + esc + `</a>`)
+		last = m[0] + len(link)
+	}
+	b.WriteString(template.HTMLEscapeString(text[last:]))
+	return template.HTML(b.String()) //nolint:gosec // every piece is escaped above
 }
 
 var devTemplates = template.Must(template.New("list").Parse(`<!DOCTYPE html>
@@ -104,7 +161,7 @@ var devTemplates = template.Must(template.New("list").Parse(`<!DOCTYPE html>
 <h1>Development mailbox</h1>
 <p>Mail Foyer queued, newest first. Development mode only.</p>
 <table><thead><tr><th>Time</th><th>Tenant</th><th>To</th><th>Subject</th><th>Status</th></tr></thead><tbody>
-{{range .}}<tr><td>{{.CreatedAt.Format "2006-01-02 15:04:05Z07:00"}}</td><td>{{.TenantID}}</td><td>{{range $i, $a := .To}}{{if $i}}, {{end}}{{$a}}{{end}}</td><td><a href="{{.Link}}">{{.Subject}}</a></td><td>{{.Status}}</td></tr>
+{{range .}}<tr><td>{{.CreatedAt.Format "2006-01-02 15:04:05Z07:00"}}</td><td>{{.Tenant}}</td><td>{{range $i, $a := .To}}{{if $i}}, {{end}}{{$a}}{{end}}</td><td><a href="{{.Link}}">{{.Subject}}</a></td><td>{{.Status}}</td></tr>
 {{else}}<tr><td colspan="5">No mail yet.</td></tr>{{end}}
 </tbody></table></body></html>
 {{define "show"}}<!DOCTYPE html>
@@ -115,10 +172,10 @@ var devTemplates = template.Must(template.New("list").Parse(`<!DOCTYPE html>
 <h1>{{.Msg.Subject}}</h1>
 <dl><dt>From</dt><dd>{{.Msg.FromName}}</dd><dt>To</dt><dd>{{range $i, $a := .Msg.To}}{{if $i}}, {{end}}{{$a}}{{end}}</dd>
 {{if .Msg.Cc}}<dt>Cc</dt><dd>{{range $i, $a := .Msg.Cc}}{{if $i}}, {{end}}{{$a}}{{end}}</dd>{{end}}
-<dt>Tenant</dt><dd>{{.Rec.TenantID}}</dd><dt>Status</dt><dd>{{.Status}} (attempts {{.Rec.Attempts}}){{if .Rec.LastError}}: {{.Rec.LastError}}{{end}}</dd></dl>
+<dt>Tenant</dt><dd>{{.Tenant}}</dd><dt>Status</dt><dd>{{.Status}} (attempts {{.Rec.Attempts}}){{if .Rec.LastError}}: {{.Rec.LastError}}{{end}}</dd></dl>
 <p><a href="{{.HTMLLink}}">HTML part</a> (opens sandboxed)</p>
 <h2>Text part</h2>
-<pre>{{.Msg.Text}}</pre>
+<pre>{{.Text}}</pre>
 </body></html>{{end}}`))
 
 func (d *DevMailbox) list(w http.ResponseWriter, r *http.Request) {
@@ -127,9 +184,11 @@ func (d *DevMailbox) list(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
+	names := d.tenantNames(r)
 	rows := make([]listRow, len(recs))
 	for i, m := range recs {
-		rows[i] = listRow{OutboundMail: m, Status: Status(m), Link: d.Prefix + "/" + m.TenantID + "/" + m.ID}
+		rows[i] = listRow{OutboundMail: m, Status: Status(m), Link: d.Prefix + "/" + m.TenantID + "/" + m.ID,
+			Tenant: tenantName(names, m.TenantID)}
 	}
 	w.Header().Set("Content-Security-Policy", pageCSP)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -161,6 +220,7 @@ func (d *DevMailbox) show(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = devTemplates.ExecuteTemplate(w, "show", map[string]any{
 		"Rec": rec, "Msg": m, "Status": Status(rec), "Back": d.Prefix,
+		"Tenant": tenantName(d.tenantNames(r), rec.TenantID), "Text": linkify(m.Text),
 		"HTMLLink": d.Prefix + "/" + rec.TenantID + "/" + rec.ID + "/html",
 	})
 }

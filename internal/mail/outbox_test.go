@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -285,12 +286,13 @@ func TestDevMailbox(t *testing.T) {
 		o := f.outbox(t, mail.DevSender{}, 0)
 		msg := renderInvitation(t, "bo@fabrikam.example")
 		msg.Subject = `Hello <script>alert(1)</script>`
+		msg.Text += "\nNot links: javascript:alert(1) and http://x.example/\"><script>alert(2)</script>.\n"
 		id := f.enqueue(t, o, msg)
 		res, err := o.Drain(t.Context())
 		require.NoError(t, err)
 		require.Equal(t, mail.DrainResult{Sent: 1}, res)
 
-		srv := httptest.NewServer(&mail.DevMailbox{Store: f.store, Sealer: f.sealer, Prefix: "/dev/mail"})
+		srv := httptest.NewServer(&mail.DevMailbox{Store: f.store, Sealer: f.sealer, Prefix: "/dev/mail", Tenants: f.store})
 		defer srv.Close()
 		get := func(path string) (*http.Response, string) {
 			resp, err := srv.Client().Get(srv.URL + path)
@@ -309,10 +311,21 @@ func TestDevMailbox(t *testing.T) {
 		require.Contains(t, list, ">sent<")
 		require.Contains(t, list, "/dev/mail/"+f.tenantID+"/"+id)
 
+		require.Contains(t, list, "<td>Woodgrove Bank (woodgrove)</td>", "the tenant is named, not its id")
+		require.NotContains(t, list, "<td>"+f.tenantID+"</td>")
+
 		resp, page := get("/dev/mail/" + f.tenantID + "/" + id)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		require.Contains(t, page, "See you &lt;soon&gt;")
 		require.NotContains(t, page, "<script>")
+		require.Contains(t, page, "<dd>Woodgrove Bank (woodgrove)</dd>")
+		// The text part's links are clickable; nothing else becomes markup.
+		redeem := regexp.MustCompile(`https://id\.example/t/woodgrove/redeem\?token=[\w-]+`).FindString(msg.Text)
+		require.NotEmpty(t, redeem)
+		require.Contains(t, page, `<a href="`+redeem+`" rel="noreferrer">`+redeem+`</a>`)
+		require.Contains(t, page, `<a href="https://id.example/t/woodgrove/block?token=block-8dKq" rel="noreferrer">`)
+		require.NotContains(t, page, `href="javascript`)
+		require.Contains(t, page, `<a href="http://x.example/" rel="noreferrer">http://x.example/</a>&#34;&gt;&lt;script&gt;`)
 		require.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'none'")
 
 		resp, html := get("/dev/mail/" + f.tenantID + "/" + id + "/html")

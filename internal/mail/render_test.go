@@ -177,4 +177,15 @@ func TestInvitationFromTheOrganisation(t *testing.T) {
 	require.Equal(t, "You're invited to Woodgrove Bank", m.Subject)
 	require.Contains(t, m.Text, "You are invited to access apps and resources of Woodgrove Bank.")
 	require.NotContains(t, m.Text, "Woodgrove Bank invited you")
+	// The caution names the organisation once, in both parts.
+	require.Contains(t, m.Text, "accept only if you know Woodgrove Bank and")
+	require.Contains(t, m.HTML, "accept only if you know Woodgrove Bank and")
+	require.NotContains(t, m.Text+m.HTML, "Woodgrove Bank or Woodgrove Bank")
+
+	// A person inviting is named beside the organisation.
+	d.Inviter = "Alex Wilber"
+	m, err = Render(d)
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(strings.Fields(m.Text), " "), "accept only if you know Alex Wilber or Woodgrove Bank and")
+	require.Contains(t, m.HTML, "accept only if you know Alex Wilber or Woodgrove Bank and")
 }

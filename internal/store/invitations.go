@@ -23,11 +23,17 @@ type Invitations interface {
 	ListInvitations(ctx context.Context, tenantID string, f InvitationFilter) ([]Invitation, error)
 	// RenewInvitation replaces the token hash, redirect URL, inviter,
 	// message language, creation and expiry times of a pending invitation.
-	// The old hash stops matching at once. ErrNotFound unless inv is
-	// pending in its tenant.
+	// The old hash stops matching at once; it is kept as retired
+	// (TokenReplaced). ErrNotFound unless inv is pending
+	// in its tenant.
 	RenewInvitation(ctx context.Context, inv Invitation) error
-	// RevokeInvitation marks a pending invitation revoked. ErrNotFound
-	// unless it is pending in the tenant.
+	// RetiredInvitationToken answers why hash, once the token hash of an
+	// invitation of the tenant, stopped working (RenewInvitation or
+	// RevokeInvitation); ErrNotFound when it never was one, or still is.
+	RetiredInvitationToken(ctx context.Context, tenantID, hash string) (RetiredToken, error)
+	// RevokeInvitation marks a pending invitation revoked and keeps its
+	// token hash as retired (TokenRevoked), which outlives the invitation.
+	// ErrNotFound unless it is pending in the tenant.
 	RevokeInvitation(ctx context.Context, tenantID, id string) error
 	// RedeemInvitation marks the pending invitation whose token hash is
 	// hash accepted at 'at' with one conditional UPDATE: of concurrent
@@ -44,6 +50,20 @@ type Invitations interface {
 	// InvitationsBlocked reports whether email blocked the tenant's
 	// invitations.
 	InvitationsBlocked(ctx context.Context, tenantID, email string) (bool, error)
+}
+
+// Why a redeem token hash stopped working.
+const (
+	TokenReplaced = "Replaced"
+	TokenRevoked  = "Revoked"
+)
+
+// RetiredToken is a redeem token hash that no longer works.
+type RetiredToken struct {
+	InvitationID string
+	// Reason is TokenReplaced or TokenRevoked.
+	Reason    string
+	RetiredAt time.Time
 }
 
 // Invitation invites one email address into a tenant as a guest user.

@@ -61,7 +61,12 @@ func (s *Store) ListInvitations(ctx context.Context, tenantID string, f store.In
 	return list, nil
 }
 
+// RenewInvitation retires the old hash first, then replaces it; callers
+// that need both or neither run it in a transaction (the directory does).
 func (s *Store) RenewInvitation(ctx context.Context, inv store.Invitation) error {
+	if err := s.retireToken(ctx, inv.TenantID, inv.ID, store.TokenReplaced, inv.CreatedAt, inv.TokenHash); err != nil {
+		return fmt.Errorf("renew invitation %q: %w", inv.ID, err)
+	}
 	err := execOne(ctx, s.write, `UPDATE invitations SET token_hash = $3, redirect_url = $4, inviter_type = $5,
 		inviter_id = $6, message_language = $7, created_at = $8, expires_at = $9
 		WHERE tenant_id = $1 AND id = $2 AND status = 'PendingAcceptance'`,
@@ -73,7 +78,26 @@ func (s *Store) RenewInvitation(ctx context.Context, inv store.Invitation) error
 	return nil
 }
 
+// retireToken keeps the current token hash of a pending invitation as
+// retired for reason, unless it is keep (a renewal to the same hash).
+func (s *Store) retireToken(ctx context.Context, tenantID, id, reason string, at time.Time, keep string) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO invitation_retired_tokens (tenant_id, token_hash, invitation_id, reason, retired_at)
+		SELECT tenant_id, token_hash, id, $3, $4 FROM invitations
+		WHERE tenant_id = $1 AND id = $2 AND status = 'PendingAcceptance' AND token_hash <> $5
+		ON CONFLICT (tenant_id, token_hash) DO NOTHING`,
+		tenantID, id, reason, s.timeArg(at), keep)
+	if err != nil {
+		return fmt.Errorf("retire token: %w", s.dbError(err))
+	}
+	return nil
+}
+
+// RevokeInvitation retires the token first, then revokes; callers that
+// need both or neither run it in a transaction.
 func (s *Store) RevokeInvitation(ctx context.Context, tenantID, id string) error {
+	if err := s.retireToken(ctx, tenantID, id, store.TokenRevoked, time.Now(), ""); err != nil {
+		return fmt.Errorf("revoke invitation %q: %w", id, err)
+	}
 	err := execOne(ctx, s.write, `UPDATE invitations SET status = 'Revoked'
 		WHERE tenant_id = $1 AND id = $2 AND status = 'PendingAcceptance'`, tenantID, id)
 	if err != nil {
@@ -121,6 +145,16 @@ func (s *Store) GetInvitationByTokenHash(ctx context.Context, tenantID, hash str
 		return store.Invitation{}, fmt.Errorf("get invitation by token: %w", s.dbError(err))
 	}
 	return inv, nil
+}
+
+func (s *Store) RetiredInvitationToken(ctx context.Context, tenantID, hash string) (store.RetiredToken, error) {
+	var rt store.RetiredToken
+	err := s.read.QueryRowContext(ctx, `SELECT invitation_id, reason, retired_at FROM invitation_retired_tokens
+		WHERE tenant_id = $1 AND token_hash = $2`, tenantID, hash).Scan(&rt.InvitationID, &rt.Reason, timeDest{&rt.RetiredAt})
+	if err != nil {
+		return store.RetiredToken{}, fmt.Errorf("read retired invitation token: %w", s.dbError(err))
+	}
+	return rt, nil
 }
 
 func (s *Store) BlockInvitations(ctx context.Context, tenantID, email string, at time.Time) error {

@@ -14,6 +14,7 @@ func invitationCases() []testCase {
 		{"CreateGetList", invitationCreateGetList},
 		{"ConflictsAndUnknownUser", invitationErrors},
 		{"RenewReplacesTheHash", invitationRenew},
+		{"RetiredTokens", invitationRetiredTokens},
 		{"Revoke", invitationRevoke},
 		{"RedeemOnce", invitationRedeem},
 		{"RedeemExpired", invitationRedeemExpired},
@@ -245,4 +246,63 @@ func invitationBlocks(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.False(t, blocked, "a block is per tenant")
 	require.ErrorIs(t, s.BlockInvitations(ctx, newID(), "kim@fabrikam.example", at(0)), store.ErrNotFound)
+}
+
+func invitationRetiredTokens(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	other := createTenant(t, s, "fabrikam").ID
+	bo := createUser(t, s, guestFixture(tid, "bo"))
+	inv := createInvitation(t, s, invitationFixture(bo))
+	first := inv.TokenHash
+
+	_, err := s.RetiredInvitationToken(ctx, tid, first)
+	require.ErrorIs(t, err, store.ErrNotFound, "the current hash is not retired")
+
+	inv.TokenHash = "hash-" + newID()
+	inv.CreatedAt = at(time.Hour)
+	require.NoError(t, s.RenewInvitation(ctx, inv))
+	second := inv.TokenHash
+	inv.TokenHash = "hash-" + newID()
+	inv.CreatedAt = at(2 * time.Hour)
+	require.NoError(t, s.RenewInvitation(ctx, inv))
+
+	for i, old := range []string{first, second} {
+		got, err := s.RetiredInvitationToken(ctx, tid, old)
+		require.NoError(t, err)
+		require.Equal(t, store.RetiredToken{InvitationID: inv.ID, Reason: store.TokenReplaced, RetiredAt: at(time.Duration(i+1) * time.Hour)}, got)
+		_, err = s.GetInvitationByTokenHash(ctx, tid, old)
+		require.ErrorIs(t, err, store.ErrNotFound, "a retired hash is no current one")
+	}
+	_, err = s.RetiredInvitationToken(ctx, tid, "hash-"+newID())
+	require.ErrorIs(t, err, store.ErrNotFound, "a hash never issued")
+	_, err = s.RetiredInvitationToken(ctx, other, first)
+	require.ErrorIs(t, err, store.ErrNotFound, "another tenant's")
+
+	// Revoking retires the current hash, and the record outlives the
+	// invitation (revoking may delete it with its guest).
+	require.NoError(t, s.RevokeInvitation(ctx, tid, inv.ID))
+	got, err := s.RetiredInvitationToken(ctx, tid, inv.TokenHash)
+	require.NoError(t, err)
+	require.Equal(t, store.TokenRevoked, got.Reason)
+	require.Equal(t, inv.ID, got.InvitationID)
+	require.NoError(t, s.DeleteUser(ctx, tid, bo.ID))
+	_, err = s.GetInvitation(ctx, tid, inv.ID)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	got, err = s.RetiredInvitationToken(ctx, tid, inv.TokenHash)
+	require.NoError(t, err)
+	require.Equal(t, store.TokenRevoked, got.Reason)
+
+	// A renewal or revocation the store refuses (not pending) retires
+	// nothing.
+	al := createUser(t, s, guestFixture(tid, "al"))
+	acc := createInvitation(t, s, invitationFixture(al))
+	_, err = s.RedeemInvitation(ctx, tid, acc.TokenHash, at(time.Hour))
+	require.NoError(t, err)
+	require.ErrorIs(t, s.RevokeInvitation(ctx, tid, acc.ID), store.ErrNotFound)
+	renewed := acc
+	renewed.TokenHash = "hash-" + newID()
+	require.ErrorIs(t, s.RenewInvitation(ctx, renewed), store.ErrNotFound)
+	_, err = s.RetiredInvitationToken(ctx, tid, acc.TokenHash)
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
