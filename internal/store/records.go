@@ -86,12 +86,17 @@ const (
 
 // User is a member or guest of one tenant, shaped like Graph's user.
 type User struct {
-	TenantID          string `json:"-"`
-	ID                string `json:"id"`
-	DisplayName       string `json:"displayName"`
-	GivenName         string `json:"givenName,omitempty"`
-	Surname           string `json:"surname,omitempty"`
-	Mail              string `json:"mail,omitempty"` // lower-cased
+	TenantID    string `json:"-"`
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+	GivenName   string `json:"givenName,omitempty"`
+	Surname     string `json:"surname,omitempty"`
+	Mail        string `json:"mail,omitempty"` // lower-cased
+	// MailVerified: Foyer itself verified Mail (the invited address at
+	// redemption, or an upstream's verified address in a domain that
+	// upstream serves). Only then do tokens say email_verified true. Any
+	// other change of Mail clears it.
+	MailVerified      bool   `json:"-"`
 	UserPrincipalName string `json:"userPrincipalName"`
 	UserType          string `json:"userType"`
 	// ExternalUserState is empty for members.
