@@ -142,7 +142,7 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 		if u, err = tx.GetUser(ctx, tenantID, userID); err != nil {
 			return err
 		}
-		oldUPN := u.UserPrincipalName
+		oldUPN, oldMail := u.UserPrincipalName, u.Mail
 		setIf(&u.DisplayName, p.DisplayName)
 		setIf(&u.GivenName, p.GivenName)
 		setIf(&u.Surname, p.Surname)
@@ -153,6 +153,9 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 			return err
 		}
 		e.Target.Name = u.UserPrincipalName
+		if u.Mail != oldMail {
+			u.MailVerified = false // an admin's word is not verification
+		}
 		renameLocalIdentity(&u, oldUPN)
 		u.UpdatedAt = d.clock()
 		return conflictAs(tx.UpdateUser(ctx, u), "userPrincipalName or mail", u.UserPrincipalName)
