@@ -374,6 +374,7 @@ func (d *Directory) inviteGuest(ctx context.Context, tx store.Store, t store.Ten
 			u.ExternalUserState = store.ExternalStatePending
 			u.ExternalUserStateChangedAt = &now
 			u.Identities = []store.Identity{}
+			u.MailVerified = false // proven again at the next redemption
 			u.UpdatedAt = now
 			if err := tx.UpdateUser(ctx, u); err != nil {
 				return store.User{}, err
