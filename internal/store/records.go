@@ -86,17 +86,12 @@ const (
 
 // User is a member or guest of one tenant, shaped like Graph's user.
 type User struct {
-	TenantID    string `json:"-"`
-	ID          string `json:"id"`
-	DisplayName string `json:"displayName"`
-	GivenName   string `json:"givenName,omitempty"`
-	Surname     string `json:"surname,omitempty"`
-	Mail        string `json:"mail,omitempty"` // lower-cased
-	// MailVerified: Foyer itself verified Mail (the invited address at
-	// redemption, or an upstream's verified address in a domain that
-	// upstream serves). Only then do tokens say email_verified true. Any
-	// other change of Mail clears it.
-	MailVerified      bool   `json:"-"`
+	TenantID          string `json:"-"`
+	ID                string `json:"id"`
+	DisplayName       string `json:"displayName"`
+	GivenName         string `json:"givenName,omitempty"`
+	Surname           string `json:"surname,omitempty"`
+	Mail              string `json:"mail,omitempty"` // lower-cased
 	UserPrincipalName string `json:"userPrincipalName"`
 	UserType          string `json:"userType"`
 	// ExternalUserState is empty for members.
@@ -110,6 +105,11 @@ type User struct {
 	// PasswordHash is an argon2id PHC string, empty for users without a
 	// local password. Never serialised.
 	PasswordHash string `json:"-"`
+	// MailVerified: Foyer itself verified Mail (the invited address at
+	// redemption, or an upstream's verified address in a domain that
+	// upstream serves). Only then do tokens say email_verified true. Any
+	// other change of Mail clears it.
+	MailVerified bool `json:"-"`
 }
 
 // Identity links a user to a way of signing in. (Issuer, IssuerAssignedID)
