@@ -342,15 +342,13 @@ func claimString(claims map[string]any, mapped, def string) string {
 	return ""
 }
 
-// claimBool reads email_verified, which some providers send as "true".
+// claimBool reads email_verified: only the JSON boolean true counts.
+// The string "true" (which some providers send) is not a boolean, and a
+// claim that says who owns an address is taken only in its standard form
+// (OIDC Core §5.1).
 func claimBool(v any) bool {
-	switch b := v.(type) {
-	case bool:
-		return b
-	case string:
-		return strings.EqualFold(b, "true")
-	}
-	return false
+	b, ok := v.(bool)
+	return ok && b
 }
 
 func tokenAlg(jwt string) (string, error) {

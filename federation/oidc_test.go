@@ -124,6 +124,10 @@ func TestOIDCEmail(t *testing.T) {
 		{"OtherEmail", []fedtest.Misbehaviour{fedtest.OtherEmail}, fedtest.OtherEmailAddress, true},
 		{"OnlyInUserinfo", []fedtest.Misbehaviour{fedtest.EmailOnlyInUserinfo}, "ada@fabrikam.test", true},
 		{"OnlyInUserinfoUnverified", []fedtest.Misbehaviour{fedtest.EmailOnlyInUserinfo, fedtest.EmailUnverified}, "ada@fabrikam.test", false},
+		// "true" as a string is not a boolean: unverified, in either source.
+		{"StringTrueInIDToken", []fedtest.Misbehaviour{fedtest.EmailVerifiedString, fedtest.EmailUnverified}, "ada@fabrikam.test", false},
+		{"StringTrueInUserinfo", []fedtest.Misbehaviour{fedtest.EmailVerifiedString, fedtest.EmailUnverified, fedtest.EmailOnlyInUserinfo}, "ada@fabrikam.test", false},
+		{"StringTrueOverVerifiedUser", []fedtest.Misbehaviour{fedtest.EmailVerifiedString}, "ada@fabrikam.test", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := fedtest.NewOIDC(t, ada)

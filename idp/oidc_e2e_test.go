@@ -74,7 +74,8 @@ func TestEndToEnd(t *testing.T) {
 		require.True(t, ok, "auth_time is a number")
 		assert.InDelta(t, float64(e.clock.Now().Unix()), authTime, 5)
 		assert.Equal(t, "alice@woodgrove.test", claims["email"])
-		assert.Equal(t, true, claims["email_verified"])
+		// An admin-set member mail is not verified by Foyer (issue 12): false.
+		assert.Equal(t, false, claims["email_verified"])
 		assert.Equal(t, "alice@woodgrove.test", claims["preferred_username"])
 		assert.Equal(t, "Alice Example", claims["name"])
 		assert.Equal(t, "alice", claims["given_name"])
@@ -96,7 +97,7 @@ func TestEndToEnd(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, alice.ID, info.Subject)
 		assert.Equal(t, "alice@woodgrove.test", info.Email)
-		assert.True(t, info.EmailVerified)
+		assert.False(t, info.EmailVerified, "an admin-set mail is not verified")
 		var infoClaims map[string]any
 		require.NoError(t, info.Claims(&infoClaims))
 		assert.Equal(t, tn.ID, infoClaims["tid"])

@@ -67,6 +67,9 @@ const (
 	// WrongTenantIssuer (Microsoft fakes): iss names another tenant than
 	// the token's tid claim.
 	WrongTenantIssuer
+	// EmailVerifiedString sends email_verified as the string "true"
+	// instead of a boolean (ID token and userinfo), as sloppy providers do.
+	EmailVerifiedString
 )
 
 // OtherEmailAddress is the address OtherEmail asserts.
@@ -276,9 +279,12 @@ func (f *OIDC) reshape(next http.Handler) http.Handler {
 			})
 		case "/userinfo":
 			rewriteJSON(w, r, next, func(body map[string]any) error {
-				u, _ := f.state()
+				u, mis := f.state()
 				if u.Name != "" {
 					body["name"] = u.Name
+				}
+				if mis[EmailVerifiedString] {
+					body["email_verified"] = "true"
 				}
 				return nil
 			})
@@ -342,6 +348,9 @@ func (f *OIDC) reshapeIDToken(ctx context.Context, idt string) (string, error) {
 	} else {
 		claims["email"] = u.Email
 		claims["email_verified"] = u.EmailVerified
+		if mis[EmailVerifiedString] {
+			claims["email_verified"] = "true"
+		}
 	}
 	if f.TenantID != "" {
 		claims["tid"] = f.TenantID

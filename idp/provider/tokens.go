@@ -226,9 +226,11 @@ func userClaims(claims map[string]any, u store.User, scopes []string) {
 	}
 	if slices.Contains(scopes, oidc.ScopeEmail) && u.Mail != "" {
 		claims["email"] = u.Mail
-		// A member's address is the tenant's own record; a guest's is
-		// proven by redeeming the invitation sent to it.
-		claims["email_verified"] = u.UserType == store.UserTypeMember || u.ExternalUserState == store.ExternalStateAccepted
+		// True only for an address Foyer itself verified (the invited
+		// address at redemption, or an upstream's verified address in a
+		// domain it serves). An admin's word is not verification: members'
+		// mail is false, as Entra treats it.
+		claims["email_verified"] = u.MailVerified
 	}
 }
 

@@ -232,6 +232,16 @@ func (f *Flow) upstreamIdentity(ctx context.Context, t store.Tenant, p store.Ide
 	if id.Issuer == "" || id.Subject == "" {
 		return federation.Identity{}, "the identity provider did not say who signed in"
 	}
+	if p.Type == store.IdPFoyer && !id.EmailVerified && id.Email != "" {
+		// A partner tenant of this Foyer vouches for addresses in the
+		// domains it verified here (the reason it is offered at all),
+		// though its own tokens call an admin-set mail unverified.
+		owner, ok, err := f.federation.DomainTenant(ctx, id.Email)
+		if err != nil {
+			return federation.Identity{}, f.upstreamReason(ctx, t, p, err)
+		}
+		id.EmailVerified = ok && owner.ID == p.PartnerTenantID
+	}
 	return id, ""
 }
 
@@ -328,6 +338,9 @@ func (f *Flow) redeemWithUpstream(w http.ResponseWriter, r *http.Request, t stor
 		email = inv.Email
 	}
 	red.Identity, red.IdentityEmail, red.AMR = identity, email, upstreamAMR(p, id)
+	// Proven only when the upstream verified the invited address itself;
+	// an account let in by redeemWithAnyAccount proves nothing.
+	red.IdentityEmailVerified = id.EmailVerified && id.Email == inv.Email
 	red.Upstream = store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR}
 	red.Profile = store.Profile{DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}
 	if err := f.store.UpdateRedemption(ctx, red); err != nil {
@@ -369,7 +382,8 @@ func (f *Flow) signInWithUpstream(w http.ResponseWriter, r *http.Request, t stor
 		return
 	}
 	if err := f.federation.RefreshGuestProfile(ctx, t.ID, user.ID, directory.UpstreamProfile{
-		Email: id.Email, DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}); err != nil {
+		Email: id.Email, EmailVerified: id.EmailVerified, ProviderID: p.ID,
+		DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}); err != nil {
 		f.logger.WarnContext(ctx, "refresh guest profile", "tenant", t.Slug, "err", err)
 	}
 	browser, _ := f.browserValue(r)

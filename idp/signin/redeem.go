@@ -324,6 +324,7 @@ func (f *Flow) redeemVerify(w http.ResponseWriter, r *http.Request) {
 	email := x.open.Invitation.Email
 	x.r.Identity = store.Identity{SignInType: store.SignInTypeEmail, Issuer: directory.IssuerMail, IssuerAssignedID: email}
 	x.r.IdentityEmail = email
+	x.r.IdentityEmailVerified = true // the code reached it
 	x.r.AMR = []string{AMRPasscode}
 	if err := f.store.UpdateRedemption(r.Context(), x.r); err != nil {
 		f.Unavailable(w, r, x.tenant, "update redemption", err)
@@ -394,7 +395,7 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	guest, redirect, err := f.redeemer.Redeem(ctx, x.tenant, x.r.TokenHash, directory.ProvenIdentity{
-		Identity: x.r.Identity, Email: x.r.IdentityEmail, DisplayName: x.r.Profile.DisplayName,
+		Identity: x.r.Identity, Email: x.r.IdentityEmail, EmailVerified: x.r.IdentityEmailVerified, DisplayName: x.r.Profile.DisplayName,
 		GivenName: x.r.Profile.GivenName, Surname: x.r.Profile.Surname})
 	if err != nil {
 		f.redeemFailed(w, r, x.tenant, "redeem invitation", err)

@@ -251,6 +251,7 @@ func TestAPI(t *testing.T) {
 		{Name: "InviteContract", Fn: testInviteContract},
 		{Name: "InviteRefusesFields", Fn: testInviteRefusesFields},
 		{Name: "InviteErrors", Fn: testInviteErrors},
+		{Name: "InviteRefusesAddressOfUnprovenGuest", Fn: testInviteUnprovenGuest},
 		{Name: "InvitePermissions", Fn: testInvitePermissions},
 		{Name: "InvitationsListAndRevoke", Fn: testInvitationsListAndRevoke},
 		{Name: "InvitationsFilter", Fn: testInvitationsFilter},

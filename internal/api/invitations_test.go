@@ -197,6 +197,33 @@ func testInviteErrors(t *testing.T, f *fixture) {
 	}
 }
 
+// testInviteUnprovenGuest: an accepted guest whose account never proved
+// its mail (here stored as such) is not re-used by an invitation of that
+// address, which would add it to the groups asked for: a 400 naming
+// invitedUserEmailAddress, until the admin resets its redemption.
+func testInviteUnprovenGuest(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	f.portal(t, f.a.ID, "portal")
+	g := f.group(t, f.a.ID, "Finance")
+	squatter := f.guest(t, f.a.ID, "cfo@contoso.example", store.ExternalStateAccepted)
+	body := inviteBody("CFO@contoso.example")
+	body["groupIds"] = []string{g.ID}
+	res := f.call(t, f.app(inviter...), "POST", "/v1.0/invitations", body)
+	f.requireError(t, res, http.StatusBadRequest, "Request_BadRequest", "'invitedUserEmailAddress'", "resetRedemption")
+	members, err := f.store.ListGroupMembers(ctx, f.a.ID, g.ID)
+	require.NoError(t, err)
+	require.Empty(t, members, "the squatting guest got nothing")
+
+	body["resetRedemption"] = true
+	body["invitedUser"] = map[string]any{"id": squatter.ID}
+	res = f.call(t, f.app(inviter...), "POST", "/v1.0/invitations", body)
+	require.Equal(t, http.StatusCreated, res.status, res.raw)
+	got, err := f.store.GetUser(ctx, f.a.ID, squatter.ID)
+	require.NoError(t, err)
+	require.Empty(t, got.Identities, "it must redeem again")
+	require.Equal(t, store.ExternalStatePending, got.ExternalUserState)
+}
+
 func testInvitePermissions(t *testing.T, f *fixture) {
 	f.portal(t, f.a.ID, "portal")
 	// Members may not invite here (policy_test.go has every level).

@@ -148,6 +148,7 @@ func TestDirectory(t *testing.T) {
 		{Name: "InviteWithoutMessageSendsNoMail", Fn: testInviteWithoutMessage},
 		{Name: "InviteGroupsAndApps", Fn: testInviteGroupsAndApps},
 		{Name: "InviteResetRedemption", Fn: testInviteResetRedemption},
+		{Name: "InviteRefusesAddressOfUnprovenGuest", Fn: testInviteUnprovenGuest},
 		{Name: "RevokeInvitation", Fn: testRevokeInvitation},
 	}
 	sqltest.RunSuite(t, tests, func(t *testing.T, b sqltest.Backend) *fixture { return newFixture(t, b) })

@@ -417,11 +417,20 @@ func (d *Directory) inviteGuest(ctx context.Context, tx store.Store, t store.Ten
 		if in.InvitedUserID != "" && in.InvitedUserID != u.ID {
 			return store.User{}, invalid("invitedUser.id", "does not name the guest with this email address")
 		}
+		if !in.ResetRedemption && len(u.Identities) > 0 && !u.MailVerified {
+			// The guest signs in with an account that never proved this
+			// address (an upstream or an admin re-addressed it, or it
+			// redeemed with any account): reusing it would hand the
+			// invitation's groups and apps to that account.
+			return store.User{}, invalid("invitedUserEmailAddress",
+				"%q belongs to a guest who signs in with an account that has not proven this address; reset that guest's redemption (resetRedemption) to invite it", in.Email)
+		}
 		if in.ResetRedemption {
 			e.Modified = resetModified(u)
 			u.ExternalUserState = store.ExternalStatePending
 			u.ExternalUserStateChangedAt = &now
 			u.Identities = []store.Identity{}
+			u.MailVerified = false // proven again at the next redemption
 			u.UpdatedAt = now
 			if err := tx.UpdateUser(ctx, u); err != nil {
 				return store.User{}, err

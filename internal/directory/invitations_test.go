@@ -348,6 +348,76 @@ func testInviteResetRedemption(t *testing.T, f *fixture) {
 	require.Contains(t, f.auditActivities(t, tn.ID), audit.ActivityInviteExternalUserReset+"/"+store.ResultSuccess)
 }
 
+// testInviteUnprovenGuest: an address held by a guest whose account never
+// proved it (redeemed with any account, or re-addressed by an admin) is
+// not re-used by a later invitation, which would put that account in the
+// invitation's groups and apps; only resetting its redemption invites it.
+// A guest that proved its address is re-invited as before.
+func testInviteUnprovenGuest(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	tn := f.inviteTenant(t, "woodgrove")
+	_, err := f.dir.SetRedemptionPolicy(ctx, tn.ID, nil, true)
+	require.NoError(t, err)
+	tn, err = f.store.GetTenant(ctx, tn.ID)
+	require.NoError(t, err)
+	g, err := f.dir.CreateGroup(ctx, tn.ID, directory.NewGroup{DisplayName: "Finance"})
+	require.NoError(t, err)
+	redeem := func(email, subject string, proven directory.ProvenIdentity) store.User {
+		t.Helper()
+		inv, token, err := f.dir.Invite(ctx, tn.ID, guestInput(email))
+		require.NoError(t, err)
+		proven.Identity = store.Identity{SignInType: store.SignInTypeFederated, Issuer: "https://login.evil.example", IssuerAssignedID: subject}
+		guest, _, err := f.dir.Redeem(ctx, tn, f.dir.RedeemTokenHash(token), proven)
+		require.NoError(t, err)
+		require.Equal(t, inv.User.ID, guest.ID)
+		return guest
+	}
+	intoFinance := func(email string) directory.InviteInput {
+		in := guestInput(email)
+		in.GroupIDs = []string{g.ID}
+		return in
+	}
+
+	// Redeemed with another account, and with the invited address
+	// unverified: neither proved it.
+	anyAccount := redeem("cfo@fabrikam.example", "mallory", directory.ProvenIdentity{Email: "mallory@evil.example", EmailVerified: true})
+	unverified := redeem("ceo@fabrikam.example", "mallory-2", directory.ProvenIdentity{Email: "ceo@fabrikam.example"})
+	// Re-addressed by an admin.
+	proven := redeem("bo@fabrikam.example", "bo", directory.ProvenIdentity{Email: "bo@fabrikam.example", EmailVerified: true})
+	readdressed := "cto@fabrikam.example"
+	_, err = f.dir.UpdateUser(ctx, tn.ID, proven.ID, directory.UserPatch{Mail: &readdressed})
+	require.NoError(t, err)
+
+	for _, email := range []string{"cfo@fabrikam.example", "ceo@fabrikam.example", "cto@fabrikam.example"} {
+		_, _, err := f.dir.Invite(ctx, tn.ID, intoFinance(email))
+		requireFields(t, err, directory.ErrInvalid, "invitedUserEmailAddress")
+		require.ErrorContains(t, err, "resetRedemption")
+	}
+	members, err := f.store.ListGroupMembers(ctx, tn.ID, g.ID)
+	require.NoError(t, err)
+	require.Empty(t, members, "no account got the group")
+	events := f.events(t, tn.ID, audit.ActivityInviteExternalUser)
+	require.Equal(t, store.ResultFailure, events[0].Result, "the refusal is audited")
+
+	// An explicit reset re-invites the address: the guest must redeem again.
+	in := intoFinance("cfo@fabrikam.example")
+	in.ResetRedemption, in.InvitedUserID = true, anyAccount.ID
+	_, _, err = f.dir.Invite(ctx, tn.ID, in)
+	require.NoError(t, err)
+	got, err := f.store.GetUser(ctx, tn.ID, anyAccount.ID)
+	require.NoError(t, err)
+	require.Empty(t, got.Identities)
+	require.Equal(t, store.ExternalStatePending, got.ExternalUserState)
+	require.NotEqual(t, unverified.ID, anyAccount.ID)
+
+	// A guest that proved its address is re-invited as before.
+	kim := redeem("kim@fabrikam.example", "kim", directory.ProvenIdentity{Email: "kim@fabrikam.example", EmailVerified: true})
+	require.True(t, kim.MailVerified)
+	again, _, err := f.dir.Invite(ctx, tn.ID, intoFinance("kim@fabrikam.example"))
+	require.NoError(t, err)
+	require.Equal(t, kim.ID, again.User.ID)
+}
+
 func testRevokeInvitation(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	tn := f.inviteTenant(t, "woodgrove")

@@ -182,8 +182,12 @@ func (d *Directory) inviterName(ctx context.Context, t store.Tenant, inv store.I
 // ProvenIdentity is how a guest proved who they are at redemption.
 type ProvenIdentity struct {
 	Identity store.Identity
-	// Email is the address the identity proved, lower-cased.
-	Email string
+	// Email is the address the identity asserted, lower-cased, and
+	// EmailVerified whether its source verified it (a passcode sent to it,
+	// an upstream's email_verified true). Only a verified Email equal to
+	// the invited address proves the invitation's address.
+	Email         string
+	EmailVerified bool
 	// DisplayName, GivenName and Surname update the guest's profile when
 	// set.
 	DisplayName string
@@ -234,7 +238,7 @@ func (d *Directory) Redeem(ctx context.Context, t store.Tenant, hash string, id 
 		if !DomainAllowed(current.Invitations, inv.Email) {
 			return redeemError(ErrRedeemRefused, "%s no longer accepts guests from this email domain.", t.DisplayName)
 		}
-		anyAccount := id.Email != inv.Email
+		anyAccount := !id.EmailVerified || id.Email != inv.Email
 		if anyAccount && !current.Invitations.RedeemWithAnyAccount {
 			return redeemError(ErrRedeemRefused, "The account you signed in with is not the address this invitation was sent to.")
 		}
@@ -247,6 +251,10 @@ func (d *Directory) Redeem(ctx context.Context, t store.Tenant, hash string, id 
 		if !slices.Contains(guest.Identities, id.Identity) {
 			guest.Identities = append(guest.Identities, id.Identity)
 		}
+		// The invited address is verified only when this identity proved
+		// it; an account that did not (Entra's looser rule) leaves it
+		// unverified, even if an earlier redemption had verified it.
+		guest.MailVerified = !anyAccount && strings.EqualFold(guest.Mail, inv.Email)
 		setIfGiven(&guest.DisplayName, id.DisplayName)
 		setIfGiven(&guest.GivenName, id.GivenName)
 		setIfGiven(&guest.Surname, id.Surname)

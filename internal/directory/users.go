@@ -158,7 +158,7 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 				return err
 			}
 		}
-		oldUPN, wasEnabled := u.UserPrincipalName, u.AccountEnabled
+		oldUPN, oldMail, wasEnabled := u.UserPrincipalName, u.Mail, u.AccountEnabled
 		setIf(&u.DisplayName, p.DisplayName)
 		setIf(&u.GivenName, p.GivenName)
 		setIf(&u.Surname, p.Surname)
@@ -169,6 +169,9 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 			return err
 		}
 		e.Target.Name = u.UserPrincipalName
+		if u.Mail != oldMail {
+			u.MailVerified = false // an admin's word is not verification
+		}
 		renameLocalIdentity(&u, oldUPN)
 		u.UpdatedAt = d.clock()
 		disabling := wasEnabled && !u.AccountEnabled

@@ -109,6 +109,11 @@ type User struct {
 	// user's sign-ins count: sessions and tokens from a sign-in before it
 	// are not honoured (see Honours). Disabling the account sets it.
 	SignInSessionsValidFrom *time.Time `json:"-"`
+	// MailVerified: Foyer itself verified Mail (the invited address at
+	// redemption, or an upstream's verified address in a domain that
+	// upstream serves). Only then do tokens say email_verified true. Any
+	// other change of Mail clears it.
+	MailVerified bool `json:"-"`
 }
 
 // Honours reports whether a session or token of the user, from a sign-in

@@ -16,7 +16,7 @@ type Redemptions interface {
 	// tenant, and one past ExpiresAt.
 	GetRedemption(ctx context.Context, tenantID, id string, now time.Time) (Redemption, error)
 	// UpdateRedemption replaces the proven identity (Identity,
-	// IdentityEmail, AMR, Upstream, Profile). ErrNotFound when r is not in
+	// IdentityEmail, IdentityEmailVerified, AMR, Upstream, Profile). ErrNotFound when r is not in
 	// the tenant.
 	UpdateRedemption(ctx context.Context, r Redemption) error
 	// DeleteRedemption answers ErrNotFound when there is no such
@@ -36,10 +36,13 @@ type Redemption struct {
 	// only that browser may go on.
 	BrowserBinding string
 	// Identity is what the guest proved, zero until they did;
-	// IdentityEmail the address that identity asserted.
-	Identity      Identity
-	IdentityEmail string
-	AMR           []string
+	// IdentityEmail the address that identity asserted, and
+	// IdentityEmailVerified whether its source verified it (a passcode,
+	// or an upstream's email_verified true).
+	Identity              Identity
+	IdentityEmail         string
+	IdentityEmailVerified bool
+	AMR                   []string
 	// Upstream and Profile come from an upstream sign-in: the guest's
 	// profile is filled from them once they accept.
 	Upstream  Upstream

@@ -15,24 +15,24 @@ import (
 
 const redemptionColumns = `tenant_id, id, invitation_id, token_hash, browser_binding, sign_in_type, issuer,
 	issuer_assigned_id, identity_email, amr, provider_id, upstream_amr, upstream_acr, display_name, given_name,
-	surname, created_at, expires_at`
+	surname, created_at, expires_at, identity_email_verified`
 
 func scanRedemption(r rowScanner) (store.Redemption, error) {
 	var x store.Redemption
 	err := r.Scan(&x.TenantID, &x.ID, &x.InvitationID, &x.TokenHash, &x.BrowserBinding, &x.Identity.SignInType,
 		&x.Identity.Issuer, &x.Identity.IssuerAssignedID, &x.IdentityEmail, listDest{&x.AMR},
 		&x.Upstream.ProviderID, listDest{&x.Upstream.AMR}, &x.Upstream.ACR, &x.Profile.DisplayName,
-		&x.Profile.GivenName, &x.Profile.Surname, timeDest{&x.CreatedAt}, timeDest{&x.ExpiresAt})
+		&x.Profile.GivenName, &x.Profile.Surname, timeDest{&x.CreatedAt}, timeDest{&x.ExpiresAt}, &x.IdentityEmailVerified)
 	return x, err
 }
 
 func (s *Store) CreateRedemption(ctx context.Context, r store.Redemption) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO redemptions (`+redemptionColumns+`)
-		VALUES (`+placeholders(18)+`)`,
+		VALUES (`+placeholders(19)+`)`,
 		r.TenantID, r.ID, r.InvitationID, r.TokenHash, r.BrowserBinding, r.Identity.SignInType, r.Identity.Issuer,
 		r.Identity.IssuerAssignedID, r.IdentityEmail, listArg(r.AMR), r.Upstream.ProviderID, listArg(r.Upstream.AMR),
 		r.Upstream.ACR, r.Profile.DisplayName, r.Profile.GivenName, r.Profile.Surname,
-		s.timeArg(r.CreatedAt), s.timeArg(r.ExpiresAt))
+		s.timeArg(r.CreatedAt), s.timeArg(r.ExpiresAt), r.IdentityEmailVerified)
 	if err != nil {
 		return fmt.Errorf("create redemption: %w", s.dbError(err))
 	}
@@ -51,10 +51,11 @@ func (s *Store) GetRedemption(ctx context.Context, tenantID, id string, now time
 func (s *Store) UpdateRedemption(ctx context.Context, r store.Redemption) error {
 	err := execOne(ctx, s.write, `UPDATE redemptions SET sign_in_type = $3, issuer = $4, issuer_assigned_id = $5,
 		identity_email = $6, amr = $7, provider_id = $8, upstream_amr = $9, upstream_acr = $10,
-		display_name = $11, given_name = $12, surname = $13 WHERE tenant_id = $1 AND id = $2`,
+		display_name = $11, given_name = $12, surname = $13, identity_email_verified = $14
+		WHERE tenant_id = $1 AND id = $2`,
 		r.TenantID, r.ID, r.Identity.SignInType, r.Identity.Issuer, r.Identity.IssuerAssignedID,
 		r.IdentityEmail, listArg(r.AMR), r.Upstream.ProviderID, listArg(r.Upstream.AMR), r.Upstream.ACR,
-		r.Profile.DisplayName, r.Profile.GivenName, r.Profile.Surname)
+		r.Profile.DisplayName, r.Profile.GivenName, r.Profile.Surname, r.IdentityEmailVerified)
 	if err != nil {
 		return fmt.Errorf("update redemption: %w", s.dbError(err))
 	}

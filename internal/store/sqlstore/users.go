@@ -11,14 +11,15 @@ import (
 
 const userColumns = `tenant_id, id, display_name, given_name, surname, mail, user_principal_name,
 	user_type, external_user_state, external_user_state_changed_at, creation_type, account_enabled,
-	password_hash, created_at, updated_at, sign_in_sessions_valid_from`
+	password_hash, created_at, updated_at, sign_in_sessions_valid_from, mail_verified`
 
 // userDests are the scan targets for userColumns.
 func userDests(u *store.User) []any {
 	return []any{&u.TenantID, &u.ID, &u.DisplayName, &u.GivenName, &u.Surname, &u.Mail,
 		&u.UserPrincipalName, &u.UserType, &u.ExternalUserState,
 		nullTimeDest{&u.ExternalUserStateChangedAt}, &u.CreationType, &u.AccountEnabled,
-		&u.PasswordHash, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt}, nullTimeDest{&u.SignInSessionsValidFrom}}
+		&u.PasswordHash, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt}, nullTimeDest{&u.SignInSessionsValidFrom},
+		&u.MailVerified}
 }
 
 // selectUsers answers the users matching c (clauses over alias u), in id
@@ -75,11 +76,11 @@ func inTenant(tenantID string) conditions {
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	err := s.atomically(ctx, func(tx *Store) error {
 		_, err := tx.write.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			u.TenantID, u.ID, u.DisplayName, u.GivenName, u.Surname, u.Mail, u.UserPrincipalName,
 			u.UserType, u.ExternalUserState, s.nullTimeArg(u.ExternalUserStateChangedAt), u.CreationType,
 			u.AccountEnabled, u.PasswordHash, s.timeArg(u.CreatedAt), s.timeArg(u.UpdatedAt),
-			s.nullTimeArg(u.SignInSessionsValidFrom))
+			s.nullTimeArg(u.SignInSessionsValidFrom), u.MailVerified)
 		if err != nil {
 			return err
 		}
@@ -162,11 +163,11 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 		err := execOne(ctx, tx.write, `UPDATE users SET display_name = $3, given_name = $4, surname = $5,
 			mail = $6, user_principal_name = $7, user_type = $8, external_user_state = $9,
 			external_user_state_changed_at = $10, creation_type = $11, account_enabled = $12, updated_at = $13,
-			sign_in_sessions_valid_from = $14
+			sign_in_sessions_valid_from = $14, mail_verified = $15
 			WHERE tenant_id = $1 AND id = $2`,
 			u.TenantID, u.ID, u.DisplayName, u.GivenName, u.Surname, u.Mail, u.UserPrincipalName,
 			u.UserType, u.ExternalUserState, s.nullTimeArg(u.ExternalUserStateChangedAt), u.CreationType,
-			u.AccountEnabled, s.timeArg(u.UpdatedAt), s.nullTimeArg(u.SignInSessionsValidFrom))
+			u.AccountEnabled, s.timeArg(u.UpdatedAt), s.nullTimeArg(u.SignInSessionsValidFrom), u.MailVerified)
 		if err != nil {
 			return err
 		}

@@ -57,6 +57,7 @@ func redemptionLifecycle(t *testing.T, s store.Store) {
 
 	r.Identity = store.Identity{SignInType: store.SignInTypeEmail, Issuer: "mail", IssuerAssignedID: "bo@fabrikam.example"}
 	r.IdentityEmail = "bo@fabrikam.example"
+	r.IdentityEmailVerified = true
 	r.AMR = []string{"fed"}
 	r.Upstream = store.Upstream{ProviderID: newID(), AMR: []string{"pwd"}, ACR: "1"}
 	r.Profile = store.Profile{DisplayName: "Bo Fabrikam", GivenName: "Bo", Surname: "Fabrikam"}

@@ -21,6 +21,7 @@ func userCases() []testCase {
 		{"CreateConflicts", userCreateConflicts},
 		{"EmptyMailIsNotUnique", userEmptyMailIsNotUnique},
 		{"Update", userUpdate},
+		{"MailVerified", userMailVerified},
 		{"UpdateUnknown", userUpdateUnknown},
 		{"UpdateConflict", userUpdateConflict},
 		{"SetPasswordHash", userSetPasswordHash},
@@ -188,6 +189,40 @@ func userUpdate(t *testing.T, s store.Store) {
 	got, err = s.GetUser(ctx, tn.ID, guest.ID)
 	require.NoError(t, err)
 	require.Nil(t, got.SignInSessionsValidFrom)
+}
+
+// userMailVerified: the flag is stored on create, replaced on update and
+// read back by every lookup, for members and guests alike.
+func userMailVerified(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	g := guestFixture(tn.ID, "bo")
+	g.MailVerified = true
+	guest := createUser(t, s, g)
+	member := createUser(t, s, memberFixture(tn.ID, "alex"))
+
+	got, err := s.GetUser(ctx, tn.ID, guest.ID)
+	require.NoError(t, err)
+	require.True(t, got.MailVerified, "stored on create")
+	got, err = s.GetUserByEmail(ctx, tn.ID, guest.Mail)
+	require.NoError(t, err)
+	require.True(t, got.MailVerified)
+	got, err = s.GetUser(ctx, tn.ID, member.ID)
+	require.NoError(t, err)
+	require.False(t, got.MailVerified, "false unless set")
+
+	guest.MailVerified = false
+	require.NoError(t, s.UpdateUser(ctx, guest))
+	got, err = s.GetUserByIdentity(ctx, tn.ID, guest.Identities[0].Issuer, guest.Identities[0].IssuerAssignedID)
+	require.NoError(t, err)
+	require.False(t, got.MailVerified, "cleared on update")
+
+	member.MailVerified = true
+	require.NoError(t, s.UpdateUser(ctx, member))
+	list, err := s.ListUsers(ctx, tn.ID, store.UserFilter{UserType: store.UserTypeMember})
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.True(t, list[0].MailVerified, "set on update, seen by list")
 }
 
 func userUpdateUnknown(t *testing.T, s store.Store) {
