@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,4 +195,61 @@ func TestForwardedHeadersFromUntrustedPeersIgnored(t *testing.T) {
 			})
 		})
 	}
+}
+
+// signInAll posts n sign-ins of alice at once, each from a fresh browser
+// with its own sign-in already started, and answers their statuses.
+func (w woodgrove) signInAll(t *testing.T, n int, pass func(i int) string) map[int]int {
+	t.Helper()
+	type ready struct {
+		b        *rawBrowser
+		id, csrf string
+	}
+	starts := make([]ready, n)
+	for i := range starts {
+		b := newRawBrowser(t)
+		_, id, csrf := b.startLogin(w.web.authURL(url.Values{"prompt": {"login"}}))
+		starts[i] = ready{b, id, csrf}
+	}
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i, s := range starts {
+		wg.Go(func() {
+			statuses <- s.b.post(w.issuer("woodgrove")+"/login", loginValues(s.id, s.csrf, w.alice.Mail, pass(i))).status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	return count
+}
+
+// TestBurstTriesNoMoreThanTheBudget: wrong passwords sent all at once
+// from fresh browsers are checked hardly more often than the five free
+// failures and the first delayed attempt allow; the rest are told to wait.
+// Without slots every one of them would be checked.
+func TestBurstTriesNoMoreThanTheBudget(t *testing.T) {
+	runWoodgrove(t, func(t *testing.T, w woodgrove) {
+		const burst = 24
+		got := w.signInAll(t, burst, func(i int) string { return "guess " + strconv.Itoa(i) })
+		require.Equal(t, burst, got[http.StatusUnauthorized]+got[http.StatusTooManyRequests], "%v", got)
+		require.GreaterOrEqual(t, got[http.StatusUnauthorized], 5, "the free failures are checked: %v", got)
+		// A few attempts that counted before others failed may slip in
+		// beside the delayed one, never the whole burst.
+		require.LessOrEqual(t, got[http.StatusUnauthorized], 10, "%v", got)
+	})
+}
+
+// TestConcurrentSignInsOfOneAccount: the right password sent at once from
+// many fresh browsers signs every one of them in; slots make them wait
+// their turn, never refuse them.
+func TestConcurrentSignInsOfOneAccount(t *testing.T) {
+	runWoodgrove(t, func(t *testing.T, w woodgrove) {
+		const n = 12
+		got := w.signInAll(t, n, func(int) string { return password })
+		require.Equal(t, map[int]int{http.StatusFound: n}, got)
+	})
 }

@@ -57,6 +57,7 @@ func (e *upstreamEnv) upstreamSignIn(t *testing.T, typed string) (idToken, useri
 	br := e.browser()
 	login, cfg, _, verifier := e.demoAppSignIn(t, br)
 	page := submit(t, br, login, "username", "Sign in", map[string]string{"username": typed})
+	page = submit(t, br, page, "password", "code", nil)
 	if !page.Stopped() {
 		page = submit(t, br, page, "csrf_token", "allow", nil)
 	}

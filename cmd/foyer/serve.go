@@ -115,7 +115,7 @@ func confineDev(a *app) error {
 			a.cfg.ExternalURL, extPort, port, matching.String())
 	}
 	a.cfg.ExternalURL = matching.String()
-	a.logger.Info("development mode: the external URL follows --addr", "addr", a.cfg.Addr, "external_url", a.cfg.ExternalURL)
+	a.logger.Info("--dev: the external URL follows --addr", "addr", a.cfg.Addr, "external_url", a.cfg.ExternalURL)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/foyer-idp/foyer/internal/bootstrap"
 	"github.com/foyer-idp/foyer/internal/webclient"
 )
 
@@ -18,7 +19,7 @@ func TestInviteRefusesUnprovenGuest(t *testing.T) {
 	s := startDevServer(t)
 	ctx := t.Context()
 	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "kim@partner.test", "--redirect-url", s.base+"/demo")
-	br := webclient.New(webclient.Config{StopAt: []string{s.base + "/demo/callback"}})
+	br := webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
 	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited"))
 	require.NotEmpty(t, link)
 	page := mustStep(t)(br.Get(ctx, link))

@@ -26,16 +26,25 @@ import (
 // Unknown devices are also limited per client address (see
 // internal/httpx for how the address is found behind proxies).
 //
-// Every counter lives in the database, so all nodes share them. The
-// waiting is enforced by a gate counter per budget, claimed atomically
-// before each attempt (store.Counters.ClaimCounter): while one attempt is
-// checked, or while a delay runs, no other attempt on that budget is let
-// through, however many arrive at once.
+// Every counter lives in the database, so all nodes share them. Each
+// attempt holds a slot of its budget while it is checked, claimed
+// atomically (store.Counters.ClaimCounter), so a burst cannot try more
+// passwords than the budget has left, however many arrive at once: while
+// failures are still free, a budget has as many slots as free failures
+// (others wait a moment for one); once the next failure would start a
+// delay, there is one slot, the gate, held for that delay.
 
-// attemptHold gates a budget while one attempt on it is being checked,
-// when no delay applies yet. It ends early when the attempt does; it only
-// runs out if the node dies mid-attempt.
+// attemptHold is how long a free slot is held while its attempt is
+// checked. It ends early when the attempt does; it only runs out if the
+// node dies mid-attempt.
 const attemptHold = 10 * time.Second
+
+// slotWait bounds how long an attempt waits for a free slot, and
+// slotPoll how often it looks, before it is answered "too many attempts".
+const (
+	slotWait = 5 * time.Second
+	slotPoll = 20 * time.Millisecond
+)
 
 // Throttle limits failed sign-ins; zero fields take the defaults.
 type Throttle struct {
@@ -104,8 +113,9 @@ func (t Throttle) delay(failures int64) time.Duration {
 // attempt is what one sign-in attempt counts against.
 type attempt struct {
 	// budget counts failures: the account's, or this known device's for
-	// the account. gate is the budget's gate.
-	budget, gate string
+	// the account. gate is the budget's gate; slot the counter this
+	// attempt holds while it is checked (the gate, or a free slot).
+	budget, gate, slot string
 	// device is the known device's mark; empty for an unknown device.
 	device string
 	// address counts the client address's failures; empty for a known
@@ -151,9 +161,10 @@ func (f *Flow) attemptFor(r *http.Request, t store.Tenant, typed string) (attemp
 }
 
 // admit decides whether an attempt may be checked now. When it may, it
-// holds the budget's gate: for the delay that applies if this attempt
-// fails, or attemptHold when none does. When it may not, it answers how
-// long to wait.
+// holds a slot of the budget: the gate, for the delay that applies if this
+// attempt fails, or while failures are still free, one of as many slots as
+// there are free failures left, waiting up to slotWait for one. When it
+// may not, it answers how long to wait.
 func (f *Flow) admit(ctx context.Context, t store.Tenant, a *attempt) (time.Duration, error) {
 	now := f.clock()
 	if a.address != "" {
@@ -165,27 +176,57 @@ func (f *Flow) admit(ctx context.Context, t store.Tenant, a *attempt) (time.Dura
 			return f.throttle.Window, nil
 		}
 	}
-	n, err := f.store.GetCounter(ctx, t.ID, a.budget, now)
-	if err != nil {
-		return 0, err
+	deadline := time.Now().Add(slotWait)
+	for {
+		now := f.clock()
+		n, err := f.store.GetCounter(ctx, t.ID, a.budget, now)
+		if err != nil {
+			return 0, err
+		}
+		a.failures = n
+		if hold := f.throttle.delay(n + 1); hold > 0 {
+			ok, until, err := f.store.ClaimCounter(ctx, t.ID, a.gate, now.Add(hold), now)
+			if err != nil || !ok {
+				return max(until.Sub(now), time.Second), err
+			}
+			a.slot = a.gate
+			return 0, nil
+		}
+		// Failures are still free (n+1 < PerAccount): one slot for each,
+		// the lowest free one taken. Counted again once held, since others
+		// may have failed meanwhile: a slot beyond the free failures left
+		// is given back.
+		for i := range f.throttle.PerAccount - 1 - n {
+			slot := fmt.Sprintf("%s:slot:%d", a.gate, i)
+			ok, _, err := f.store.ClaimCounter(ctx, t.ID, slot, now.Add(attemptHold), now)
+			if err != nil {
+				return 0, err
+			}
+			if !ok {
+				continue
+			}
+			n, err := f.store.GetCounter(ctx, t.ID, a.budget, now)
+			if err != nil || i < f.throttle.PerAccount-1-n {
+				a.slot, a.failures = slot, n
+				return 0, err
+			}
+			f.deleteCounter(ctx, t, slot)
+			break
+		}
+		// Every slot is in use: wait for one, counting again after.
+		if time.Now().After(deadline) {
+			return time.Second, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(slotPoll):
+		}
 	}
-	a.failures = n
-	hold := f.throttle.delay(n + 1)
-	if hold == 0 {
-		hold = attemptHold
-	}
-	ok, until, err := f.store.ClaimCounter(ctx, t.ID, a.gate, now.Add(hold), now)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		return max(until.Sub(now), time.Second), nil
-	}
-	return 0, nil
 }
 
-// countFailure adds a failure to the attempt's budget and address, and
-// leaves the gate shut for the delay the new count asks for.
+// countFailure adds a failure to the attempt's budget and address, frees
+// its slot, and shuts the gate for the delay the new count asks for.
 func (f *Flow) countFailure(ctx context.Context, t store.Tenant, a attempt) error {
 	now := f.clock()
 	n, err := f.store.IncrementCounter(ctx, t.ID, a.budget, now.Add(f.throttle.AccountWindow), now)
@@ -198,10 +239,16 @@ func (f *Flow) countFailure(ctx context.Context, t store.Tenant, a attempt) erro
 		}
 	}
 	d := f.throttle.delay(n)
-	if d > 0 && n == a.failures+1 {
+	if a.slot == a.gate && d > 0 && n == a.failures+1 {
 		return nil // admit shut the gate for exactly this delay
 	}
-	f.deleteCounter(ctx, t, a.gate)
+	if a.slot == a.gate || d > 0 {
+		// The gate's hold no longer fits the count: start it again.
+		f.deleteCounter(ctx, t, a.gate)
+	}
+	if a.slot != a.gate {
+		f.deleteCounter(ctx, t, a.slot)
+	}
 	if d == 0 {
 		return nil
 	}
@@ -218,6 +265,9 @@ func (f *Flow) countSuccess(w http.ResponseWriter, r *http.Request, t store.Tena
 	ctx := r.Context()
 	f.deleteCounter(ctx, t, a.budget)
 	f.deleteCounter(ctx, t, a.gate)
+	if a.slot != a.gate {
+		f.deleteCounter(ctx, t, a.slot)
+	}
 	value, ok := cookieValue(r, f.deviceCookie())
 	if !ok {
 		value = secret.NewToken(cookieSecretBytes)
@@ -233,10 +283,10 @@ func (f *Flow) countSuccess(w http.ResponseWriter, r *http.Request, t store.Tena
 	f.setCookie(w, f.deviceCookie(), value, f.throttle.DeviceLifetime)
 }
 
-// release opens the gate of an attempt that neither failed nor succeeded
+// release frees the slot of an attempt that neither failed nor succeeded
 // (a disabled account, a store failure).
 func (f *Flow) release(ctx context.Context, t store.Tenant, a attempt) {
-	f.deleteCounter(ctx, t, a.gate)
+	f.deleteCounter(ctx, t, a.slot)
 }
 
 func (f *Flow) deleteCounter(ctx context.Context, t store.Tenant, key string) {
