@@ -1,4 +1,5 @@
-// Package layering holds no code: its test keeps the import arrows of
-// DESIGN.md's layout table true (cmd → idp, api → federation, keys →
-// domain → store), and each third-party library in its one package.
+// Package layering holds no code. Its tests keep every import between
+// Foyer's packages, and every import of their tests, to the arrows that
+// ARCHITECTURE.md lists (and the document to the imports the code has),
+// and each third-party library in its one package.
 package layering

@@ -1,71 +1,29 @@
 package layering
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
 const module = "github.com/foyer-idp/foyer"
 
-// rank orders Foyer's packages: a package may import only packages of a
-// lower rank, or of its own rank where sameRankOK says so.
-func rank(pkg string) int {
-	rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
-	switch {
-	// idptest composes the whole server for other packages' tests, as cmd
-	// does for the binary.
-	case rel == "idp/idptest":
-		return 5
-	case hasAnyPrefix(rel, "internal/secret", "internal/config", "internal/layering", "internal/webclient", "internal/testclock", "internal/testlog"):
-		return 0
-	case rel == "internal/store" || strings.HasPrefix(rel, "internal/store/"):
-		return 1
-	case hasAnyPrefix(rel, "internal/directory", "internal/mfa", "internal/mail", "internal/audit"):
-		return 2
-	case hasAnyPrefix(rel, "keys", "federation", "internal/httpx", "internal/loadtest", "internal/accesstoken"):
-		return 3
-	case hasAnyPrefix(rel, "idp", "internal/api", "internal/bootstrap", "internal/demo"):
-		return 4
-	case strings.HasPrefix(rel, "cmd/"):
-		return 5
-	}
-	return -1
-}
-
-func hasAnyPrefix(s string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if s == p || strings.HasPrefix(s, p+"/") {
-			return true
-		}
-	}
-	return false
-}
-
-// sameRankOK: domain packages may use one another (acyclic, which Go
-// enforces); the store's back ends use the contract; keys and federation
-// never import each other, and internal/accesstoken verifies with keys'
-// public keys; idp's packages use one another, internal/api
-// does not reach into idp.
-func sameRankOK(from, to string) bool {
-	r := rank(from)
-	switch r {
-	case 1, 2:
-		return true
-	case 3:
-		if hasAnyPrefix(strings.TrimPrefix(from, module+"/"), "internal/accesstoken") {
-			return hasAnyPrefix(strings.TrimPrefix(to, module+"/"), "keys")
-		}
-		return strings.HasPrefix(strings.TrimPrefix(from, module+"/"), strings.Split(strings.TrimPrefix(to, module+"/"), "/")[0])
-	case 4:
-		// idp's sub-packages (provider, signin, tenancy) build its face.
-		return hasAnyPrefix(strings.TrimPrefix(from, module+"/"), "idp") && hasAnyPrefix(strings.TrimPrefix(to, module+"/"), "idp")
-	}
-	return false
-}
+// archFile is the architecture document, relative to this package, and
+// archName what messages call it. Its fenced blocks ```arrows and
+// ```test-arrows are the allow-list.
+const (
+	archFile = "../../ARCHITECTURE.md"
+	archName = "ARCHITECTURE.md"
+)
 
 // owners: each third-party library may be imported only under these
 // folders.
@@ -83,91 +41,251 @@ var owners = map[string][]string{
 	"github.com/emersion/go-smtp": {"internal/mail"},
 }
 
-type listed struct {
-	ImportPath   string
-	Imports      []string
-	TestImports  []string
-	XTestImports []string
+// pkg is one of Foyer's packages as `go list` sees it. Foyer's own
+// imports are module-relative ("idp/signin"); others keep their full path.
+type pkg struct {
+	Path        string
+	Imports     []string // of the package's own files
+	TestImports []string // of its _test files, in-package and external
 }
 
-func packages(t *testing.T) []listed {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	var pkgs []listed
-	dec := json.NewDecoder(strings.NewReader(string(out)))
-	for {
-		var p listed
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
+// allowList is what ARCHITECTURE.md draws: for each package the Foyer
+// packages its code may import (every package has an entry, maybe empty),
+// and the ones only its tests may import besides. The key "*" of
+// testArrows lists helpers any package's tests may import.
+type allowList struct {
+	arrows     map[string][]string
+	testArrows map[string][]string
+}
+
+// parseAllowList reads the ```arrows and ```test-arrows blocks of r: one
+// line per package, "from → to, to, …" ("from →" for none); a package may
+// take several lines.
+func parseAllowList(r io.Reader) (allowList, error) {
+	a := allowList{arrows: map[string][]string{}, testArrows: map[string][]string{}}
+	var block map[string][]string
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "```arrows":
+			block = a.arrows
+		case line == "```test-arrows":
+			block = a.testArrows
+		case strings.HasPrefix(line, "```"):
+			block = nil
+		case block != nil && line != "":
+			from, to, ok := strings.Cut(line, "→")
+			from = strings.TrimSpace(from)
+			if !ok || from == "" || strings.ContainsAny(from, " ,") {
+				return a, fmt.Errorf("%s:%d: want \"package → package, package\", got %q", archName, n, line)
+			}
+			list := block[from]
+			for t := range strings.SplitSeq(to, ",") {
+				if t = strings.TrimSpace(t); t != "" {
+					list = append(list, t)
+				}
+			}
+			block[from] = list
 		}
-		pkgs = append(pkgs, p)
 	}
-	if len(pkgs) < 5 {
-		t.Fatalf("go list found only %d packages", len(pkgs))
+	if err := sc.Err(); err != nil {
+		return a, err
 	}
-	return pkgs
+	if len(a.arrows) == 0 {
+		return a, fmt.Errorf("%s has no ```arrows block", archName)
+	}
+	return a, nil
 }
 
-func TestImportArrows(t *testing.T) {
-	for _, p := range packages(t) {
-		from := rank(p.ImportPath)
-		if from < 0 {
-			t.Errorf("%s is not in DESIGN.md's layout table: give it a rank here", p.ImportPath)
+// check answers every way pkgs and the allow-list disagree, each saying
+// which line of ARCHITECTURE.md to change.
+func check(pkgs []pkg, a allowList) []string {
+	var problems []string
+	exists := map[string]bool{}
+	for _, p := range pkgs {
+		exists[p.Path] = true
+	}
+	used := map[[2]string]bool{}     // edges the code's imports use
+	usedTest := map[[2]string]bool{} // edges only tests use
+	for _, p := range pkgs {
+		allowed, listed := a.arrows[p.Path]
+		if !listed {
+			problems = append(problems, fmt.Sprintf("package %s is not in %s: add the line \"%s → %s\" to its arrows block, and its row to the package table",
+				p.Path, archName, p.Path, strings.Join(foyer(p.Imports), ", ")))
 			continue
 		}
-		for _, imp := range p.Imports {
-			if !strings.HasPrefix(imp, module+"/") {
+		for _, imp := range foyer(p.Imports) {
+			used[[2]string{p.Path, imp}] = true
+			if !slices.Contains(allowed, imp) {
+				problems = append(problems, fmt.Sprintf("%s imports %s, an arrow %s does not draw: %s, or remove the import",
+					p.Path, imp, archName, addition(a.arrows, "arrows", p.Path, imp)))
+			}
+		}
+		for _, imp := range foyer(p.TestImports) {
+			if imp == p.Path || slices.Contains(allowed, imp) || slices.Contains(a.testArrows["*"], imp) {
 				continue
 			}
-			to := rank(imp)
-			if to > from || (to == from && !sameRankOK(p.ImportPath, imp)) {
-				t.Errorf("%s imports %s against the layout's arrows", p.ImportPath, imp)
+			usedTest[[2]string{p.Path, imp}] = true
+			if !slices.Contains(a.testArrows[p.Path], imp) {
+				problems = append(problems, fmt.Sprintf("the tests of %s import %s, an arrow %s does not draw: %s, or remove the import",
+					p.Path, imp, archName, addition(a.testArrows, "test-arrows", p.Path, imp)))
 			}
 		}
 	}
+	problems = append(problems, stale(a.arrows, "arrows", exists, used)...)
+	helpers := a.testArrows["*"]
+	rest := map[string][]string{}
+	for from, tos := range a.testArrows {
+		if from != "*" {
+			rest[from] = tos
+		}
+	}
+	problems = append(problems, stale(rest, "test-arrows", exists, usedTest)...)
+	for _, h := range helpers {
+		if !exists[h] {
+			problems = append(problems, fmt.Sprintf("%s's test-arrows block lets every test import %s, which does not exist: remove it from the line \"* → …\"", archName, h))
+		}
+	}
+	return problems
 }
 
-func TestThirdPartyLibrariesStayInTheirPackage(t *testing.T) {
-	for _, p := range packages(t) {
-		rel := strings.TrimPrefix(p.ImportPath, module+"/")
-		all := append(append(append([]string{}, p.Imports...), p.TestImports...), p.XTestImports...)
-		for _, imp := range all {
+// addition says how to draw from → to in block.
+func addition(block map[string][]string, name, from, to string) string {
+	if _, ok := block[from]; ok {
+		return fmt.Sprintf("add %s to the line \"%s → …\" of its %s block", to, from, name)
+	}
+	return fmt.Sprintf("add the line \"%s → %s\" to its %s block", from, to, name)
+}
+
+// stale answers the entries of a block that no package or import matches
+// any more, so the document never draws an arrow the code lacks.
+func stale(block map[string][]string, name string, exists map[string]bool, used map[[2]string]bool) []string {
+	var problems []string
+	for _, from := range sortedKeys(block) {
+		if !exists[from] {
+			problems = append(problems, fmt.Sprintf("%s's %s block names %s, which is not a package any more: remove its line (and its row in the package table)", archName, name, from))
+			continue
+		}
+		for _, to := range block[from] {
+			if !used[[2]string{from, to}] {
+				problems = append(problems, fmt.Sprintf("%s's %s block draws %s → %s, but no such import is needed: remove %s from the line \"%s → …\"", archName, name, from, to, to, from))
+			}
+		}
+	}
+	return problems
+}
+
+// foyer answers the imports of Foyer's own packages, module-relative.
+func foyer(imports []string) []string {
+	var out []string
+	for _, imp := range imports {
+		if rel, ok := strings.CutPrefix(imp, module+"/"); ok {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// checkOwners answers every import of a third-party library outside the
+// folders owners gives it.
+func checkOwners(pkgs []pkg) []string {
+	var problems []string
+	for _, p := range pkgs {
+		for _, imp := range slices.Concat(p.Imports, p.TestImports) {
 			for lib, allowed := range owners {
-				if (imp == lib || strings.HasPrefix(imp, lib+"/")) && !hasAnyPrefix(rel, allowed...) {
-					t.Errorf("%s imports %s, which only %v may", p.ImportPath, imp, allowed)
+				if (imp == lib || strings.HasPrefix(imp, lib+"/")) && !underAny(p.Path, allowed) {
+					problems = append(problems, fmt.Sprintf("%s imports %s, which only %v may", p.Path, imp, allowed))
 				}
 			}
 		}
 	}
+	return problems
 }
 
-func TestRanks(t *testing.T) {
-	for pkg, want := range map[string]int{
-		module + "/internal/store/sqlstore": 1,
-		module + "/keys":                    3,
-		module + "/internal/accesstoken":    3,
-		module + "/cmd/foyer":               5,
-		module + "/elsewhere":               -1,
-	} {
-		if got := rank(pkg); got != want {
-			t.Errorf("rank(%s) = %d, want %d", pkg, got, want)
+func underAny(path string, folders []string) bool {
+	for _, f := range folders {
+		if path == f || strings.HasPrefix(path, f+"/") {
+			return true
 		}
 	}
-	if sameRankOK(module+"/keys", module+"/federation") {
-		t.Error("keys must not import federation")
+	return false
+}
+
+// listed is every Foyer package as `go list -json` sees it, listed once
+// for all tests.
+var listed = sync.OnceValues(func() ([]pkg, error) {
+	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list: %w", err)
 	}
-	if !sameRankOK(module+"/internal/accesstoken", module+"/keys") {
-		t.Error("internal/accesstoken may use keys")
+	var pkgs []pkg
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var l struct {
+			ImportPath                         string
+			Imports, TestImports, XTestImports []string
+		}
+		if err := dec.Decode(&l); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		pkgs = append(pkgs, pkg{
+			Path:        strings.TrimPrefix(strings.TrimPrefix(l.ImportPath, module), "/"),
+			Imports:     l.Imports,
+			TestImports: slices.Concat(l.TestImports, l.XTestImports),
+		})
 	}
-	if sameRankOK(module+"/keys", module+"/internal/accesstoken") {
-		t.Error("keys must not import internal/accesstoken")
+	if len(pkgs) < 5 {
+		return nil, fmt.Errorf("go list found only %d packages", len(pkgs))
 	}
-	if !sameRankOK(module+"/federation", module+"/federation/fake") {
-		t.Error("federation may use its own sub-packages")
+	return pkgs, nil
+})
+
+func packages(t *testing.T) []pkg {
+	t.Helper()
+	pkgs, err := listed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkgs
+}
+
+func readAllowList(t *testing.T) allowList {
+	t.Helper()
+	f, err := os.Open(archFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	a, err := parseAllowList(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestImportArrows holds every import between Foyer's packages, and every
+// import of their tests, to the arrows ARCHITECTURE.md draws, and the
+// document to the imports the code has.
+func TestImportArrows(t *testing.T) {
+	for _, p := range check(packages(t), readAllowList(t)) {
+		t.Error(p)
+	}
+}
+
+func TestThirdPartyLibrariesStayInTheirPackage(t *testing.T) {
+	for _, p := range checkOwners(packages(t)) {
+		t.Error(p)
 	}
 }
