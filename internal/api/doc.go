@@ -1,9 +1,11 @@
 // Package api is Foyer's admin API under /v1.0, shaped like Microsoft
-// Graph: its paths, field names, OData query subset and error bodies. It
-// owns request parsing, authorization by permission and directory role, and
-// rendering; every change goes through internal/directory (a user's second
-// factor through internal/mfa) so it is audited.
-// Authentication arrives in the next step: handlers read the caller from
-// the context (WithPrincipal) and refuse a request without one, and
-// nothing serves this handler until a token-verifying middleware exists.
+// Graph: its paths, field names, OData query subset, paging and error
+// bodies, for users, groups, applications, invitations, domains, identity
+// providers, policies and authentication methods. It authenticates each
+// request by its bearer access token (Config.Verify, internal/accesstoken
+// in the binary; tests may put a Principal in the context instead),
+// authorizes it by the token's permissions and the user's directory role,
+// and renders the answer. It owns no domain rule: every change goes
+// through internal/directory (a user's second factor through
+// internal/mfa), so it is validated and audited there.
 package api
