@@ -9,6 +9,9 @@ import (
 // The checker on a made-up graph: a domain package, its store, a mail
 // package and a test helper.
 const syntheticDoc = "# Architecture\n\n" +
+	"| package | owns |\n|---|---|\n" +
+	"| `internal/directory` | who exists |\n| `internal/mail` | email |\n" +
+	"| `internal/store` | the contract |\n| `internal/testclock` | a clock |\n\n" +
 	"```arrows\n" +
 	"internal/directory → internal/store,\n" +
 	"internal/directory → internal/mail\n" +
@@ -52,6 +55,9 @@ func TestParseAllowList(t *testing.T) {
 	}
 	if _, ok := a.arrows["not"]; ok {
 		t.Error("a line of another fenced block was read as an arrow")
+	}
+	if !a.described["internal/mail"] || a.described["package"] || len(a.described) != 4 {
+		t.Errorf("described = %v, want the four rows", a.described)
 	}
 	if got := a.testArrows["*"]; !slices.Equal(got, []string{"internal/testclock"}) {
 		t.Errorf("test helpers = %q", got)
@@ -114,11 +120,25 @@ func TestCheckRefusesWhatIsNotDrawn(t *testing.T) {
 			`test-arrows block draws internal/mail → internal/directory, but no such import is needed`,
 		},
 	}, {
+		name: "an undrawn arrow the tests use too, in and out of the package",
+		edit: func(g []pkg) []pkg {
+			g[3].Imports = append(g[3].Imports, module+"/internal/store")
+			g[3].TestImports = []string{module + "/internal/store", module + "/internal/mail", module + "/internal/mail"}
+			return g
+		},
+		wants: []string{
+			`internal/testclock imports internal/store, an arrow ARCHITECTURE.md does not draw: add internal/store to the line "internal/testclock → …" of its arrows block`,
+			`the tests of internal/testclock import internal/mail, an arrow ARCHITECTURE.md does not draw: add the line "internal/testclock → internal/mail" to its test-arrows block`,
+		},
+	}, {
 		name: "a new package",
 		edit: func(g []pkg) []pkg {
 			return append(g, pkg{Path: "internal/portal", Imports: []string{module + "/internal/directory", "net/http"}})
 		},
-		wants: []string{`package internal/portal is not in ARCHITECTURE.md: add the line "internal/portal → internal/directory" to its arrows block`},
+		wants: []string{
+			`package internal/portal is not in ARCHITECTURE.md: add the line "internal/portal → internal/directory" to its arrows block`,
+			"package internal/portal has no row in ARCHITECTURE.md's package tables: add a row \"| `internal/portal` | … |\"",
+		},
 	}, {
 		name: "an arrow the code no longer has",
 		edit: func(g []pkg) []pkg {
@@ -134,6 +154,7 @@ func TestCheckRefusesWhatIsNotDrawn(t *testing.T) {
 		},
 		wants: []string{
 			`arrows block names internal/testclock, which is not a package any more`,
+			`package tables describe internal/testclock, which is not a package any more: remove its row`,
 			`lets every test import internal/testclock, which does not exist`,
 		},
 	}} {

@@ -52,17 +52,20 @@ type pkg struct {
 // allowList is what ARCHITECTURE.md draws: for each package the Foyer
 // packages its code may import (every package has an entry, maybe empty),
 // and the ones only its tests may import besides. The key "*" of
-// testArrows lists helpers any package's tests may import.
+// testArrows lists helpers any package's tests may import. described are
+// the packages its tables give a row.
 type allowList struct {
 	arrows     map[string][]string
 	testArrows map[string][]string
+	described  map[string]bool
 }
 
 // parseAllowList reads the ```arrows and ```test-arrows blocks of r: one
 // line per package, "from → to, to, …" ("from →" for none); a package may
-// take several lines.
+// take several lines. A table row whose first cell is `package` describes
+// that package.
 func parseAllowList(r io.Reader) (allowList, error) {
-	a := allowList{arrows: map[string][]string{}, testArrows: map[string][]string{}}
+	a := allowList{arrows: map[string][]string{}, testArrows: map[string][]string{}, described: map[string]bool{}}
 	var block map[string][]string
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
@@ -74,6 +77,9 @@ func parseAllowList(r io.Reader) (allowList, error) {
 			block = a.testArrows
 		case strings.HasPrefix(line, "```"):
 			block = nil
+		case block == nil && strings.HasPrefix(line, "| `"):
+			name, _, _ := strings.Cut(strings.TrimPrefix(line, "| `"), "`")
+			a.described[name] = true
 		case block != nil && line != "":
 			from, to, ok := strings.Cut(line, "→")
 			from = strings.TrimSpace(from)
@@ -111,11 +117,12 @@ func check(pkgs []pkg, a allowList) []string {
 	for _, p := range pkgs {
 		allowed, listed := a.arrows[p.Path]
 		if !listed {
-			problems = append(problems, fmt.Sprintf("package %s is not in %s: add the line \"%s → %s\" to its arrows block, and its row to the package table",
+			problems = append(problems, fmt.Sprintf("package %s is not in %s: add the line \"%s → %s\" to its arrows block",
 				p.Path, archName, p.Path, strings.Join(foyer(p.Imports), ", ")))
 			continue
 		}
-		for _, imp := range foyer(p.Imports) {
+		own := foyer(p.Imports)
+		for _, imp := range own {
 			used[[2]string{p.Path, imp}] = true
 			if !slices.Contains(allowed, imp) {
 				problems = append(problems, fmt.Sprintf("%s imports %s, an arrow %s does not draw: %s, or remove the import",
@@ -126,11 +133,26 @@ func check(pkgs []pkg, a allowList) []string {
 			if imp == p.Path || slices.Contains(allowed, imp) || slices.Contains(a.testArrows["*"], imp) {
 				continue
 			}
+			// In-package and external tests may share an import; one
+			// the code has too is judged above.
+			if usedTest[[2]string{p.Path, imp}] {
+				continue
+			}
 			usedTest[[2]string{p.Path, imp}] = true
-			if !slices.Contains(a.testArrows[p.Path], imp) {
+			if !slices.Contains(own, imp) && !slices.Contains(a.testArrows[p.Path], imp) {
 				problems = append(problems, fmt.Sprintf("the tests of %s import %s, an arrow %s does not draw: %s, or remove the import",
 					p.Path, imp, archName, addition(a.testArrows, "test-arrows", p.Path, imp)))
 			}
+		}
+	}
+	for _, p := range pkgs {
+		if !a.described[p.Path] {
+			problems = append(problems, fmt.Sprintf("package %s has no row in %s's package tables: add a row \"| `%s` | … |\" saying what it owns", p.Path, archName, p.Path))
+		}
+	}
+	for name := range a.described {
+		if !exists[name] {
+			problems = append(problems, fmt.Sprintf("%s's package tables describe %s, which is not a package any more: remove its row", archName, name))
 		}
 	}
 	problems = append(problems, stale(a.arrows, "arrows", exists, used)...)
