@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"slices"
@@ -150,7 +151,7 @@ func check(pkgs []pkg, a allowList) []string {
 			problems = append(problems, fmt.Sprintf("package %s has no row in %s's package tables: add a row \"| `%s` | … |\" saying what it owns", p.Path, archName, p.Path))
 		}
 	}
-	for name := range a.described {
+	for _, name := range slices.Sorted(maps.Keys(a.described)) {
 		if !exists[name] {
 			problems = append(problems, fmt.Sprintf("%s's package tables describe %s, which is not a package any more: remove its row", archName, name))
 		}
@@ -184,7 +185,7 @@ func addition(block map[string][]string, name, from, to string) string {
 // any more, so the document never draws an arrow the code lacks.
 func stale(block map[string][]string, name string, exists map[string]bool, used map[[2]string]bool) []string {
 	var problems []string
-	for _, from := range sortedKeys(block) {
+	for _, from := range slices.Sorted(maps.Keys(block)) {
 		if !exists[from] {
 			problems = append(problems, fmt.Sprintf("%s's %s block names %s, which is not a package any more: remove its line (and its row in the package table)", archName, name, from))
 			continue
@@ -207,15 +208,6 @@ func foyer(imports []string) []string {
 		}
 	}
 	return out
-}
-
-func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // checkOwners answers every import of a third-party library outside the
