@@ -49,7 +49,7 @@ func hasAnyPrefix(s string, prefixes ...string) bool {
 // enforces); the store's back ends use the contract; keys and federation
 // never import each other, and internal/accesstoken verifies with keys'
 // public keys; idp's packages use one another, internal/api
-// does not reach into idp.
+// does not reach into idp; cmd/foyer's main runs cmd/foyer/cli.
 func sameRankOK(from, to string) bool {
 	r := rank(from)
 	switch r {
@@ -63,6 +63,10 @@ func sameRankOK(from, to string) bool {
 	case 4:
 		// idp's sub-packages (provider, signin, tenancy) build its face.
 		return hasAnyPrefix(strings.TrimPrefix(from, module+"/"), "idp") && hasAnyPrefix(strings.TrimPrefix(to, module+"/"), "idp")
+	case 5:
+		// The binary's main composes the command line package, nothing else
+		// of its rank.
+		return from == module+"/cmd/foyer" && to == module+"/cmd/foyer/cli"
 	}
 	return false
 }
@@ -152,6 +156,7 @@ func TestRanks(t *testing.T) {
 		module + "/keys":                    3,
 		module + "/internal/accesstoken":    3,
 		module + "/cmd/foyer":               5,
+		module + "/cmd/foyer/cli":           5,
 		module + "/elsewhere":               -1,
 	} {
 		if got := rank(pkg); got != want {
@@ -166,6 +171,12 @@ func TestRanks(t *testing.T) {
 	}
 	if sameRankOK(module+"/keys", module+"/internal/accesstoken") {
 		t.Error("keys must not import internal/accesstoken")
+	}
+	if !sameRankOK(module+"/cmd/foyer", module+"/cmd/foyer/cli") {
+		t.Error("cmd/foyer's main may run cmd/foyer/cli")
+	}
+	if sameRankOK(module+"/cmd/foyer/cli", module+"/cmd/foyer") || sameRankOK(module+"/cmd/foyer/cli", module+"/idp/idptest") {
+		t.Error("cmd/foyer/cli must not import main or idptest")
 	}
 	if !sameRankOK(module+"/federation", module+"/federation/fake") {
 		t.Error("federation may use its own sub-packages")
