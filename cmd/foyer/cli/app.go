@@ -205,29 +205,29 @@ func (a *app) tenantBySlug(ctx context.Context, slug string) (store.Tenant, erro
 }
 
 // user finds the user a command names by id, mail or user principal name.
-func (a *app) user(ctx context.Context, t store.Tenant, ref string) (store.User, error) {
-	u, err := a.dir.User(ctx, t.ID, ref)
+func (a localAdmin) user(ctx context.Context, ref string) (store.User, error) {
+	u, err := a.dir.User(ctx, a.t.ID, ref)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, fmt.Errorf("no user %q in tenant %q", ref, t.Slug)
+		return store.User{}, fmt.Errorf("no user %q in tenant %q", ref, a.t.Slug)
 	}
 	return u, err
 }
 
 // group finds the group a command names by id.
-func (a *app) group(ctx context.Context, t store.Tenant, id string) (store.Group, error) {
-	g, err := a.dir.Group(ctx, t.ID, id)
+func (a localAdmin) group(ctx context.Context, id string) (store.Group, error) {
+	g, err := a.dir.Group(ctx, a.t.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Group{}, fmt.Errorf("no group %q in tenant %q", id, t.Slug)
+		return store.Group{}, fmt.Errorf("no group %q in tenant %q", id, a.t.Slug)
 	}
 	return g, err
 }
 
 // application finds the application a command names by client id or
 // object id.
-func (a *app) application(ctx context.Context, t store.Tenant, ref string) (store.Application, error) {
-	app, err := a.dir.Application(ctx, t.ID, ref)
+func (a localAdmin) application(ctx context.Context, ref string) (store.Application, error) {
+	app, err := a.dir.Application(ctx, a.t.ID, ref)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Application{}, fmt.Errorf("no application %q in tenant %q", ref, t.Slug)
+		return store.Application{}, fmt.Errorf("no application %q in tenant %q", ref, a.t.Slug)
 	}
 	return app, err
 }

@@ -36,16 +36,16 @@ func newAppsCmd(d deps) *cobra.Command {
 	appArg := parentRef{
 		use:  "APP",
 		args: []string{"APP"},
-		resolve: func(ctx context.Context, a *app, t store.Tenant, _ *cobra.Command, args []string) (string, error) {
-			app, err := a.application(ctx, t, args[0])
+		resolve: func(ctx context.Context, a localAdmin, _ *cobra.Command, args []string) (string, error) {
+			app, err := a.application(ctx, args[0])
 			return app.ID, err
 		},
 	}
 	cmd.AddCommand(
 		newAppsCreateCmd(d),
 		tenantCommand(d, "list --tenant SLUG", "List a tenant's applications", noArgs,
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
-				apps, err := a.dir.Applications(ctx, t.ID)
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+				apps, err := a.dir.Applications(ctx, a.t.ID)
 				if err != nil {
 					return err
 				}
@@ -58,21 +58,21 @@ func newAppsCmd(d deps) *cobra.Command {
 				})
 			}),
 		tenantCommand(d, "show --tenant SLUG APP", "Show an application with its secrets, owners and assignments", exactArgs("APP"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				app, err := a.application(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				app, err := a.application(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				return printApp(ctx, cmd, a, app)
+				return printApp(ctx, cmd, a.app, app)
 			}),
 		newAppsUpdateCmd(d),
 		tenantCommand(d, "delete --tenant SLUG APP", "Delete an application with its secrets, owners and assignments", exactArgs("APP"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				app, err := a.application(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				app, err := a.application(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				if err := a.dir.DeleteApplication(ctx, t.ID, app.ID); err != nil {
+				if err := a.dir.DeleteApplication(ctx, a.t.ID, app.ID); err != nil {
 					return err
 				}
 				return printDeleted(cmd, fmt.Sprintf("application %q (%s)", app.DisplayName, app.ClientID), app.ID)
@@ -105,7 +105,7 @@ func addAppFlags(cmd *cobra.Command) {
 
 func newAppsCreateCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "create --tenant SLUG --name NAME", "Register an application; a confidential one gets a client secret, shown once", noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			var in directory.NewApplication
 			in.DisplayName, _ = f.GetString(flagName)
@@ -120,7 +120,7 @@ func newAppsCreateCmd(d deps) *cobra.Command {
 			in.PostLogoutRedirectURIs = listFlag(cmd, flagPostLogoutURI)
 			in.GrantTypes = listFlag(cmd, flagGrant)
 			in.APIPermissions = listFlag(cmd, flagPermission)
-			app, sec, err := a.dir.CreateApplication(ctx, t.ID, in)
+			app, sec, err := a.dir.CreateApplication(ctx, a.t.ID, in)
 			if err != nil {
 				return err
 			}
@@ -145,13 +145,13 @@ func newAppsCreateCmd(d deps) *cobra.Command {
 
 func newAppsUpdateCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "update --tenant SLUG APP", "Change an application (repeatable flags replace the whole list; \"\" clears it)", exactArgs("APP"),
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-			app, err := a.application(ctx, t, args[0])
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			app, err := a.application(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			f := cmd.Flags()
-			app, err = a.dir.UpdateApplication(ctx, t.ID, app.ID, directory.ApplicationPatch{
+			app, err = a.dir.UpdateApplication(ctx, a.t.ID, app.ID, directory.ApplicationPatch{
 				DisplayName:            changed(cmd, flagName, f.GetString),
 				RedirectURIs:           changedList(cmd, flagRedirectURI),
 				PostLogoutRedirectURIs: changedList(cmd, flagPostLogoutURI),
@@ -166,7 +166,7 @@ func newAppsUpdateCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printApp(ctx, cmd, a, app)
+			return printApp(ctx, cmd, a.app, app)
 		})
 	addAppFlags(cmd)
 	cmd.MarkFlagsOneRequired(flagName, flagRedirectURI, flagPostLogoutURI, flagGrant, flagHomePage,
@@ -177,8 +177,8 @@ func newAppsUpdateCmd(d deps) *cobra.Command {
 func newAppsSecretsCmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("secrets", "Add, list and remove a confidential application's client secrets")
 	add := tenantCommand(d, "add --tenant SLUG APP", "Add a client secret, shown once (roll over without downtime, then remove the old one)", exactArgs("APP"),
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-			app, err := a.application(ctx, t, args[0])
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			app, err := a.application(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -186,7 +186,7 @@ func newAppsSecretsCmd(d deps) *cobra.Command {
 			if in, _ := cmd.Flags().GetDuration("expires-in"); in > 0 {
 				expiresAt = new(time.Now().Add(in))
 			}
-			sec, err := a.dir.AddClientSecret(ctx, t.ID, app.ID, expiresAt)
+			sec, err := a.dir.AddClientSecret(ctx, a.t.ID, app.ID, expiresAt)
 			if err != nil {
 				return err
 			}
@@ -202,23 +202,23 @@ func newAppsSecretsCmd(d deps) *cobra.Command {
 	cmd.AddCommand(
 		add,
 		tenantCommand(d, "list --tenant SLUG APP", "List an application's client secrets (hints and dates only)", exactArgs("APP"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				app, err := a.application(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				app, err := a.application(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				return printSecrets(ctx, cmd, a, app)
+				return printSecrets(ctx, cmd, a.app, app)
 			}),
 		tenantCommand(d, "remove --tenant SLUG APP KEY_ID", "Remove one of an application's client secrets", exactArgs("APP", "KEY_ID"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				app, err := a.application(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				app, err := a.application(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				if err := a.dir.RemoveClientSecret(ctx, t.ID, app.ID, args[1]); err != nil {
+				if err := a.dir.RemoveClientSecret(ctx, a.t.ID, app.ID, args[1]); err != nil {
 					return err
 				}
-				return printSecrets(ctx, cmd, a, app)
+				return printSecrets(ctx, cmd, a.app, app)
 			}),
 	)
 	return cmd
@@ -226,30 +226,30 @@ func newAppsSecretsCmd(d deps) *cobra.Command {
 
 func newAppsAssignCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "assign --tenant SLUG APP (--user USER | --group ID)", "Let a user or a group's members sign in to an application", exactArgs("APP"),
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-			app, err := a.application(ctx, t, args[0])
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			app, err := a.application(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			principalType, principalID := store.PrincipalGroup, ""
 			if ref, _ := cmd.Flags().GetString(flagUser); ref != "" {
-				u, err := a.user(ctx, t, ref)
+				u, err := a.user(ctx, ref)
 				if err != nil {
 					return err
 				}
 				principalType, principalID = store.PrincipalUser, u.ID
 			} else {
 				id, _ := cmd.Flags().GetString(flagGroup)
-				g, err := a.group(ctx, t, id)
+				g, err := a.group(ctx, id)
 				if err != nil {
 					return err
 				}
 				principalID = g.ID
 			}
-			if err := a.dir.Assign(ctx, t.ID, app.ID, principalType, principalID); err != nil {
+			if err := a.dir.Assign(ctx, a.t.ID, app.ID, principalType, principalID); err != nil {
 				return err
 			}
-			return printAssignments(ctx, cmd, a, app)
+			return printAssignments(ctx, cmd, a.app, app)
 		})
 	cmd.Flags().String(flagUser, "", "the user: id, mail or user principal name")
 	cmd.Flags().String(flagGroup, "", "the group's id")
@@ -260,16 +260,16 @@ func newAppsAssignCmd(d deps) *cobra.Command {
 
 func newAppsUnassignCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "unassign --tenant SLUG APP --principal ID", "Withdraw a user's or group's assignment to an application", exactArgs("APP"),
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-			app, err := a.application(ctx, t, args[0])
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			app, err := a.application(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			id, _ := cmd.Flags().GetString("principal")
-			if err := a.dir.Unassign(ctx, t.ID, app.ID, id); err != nil {
+			if err := a.dir.Unassign(ctx, a.t.ID, app.ID, id); err != nil {
 				return err
 			}
-			return printAssignments(ctx, cmd, a, app)
+			return printAssignments(ctx, cmd, a.app, app)
 		})
 	cmd.Flags().String("principal", "", "id of the assigned user or group (see apps show) (required)")
 	required(cmd, "principal")

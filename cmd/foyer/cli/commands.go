@@ -23,9 +23,6 @@ const flagTenant = "tenant"
 // appRun is the body of a command that works on Foyer's data.
 type appRun func(ctx context.Context, a *app, cmd *cobra.Command, args []string) error
 
-// tenantRun is the body of a command scoped to one tenant.
-type tenantRun func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error
-
 // appCommand answers a command that opens the app, runs and closes it. The
 // flags were checked before (checkFlags), so a usage mistake touches
 // nothing.
@@ -43,22 +40,6 @@ func appCommand(d deps, use, short string, args cobra.PositionalArgs, run appRun
 			return explain(run(ctx, a, cmd, args))
 		},
 	}
-}
-
-// tenantCommand is appCommand for a command scoped to the tenant its
-// required --tenant flag names.
-func tenantCommand(d deps, use, short string, args cobra.PositionalArgs, run tenantRun) *cobra.Command {
-	cmd := appCommand(d, use, short, args, func(ctx context.Context, a *app, cmd *cobra.Command, args []string) error {
-		slug, _ := cmd.Flags().GetString(flagTenant)
-		t, err := a.tenantBySlug(ctx, slug)
-		if err != nil {
-			return err
-		}
-		return run(ctx, a, t, cmd, args)
-	})
-	cmd.Flags().String(flagTenant, "", "tenant slug (required)")
-	required(cmd, flagTenant)
-	return cmd
 }
 
 // required marks flags checkFlags insists on.
@@ -207,27 +188,27 @@ type parentRef struct {
 	args  []string // positional arguments it takes
 	flags func(*cobra.Command)
 	// resolve finds the object and answers its id.
-	resolve func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) (string, error)
+	resolve func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) (string, error)
 }
 
 func newUserSetCmd(d deps, s userSet, of string) *cobra.Command {
 	cmd := newGroupCmd(s.name, fmt.Sprintf("Manage the %ss of %s", s.noun, of))
 	edit := func(verb, short string, apply func(*directory.Directory, context.Context, string, string, string) error) *cobra.Command {
 		c := tenantCommand(d, verb+" --tenant SLUG "+s.parent.use+" --user USER", short, exactArgs(s.parent.args...),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				parentID, err := s.parent.resolve(ctx, a, t, cmd, args)
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				parentID, err := s.parent.resolve(ctx, a, cmd, args)
 				if err != nil {
 					return err
 				}
 				ref, _ := cmd.Flags().GetString(flagUser)
-				u, err := a.user(ctx, t, ref)
+				u, err := a.user(ctx, ref)
 				if err != nil {
 					return err
 				}
-				if err := apply(a.dir, ctx, t.ID, parentID, u.ID); err != nil {
+				if err := apply(a.dir, ctx, a.t.ID, parentID, u.ID); err != nil {
 					return err
 				}
-				return s.print(ctx, cmd, a, t, parentID)
+				return s.print(ctx, cmd, a, parentID)
 			})
 		s.parent.addFlags(c)
 		c.Flags().String(flagUser, "", "the user: id, mail or user principal name (required)")
@@ -235,12 +216,12 @@ func newUserSetCmd(d deps, s userSet, of string) *cobra.Command {
 		return c
 	}
 	list := tenantCommand(d, "list --tenant SLUG "+s.parent.use, fmt.Sprintf("List the %ss of %s", s.noun, of), exactArgs(s.parent.args...),
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-			parentID, err := s.parent.resolve(ctx, a, t, cmd, args)
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			parentID, err := s.parent.resolve(ctx, a, cmd, args)
 			if err != nil {
 				return err
 			}
-			return s.print(ctx, cmd, a, t, parentID)
+			return s.print(ctx, cmd, a, parentID)
 		})
 	s.parent.addFlags(list)
 	cmd.AddCommand(
@@ -252,8 +233,8 @@ func newUserSetCmd(d deps, s userSet, of string) *cobra.Command {
 }
 
 // print lists the set; add and remove answer it too, as it is after them.
-func (s userSet) print(ctx context.Context, cmd *cobra.Command, a *app, t store.Tenant, parentID string) error {
-	users, err := s.list(a.dir, ctx, t.ID, parentID)
+func (s userSet) print(ctx context.Context, cmd *cobra.Command, a localAdmin, parentID string) error {
+	users, err := s.list(a.dir, ctx, a.t.ID, parentID)
 	if err != nil {
 		return err
 	}

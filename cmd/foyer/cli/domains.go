@@ -21,26 +21,26 @@ func newDomainsCmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("domains", "Add and remove a tenant's verified email domains (verified by the operator's word)")
 	cmd.AddCommand(
 		tenantCommand(d, "add --tenant SLUG NAME", "Record a verified email domain of the tenant, e.g. fabrikam.com", exactArgs("NAME"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				dom, err := a.dir.AddDomain(ctx, t.ID, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				dom, err := a.dir.AddDomain(ctx, a.t.ID, args[0])
 				if err != nil {
 					return err
 				}
 				return printDomains(cmd, []store.Domain{dom})
 			}),
 		tenantCommand(d, "list --tenant SLUG", "List the tenant's verified domains", noArgs,
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
-				domains, err := a.dir.Domains(ctx, t.ID)
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+				domains, err := a.dir.Domains(ctx, a.t.ID)
 				if err != nil {
 					return err
 				}
 				return printDomains(cmd, domains)
 			}),
 		tenantCommand(d, "remove --tenant SLUG NAME", "Remove a verified domain", exactArgs("NAME"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				err := a.dir.RemoveDomain(ctx, t.ID, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				err := a.dir.RemoveDomain(ctx, a.t.ID, args[0])
 				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("tenant %q has no domain %q", t.Slug, args[0])
+					return fmt.Errorf("tenant %q has no domain %q", a.t.Slug, args[0])
 				}
 				if err != nil {
 					return err

@@ -29,17 +29,17 @@ func newGroupsCmd(d deps) *cobra.Command {
 			cmd.Flags().String(flagGroup, "", "the group's id (required)")
 			required(cmd, flagGroup)
 		},
-		resolve: func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) (string, error) {
+		resolve: func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) (string, error) {
 			id, _ := cmd.Flags().GetString(flagGroup)
-			g, err := a.group(ctx, t, id)
+			g, err := a.group(ctx, id)
 			return g.ID, err
 		},
 	}
 	cmd.AddCommand(
 		newGroupsCreateCmd(d),
 		tenantCommand(d, "list --tenant SLUG", "List a tenant's groups", noArgs,
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
-				groups, err := a.dir.Groups(ctx, t.ID)
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+				groups, err := a.dir.Groups(ctx, a.t.ID)
 				if err != nil {
 					return err
 				}
@@ -52,21 +52,21 @@ func newGroupsCmd(d deps) *cobra.Command {
 				})
 			}),
 		tenantCommand(d, "show --tenant SLUG ID", "Show a group with its members and owners", exactArgs("ID"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				g, err := a.group(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				g, err := a.group(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				return printGroup(ctx, cmd, a, g)
+				return printGroup(ctx, cmd, a.app, g)
 			}),
 		newGroupsUpdateCmd(d),
 		tenantCommand(d, "delete --tenant SLUG ID", "Delete a group with its memberships and assignments", exactArgs("ID"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				g, err := a.group(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				g, err := a.group(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				if err := a.dir.DeleteGroup(ctx, t.ID, g.ID); err != nil {
+				if err := a.dir.DeleteGroup(ctx, a.t.ID, g.ID); err != nil {
 					return err
 				}
 				return printDeleted(cmd, fmt.Sprintf("group %q", g.DisplayName), g.ID)
@@ -94,17 +94,17 @@ func addGroupFlags(cmd *cobra.Command) {
 
 func newGroupsCreateCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "create --tenant SLUG --name NAME", "Create a group", noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			var in directory.NewGroup
 			in.DisplayName, _ = f.GetString(flagName)
 			in.Description, _ = f.GetString(flagDescription)
 			in.OwnersCanInviteGuests, _ = f.GetBool(flagOwnersCanInvite)
-			g, err := a.dir.CreateGroup(ctx, t.ID, in)
+			g, err := a.dir.CreateGroup(ctx, a.t.ID, in)
 			if err != nil {
 				return err
 			}
-			return printGroup(ctx, cmd, a, g)
+			return printGroup(ctx, cmd, a.app, g)
 		})
 	addGroupFlags(cmd)
 	required(cmd, flagName)
@@ -113,13 +113,13 @@ func newGroupsCreateCmd(d deps) *cobra.Command {
 
 func newGroupsUpdateCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "update --tenant SLUG ID", "Change a group's name, description or what its owners may do", exactArgs("ID"),
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-			g, err := a.group(ctx, t, args[0])
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			g, err := a.group(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			f := cmd.Flags()
-			g, err = a.dir.UpdateGroup(ctx, t.ID, g.ID, directory.GroupPatch{
+			g, err = a.dir.UpdateGroup(ctx, a.t.ID, g.ID, directory.GroupPatch{
 				DisplayName:           changed(cmd, flagName, f.GetString),
 				Description:           changed(cmd, flagDescription, f.GetString),
 				OwnersCanInviteGuests: changed(cmd, flagOwnersCanInvite, f.GetBool),
@@ -127,7 +127,7 @@ func newGroupsUpdateCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printGroup(ctx, cmd, a, g)
+			return printGroup(ctx, cmd, a.app, g)
 		})
 	addGroupFlags(cmd)
 	cmd.MarkFlagsOneRequired(flagName, flagDescription, flagOwnersCanInvite)

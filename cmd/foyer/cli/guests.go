@@ -12,8 +12,8 @@ import (
 
 func newGuestsCmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("guests", "List and remove a tenant's guests (locally or with --server)")
-	list := guestCommand(d, "list --tenant SLUG [--state S]", "List a tenant's guests, oldest first", noArgs,
-		func(ctx context.Context, g guestAdmin, cmd *cobra.Command, _ []string) error {
+	list := adminCommand(d, "list --tenant SLUG [--state S]", "List a tenant's guests, oldest first", noArgs,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			state, _ := cmd.Flags().GetString("state")
 			guests, err := g.guests(ctx, state)
 			if err != nil {
@@ -35,9 +35,9 @@ func newGuestsCmd(d deps) *cobra.Command {
 		}
 		return nil
 	}
-	remove := guestCommand(d, "remove --tenant SLUG GUEST",
+	remove := adminCommand(d, "remove --tenant SLUG GUEST",
 		"Delete a guest user (by id or user principal name) with its invitations, memberships and assignments", exactArgs("GUEST"),
-		func(ctx context.Context, g guestAdmin, cmd *cobra.Command, args []string) error {
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
 			u, err := g.user(ctx, args[0])
 			if err != nil {
 				return err

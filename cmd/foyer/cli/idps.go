@@ -64,8 +64,8 @@ func newIdPsCmd(d deps) *cobra.Command {
 	cmd.AddCommand(
 		newIdPsAddCmd(d),
 		tenantCommand(d, "list --tenant SLUG", "List a tenant's identity providers, Foyer partner providers included", noArgs,
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
-				providers, err := a.dir.IdentityProviders(ctx, t.ID)
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+				providers, err := a.dir.IdentityProviders(ctx, a.t.ID)
 				if err != nil {
 					return err
 				}
@@ -81,8 +81,8 @@ func newIdPsCmd(d deps) *cobra.Command {
 				})
 			}),
 		tenantCommand(d, "show --tenant SLUG ID", "Show an identity provider (never its client secret)", exactArgs("ID"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				p, err := a.identityProvider(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				p, err := a.identityProvider(ctx, args[0])
 				if err != nil {
 					return err
 				}
@@ -90,15 +90,15 @@ func newIdPsCmd(d deps) *cobra.Command {
 			}),
 		newIdPsUpdateCmd(d),
 		tenantCommand(d, "delete --tenant SLUG ID", "Delete an identity provider (its guests keep their accounts)", exactArgs("ID"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				p, err := a.identityProvider(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				p, err := a.identityProvider(ctx, args[0])
 				if err != nil {
 					return err
 				}
 				if err := managedByFoyer(p); err != nil {
 					return err
 				}
-				if err := a.dir.DeleteIdentityProvider(ctx, t.ID, p.ID); err != nil {
+				if err := a.dir.DeleteIdentityProvider(ctx, a.t.ID, p.ID); err != nil {
 					return err
 				}
 				return printDeleted(cmd, fmt.Sprintf("identity provider %q", p.DisplayName), p.ID)
@@ -108,10 +108,10 @@ func newIdPsCmd(d deps) *cobra.Command {
 }
 
 // identityProvider finds the provider a command names by id.
-func (a *app) identityProvider(ctx context.Context, t store.Tenant, id string) (store.IdentityProvider, error) {
-	p, err := a.dir.IdentityProvider(ctx, t.ID, id)
+func (a localAdmin) identityProvider(ctx context.Context, id string) (store.IdentityProvider, error) {
+	p, err := a.dir.IdentityProvider(ctx, a.t.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.IdentityProvider{}, fmt.Errorf("no identity provider %q in tenant %q", id, t.Slug)
+		return store.IdentityProvider{}, fmt.Errorf("no identity provider %q in tenant %q", id, a.t.Slug)
 	}
 	return p, err
 }
@@ -138,7 +138,7 @@ func addIdPFlags(cmd *cobra.Command) {
 func newIdPsAddCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "add --tenant SLUG --type TYPE --name NAME --client-id ID [--client-secret-stdin]",
 		"Add an identity provider for the tenant's guests", noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			claims, err := claimsFlag(cmd)
 			if err != nil {
@@ -161,7 +161,7 @@ func newIdPsAddCmd(d deps) *cobra.Command {
 				in.Enabled = new(false)
 			}
 			in.MFATrusted = changed(cmd, flagMFATrusted, f.GetBool)
-			p, err := a.dir.CreateIdentityProvider(ctx, t.ID, in)
+			p, err := a.dir.CreateIdentityProvider(ctx, a.t.ID, in)
 			if err != nil {
 				return err
 			}
@@ -177,8 +177,8 @@ func newIdPsAddCmd(d deps) *cobra.Command {
 
 func newIdPsUpdateCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "update --tenant SLUG ID", "Change an identity provider (repeatable flags replace the whole list; \"\" clears it)", exactArgs("ID"),
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-			p, err := a.identityProvider(ctx, t, args[0])
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			p, err := a.identityProvider(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -205,7 +205,7 @@ func newIdPsUpdateCmd(d deps) *cobra.Command {
 				}
 				patch.ClientSecret = &secret
 			}
-			if p, err = a.dir.UpdateIdentityProvider(ctx, t.ID, p.ID, patch); err != nil {
+			if p, err = a.dir.UpdateIdentityProvider(ctx, a.t.ID, p.ID, patch); err != nil {
 				return err
 			}
 			return printIdP(cmd, p)

@@ -22,9 +22,9 @@ func newInvitationsCmd(d deps) *cobra.Command {
 }
 
 func newInvitationsListCmd(d deps) *cobra.Command {
-	cmd := guestCommand(d, "list --tenant SLUG [--status S] [--email E]",
+	cmd := adminCommand(d, "list --tenant SLUG [--status S] [--email E]",
 		"List a tenant's invitations, oldest first (pending unless --status says otherwise)", noArgs,
-		func(ctx context.Context, g guestAdmin, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			status, _ := cmd.Flags().GetString("status")
 			email, _ := cmd.Flags().GetString("email")
 			list, err := g.invitations(ctx, status, email)
@@ -53,9 +53,9 @@ func newInvitationsListCmd(d deps) *cobra.Command {
 }
 
 func newInvitationsRevokeCmd(d deps) *cobra.Command {
-	return guestCommand(d, "revoke --tenant SLUG ID",
+	return adminCommand(d, "revoke --tenant SLUG ID",
 		"Revoke a pending invitation; a guest who never redeemed any goes with it", exactArgs("ID"),
-		func(ctx context.Context, g guestAdmin, cmd *cobra.Command, args []string) error {
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
 			if err := g.revokeInvitation(ctx, args[0]); err != nil {
 				return err
 			}
@@ -68,10 +68,10 @@ func newInvitationsRevokeCmd(d deps) *cobra.Command {
 }
 
 func newInvitationsResendCmd(d deps) *cobra.Command {
-	return guestCommand(d, "resend --tenant SLUG ID",
+	return adminCommand(d, "resend --tenant SLUG ID",
 		"Send a pending invitation again with a new redeem link (the old link stops working; prints the new one once)",
 		exactArgs("ID"),
-		func(ctx context.Context, g guestAdmin, cmd *cobra.Command, args []string) error {
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
 			pending, err := g.invitations(ctx, store.InvitationPending, "")
 			if err != nil {
 				return err

@@ -25,9 +25,9 @@ type invitationOut struct {
 }
 
 func newInviteCmd(d deps) *cobra.Command {
-	cmd := guestCommand(d, "invite --tenant SLUG --email E --redirect-url U [--server URL]",
+	cmd := adminCommand(d, "invite --tenant SLUG --email E --redirect-url U [--server URL]",
 		"Invite a guest by email (creates or reuses the pending guest; prints the redeem link once)", noArgs,
-		func(ctx context.Context, g guestAdmin, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			var in directory.InviteInput
 			in.Email, _ = f.GetString("email")

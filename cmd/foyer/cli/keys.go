@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/keys"
 )
 
@@ -14,16 +13,16 @@ func newKeysCmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("keys", "Inspect and rotate a tenant's signing keys")
 	cmd.AddCommand(
 		tenantCommand(d, "list --tenant SLUG", "List a tenant's signing keys, newest first", noArgs,
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
-				infos, err := a.keys.List(ctx, t.ID)
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+				infos, err := a.keys.List(ctx, a.t.ID)
 				if err != nil {
 					return err
 				}
 				return printOut(cmd, infos, func(w io.Writer) { keyTable(w, infos...) })
 			}),
 		tenantCommand(d, "rotate --tenant SLUG", "Rotate a tenant's signing keys now: next becomes active, active retires", noArgs,
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
-				state, err := a.keys.Rotate(ctx, t.ID)
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+				state, err := a.keys.Rotate(ctx, a.t.ID)
 				if err != nil {
 					return err
 				}

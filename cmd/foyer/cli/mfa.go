@@ -56,25 +56,25 @@ func newMFACmd(d deps) *cobra.Command {
 	policy := newGroupCmd("policy", "Show and change who must prove a second factor at sign-in")
 	policy.AddCommand(
 		tenantCommand(d, "show --tenant SLUG", "Show the tenant's MFA policy", noArgs,
-			func(_ context.Context, _ *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
-				return printMFAPolicy(cmd, t)
+			func(_ context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+				return printMFAPolicy(cmd, a.t)
 			}),
 		newMFAPolicySetCmd(d),
 	)
 	cmd.AddCommand(
 		policy,
 		tenantCommand(d, "status --tenant SLUG USER", "Show whether a user has an authenticator app registered, and any lock", exactArgs("USER"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				u, err := a.user(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				u, err := a.user(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				st, err := a.mfa.Status(ctx, t.ID, u.ID)
+				st, err := a.mfa.Status(ctx, a.t.ID, u.ID)
 				if err != nil {
 					return err
 				}
 				v := mfaStatusView{ID: u.ID, UserPrincipalName: u.UserPrincipalName, Registered: st.Registered,
-					Required: mfa.Required(t, store.Application{}, u), RecoveryCodes: st.RecoveryCodes,
+					Required: mfa.Required(a.t, store.Application{}, u), RecoveryCodes: st.RecoveryCodes,
 					LockedUntil: lockedNow(st.LockedUntil)}
 				return printOut(cmd, v, func(w io.Writer) {
 					field(w, "User", v.UserPrincipalName)
@@ -85,13 +85,13 @@ func newMFACmd(d deps) *cobra.Command {
 				})
 			}),
 		mfaAdminCommand(d, "reset", "reset", "Remove a user's authenticator app and recovery codes: they register again at their next sign-in",
-			func(ctx context.Context, a *app, t store.Tenant, userID string) error {
-				return a.mfa.Reset(ctx, t, userID)
+			func(ctx context.Context, a localAdmin, userID string) error {
+				return a.mfa.Reset(ctx, a.t, userID)
 			},
 			"MFA reset for %s: they register an authenticator app again at their next sign-in."),
 		mfaAdminCommand(d, "unlock", "unlocked", "Clear a user's failed MFA attempts and any lock",
-			func(ctx context.Context, a *app, t store.Tenant, userID string) error {
-				return a.mfa.Unlock(ctx, t, userID)
+			func(ctx context.Context, a localAdmin, userID string) error {
+				return a.mfa.Unlock(ctx, a.t, userID)
 			},
 			"Unlocked %s: failed attempts and any lock cleared."),
 		newMFAReportCmd(d),
@@ -102,16 +102,16 @@ func newMFACmd(d deps) *cobra.Command {
 func newMFAPolicySetCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "set --tenant SLUG [--required nobody|guests|everyone] [--period SECONDS]",
 		"Change who must prove a second factor, and the TOTP time step", noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
-			next := store.MFAPolicy{Required: directory.MFARequired(t.MFA), PeriodSeconds: t.MFA.PeriodSeconds}
+			next := store.MFAPolicy{Required: directory.MFARequired(a.t.MFA), PeriodSeconds: a.t.MFA.PeriodSeconds}
 			if v := changed(cmd, flagMFARequired, f.GetString); v != nil {
 				next.Required = *v
 			}
 			if v := changed(cmd, flagMFAPeriod, f.GetInt); v != nil {
 				next.PeriodSeconds = *v
 			}
-			t, err := a.dir.SetMFAPolicy(ctx, t.ID, next)
+			t, err := a.dir.SetMFAPolicy(ctx, a.t.ID, next)
 			if err != nil {
 				return err
 			}
@@ -129,8 +129,8 @@ func newMFAPolicySetCmd(d deps) *cobra.Command {
 
 func newMFAReportCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "report --tenant SLUG [--missing]", "List every user: registered or not, required by policy or not, locked", noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
-			regs, err := a.store.ListMFARegistrations(ctx, t.ID)
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+			regs, err := a.store.ListMFARegistrations(ctx, a.t.ID)
 			if err != nil {
 				return err
 			}
@@ -141,7 +141,7 @@ func newMFAReportCmd(d deps) *cobra.Command {
 				u := r.User
 				l := mfaReportLine{ID: u.ID, UserPrincipalName: u.UserPrincipalName, UserDisplayName: u.DisplayName,
 					UserType: strings.ToLower(u.UserType), IsMfaRegistered: r.Registered,
-					IsMfaRequired: mfa.Required(t, store.Application{}, u), LockedUntil: lockedNow(r.LockedUntil)}
+					IsMfaRequired: mfa.Required(a.t, store.Application{}, u), LockedUntil: lockedNow(r.LockedUntil)}
 				gap := l.IsMfaRequired && !l.IsMfaRegistered
 				if gap {
 					missing++
@@ -191,21 +191,21 @@ func printMFADone(cmd *cobra.Command, u store.User, done, message string) error 
 // mfaAdminCommand is an admin's act on a user's registered second factor
 // (reset, unlock): doneKey is its JSON flag, done the sentence printed,
 // with the user's name.
-func mfaAdminCommand(d deps, verb, doneKey, short string, act func(ctx context.Context, a *app, t store.Tenant, userID string) error, done string) *cobra.Command {
+func mfaAdminCommand(d deps, verb, doneKey, short string, act func(ctx context.Context, a localAdmin, userID string) error, done string) *cobra.Command {
 	return tenantCommand(d, verb+" --tenant SLUG USER", short, exactArgs("USER"),
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-			u, err := a.user(ctx, t, args[0])
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			u, err := a.user(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			st, err := a.mfa.Status(ctx, t.ID, u.ID)
+			st, err := a.mfa.Status(ctx, a.t.ID, u.ID)
 			if err != nil {
 				return err
 			}
 			if !st.Registered {
 				return fmt.Errorf("%s has no authenticator app registered", u.UserPrincipalName)
 			}
-			if err := act(ctx, a, t, u.ID); err != nil {
+			if err := act(ctx, a, u.ID); err != nil {
 				return err
 			}
 			return printMFADone(cmd, u, doneKey, fmt.Sprintf(done, u.UserPrincipalName))

@@ -32,17 +32,17 @@ func newRolesCmd(d deps) *cobra.Command {
 func newRoleEditCmd(d deps, name, short string,
 	edit func(*directory.Directory, context.Context, string, string, string) error) *cobra.Command {
 	cmd := tenantCommand(d, name+" --tenant SLUG --user USER --role ROLE", short, noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
 			ref, _ := cmd.Flags().GetString(flagUser)
 			role, _ := cmd.Flags().GetString(flagRole)
-			u, err := a.user(ctx, t, ref)
+			u, err := a.user(ctx, ref)
 			if err != nil {
 				return err
 			}
-			if err := edit(a.dir, ctx, t.ID, u.ID, role); err != nil {
+			if err := edit(a.dir, ctx, a.t.ID, u.ID, role); err != nil {
 				return err
 			}
-			roles, err := a.dir.UserRoles(ctx, t.ID, u.ID)
+			roles, err := a.dir.UserRoles(ctx, a.t.ID, u.ID)
 			if err != nil {
 				return err
 			}
@@ -65,7 +65,7 @@ type roleMembers struct {
 
 func newRolesListCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "list --tenant SLUG", "List who holds each directory role", noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
 			roles := directory.Roles
 			if role, _ := cmd.Flags().GetString(flagRole); role != "" {
 				if err := checkRole(role); err != nil {
@@ -75,7 +75,7 @@ func newRolesListCmd(d deps) *cobra.Command {
 			}
 			out := make([]roleMembers, len(roles))
 			for i, role := range roles {
-				members, err := a.dir.RoleMembers(ctx, t.ID, role)
+				members, err := a.dir.RoleMembers(ctx, a.t.ID, role)
 				if err != nil {
 					return err
 				}

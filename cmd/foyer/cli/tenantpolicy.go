@@ -38,8 +38,8 @@ func newTenantsPolicyCmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("policy", "Show and change who may invite guests into a tenant, from which domains, and how they redeem")
 	cmd.AddCommand(
 		tenantCommand(d, "show --tenant SLUG", "Show the tenant's invitation policy", noArgs,
-			func(_ context.Context, _ *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
-				return printInvitationPolicy(cmd, t)
+			func(_ context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+				return printInvitationPolicy(cmd, a.t)
 			}),
 		newTenantsPolicySetCmd(d),
 	)
@@ -50,7 +50,7 @@ func newTenantsPolicySetCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "set --tenant SLUG [--allow-invites-from LEVEL] [--allow-domains D,… | --deny-domains D,… | --no-domain-rule] "+
 		"[--redemption-order W,…] [--redeem-with-any-account[=false]]",
 		"Change who may invite guests, from which domains, and how they redeem", noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			order := changed(cmd, flagRedemptionOrder, f.GetStringSlice)
 			anyAccount := changed(cmd, flagRedeemAnyAccount, f.GetBool)
@@ -64,12 +64,12 @@ func newTenantsPolicySetCmd(d deps) *cobra.Command {
 			}
 			if f.Changed(flagAllowInvitesFrom) || f.Changed(flagAllowDomains) || f.Changed(flagDenyDomains) || f.Changed(flagNoDomainRule) {
 				var err error
-				if t, err = setInvitationPolicy(ctx, a, t, cmd); err != nil {
+				if a.t, err = setInvitationPolicy(ctx, a, cmd); err != nil {
 					return err
 				}
 			}
 			if order != nil || anyAccount != nil {
-				next, nextAny := t.Invitations.RedemptionOrder, t.Invitations.RedeemWithAnyAccount
+				next, nextAny := a.t.Invitations.RedemptionOrder, a.t.Invitations.RedeemWithAnyAccount
 				if order != nil {
 					next = *order
 				}
@@ -77,11 +77,11 @@ func newTenantsPolicySetCmd(d deps) *cobra.Command {
 					nextAny = *anyAccount
 				}
 				var err error
-				if t, err = a.dir.SetRedemptionPolicy(ctx, t.ID, next, nextAny); err != nil {
+				if a.t, err = a.dir.SetRedemptionPolicy(ctx, a.t.ID, next, nextAny); err != nil {
 					return err
 				}
 			}
-			return printInvitationPolicy(cmd, t)
+			return printInvitationPolicy(cmd, a.t)
 		})
 	f := cmd.Flags()
 	f.String(flagAllowInvitesFrom, "", "who may invite guests: "+strings.Join([]string{
@@ -115,9 +115,9 @@ func checkRedemptionOrder(order []string) error {
 
 // setInvitationPolicy applies the invitation flags: who may invite and
 // the domain rule.
-func setInvitationPolicy(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command) (store.Tenant, error) {
+func setInvitationPolicy(ctx context.Context, a localAdmin, cmd *cobra.Command) (store.Tenant, error) {
 	f := cmd.Flags()
-	p := t.Invitations
+	p := a.t.Invitations
 	p.AllowInvitesFrom = directory.AllowInvitesFrom(p)
 	if v := changed(cmd, flagAllowInvitesFrom, f.GetString); v != nil {
 		p.AllowInvitesFrom = *v
@@ -130,7 +130,7 @@ func setInvitationPolicy(ctx context.Context, a *app, t store.Tenant, cmd *cobra
 	case f.Changed(flagNoDomainRule):
 		p.DomainRule, p.Domains = "", nil
 	}
-	return a.dir.SetInvitationPolicy(ctx, t.ID, p)
+	return a.dir.SetInvitationPolicy(ctx, a.t.ID, p)
 }
 
 // domainsFlag answers a comma-separated flag's values, leaving out empty

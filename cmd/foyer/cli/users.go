@@ -19,22 +19,22 @@ func newUsersCmd(d deps) *cobra.Command {
 		newUsersCreateCmd(d),
 		newUsersListCmd(d),
 		tenantCommand(d, "show --tenant SLUG USER", "Show a user with their roles and groups", exactArgs("USER"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				u, err := a.user(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				u, err := a.user(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				return printUser(ctx, cmd, a, u)
+				return printUser(ctx, cmd, a.app, u)
 			}),
 		newUsersUpdateCmd(d),
 		newUsersSetPasswordCmd(d),
 		tenantCommand(d, "delete --tenant SLUG USER", "Delete a user with their memberships, ownerships and assignments", exactArgs("USER"),
-			func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-				u, err := a.user(ctx, t, args[0])
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+				u, err := a.user(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				if err := a.dir.DeleteUser(ctx, t.ID, u.ID); err != nil {
+				if err := a.dir.DeleteUser(ctx, a.t.ID, u.ID); err != nil {
 					return err
 				}
 				return printDeleted(cmd, fmt.Sprintf("user %s", u.UserPrincipalName), u.ID)
@@ -62,7 +62,7 @@ func addProfileFlags(cmd *cobra.Command) {
 
 func newUsersCreateCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "create --tenant SLUG --mail MAIL --name NAME", "Create a member of the tenant", noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			roles, _ := f.GetStringArray("role")
 			// Checked before the user is made, so a bad role leaves nothing behind.
@@ -83,16 +83,16 @@ func newUsersCreateCmd(d deps) *cobra.Command {
 			if in.Password, err = password(cmd); err != nil {
 				return err
 			}
-			u, err := a.dir.CreateMember(ctx, t.ID, in)
+			u, err := a.dir.CreateMember(ctx, a.t.ID, in)
 			if err != nil {
 				return err
 			}
 			for _, role := range roles {
-				if err := a.dir.AssignRole(ctx, t.ID, u.ID, role); err != nil {
+				if err := a.dir.AssignRole(ctx, a.t.ID, u.ID, role); err != nil {
 					return fmt.Errorf("created user %s, but could not give them role %q: %w", u.UserPrincipalName, role, err)
 				}
 			}
-			return printUser(ctx, cmd, a, u)
+			return printUser(ctx, cmd, a.app, u)
 		})
 	addProfileFlags(cmd)
 	addPasswordFlags(cmd)
@@ -105,13 +105,13 @@ func newUsersCreateCmd(d deps) *cobra.Command {
 
 func newUsersListCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "list --tenant SLUG", "List a tenant's users, oldest first", noArgs,
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
 			var filter store.UserFilter
 			f := cmd.Flags()
 			filter.UserType, _ = f.GetString("type")
 			filter.ExternalUserState, _ = f.GetString("state")
 			filter.Limit, _ = f.GetInt("top")
-			users, err := a.dir.Users(ctx, t.ID, filter)
+			users, err := a.dir.Users(ctx, a.t.ID, filter)
 			if err != nil {
 				return err
 			}
@@ -146,13 +146,13 @@ func newUsersListCmd(d deps) *cobra.Command {
 
 func newUsersUpdateCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "update --tenant SLUG USER", "Change a user's profile or enable/disable their account", exactArgs("USER"),
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-			u, err := a.user(ctx, t, args[0])
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			u, err := a.user(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			f := cmd.Flags()
-			u, err = a.dir.UpdateUser(ctx, t.ID, u.ID, directory.UserPatch{
+			u, err = a.dir.UpdateUser(ctx, a.t.ID, u.ID, directory.UserPatch{
 				DisplayName:       changed(cmd, flagName, f.GetString),
 				GivenName:         changed(cmd, flagGivenName, f.GetString),
 				Surname:           changed(cmd, flagSurname, f.GetString),
@@ -163,7 +163,7 @@ func newUsersUpdateCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printUser(ctx, cmd, a, u)
+			return printUser(ctx, cmd, a.app, u)
 		})
 	addProfileFlags(cmd)
 	cmd.Flags().Bool("enabled", true, "--enabled=false disables the account, --enabled=true enables it")
@@ -174,8 +174,8 @@ func newUsersUpdateCmd(d deps) *cobra.Command {
 func newUsersSetPasswordCmd(d deps) *cobra.Command {
 	cmd := tenantCommand(d, "set-password --tenant SLUG USER (--password-stdin | --password PASSWORD)",
 		"Replace a user's password", exactArgs("USER"),
-		func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-			u, err := a.user(ctx, t, args[0])
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			u, err := a.user(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -183,7 +183,7 @@ func newUsersSetPasswordCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.dir.SetPassword(ctx, t.ID, u.ID, pw); err != nil {
+			if err := a.dir.SetPassword(ctx, a.t.ID, u.ID, pw); err != nil {
 				return err
 			}
 			v := struct {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,137 +9,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
-// The invitation and guest commands work on the local database, as the
-// other commands do, or with --server through a running server's admin
-// API, as a Graph script would. Each command is written once against
-// guestAdmin; localGuests and remoteGuests are its two sides.
-
-// guestAdmin is what the invitation and guest commands do in one tenant.
-type guestAdmin interface {
-	// invite invites a guest and answers the invitation with its redeem
-	// link.
-	invite(ctx context.Context, in directory.InviteInput) (invitationOut, error)
-	// invitations answers the invitations in status (PendingAcceptance
-	// when empty), only email's when email is not empty, oldest first.
-	invitations(ctx context.Context, status, email string) ([]invitationItem, error)
-	revokeInvitation(ctx context.Context, id string) error
-	// user finds a user by id or user principal name.
-	user(ctx context.Context, ref string) (store.User, error)
-	// guests answers the guests, only those in state when it is not empty.
-	guests(ctx context.Context, state string) ([]store.User, error)
-	deleteUser(ctx context.Context, id string) error
-}
-
-var (
-	_ guestAdmin = localGuests{}
-	_ guestAdmin = remoteGuests{}
-)
-
-// invitationItem is an invitation as the lists show it; unlike
-// invitationOut it never has a redeem link.
-type invitationItem struct {
-	ID                      string    `json:"id"`
-	Status                  string    `json:"status"`
-	InvitedUserEmailAddress string    `json:"invitedUserEmailAddress"`
-	InvitedUserID           string    `json:"invitedUserId"`
-	InviteRedirectURL       string    `json:"inviteRedirectUrl"`
-	MessageLanguage         string    `json:"messageLanguage,omitempty"`
-	ExpirationDateTime      time.Time `json:"expirationDateTime"`
-}
-
-// guestRun is the body of an invitation or guest command.
-type guestRun func(ctx context.Context, g guestAdmin, cmd *cobra.Command, args []string) error
-
-// guestCommand answers a command scoped to the tenant --tenant names that
-// runs on the local database, or through the admin API of the server
-// --server (or FOYER_SERVER) names, as the app --client-id with
-// --client-secret (or FOYER_CLIENT_ID, FOYER_CLIENT_SECRET).
-func guestCommand(d deps, use, short string, args cobra.PositionalArgs, run guestRun) *cobra.Command {
-	cmd := tenantCommand(d, use, short, args, func(ctx context.Context, a *app, t store.Tenant, cmd *cobra.Command, args []string) error {
-		return run(ctx, localGuests{a: a, t: t}, cmd, args)
-	})
-	local := cmd.RunE
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		slug, _ := cmd.Flags().GetString(flagTenant)
-		c, err := newAPIClient(cmd, d, slug)
-		if err != nil {
-			return err
-		}
-		if c == nil {
-			return local(cmd, args)
-		}
-		defer c.http.CloseIdleConnections()
-		return run(cmd.Context(), remoteGuests{c: c, warn: cmd.ErrOrStderr()}, cmd, args)
-	}
-	addRemoteFlags(cmd)
-	return cmd
-}
-
-// localGuests acts on the database through the directory, as the
-// operator.
-type localGuests struct {
-	a *app
-	t store.Tenant
-}
-
-func (l localGuests) invite(ctx context.Context, in directory.InviteInput) (invitationOut, error) {
-	inv, _, err := l.a.dir.Invite(ctx, l.t.ID, in)
-	if err != nil {
-		return invitationOut{}, err
-	}
-	return invitationOut{ID: inv.ID, Status: inv.Status, InvitedUserEmailAddress: inv.Email,
-		InvitedUserID: inv.InvitedUserID, UserPrincipalName: inv.User.UserPrincipalName,
-		InviteRedirectURL: inv.RedirectURL, InviteRedeemURL: inv.RedeemURL,
-		ExpirationDateTime: inv.ExpiresAt, SendInvitationMessage: in.SendMessage}, nil
-}
-
-func (l localGuests) invitations(ctx context.Context, status, email string) ([]invitationItem, error) {
-	list, err := l.a.dir.Invitations(ctx, l.t.ID, status)
-	if err != nil {
-		return nil, err
-	}
-	email = strings.ToLower(email) // stored lower-cased
-	var out []invitationItem
-	for _, inv := range list {
-		if email != "" && inv.Email != email {
-			continue
-		}
-		out = append(out, invitationItem{ID: inv.ID, Status: inv.Status, InvitedUserEmailAddress: inv.Email,
-			InvitedUserID: inv.InvitedUserID, InviteRedirectURL: inv.RedirectURL, MessageLanguage: inv.MessageLanguage,
-			ExpirationDateTime: inv.ExpiresAt})
-	}
-	return out, nil
-}
-
-func (l localGuests) revokeInvitation(ctx context.Context, id string) error {
-	err := l.a.dir.RevokeInvitation(ctx, l.t.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no pending invitation %q in tenant %q", id, l.t.Slug)
-	}
-	return err
-}
-
-func (l localGuests) user(ctx context.Context, ref string) (store.User, error) {
-	return l.a.user(ctx, l.t, ref)
-}
-
-func (l localGuests) guests(ctx context.Context, state string) ([]store.User, error) {
-	return l.a.dir.Users(ctx, l.t.ID, store.UserFilter{UserType: store.UserTypeGuest, ExternalUserState: state})
-}
-
-func (l localGuests) deleteUser(ctx context.Context, id string) error {
-	return l.a.dir.DeleteUser(ctx, l.t.ID, id)
-}
-
-// remoteGuests acts through a server's admin API, as the app whose
+// remoteAdmin acts through a server's admin API, as the app whose
 // credentials the client holds.
-type remoteGuests struct {
+type remoteAdmin struct {
 	c *apiClient
 	// warn is where a step that failed after the change was made is told.
 	warn io.Writer
@@ -163,7 +38,7 @@ type remoteInvitation struct {
 	ExpirationDateTime time.Time `json:"expirationDateTime"`
 }
 
-func (r remoteGuests) invite(ctx context.Context, in directory.InviteInput) (invitationOut, error) {
+func (r remoteAdmin) invite(ctx context.Context, in directory.InviteInput) (invitationOut, error) {
 	body, err := invitationBody(in)
 	if err != nil {
 		return invitationOut{}, err
@@ -272,7 +147,7 @@ func filterQuery(clauses []string) string {
 	return "?$filter=" + url.QueryEscape(strings.Join(clauses, " and "))
 }
 
-func (r remoteGuests) invitations(ctx context.Context, status, email string) ([]invitationItem, error) {
+func (r remoteAdmin) invitations(ctx context.Context, status, email string) ([]invitationItem, error) {
 	var clauses []string
 	if status != "" {
 		clauses = append(clauses, "status eq "+odataString(status))
@@ -293,18 +168,18 @@ func (r remoteGuests) invitations(ctx context.Context, status, email string) ([]
 	return out, nil
 }
 
-func (r remoteGuests) revokeInvitation(ctx context.Context, id string) error {
+func (r remoteAdmin) revokeInvitation(ctx context.Context, id string) error {
 	return r.c.call(ctx, http.MethodDelete, "/v1.0/invitations/"+url.PathEscape(id), nil, nil)
 }
 
-func (r remoteGuests) user(ctx context.Context, ref string) (store.User, error) {
+func (r remoteAdmin) user(ctx context.Context, ref string) (store.User, error) {
 	// The API answers users with the store's JSON names, which are Graph's.
 	var u store.User
 	err := r.c.call(ctx, http.MethodGet, "/v1.0/users/"+url.PathEscape(ref), nil, &u)
 	return u, err
 }
 
-func (r remoteGuests) guests(ctx context.Context, state string) ([]store.User, error) {
+func (r remoteAdmin) guests(ctx context.Context, state string) ([]store.User, error) {
 	clauses := []string{"userType eq " + odataString(store.UserTypeGuest)}
 	if state != "" {
 		clauses = append(clauses, "externalUserState eq "+odataString(state))
@@ -312,6 +187,6 @@ func (r remoteGuests) guests(ctx context.Context, state string) ([]store.User, e
 	return listAll[store.User](ctx, r.c, "/v1.0/users"+filterQuery(clauses))
 }
 
-func (r remoteGuests) deleteUser(ctx context.Context, id string) error {
+func (r remoteAdmin) deleteUser(ctx context.Context, id string) error {
 	return r.c.call(ctx, http.MethodDelete, "/v1.0/users/"+url.PathEscape(id), nil, nil)
 }
