@@ -204,32 +204,36 @@ func (a *app) tenantBySlug(ctx context.Context, slug string) (store.Tenant, erro
 	return t, err
 }
 
+// find answers the object of the tenant get finds by ref, or an error
+// naming it: no KIND "REF" in tenant "SLUG".
+func find[T any](ctx context.Context, a localAdmin, kind, ref string, get func(context.Context, string, string) (T, error)) (T, error) {
+	v, err := get(ctx, a.t.ID, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		var zero T
+		return zero, fmt.Errorf("no %s %q in tenant %q", kind, ref, a.t.Slug)
+	}
+	return v, err
+}
+
 // user finds the user a command names by id, mail or user principal name.
 func (a localAdmin) user(ctx context.Context, ref string) (store.User, error) {
-	u, err := a.dir.User(ctx, a.t.ID, ref)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, fmt.Errorf("no user %q in tenant %q", ref, a.t.Slug)
-	}
-	return u, err
+	return find(ctx, a, "user", ref, a.dir.User)
 }
 
 // group finds the group a command names by id.
 func (a localAdmin) group(ctx context.Context, id string) (store.Group, error) {
-	g, err := a.dir.Group(ctx, a.t.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Group{}, fmt.Errorf("no group %q in tenant %q", id, a.t.Slug)
-	}
-	return g, err
+	return find(ctx, a, "group", id, a.dir.Group)
 }
 
 // application finds the application a command names by client id or
 // object id.
 func (a localAdmin) application(ctx context.Context, ref string) (store.Application, error) {
-	app, err := a.dir.Application(ctx, a.t.ID, ref)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Application{}, fmt.Errorf("no application %q in tenant %q", ref, a.t.Slug)
-	}
-	return app, err
+	return find(ctx, a, "application", ref, a.dir.Application)
+}
+
+// identityProvider finds the provider a command names by id.
+func (a localAdmin) identityProvider(ctx context.Context, id string) (store.IdentityProvider, error) {
+	return find(ctx, a, "identity provider", id, a.dir.IdentityProvider)
 }
 
 // tenantIDs lists every tenant's id, for the key rotation.

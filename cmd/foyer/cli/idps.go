@@ -107,15 +107,6 @@ func newIdPsCmd(d deps) *cobra.Command {
 	return cmd
 }
 
-// identityProvider finds the provider a command names by id.
-func (a localAdmin) identityProvider(ctx context.Context, id string) (store.IdentityProvider, error) {
-	p, err := a.dir.IdentityProvider(ctx, a.t.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.IdentityProvider{}, fmt.Errorf("no identity provider %q in tenant %q", id, a.t.Slug)
-	}
-	return p, err
-}
-
 // managedByFoyer refuses changing a Foyer partner provider.
 func managedByFoyer(p store.IdentityProvider) error {
 	if p.Type == store.IdPFoyer {
