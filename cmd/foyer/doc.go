@@ -1,5 +1,4 @@
-// Command foyer is the one Foyer binary: `serve` runs the identity
-// provider, the other commands are the operator's tools over the same
-// configuration and database. It is the only package that reads the
-// environment, sets slog's default logger and calls os.Exit (in main).
+// Command foyer is the one Foyer binary. main is the composition root of
+// the process: it hands the environment, the operator's name, stdin and
+// the signals to cli.Run, and is the only package that calls os.Exit.
 package main

@@ -1,0 +1,181 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// clientCredentials asks woodgrove's token endpoint for a token as the
+// seeded demo-app and answers the access token.
+func clientCredentials(t *testing.T, base, scope string) string {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if scope != "" {
+		form.Set("scope", scope)
+	}
+	req, err := http.NewRequest(http.MethodPost, base+"/t/woodgrove/oauth/token", strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("demo-app", "demo-secret")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	require.NotEmpty(t, body.AccessToken)
+	return body.AccessToken
+}
+
+func callAPI(t *testing.T, token, method, rawURL string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, rawURL, nil)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+// TestAdminAPIWithRealTokens calls /v1.0 of a running serve --dev with
+// tokens from its own token endpoint: only a token issued for the API
+// (scope {external}/.default) gets data, and only its own tenant's.
+func TestAdminAPIWithRealTokens(t *testing.T) {
+	s := startDevServer(t)
+	base := s.base
+	apiToken := clientCredentials(t, base, base+"/.default")
+
+	status, _, body := callAPI(t, apiToken, http.MethodGet, base+"/v1.0/users")
+	require.Equal(t, http.StatusOK, status, body)
+	require.Contains(t, body, "admin@woodgrove.test")
+	require.NotContains(t, body, "sam@fabrikam.test", "another tenant's users never show")
+	require.NotContains(t, body, "argon2id")
+
+	status, header, body := callAPI(t, "", http.MethodGet, base+"/v1.0/users")
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Contains(t, header.Get("WWW-Authenticate"), "Bearer")
+	require.Contains(t, body, `"code":"InvalidAuthenticationToken"`)
+
+	appToken := clientCredentials(t, base, "")
+	status, _, body = callAPI(t, appToken, http.MethodGet, base+"/v1.0/users")
+	require.Equal(t, http.StatusUnauthorized, status, "a token for the app itself is no API token: %s", body)
+
+	status, _, _ = callAPI(t, apiToken+"x", http.MethodGet, base+"/v1.0/users")
+	require.Equal(t, http.StatusUnauthorized, status, "a tampered token")
+
+	r := s.cli.run(t, "-o", "json", "users", "show", "--tenant", "fabrikam", "sam@fabrikam.test")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var sam struct{ ID string }
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &sam))
+	require.NotEmpty(t, sam.ID)
+	status, _, body = callAPI(t, apiToken, http.MethodGet, base+"/v1.0/users/"+sam.ID)
+	require.Equal(t, http.StatusNotFound, status, "another tenant's object is not found: %s", body)
+	status, _, _ = callAPI(t, apiToken, http.MethodDelete, base+"/v1.0/users/"+sam.ID)
+	require.Equal(t, http.StatusNotFound, status)
+	r = s.cli.run(t, "users", "show", "--tenant", "fabrikam", "sam@fabrikam.test")
+	require.Equal(t, exitOK, r.code, "sam is still there")
+
+	s.shutdown(t)
+}
+
+// TestInvitationsThroughServe invites a guest through a running serve
+// --dev with a real token: the redeem link points at the tenant's
+// redemption page, the guest is pending, and a revoke removes it.
+func TestInvitationsThroughServe(t *testing.T) {
+	s := startDevServer(t)
+	base := s.base
+	apiToken := clientCredentials(t, base, base+"/.default")
+
+	body := `{"invitedUserEmailAddress":"Kim@Partner.test","inviteRedirectUrl":"http://127.0.0.1:5556/callback",` +
+		`"sendInvitationMessage":true,"invitedUserMessageInfo":{"customizedMessageBody":"Hi"}}`
+	req, err := http.NewRequest(http.MethodPost, base+"/v1.0/invitations", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(raw))
+	var inv struct {
+		ID              string
+		InviteRedeemURL string `json:"inviteRedeemUrl"`
+		Status          string
+		InvitedUser     struct{ ID string } `json:"invitedUser"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &inv))
+	require.Equal(t, "PendingAcceptance", inv.Status)
+	require.True(t, strings.HasPrefix(inv.InviteRedeemURL, base+"/t/woodgrove/redeem?token="), inv.InviteRedeemURL)
+
+	status, _, user := callAPI(t, apiToken, http.MethodGet, base+"/v1.0/users/"+inv.InvitedUser.ID)
+	require.Equal(t, http.StatusOK, status, user)
+	require.Contains(t, user, `"userType":"Guest"`)
+	require.Contains(t, user, `kim_partner.test#EXT#@woodgrove.`)
+
+	status, _, list := callAPI(t, apiToken, http.MethodGet, base+"/v1.0/invitations")
+	require.Equal(t, http.StatusOK, status, list)
+	require.Contains(t, list, inv.ID)
+	require.NotContains(t, list, "token=")
+
+	status, _, _ = callAPI(t, apiToken, http.MethodDelete, base+"/v1.0/invitations/"+inv.ID)
+	require.Equal(t, http.StatusNoContent, status)
+	status, _, _ = callAPI(t, apiToken, http.MethodGet, base+"/v1.0/users/"+inv.InvitedUser.ID)
+	require.Equal(t, http.StatusNotFound, status, "the never-redeemed guest went with its invitation")
+
+	s.shutdown(t)
+}
+
+// TestInviteRedirectStaysUnderHomePageThroughServe: the dev seed's demo app
+// has its home page at {base}/demo, on Foyer's own origin. An inviter may
+// send guests under /demo, but no dot segment, raw or encoded, takes the
+// redirect to another path of that origin.
+func TestInviteRedirectStaysUnderHomePageThroughServe(t *testing.T) {
+	s := startDevServer(t)
+	base := s.base
+	apiToken := clientCredentials(t, base, base+"/.default")
+	invite := func(email, redirect string) (int, string) {
+		body, err := json.Marshal(map[string]any{"invitedUserEmailAddress": email, "inviteRedirectUrl": redirect})
+		require.NoError(t, err)
+		req, err := http.NewRequest(http.MethodPost, base+"/v1.0/invitations", strings.NewReader(string(body)))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+apiToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(raw)
+	}
+	for i, bad := range []string{
+		base + "/demo/../t/woodgrove/logout",
+		base + "/demo/%2e%2e/t/woodgrove/logout",
+		base + "/demo/.%2E/dev/mail",
+		base + "/demo/%252e%252e/dev/mail",
+		base + "/demo/..%2fdev/mail",
+		base + "/demo-other",
+		base + "/dev/mail",
+	} {
+		status, body := invite(fmt.Sprintf("bad%d@partner.test", i), bad)
+		require.Equal(t, http.StatusBadRequest, status, "%s: %s", bad, body)
+		require.Contains(t, body, "inviteRedirectUrl", bad)
+	}
+	status, body := invite("ok@partner.test", base+"/demo/welcome")
+	require.Equal(t, http.StatusCreated, status, body)
+	s.shutdown(t)
+}

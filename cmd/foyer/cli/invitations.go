@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/store"
+)
+
+// invitationStates are the statuses an invitation list may ask for.
+var invitationStates = []string{store.InvitationPending, store.InvitationAccepted, store.InvitationRevoked}
+
+func newInvitationsCmd(d deps) *cobra.Command {
+	cmd := newGroupCmd("invitations", "List, revoke and resend guest invitations (locally or with --server)")
+	cmd.AddCommand(newInvitationsListCmd(d), newInvitationsRevokeCmd(d), newInvitationsResendCmd(d))
+	return cmd
+}
+
+func newInvitationsListCmd(d deps) *cobra.Command {
+	cmd := adminCommand(d, "list --tenant SLUG [--status S] [--email E]",
+		"List a tenant's invitations, oldest first (pending unless --status says otherwise)", noArgs,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
+			status, _ := cmd.Flags().GetString("status")
+			email, _ := cmd.Flags().GetString("email")
+			list, err := g.invitations(ctx, status, email)
+			if err != nil {
+				return err
+			}
+			list = nonNil(list)
+			return printOut(cmd, list, func(w io.Writer) {
+				row(w, "ID", "EMAIL", "STATUS", "GUEST ID", "REDIRECT", "EXPIRES")
+				for _, inv := range list {
+					row(w, inv.ID, inv.InvitedUserEmailAddress, inv.Status, inv.InvitedUserID, inv.InviteRedirectURL,
+						timeCell(&inv.ExpirationDateTime))
+				}
+			})
+		})
+	cmd.Flags().String("status", store.InvitationPending, "only invitations in this status: PendingAcceptance, Accepted or Revoked")
+	cmd.Flags().String("email", "", "only the invitations of this email address")
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if v, _ := cmd.Flags().GetString("status"); !slices.Contains(invitationStates, v) {
+			return usageErrorf("--status must be %s, %s or %s, got %q", store.InvitationPending, store.InvitationAccepted,
+				store.InvitationRevoked, v)
+		}
+		return nil
+	}
+	return cmd
+}
+
+func newInvitationsRevokeCmd(d deps) *cobra.Command {
+	return adminCommand(d, "revoke --tenant SLUG ID",
+		"Revoke a pending invitation; a guest who never redeemed any goes with it", exactArgs("ID"),
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
+			if err := g.revokeInvitation(ctx, args[0]); err != nil {
+				return err
+			}
+			v := struct {
+				ID      string `json:"id"`
+				Revoked bool   `json:"revoked"`
+			}{args[0], true}
+			return printOut(cmd, v, func(w io.Writer) { fmt.Fprintf(w, "Revoked invitation %s.\n", args[0]) })
+		})
+}
+
+func newInvitationsResendCmd(d deps) *cobra.Command {
+	return adminCommand(d, "resend --tenant SLUG ID",
+		"Send a pending invitation again with a new redeem link (the old link stops working; prints the new one once)",
+		exactArgs("ID"),
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
+			pending, err := g.invitations(ctx, store.InvitationPending, "")
+			if err != nil {
+				return err
+			}
+			i := slices.IndexFunc(pending, func(inv invitationItem) bool { return inv.ID == args[0] })
+			if i < 0 {
+				return fmt.Errorf("no pending invitation %q (to invite a guest who redeemed again: invite --reset-redemption)", args[0])
+			}
+			// Inviting the address again renews this invitation: same id,
+			// new token.
+			inv := pending[i]
+			out, err := g.invite(ctx, directory.InviteInput{Email: inv.InvitedUserEmailAddress,
+				RedirectURL: inv.InviteRedirectURL, Language: inv.MessageLanguage, SendMessage: true})
+			if err != nil {
+				return err
+			}
+			return printInvitation(cmd, out)
+		})
+}

@@ -1,0 +1,388 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/foyer-idp/foyer/federation/passcode"
+	"github.com/foyer-idp/foyer/idp"
+	"github.com/foyer-idp/foyer/internal/bootstrap"
+	"github.com/foyer-idp/foyer/internal/config"
+)
+
+// HTTP server limits. Headers must arrive quickly (slowloris); bodies are
+// small forms and JSON.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+func newServeCmd(d deps) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the identity provider",
+		Long: "serve migrates the database, makes sure every tenant has signing keys, rotates them " +
+			"when due and answers HTTP until SIGINT or SIGTERM, then drains requests in flight.",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dev, _ := cmd.Flags().GetBool(flagDev)
+			_, a, err := openApp(cmd, d)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			slog.SetDefault(a.logger)
+			if dev {
+				if err := startDev(cmd.Context(), a); err != nil {
+					return err
+				}
+			}
+			return serve(cmd.Context(), a, d.listening)
+		},
+	}
+	addConfigFlags(cmd.Flags(), "addr", "external-url", "smtp-url", "trusted-proxies")
+	cmd.Flags().Bool(flagDev, false, "development mode: seed the woodgrove and fabrikam tenants and serve the /demo relying party, on localhost only")
+	return cmd
+}
+
+// devAddr is where serve --dev listens unless told otherwise: loopback
+// only, because the seed's passwords and secret are public.
+const devAddr = "127.0.0.1:8080"
+
+// clientCacheFor is how long serve authenticates a client from memory;
+// see directory.ClientCache.
+const clientCacheFor = 5 * time.Second
+
+// errDevInProduction refuses serve --dev where Foyer runs for real.
+var errDevInProduction = errors.New("--dev seeds well-known passwords and secrets: refused in production")
+
+// confineDev keeps serve --dev on loopback, before anything is built from
+// the configuration. It refuses production. The default --addr becomes
+// devAddr; any other host than a loopback address (none, as in :8081,
+// 0.0.0.0, ::, another IP or name) is refused, naming the --addr to use,
+// because dev mode's passwords and client secret are public and its
+// mailbox shows every passcode. When --addr listens on another port than
+// the external URL names, the default external URL follows it; one set by
+// the operator is refused, naming the --external-url to use.
+func confineDev(a *app) error {
+	if a.cfg.IsProduction() {
+		return errDevInProduction
+	}
+	if a.cfg.Addr == config.Default().Addr {
+		a.cfg.Addr = devAddr
+	}
+	host, port, err := net.SplitHostPort(a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", a.cfg.Addr, err)
+	}
+	if !isLoopbackHost(host) {
+		return fmt.Errorf("serve --dev listens on loopback only, as its passwords and mailbox are public: use --addr %s",
+			net.JoinHostPort("127.0.0.1", port))
+	}
+	ext, err := url.Parse(a.cfg.ExternalURL)
+	if err != nil {
+		return fmt.Errorf("--external-url %q: %w", a.cfg.ExternalURL, err)
+	}
+	extPort := ext.Port()
+	if extPort == "" {
+		extPort = map[string]string{"http": "80", "https": "443"}[ext.Scheme]
+	}
+	if port == "0" || port == extPort {
+		return nil
+	}
+	matching := *ext
+	matching.Host = net.JoinHostPort(ext.Hostname(), port)
+	if a.cfg.ExternalURL != config.Default().ExternalURL {
+		return fmt.Errorf("serve --dev: --external-url %s names port %s, but --addr listens on port %s: add --external-url %s",
+			a.cfg.ExternalURL, extPort, port, matching.String())
+	}
+	a.cfg.ExternalURL = matching.String()
+	a.logger.Info("--dev: the external URL follows --addr", "addr", a.cfg.Addr, "external_url", a.cfg.ExternalURL)
+	return nil
+}
+
+// isLoopbackHost reports whether a listener on host stays on this machine:
+// localhost or a loopback IP.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// startDev prepares serve --dev (confineDev ran in openApp): it applies
+// the development seed (idempotently) and marks the app so the /demo
+// relying party is mounted.
+func startDev(ctx context.Context, a *app) error {
+	if a.cfg.IsProduction() {
+		return errDevInProduction
+	}
+	report, err := seedDev(ctx, a)
+	if err != nil {
+		return err
+	}
+	a.devSeeded = report.Count(bootstrap.Created) + report.Count(bootstrap.Updated)
+	return nil
+}
+
+// logDevMode says where to go in development mode. serve calls it once
+// the port is bound, so it never points at a server that failed to start.
+func logDevMode(ctx context.Context, a *app) {
+	base := strings.TrimRight(a.cfg.ExternalURL, "/")
+	a.logger.InfoContext(ctx, "development mode",
+		"seeded", a.devSeeded,
+		"discovery", base+"/t/woodgrove/.well-known/openid-configuration",
+		"demo", base+"/demo",
+		"mailbox", base+devMailPath,
+		"sign_in_as", bootstrap.DevAdmin+" / "+bootstrap.DevPassword)
+}
+
+// serve answers HTTP until ctx ends. It listens first, so /healthz answers
+// at once, and reports ready once every tenant has signing keys.
+func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
+	var keysReady atomic.Bool
+	handler, err := newHandler(a, &keysReady)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return listenError(a.cfg.Addr, err)
+	}
+	srv := newHTTPServer(handler, a.logger)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	a.logger.InfoContext(ctx, "listening", "addr", ln.Addr().String(), "external_url", a.cfg.ExternalURL, "database", databaseName(a.cfg))
+	if a.dev {
+		logDevMode(ctx, a)
+	}
+	if listening != nil {
+		listening(ln.Addr())
+	}
+
+	tenants, err := ensureAllKeys(ctx, a)
+	if err != nil {
+		return errors.Join(err, shutdown(ctx, a, srv, served))
+	}
+	if tenants == 0 {
+		a.logger.WarnContext(ctx, "no tenants yet: nobody can sign in until there is one. Create one with "+
+			"'foyer tenants create --slug SLUG --name NAME' or 'foyer bootstrap --file FILE', "+
+			"or start with 'foyer serve --dev' for a seeded demo on this machine")
+	}
+	keysReady.Store(true)
+	stopRotation := startRotation(ctx, a)
+	defer stopRotation()
+	stopPurge := startPurge(ctx, a)
+	defer stopPurge()
+	stopMail := startMail(ctx, a)
+	defer stopMail()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+		return shutdown(ctx, a, srv, served)
+	}
+}
+
+// newHandler builds the HTTP face: health, metrics, JWKS, the OpenID
+// provider and its sign-in pages. /readyz needs the store to answer and
+// the signing keys to be in place.
+func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	codes, err := passcode.New(passcode.Config{Store: a.store, Mailer: a.outbox, Hasher: a.master.Hasher(passcodesPurpose)})
+	if err != nil {
+		return nil, err
+	}
+	srv, err := idp.New(idp.Config{
+		Tenants:     a.store,
+		Keys:        a.keys,
+		Registry:    registry,
+		Logger:      a.logger,
+		ExternalURL: a.cfg.ExternalURL,
+		// Validated by loadConfig.
+		TrustedProxies: a.cfg.TrustedProxyPrefixes(),
+		Ready: []idp.Check{
+			{Name: "store", Func: a.store.Ping},
+			{Name: "keys", Func: func(context.Context) error {
+				if !keysReady.Load() {
+					return errors.New("signing keys are not in place yet")
+				}
+				return nil
+			}},
+		},
+		OIDC: &idp.OIDC{
+			Store:      a.store,
+			Directory:  a.dir,
+			Clients:    a.dir.NewClientCache(clientCacheFor),
+			Keys:       a.keys,
+			Hasher:     a.master.Hasher(tokensPurpose),
+			Passcodes:  codes,
+			Federation: a.dir,
+			Upstreams:  a.upstreams,
+			MFA:        a.mfa,
+			Lifetimes:  a.cfg.Tokens,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	extra, err := extraHandlers(a)
+	if err != nil {
+		return nil, err
+	}
+	for pattern, h := range extra {
+		srv.Mount(pattern, h)
+	}
+	return srv.Handler(), nil
+}
+
+// extraHandlers are mounted beside Foyer's own routes, behind the same
+// middleware: the admin API, and in development mode the /demo relying
+// party and the /dev/mail mailbox. Patterns use http.ServeMux syntax and
+// must not overlap Foyer's.
+func extraHandlers(a *app) (map[string]http.Handler, error) {
+	routes, err := apiRoutes(a)
+	if err != nil || !a.dev {
+		return routes, err
+	}
+	demo, err := demoRoutes(a)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(routes, demo)
+	maps.Copy(routes, devMailRoutes(a))
+	return routes, nil
+}
+
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// listenError explains a listen failure; a taken port names the setting
+// that picks another.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen: %s is already in use, perhaps by another foyer serve: stop it, or choose another "+
+			"address with --addr (FOYER_ADDR) and give --external-url the same port", addr)
+	}
+	return fmt.Errorf("listen on %s (set with --addr or FOYER_ADDR): %w", addr, err)
+}
+
+// ensureAllKeys gives every tenant its signing keys before Foyer reports
+// ready, so no token request waits for key generation. It answers how many
+// tenants there are.
+func ensureAllKeys(ctx context.Context, a *app) (int, error) {
+	tenants, err := a.store.ListTenants(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list tenants: %w", err)
+	}
+	var errs []error
+	for _, t := range tenants {
+		if err := a.keys.Ensure(ctx, t.ID); err != nil {
+			errs = append(errs, fmt.Errorf("signing keys of tenant %q: %w", t.Slug, err))
+		}
+	}
+	return len(tenants), errors.Join(errs...)
+}
+
+// startRotation runs automatic key rotation in the background and answers
+// a function that stops it and waits for it to finish.
+func startRotation(ctx context.Context, a *app) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := a.keys.Run(ctx, rotationCheckEvery(a.cfg.Keys.RotationPeriod), a.tenantIDs); err != nil {
+			a.logger.ErrorContext(ctx, "signing key rotation stopped", "err", err)
+		}
+	})
+	return func() { cancel(); wg.Wait() }
+}
+
+// Expired login transactions, sessions, tokens and counters are deleted
+// every purgeEvery, once they have been expired for purgeGrace: long enough
+// that a code or refresh token replayed after its expiry is still
+// recognised as a replay.
+const (
+	purgeEvery = 10 * time.Minute
+	purgeGrace = 24 * time.Hour
+)
+
+// startPurge deletes expired OpenID provider state in the background and
+// answers a function that stops it and waits for it to finish. Every node
+// may run it: the deletes are idempotent.
+func startPurge(ctx context.Context, a *app) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ticker := time.NewTicker(purgeEvery)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+				n, err := a.store.PurgeExpired(ctx, time.Now().Add(-purgeGrace))
+				if err != nil && ctx.Err() == nil {
+					a.logger.WarnContext(ctx, "purge expired rows", "err", err)
+				} else if n > 0 {
+					a.logger.DebugContext(ctx, "purged expired rows", "rows", n)
+				}
+			}
+		}
+	})
+	return func() { cancel(); wg.Wait() }
+}
+
+// rotationCheckEvery is how often to look for keys due for rotation: often
+// enough that a key is never much older than its period, rarely enough to
+// cost nothing.
+func rotationCheckEvery(period time.Duration) time.Duration {
+	return min(10*time.Minute, max(period/10, time.Second))
+}
+
+// shutdown stops accepting connections and waits up to ShutdownTimeout for
+// requests in flight.
+func shutdown(ctx context.Context, a *app, srv *http.Server, served <-chan error) error {
+	a.logger.InfoContext(ctx, "shutting down", "timeout", a.cfg.ShutdownTimeout)
+	// ctx is already cancelled by the signal; the drain gets its own clock.
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(drainCtx)
+	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	if err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	a.logger.InfoContext(ctx, "stopped")
+	return nil
+}
