@@ -3,25 +3,36 @@ package provider
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
-// server is op's LegacyServer with Foyer's overrides. op still parses
-// requests, dispatches grant types, checks each client's grant types and
-// writes responses and errors; the methods below decide.
+// server is the provider on op's Server seam: op parses requests,
+// dispatches grant types, checks each client's grant types and writes
+// responses and errors; the methods below decide. What it does not
+// implement (device flow, token exchange, health) op answers as not
+// served; authorization, its callback and logout are Foyer's own handlers.
 type server struct {
-	*op.LegacyServer
+	op.UnimplementedServer
 	p *Provider
 }
 
-var _ op.ExtendedLegacyServer = (*server)(nil)
+var _ op.Server = (*server)(nil)
+
+func tenantOf(ctx context.Context) (store.Tenant, error) {
+	t, ok := tenancy.From(ctx)
+	if !ok {
+		return store.Tenant{}, oidc.ErrServerError().WithDescription("no tenant")
+	}
+	return t, nil
+}
 
 // supportedGrants are the grant types the token endpoint serves.
 var supportedGrants = []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken, directory.GrantClientCredentials}
@@ -108,30 +119,6 @@ func (s *server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequ
 	return op.NewResponse(resp), nil
 }
 
-// JWTProfile refuses the JWT bearer grant (RFC 7523), which op would
-// otherwise serve.
-func (s *server) JWTProfile(context.Context, *op.Request[oidc.JWTProfileGrantRequest]) (*op.Response, error) {
-	return nil, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", oidc.GrantTypeBearer)
-}
-
-func (s *server) TokenExchange(context.Context, *op.ClientRequest[oidc.TokenExchangeRequest]) (*op.Response, error) {
-	return nil, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", oidc.GrantTypeTokenExchange)
-}
-
-func (s *server) DeviceToken(context.Context, *op.ClientRequest[oidc.DeviceAccessTokenRequest]) (*op.Response, error) {
-	return nil, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", oidc.GrantTypeDeviceCode)
-}
-
-// Authorize and EndSession are served by Foyer's own handlers; op's routes
-// for them are never reached.
-func (s *server) Authorize(context.Context, *op.ClientRequest[oidc.AuthRequest]) (*op.Redirect, error) {
-	return nil, op.NewStatusError(oidc.ErrServerError().WithParent(errUnused), http.StatusNotFound)
-}
-
-func (s *server) EndSession(context.Context, *op.Request[oidc.EndSessionRequest]) (*op.Redirect, error) {
-	return nil, op.NewStatusError(oidc.ErrServerError().WithParent(errUnused), http.StatusNotFound)
-}
-
 func (s *server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionRequest]) (*op.Response, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
@@ -194,4 +181,20 @@ func (s *server) Discovery(ctx context.Context, _ *op.Request[struct{}]) (*op.Re
 	resp := op.NewResponse(discovery(iss, algs))
 	resp.Header.Set("Cache-Control", "public, max-age=300")
 	return resp, nil
+}
+
+// signingAlgorithms answers the distinct algorithms of the tenant's
+// published keys.
+func (p *Provider) signingAlgorithms(ctx context.Context, t store.Tenant) ([]jose.SignatureAlgorithm, error) {
+	public, err := p.keys.PublicKeys(ctx, t.ID)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var algs []jose.SignatureAlgorithm
+	for _, k := range public {
+		if !slices.Contains(algs, k.Algorithm()) {
+			algs = append(algs, k.Algorithm())
+		}
+	}
+	return algs, nil
 }
