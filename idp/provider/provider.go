@@ -110,17 +110,12 @@ type Config struct {
 
 // Provider serves the tenants' OpenID provider endpoints.
 type Provider struct {
-	external  string
-	store     Store
-	dir       Directory
-	clients   Clients
-	keys      Keys
-	hasher    *secret.Hasher
-	flow      Flow
-	lifetimes Lifetimes
-	issued    *prometheus.CounterVec
-	now       func() time.Time
-	logger    *slog.Logger
+	*tokens
+	dir     Directory
+	clients Clients
+	flow    Flow
+	issued  *prometheus.CounterVec
+	logger  *slog.Logger
 
 	// handler is op's router over server: discovery and the
 	// token-side endpoints.
@@ -168,12 +163,15 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	p := &Provider{
-		external: strings.TrimRight(cfg.ExternalURL, "/"), store: cfg.Store, dir: cfg.Directory, clients: cfg.Clients, keys: cfg.Keys,
-		hasher: cfg.Hasher, flow: cfg.Flow, lifetimes: cfg.Lifetimes, issued: cfg.TokensIssued,
-		now: cfg.Now, logger: cfg.Logger,
+	tk := &tokens{
+		external: strings.TrimRight(cfg.ExternalURL, "/"), store: cfg.Store, keys: cfg.Keys, hasher: cfg.Hasher,
+		lifetimes: cfg.Lifetimes, now: cfg.Now,
 	}
-	p.handler = op.RegisterServer(&server{p: p}, op.Endpoints{
+	p := &Provider{tokens: tk, dir: cfg.Directory, clients: cfg.Clients, flow: cfg.Flow, issued: cfg.TokensIssued, logger: cfg.Logger}
+	p.handler = op.RegisterServer(&server{
+		p: p, code: codeExchange{tokens: tk, logger: cfg.Logger}, refresh: refreshGrant{tokens: tk, dir: cfg.Directory, logger: cfg.Logger},
+		clientCredentials: clientCredentials{tk},
+	}, op.Endpoints{
 		Token:         op.NewEndpoint(strings.TrimPrefix(PathToken, "/")),
 		Introspection: op.NewEndpoint(strings.TrimPrefix(PathIntrospect, "/")),
 		Userinfo:      op.NewEndpoint(strings.TrimPrefix(PathUserinfo, "/")),
@@ -192,11 +190,6 @@ func New(cfg Config) (*Provider, error) {
 	)
 	return p, nil
 }
-
-func (p *Provider) clock() time.Time { return p.now().UTC().Truncate(time.Microsecond) }
-
-// issuer answers the tenant's issuer.
-func (p *Provider) issuer(t store.Tenant) string { return tenancy.Issuer(p.external, t.Slug) }
 
 // Mount registers the provider's endpoints on mux behind wrap, which must
 // put the tenant in the request context (tenancy.Gate). The tenant's JWKS

@@ -22,6 +22,10 @@ import (
 type server struct {
 	op.UnimplementedServer
 	p *Provider
+	// One handler per grant, over the provider's shared token issuer.
+	code              codeExchange
+	refresh           refreshGrant
+	clientCredentials clientCredentials
 }
 
 var _ op.Server = (*server)(nil)
@@ -81,41 +85,36 @@ func (s *server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCreden
 func appOf(c op.Client) store.Application { return c.(*client).app }
 
 func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.AccessTokenRequest]) (*op.Response, error) {
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := s.p.exchangeCode(ctx, t, appOf(r.Client), r.Data)
-	if err != nil {
-		return nil, err
-	}
-	s.p.countIssued(t, directory.GrantAuthorizationCode)
-	return op.NewResponse(resp), nil
+	return s.grant(ctx, r.Client, directory.GrantAuthorizationCode, func(t store.Tenant, app store.Application) (*oidc.AccessTokenResponse, error) {
+		return s.code.serve(ctx, t, app, r.Data)
+	})
 }
 
 func (s *server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.RefreshTokenRequest]) (*op.Response, error) {
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := s.p.refresh(ctx, t, appOf(r.Client), r.Data)
-	if err != nil {
-		return nil, err
-	}
-	s.p.countIssued(t, directory.GrantRefreshToken)
-	return op.NewResponse(resp), nil
+	return s.grant(ctx, r.Client, directory.GrantRefreshToken, func(t store.Tenant, app store.Application) (*oidc.AccessTokenResponse, error) {
+		return s.refresh.serve(ctx, t, app, r.Data)
+	})
 }
 
 func (s *server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequest[oidc.ClientCredentialsRequest]) (*op.Response, error) {
+	return s.grant(ctx, r.Client, directory.GrantClientCredentials, func(t store.Tenant, app store.Application) (*oidc.AccessTokenResponse, error) {
+		return s.clientCredentials.serve(ctx, t, app, r.Data.Scope)
+	})
+}
+
+// grant answers a token request of one grant type with serve, the grant's
+// handler, and counts the response.
+func (s *server) grant(ctx context.Context, c op.Client, grantType string,
+	serve func(store.Tenant, store.Application) (*oidc.AccessTokenResponse, error)) (*op.Response, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.p.clientCredentials(ctx, t, appOf(r.Client), r.Data.Scope)
+	resp, err := serve(t, appOf(c))
 	if err != nil {
 		return nil, err
 	}
-	s.p.countIssued(t, directory.GrantClientCredentials)
+	s.p.countIssued(t, grantType)
 	return op.NewResponse(resp), nil
 }
 
