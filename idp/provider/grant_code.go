@@ -27,6 +27,26 @@ type codeExchange struct {
 	logger *slog.Logger
 }
 
+// kindAuthCode is the SingleUseTokens kind of authorization codes.
+const kindAuthCode = "auth_code"
+
+// codeGrant is what an authorization code stands for, stored as its
+// payload: the code exchange needs nothing else, so the login transaction
+// can be deleted when the code is issued.
+type codeGrant struct {
+	RequestID     string    `json:"rid"`
+	ClientID      string    `json:"cid"`
+	RedirectURI   string    `json:"redirect_uri"`
+	Scopes        []string  `json:"scp"`
+	Nonce         string    `json:"nonce,omitempty"`
+	CodeChallenge string    `json:"cc,omitempty"`
+	UserID        string    `json:"sub"`
+	AuthTime      time.Time `json:"auth_time"`
+	AMR           []string  `json:"amr"`
+	// SID is the sid of the session behind the sign-in (signin.Flow.SID).
+	SID string `json:"sid,omitempty"`
+}
+
 // errCodeOfAnotherClient rolls back the consumption of a code presented by
 // a client it was not issued to.
 var errCodeOfAnotherClient = errors.New("the code was issued to another client")

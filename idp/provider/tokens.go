@@ -22,31 +22,12 @@ import (
 const (
 	// formatOpaque is Application.AccessTokenFormat for opaque tokens.
 	formatOpaque = "opaque"
-	// kindAuthCode is the SingleUseTokens kind of authorization codes.
-	kindAuthCode = "auth_code"
 	// typAccessToken is the JWT typ of access tokens (RFC 9068 §2.1).
 	typAccessToken = accesstoken.Typ
 	// tokenBytes is the entropy of codes, refresh tokens and opaque
 	// access tokens: 256 bits.
 	tokenBytes = 32
 )
-
-// codeGrant is what an authorization code stands for, stored as its
-// payload: the code exchange needs nothing else, so the login transaction
-// can be deleted when the code is issued.
-type codeGrant struct {
-	RequestID     string    `json:"rid"`
-	ClientID      string    `json:"cid"`
-	RedirectURI   string    `json:"redirect_uri"`
-	Scopes        []string  `json:"scp"`
-	Nonce         string    `json:"nonce,omitempty"`
-	CodeChallenge string    `json:"cc,omitempty"`
-	UserID        string    `json:"sub"`
-	AuthTime      time.Time `json:"auth_time"`
-	AMR           []string  `json:"amr"`
-	// SID is the sid of the session behind the sign-in (signin.Flow.SID).
-	SID string `json:"sid,omitempty"`
-}
 
 // tokens signs and stores the token responses of every grant: the one
 // place for the claims, the keys and the records a response leaves. Each
