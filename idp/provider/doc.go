@@ -1,9 +1,12 @@
-// Package provider is Foyer's OpenID provider: zitadel/oidc's op wired for
-// one issuer per tenant ({external URL}/t/{slug}), with the parts op cannot
-// do as Foyer needs overridden — the authorization endpoint and its
-// callback (RFC 9207 iss, exact redirect URIs, S256-only PKCE), token
-// minting (RFC 9068 access tokens, refresh rotation with reuse detection,
-// single-use codes), introspection, userinfo, revocation, discovery and
-// RP-initiated logout. It decides protocol; the signin package owns the
-// browser's cookies and pages.
+// Package provider is Foyer's OpenID provider, one issuer per tenant
+// ({external URL}/t/{slug}). zitadel/oidc's op.Server seam parses the
+// token-side requests and writes their responses; Foyer decides: one small
+// handler per grant (authorization code, refresh rotation with reuse
+// detection, client credentials) over one shared token issuer (RFC 9068
+// access tokens, ID tokens, the records a response leaves), introspection,
+// userinfo, revocation and discovery. The authorization endpoint and its
+// callback (RFC 9207 iss, exact redirect URIs, S256-only PKCE) and
+// RP-initiated logout are its own handlers. It decides protocol; the
+// browser's cookies and pages belong to the sign-in flow (the Flow
+// interface), and JWTs are verified by internal/accesstoken.
 package provider

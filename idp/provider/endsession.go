@@ -45,7 +45,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 		if azp == "" && len(c.Audience) == 1 {
 			azp = c.Audience[0]
 		}
-		if clientID != "" && clientID != azp && !c.Audience.contains(clientID) {
+		if clientID != "" && clientID != azp && !slices.Contains(c.Audience, clientID) {
 			p.flow.ErrorPage(w, r, t, http.StatusBadRequest, "Invalid sign-out request", "The ID token was issued to another application.")
 			return
 		}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +19,27 @@ import (
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/keys"
 )
+
+// Flow is the browser side the provider hands sign-ins to and renders
+// pages with; *signin.Flow satisfies it.
+type Flow interface {
+	// Begin starts or resumes the sign-in of an authorization request.
+	Begin(w http.ResponseWriter, r *http.Request, s signin.Start) (signin.Outcome, error)
+	// Bound reports whether the login transaction belongs to r's browser.
+	Bound(r *http.Request, req store.AuthRequest) bool
+	// LoginLifetime is how long a login transaction lives.
+	LoginLifetime() time.Duration
+	// SID answers the sid claim of a browser session.
+	SID(sessionID string) string
+	// SignOut ends the browser's session at the tenant (RP-initiated logout).
+	SignOut(w http.ResponseWriter, r *http.Request, t store.Tenant, so signin.SignOut)
+	// RecordDenied audits a sign-in refused at the end.
+	RecordDenied(ctx context.Context, t store.Tenant, app store.Application, userID, reason string)
+	ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string)
+	Unavailable(w http.ResponseWriter, r *http.Request, t store.Tenant, doing string, err error)
+}
+
+var _ Flow = (*signin.Flow)(nil)
 
 // Store is the storage the provider needs. Every call names the tenant.
 type Store interface {
@@ -79,7 +99,7 @@ type Config struct {
 	// Hasher keys the stored hashes of codes, refresh tokens and opaque
 	// access tokens.
 	Hasher    *secret.Hasher
-	Flow      *signin.Flow
+	Flow      Flow
 	Lifetimes Lifetimes
 	// TokensIssued counts token responses by tenant and grant type; nil
 	// counts nothing.
@@ -90,19 +110,15 @@ type Config struct {
 
 // Provider serves the tenants' OpenID provider endpoints.
 type Provider struct {
-	external  string
-	store     Store
-	dir       Directory
-	clients   Clients
-	keys      Keys
-	hasher    *secret.Hasher
-	flow      *signin.Flow
-	lifetimes Lifetimes
-	issued    *prometheus.CounterVec
-	now       func() time.Time
-	logger    *slog.Logger
+	*tokens
+	dir     Directory
+	clients Clients
+	flow    Flow
+	issued  *prometheus.CounterVec
+	logger  *slog.Logger
 
-	op      *op.Provider
+	// handler is op's router over server: discovery and the
+	// token-side endpoints.
 	handler http.Handler
 }
 
@@ -147,43 +163,20 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	p := &Provider{
-		external: strings.TrimRight(cfg.ExternalURL, "/"), store: cfg.Store, dir: cfg.Directory, clients: cfg.Clients, keys: cfg.Keys,
-		hasher: cfg.Hasher, flow: cfg.Flow, lifetimes: cfg.Lifetimes, issued: cfg.TokensIssued,
-		now: cfg.Now, logger: cfg.Logger,
+	tk := &tokens{
+		external: strings.TrimRight(cfg.ExternalURL, "/"), store: cfg.Store, keys: cfg.Keys, hasher: cfg.Hasher,
+		lifetimes: cfg.Lifetimes, now: cfg.Now,
 	}
-	// op encrypts its own opaque tokens with this key; Foyer mints its
-	// tokens itself, so the key only has to exist.
-	var cryptoKey [32]byte
-	_, _ = rand.Read(cryptoKey[:])
-	var err error
-	p.op, err = op.NewProvider(&op.Config{
-		CryptoKey:             cryptoKey,
-		CodeMethodS256:        true,
-		AuthMethodPost:        true,
-		GrantTypeRefreshToken: true,
-	}, &storage{p: p}, func(bool) (op.IssuerFromRequest, error) {
-		return func(r *http.Request) string {
-			t, _ := tenancy.From(r.Context())
-			return p.issuer(t)
-		}, nil
-	},
-		op.WithIDTokenHintVerifierOpts(op.WithSupportedIDTokenHintSigningAlgorithms(keys.RS256, keys.ES256, keys.EdDSA)),
-		op.WithAccessTokenVerifierOpts(op.WithSupportedAccessTokenSigningAlgorithms(keys.RS256, keys.ES256, keys.EdDSA)),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("provider: %w", err)
-	}
-	srv := &server{LegacyServer: op.NewLegacyServer(p.op, op.Endpoints{
-		Authorization: op.NewEndpoint(strings.TrimPrefix(PathAuthorize, "/")),
+	p := &Provider{tokens: tk, dir: cfg.Directory, clients: cfg.Clients, flow: cfg.Flow, issued: cfg.TokensIssued, logger: cfg.Logger}
+	p.handler = op.RegisterServer(&server{
+		p: p, code: codeExchange{tokens: tk, logger: cfg.Logger}, refresh: refreshGrant{tokens: tk, dir: cfg.Directory, logger: cfg.Logger},
+		clientCredentials: clientCredentials{tk},
+	}, op.Endpoints{
 		Token:         op.NewEndpoint(strings.TrimPrefix(PathToken, "/")),
 		Introspection: op.NewEndpoint(strings.TrimPrefix(PathIntrospect, "/")),
 		Userinfo:      op.NewEndpoint(strings.TrimPrefix(PathUserinfo, "/")),
 		Revocation:    op.NewEndpoint(strings.TrimPrefix(PathRevoke, "/")),
-		EndSession:    op.NewEndpoint(strings.TrimPrefix(PathEndSession, "/")),
-		JwksURI:       op.NewEndpoint(strings.TrimPrefix(PathKeys, "/")),
-	}), p: p}
-	p.handler = op.RegisterLegacyServer(srv, p.callback,
+	},
 		op.WithTenantPrefix(tenancy.PathPrefix),
 		// Browser apps may call the token, userinfo and revocation
 		// endpoints; they never need cookies there.
@@ -197,11 +190,6 @@ func New(cfg Config) (*Provider, error) {
 	)
 	return p, nil
 }
-
-func (p *Provider) clock() time.Time { return p.now().UTC().Truncate(time.Microsecond) }
-
-// issuer answers the tenant's issuer.
-func (p *Provider) issuer(t store.Tenant) string { return tenancy.Issuer(p.external, t.Slug) }
 
 // Mount registers the provider's endpoints on mux behind wrap, which must
 // put the tenant in the request context (tenancy.Gate). The tenant's JWKS

@@ -59,7 +59,7 @@ func FuzzRedirectMatch(f *testing.F) {
 // scheme, host and path, keeps the URI's own query parameters, and
 // carries code, state and iss exactly once.
 func FuzzRedirectResponse(f *testing.F) {
-	p := &Provider{external: "https://foyer.example"}
+	p := &Provider{tokens: &tokens{external: "https://foyer.example"}}
 	tn := store.Tenant{Slug: "woodgrove"}
 	f.Fuzz(func(t *testing.T, redirectURI, state string) {
 		u, err := url.Parse(redirectURI)

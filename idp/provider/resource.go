@@ -21,16 +21,16 @@ const defaultScope = ".default"
 
 // apiPermission answers the permission a scope names on the admin API,
 // and whether it names one at all.
-func (p *Provider) apiPermission(scope string) (string, bool) {
-	return strings.CutPrefix(scope, p.external+"/")
+func (tk *tokens) apiPermission(scope string) (string, bool) {
+	return strings.CutPrefix(scope, tk.external+"/")
 }
 
 // delegated answers the short names of the admin-API permissions among
 // scopes, in order, as scp carries them.
-func (p *Provider) delegated(scopes []string) []string {
+func (tk *tokens) delegated(scopes []string) []string {
 	var out []string
 	for _, s := range scopes {
-		if perm, ok := p.apiPermission(s); ok && slices.Contains(directory.APIPermissions, perm) {
+		if perm, ok := tk.apiPermission(s); ok && slices.Contains(directory.APIPermissions, perm) {
 			out = append(out, perm)
 		}
 	}

@@ -3,25 +3,40 @@ package provider
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
-// server is op's LegacyServer with Foyer's overrides. op still parses
-// requests, dispatches grant types, checks each client's grant types and
-// writes responses and errors; the methods below decide.
+// server is the provider on op's Server seam: op parses requests,
+// dispatches grant types, checks each client's grant types and writes
+// responses and errors; the methods below decide. What it does not
+// implement (device flow, token exchange, health) op answers as not
+// served; authorization, its callback and logout are Foyer's own handlers.
 type server struct {
-	*op.LegacyServer
+	op.UnimplementedServer
 	p *Provider
+	// One handler per grant, over the provider's shared token issuer.
+	code              codeExchange
+	refresh           refreshGrant
+	clientCredentials clientCredentials
 }
 
-var _ op.ExtendedLegacyServer = (*server)(nil)
+var _ op.Server = (*server)(nil)
+
+func tenantOf(ctx context.Context) (store.Tenant, error) {
+	t, ok := tenancy.From(ctx)
+	if !ok {
+		return store.Tenant{}, oidc.ErrServerError().WithDescription("no tenant")
+	}
+	return t, nil
+}
 
 // supportedGrants are the grant types the token endpoint serves.
 var supportedGrants = []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken, directory.GrantClientCredentials}
@@ -70,66 +85,37 @@ func (s *server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCreden
 func appOf(c op.Client) store.Application { return c.(*client).app }
 
 func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.AccessTokenRequest]) (*op.Response, error) {
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := s.p.exchangeCode(ctx, t, appOf(r.Client), r.Data)
-	if err != nil {
-		return nil, err
-	}
-	s.p.countIssued(t, directory.GrantAuthorizationCode)
-	return op.NewResponse(resp), nil
+	return s.grant(ctx, r.Client, directory.GrantAuthorizationCode, func(t store.Tenant, app store.Application) (*oidc.AccessTokenResponse, error) {
+		return s.code.serve(ctx, t, app, r.Data)
+	})
 }
 
 func (s *server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.RefreshTokenRequest]) (*op.Response, error) {
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := s.p.refresh(ctx, t, appOf(r.Client), r.Data)
-	if err != nil {
-		return nil, err
-	}
-	s.p.countIssued(t, directory.GrantRefreshToken)
-	return op.NewResponse(resp), nil
+	return s.grant(ctx, r.Client, directory.GrantRefreshToken, func(t store.Tenant, app store.Application) (*oidc.AccessTokenResponse, error) {
+		return s.refresh.serve(ctx, t, app, r.Data)
+	})
 }
 
 func (s *server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequest[oidc.ClientCredentialsRequest]) (*op.Response, error) {
+	return s.grant(ctx, r.Client, directory.GrantClientCredentials, func(t store.Tenant, app store.Application) (*oidc.AccessTokenResponse, error) {
+		return s.clientCredentials.serve(ctx, t, app, r.Data.Scope)
+	})
+}
+
+// grant answers a token request of one grant type with serve, the grant's
+// handler, and counts the response.
+func (s *server) grant(ctx context.Context, c op.Client, grantType string,
+	serve func(store.Tenant, store.Application) (*oidc.AccessTokenResponse, error)) (*op.Response, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.p.clientCredentials(ctx, t, appOf(r.Client), r.Data.Scope)
+	resp, err := serve(t, appOf(c))
 	if err != nil {
 		return nil, err
 	}
-	s.p.countIssued(t, directory.GrantClientCredentials)
+	s.p.countIssued(t, grantType)
 	return op.NewResponse(resp), nil
-}
-
-// JWTProfile refuses the JWT bearer grant (RFC 7523), which op would
-// otherwise serve.
-func (s *server) JWTProfile(context.Context, *op.Request[oidc.JWTProfileGrantRequest]) (*op.Response, error) {
-	return nil, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", oidc.GrantTypeBearer)
-}
-
-func (s *server) TokenExchange(context.Context, *op.ClientRequest[oidc.TokenExchangeRequest]) (*op.Response, error) {
-	return nil, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", oidc.GrantTypeTokenExchange)
-}
-
-func (s *server) DeviceToken(context.Context, *op.ClientRequest[oidc.DeviceAccessTokenRequest]) (*op.Response, error) {
-	return nil, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", oidc.GrantTypeDeviceCode)
-}
-
-// Authorize and EndSession are served by Foyer's own handlers; op's routes
-// for them are never reached.
-func (s *server) Authorize(context.Context, *op.ClientRequest[oidc.AuthRequest]) (*op.Redirect, error) {
-	return nil, op.NewStatusError(oidc.ErrServerError().WithParent(errUnused), http.StatusNotFound)
-}
-
-func (s *server) EndSession(context.Context, *op.Request[oidc.EndSessionRequest]) (*op.Redirect, error) {
-	return nil, op.NewStatusError(oidc.ErrServerError().WithParent(errUnused), http.StatusNotFound)
 }
 
 func (s *server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionRequest]) (*op.Response, error) {
@@ -194,4 +180,20 @@ func (s *server) Discovery(ctx context.Context, _ *op.Request[struct{}]) (*op.Re
 	resp := op.NewResponse(discovery(iss, algs))
 	resp.Header.Set("Cache-Control", "public, max-age=300")
 	return resp, nil
+}
+
+// signingAlgorithms answers the distinct algorithms of the tenant's
+// published keys.
+func (p *Provider) signingAlgorithms(ctx context.Context, t store.Tenant) ([]jose.SignatureAlgorithm, error) {
+	public, err := p.keys.PublicKeys(ctx, t.ID)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var algs []jose.SignatureAlgorithm
+	for _, k := range public {
+		if !slices.Contains(algs, k.Algorithm()) {
+			algs = append(algs, k.Algorithm())
+		}
+	}
+	return algs, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
+	"github.com/foyer-idp/foyer/internal/accesstoken"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -40,7 +41,7 @@ func (p *Provider) introspect(ctx context.Context, t store.Tenant, caller store.
 		if len(at.Audience) > 0 {
 			resp["aud"] = at.Audience
 		}
-		if strings.Count(token, ".") == 2 {
+		if accesstoken.LooksLikeJWT(token) {
 			resp["jti"] = at.ID
 		}
 		return resp, nil
@@ -114,25 +115,25 @@ func (p *Provider) revoke(ctx context.Context, t store.Tenant, app store.Applica
 		return unavailable(err)
 	}
 	var rec store.AccessToken
-	if strings.Count(token, ".") == 2 {
+	if accesstoken.LooksLikeJWT(token) {
 		// Signature and tenant checked, expiry not: revoking an expired
 		// token is a harmless no-op.
-		c, err := p.parseJWT(ctx, t, token)
+		c, err := p.verifySigned(ctx, t, token)
 		if errors.Is(err, errBadToken) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if !isAccessTyp(c.typHeader) || c.JTI == "" {
+		if !accesstoken.IsAccessTyp(c.Typ) || c.JTI == "" {
 			return nil
 		}
 		rec, err = p.store.GetAccessToken(ctx, t.ID, c.JTI)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			rec = store.AccessToken{
-				TenantID: t.ID, ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scopes: strings.Fields(c.Scope),
-				Audience: c.Audience, CreatedAt: unix(c.IssuedAt), ExpiresAt: unix(c.Expiry),
+				TenantID: t.ID, ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scopes: c.Scopes,
+				Audience: c.Audience, CreatedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt,
 			}
 		case err != nil:
 			return unavailable(err)

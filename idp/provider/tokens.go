@@ -12,6 +12,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/foyer-idp/foyer/idp/signin"
+	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/accesstoken"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
@@ -21,8 +22,6 @@ import (
 const (
 	// formatOpaque is Application.AccessTokenFormat for opaque tokens.
 	formatOpaque = "opaque"
-	// kindAuthCode is the SingleUseTokens kind of authorization codes.
-	kindAuthCode = "auth_code"
 	// typAccessToken is the JWT typ of access tokens (RFC 9068 §2.1).
 	typAccessToken = accesstoken.Typ
 	// tokenBytes is the entropy of codes, refresh tokens and opaque
@@ -30,22 +29,24 @@ const (
 	tokenBytes = 32
 )
 
-// codeGrant is what an authorization code stands for, stored as its
-// payload: the code exchange needs nothing else, so the login transaction
-// can be deleted when the code is issued.
-type codeGrant struct {
-	RequestID     string    `json:"rid"`
-	ClientID      string    `json:"cid"`
-	RedirectURI   string    `json:"redirect_uri"`
-	Scopes        []string  `json:"scp"`
-	Nonce         string    `json:"nonce,omitempty"`
-	CodeChallenge string    `json:"cc,omitempty"`
-	UserID        string    `json:"sub"`
-	AuthTime      time.Time `json:"auth_time"`
-	AMR           []string  `json:"amr"`
-	// SID is the sid of the session behind the sign-in (signin.Flow.SID).
-	SID string `json:"sid,omitempty"`
+// tokens signs and stores the token responses of every grant: the one
+// place for the claims, the keys and the records a response leaves. Each
+// grant's handler holds it, and so does the Provider for what it shares
+// (the clock, the issuer, the code it stores at the end of a sign-in).
+type tokens struct {
+	// external is where clients reach Foyer, without a trailing slash.
+	external  string
+	store     Store
+	keys      Keys
+	hasher    *secret.Hasher
+	lifetimes Lifetimes
+	now       func() time.Time
 }
+
+func (tk *tokens) clock() time.Time { return tk.now().UTC().Truncate(time.Microsecond) }
+
+// issuer answers the tenant's issuer.
+func (tk *tokens) issuer(t store.Tenant) string { return tenancy.Issuer(tk.external, t.Slug) }
 
 // issue is one token response to mint.
 type issue struct {
@@ -86,17 +87,17 @@ type minted struct {
 // mint signs every token of a response with the tenant's active key.
 // Nothing is stored: the caller commits the records once everything is
 // signed, so a signing failure never leaves a rotation half done.
-func (p *Provider) mint(ctx context.Context, is issue) (minted, error) {
-	key, err := p.signer(ctx, is.tenant)
+func (tk *tokens) mint(ctx context.Context, is issue) (minted, error) {
+	key, err := tk.signer(ctx, is.tenant)
 	if err != nil {
 		return minted{}, err
 	}
-	return p.mintWith(key, is)
+	return tk.mintWith(key, is)
 }
 
 // signer answers the tenant's active signing key (cached by keys).
-func (p *Provider) signer(ctx context.Context, t store.Tenant) (*keys.SigningKey, error) {
-	key, err := p.keys.Signer(ctx, t.ID)
+func (tk *tokens) signer(ctx context.Context, t store.Tenant) (*keys.SigningKey, error) {
+	key, err := tk.keys.Signer(ctx, t.ID)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("signing key: %w", err))
 	}
@@ -104,10 +105,10 @@ func (p *Provider) signer(ctx context.Context, t store.Tenant) (*keys.SigningKey
 }
 
 // mintWith is mint with the key already in hand.
-func (p *Provider) mintWith(key *keys.SigningKey, is issue) (minted, error) {
-	now := p.clock()
+func (tk *tokens) mintWith(key *keys.SigningKey, is issue) (minted, error) {
+	now := tk.clock()
 	var err error
-	exp := now.Add(p.lifetimes.AccessToken)
+	exp := now.Add(tk.lifetimes.AccessToken)
 	subject := is.app.ClientID
 	var authTime *time.Time
 	if is.user != nil {
@@ -118,10 +119,10 @@ func (p *Provider) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 	// One resource per token: the admin API's (the external URL) when
 	// the scopes name it, else the client's own.
 	aud := is.app.ClientID
-	scp := p.delegated(is.scopes)
-	appToken := is.user == nil && slices.Contains(is.scopes, p.external+"/"+defaultScope)
+	scp := tk.delegated(is.scopes)
+	appToken := is.user == nil && slices.Contains(is.scopes, tk.external+"/"+defaultScope)
 	if appToken || (is.user != nil && len(scp) > 0) {
-		aud = p.external
+		aud = tk.external
 	}
 	rec := store.AccessToken{
 		TenantID: is.tenant.ID, ClientID: is.app.ClientID, Subject: subject, Scopes: is.scopes,
@@ -132,11 +133,11 @@ func (p *Provider) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 	var accessToken string
 	if is.app.AccessTokenFormat == formatOpaque {
 		accessToken = secret.NewToken(tokenBytes)
-		rec.ID = p.hasher.Hash(accessToken)
+		rec.ID = tk.hasher.Hash(accessToken)
 	} else {
 		rec.ID = secret.NewID()
 		claims := map[string]any{
-			"iss": p.issuer(is.tenant), "sub": subject, "aud": aud,
+			"iss": tk.issuer(is.tenant), "sub": subject, "aud": aud,
 			"exp": exp.Unix(), "iat": now.Unix(), "nbf": now.Unix(), "jti": rec.ID,
 			"client_id": is.app.ClientID, "scope": strings.Join(is.scopes, " "), "tid": is.tenant.ID,
 		}
@@ -158,10 +159,10 @@ func (p *Provider) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 	}
 	out.resp = &oidc.AccessTokenResponse{
 		AccessToken: accessToken, TokenType: oidc.BearerToken,
-		ExpiresIn: uint64(p.lifetimes.AccessToken / time.Second), Scope: is.scopes,
+		ExpiresIn: uint64(tk.lifetimes.AccessToken / time.Second), Scope: is.scopes,
 	}
 	if is.user != nil && slices.Contains(is.scopes, oidc.ScopeOpenID) {
-		if out.resp.IDToken, err = p.idToken(key, is, accessToken, now); err != nil {
+		if out.resp.IDToken, err = tk.idToken(key, is, accessToken, now); err != nil {
 			return minted{}, err
 		}
 	}
@@ -171,13 +172,13 @@ func (p *Provider) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 			value = secret.NewToken(tokenBytes)
 		}
 		rt := &store.RefreshToken{
-			TenantID: is.tenant.ID, ID: secret.NewID(), Hash: p.hasher.Hash(value), FamilyID: is.familyID,
+			TenantID: is.tenant.ID, ID: secret.NewID(), Hash: tk.hasher.Hash(value), FamilyID: is.familyID,
 			GrantID: is.grantID, ClientID: is.app.ClientID, UserID: subject, Scopes: is.refreshScopes,
 			Audience: rec.Audience, AuthTime: is.authTime, AMR: is.amr, ExpiresAt: is.familyExpiresAt, CreatedAt: now,
 		}
 		if rt.FamilyID == "" {
 			rt.FamilyID = secret.NewID()
-			rt.ExpiresAt = now.Add(p.lifetimes.RefreshToken)
+			rt.ExpiresAt = now.Add(tk.lifetimes.RefreshToken)
 		}
 		if len(rt.Scopes) == 0 {
 			rt.Scopes = is.scopes
@@ -191,14 +192,14 @@ func (p *Provider) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 }
 
 // idToken signs the ID token of a response.
-func (p *Provider) idToken(key *keys.SigningKey, is issue, accessToken string, now time.Time) (string, error) {
+func (tk *tokens) idToken(key *keys.SigningKey, is issue, accessToken string, now time.Time) (string, error) {
 	atHash, err := oidc.ClaimHash(accessToken, key.SignatureAlgorithm())
 	if err != nil {
 		return "", fmt.Errorf("at_hash: %w", err)
 	}
 	claims := map[string]any{
-		"iss": p.issuer(is.tenant), "sub": is.user.ID, "aud": is.app.ClientID, "azp": is.app.ClientID,
-		"exp": now.Add(p.lifetimes.IDToken).Unix(), "iat": now.Unix(), "auth_time": is.authTime.Unix(),
+		"iss": tk.issuer(is.tenant), "sub": is.user.ID, "aud": is.app.ClientID, "azp": is.app.ClientID,
+		"exp": now.Add(tk.lifetimes.IDToken).Unix(), "iat": now.Unix(), "auth_time": is.authTime.Unix(),
 		"amr": is.amr, "acr": signin.ACR(is.amr), "tid": is.tenant.ID, "at_hash": atHash,
 	}
 	if is.nonce != "" {
@@ -254,11 +255,11 @@ func sign(key *keys.SigningKey, typ string, claims map[string]any) (string, erro
 }
 
 // commit stores the records of a minted response in one transaction.
-func (p *Provider) commit(ctx context.Context, m minted) error {
+func (tk *tokens) commit(ctx context.Context, m minted) error {
 	if !m.storeAccess && m.refresh == nil {
 		return nil
 	}
-	return p.store.InTx(ctx, func(tx store.Store) error { return save(ctx, tx, m) })
+	return tk.store.InTx(ctx, func(tx store.Store) error { return save(ctx, tx, m) })
 }
 
 // save stores the records of a minted response in tx.

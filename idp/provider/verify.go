@@ -2,128 +2,44 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
 
 	"github.com/foyer-idp/foyer/internal/accesstoken"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
 // errBadToken is any token Foyer did not issue to this tenant, or no
-// longer honours. Its wrapped reason is for logs only.
-var errBadToken = errors.New("invalid token")
+// longer honours: accesstoken's verdict, which opaque tokens share. Its
+// wrapped reason is for logs only.
+var errBadToken = accesstoken.ErrInvalid
 
 func badToken(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errBadToken, fmt.Sprintf(format, args...))
 }
 
-// acceptedAlgorithms are every algorithm Foyer signs with.
-var acceptedAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA}
-
-// jwtClaims are the claims Foyer reads back from its own tokens.
-type jwtClaims struct {
-	Issuer    string   `json:"iss"`
-	Subject   string   `json:"sub"`
-	Audience  audience `json:"aud"`
-	AZP       string   `json:"azp"`
-	Expiry    int64    `json:"exp"`
-	IssuedAt  int64    `json:"iat"`
-	AuthTime  int64    `json:"auth_time"`
-	JTI       string   `json:"jti"`
-	ClientID  string   `json:"client_id"`
-	Scope     string   `json:"scope"`
-	TenantID  string   `json:"tid"`
-	AMR       []string `json:"amr"`
-	Nonce     string   `json:"nonce"`
-	SID       string   `json:"sid"`
-	typHeader string
-}
-
-// audience reads aud as a string or an array.
-type audience []string
-
-func (a *audience) UnmarshalJSON(b []byte) error {
-	var one string
-	if err := json.Unmarshal(b, &one); err == nil {
-		*a = audience{one}
-		return nil
+// verifySigned verifies a JWT signed by one of the tenant's published
+// keys and issued by it (accesstoken.VerifySignature), not its expiry or
+// type: callers decide those. A key failure is a 503.
+func (p *Provider) verifySigned(ctx context.Context, t store.Tenant, token string) (accesstoken.Signed, error) {
+	s, err := accesstoken.VerifySignature(ctx, token, p.external, t, p.keys)
+	if err != nil && !errors.Is(err, errBadToken) {
+		return s, unavailable(err)
 	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return err
-	}
-	*a = many
-	return nil
-}
-
-func (a audience) contains(s string) bool {
-	for _, v := range a {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// isAccessTyp reports whether a JWT typ header names an access token.
-func isAccessTyp(typ string) bool { return accesstoken.IsAccessTyp(typ) }
-
-// parseJWT verifies a JWT signed by one of the tenant's published keys
-// and answers its claims, checking the issuer and tenant but not the
-// expiry or the type: callers decide those.
-func (p *Provider) parseJWT(ctx context.Context, t store.Tenant, token string) (jwtClaims, error) {
-	jws, err := jose.ParseSignedCompact(token, acceptedAlgorithms)
-	if err != nil {
-		return jwtClaims{}, badToken("parse: %v", err)
-	}
-	if len(jws.Signatures) != 1 {
-		return jwtClaims{}, badToken("not exactly one signature")
-	}
-	h := jws.Signatures[0].Protected
-	public, err := p.keys.PublicKeys(ctx, t.ID)
-	if err != nil {
-		return jwtClaims{}, unavailable(fmt.Errorf("public keys: %w", err))
-	}
-	var payload []byte
-	found := false
-	for _, k := range public {
-		if k.ID() == h.KeyID && string(k.Algorithm()) == h.Algorithm {
-			found = true
-			if payload, err = jws.Verify(k.Key()); err != nil {
-				return jwtClaims{}, badToken("signature: %v", err)
-			}
-			break
-		}
-	}
-	if !found {
-		// Also what a token of another tenant meets: its kid is not here.
-		return jwtClaims{}, badToken("unknown key")
-	}
-	var c jwtClaims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return jwtClaims{}, badToken("claims: %v", err)
-	}
-	if c.Issuer != p.issuer(t) || c.TenantID != t.ID {
-		return jwtClaims{}, badToken("issued for another tenant")
-	}
-	c.typHeader, _ = h.ExtraHeaders[jose.HeaderType].(string)
-	return c, nil
+	return s, err
 }
 
 // verifyIDToken verifies an ID token of the tenant (an id_token_hint):
 // signature, issuer, tenant and type, but not its expiry, as OIDC allows
 // an expired hint.
-func (p *Provider) verifyIDToken(ctx context.Context, t store.Tenant, token string) (jwtClaims, error) {
-	c, err := p.parseJWT(ctx, t, token)
+func (p *Provider) verifyIDToken(ctx context.Context, t store.Tenant, token string) (accesstoken.Signed, error) {
+	c, err := p.verifySigned(ctx, t, token)
 	if err != nil {
-		return jwtClaims{}, err
+		return c, err
 	}
-	if isAccessTyp(c.typHeader) || c.JTI != "" || c.Subject == "" {
-		return jwtClaims{}, badToken("not an ID token")
+	if accesstoken.IsAccessTyp(c.Typ) || c.JTI != "" || c.Subject == "" {
+		return accesstoken.Signed{}, badToken("not an ID token")
 	}
 	return c, nil
 }
@@ -171,8 +87,8 @@ func (p *Provider) checkAccessToken(ctx context.Context, t store.Tenant, token s
 			},
 		}, accesstoken.Deps{Keys: p.keys, Store: p.store, Now: func() time.Time { return now }})
 		switch {
-		case errors.Is(err, accesstoken.ErrInvalid):
-			return store.AccessToken{}, fmt.Errorf("%w: %w", errBadToken, err)
+		case errors.Is(err, errBadToken):
+			return store.AccessToken{}, err
 		case err != nil:
 			return store.AccessToken{}, unavailable(err)
 		}
@@ -198,5 +114,3 @@ func (p *Provider) checkAccessToken(ctx context.Context, t store.Tenant, token s
 	}
 	return stored, nil
 }
-
-func unix(s int64) time.Time { return time.Unix(s, 0).UTC() }

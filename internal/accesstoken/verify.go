@@ -122,6 +122,8 @@ type claims struct {
 	Scp       string   `json:"scp"`
 	Roles     []string `json:"roles"`
 	TenantID  string   `json:"tid"`
+	AZP       string   `json:"azp"`
+	SID       string   `json:"sid"`
 }
 
 // audience reads aud as a string or an array.
@@ -168,15 +170,11 @@ func Verify(ctx context.Context, raw string, exp Expect, deps Deps) (Claims, err
 	if deps.Now != nil {
 		now = deps.Now()
 	}
-	jws, err := jose.ParseSignedCompact(raw, algorithms)
+	jws, h, err := parse(raw)
 	if err != nil {
-		return Claims{}, invalid("parse: %v", err)
+		return Claims{}, err
 	}
-	if len(jws.Signatures) != 1 {
-		return Claims{}, invalid("not exactly one signature")
-	}
-	h := jws.Signatures[0].Protected
-	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); !IsAccessTyp(typ) {
+	if typ := typOf(h); !IsAccessTyp(typ) {
 		return Claims{}, invalid("typ %q is not %s", typ, Typ)
 	}
 	// The payload is read unverified only to find whose keys to try.
@@ -184,8 +182,7 @@ func Verify(ctx context.Context, raw string, exp Expect, deps Deps) (Claims, err
 	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &unverified); err != nil {
 		return Claims{}, invalid("claims: %v", err)
 	}
-	prefix := exp.ExternalURL + "/t/"
-	slug, ok := strings.CutPrefix(unverified.Issuer, prefix)
+	slug, ok := strings.CutPrefix(unverified.Issuer, exp.ExternalURL+"/t/")
 	if !ok || slug == "" || strings.Contains(slug, "/") {
 		return Claims{}, invalid("issuer %q is not Foyer's", unverified.Issuer)
 	}
@@ -198,27 +195,9 @@ func Verify(ctx context.Context, raw string, exp Expect, deps Deps) (Claims, err
 	case t.Slug != slug:
 		return Claims{}, invalid("tenant %q resolved to %q", slug, t.Slug)
 	}
-	public, err := deps.Keys.PublicKeys(ctx, t.ID)
+	c, err := verifyFor(ctx, jws, h, exp.ExternalURL, t, deps.Keys)
 	if err != nil {
-		return Claims{}, fmt.Errorf("public keys: %w", err)
-	}
-	i := slices.IndexFunc(public, func(k *keys.PublicKey) bool {
-		return k.ID() == h.KeyID && string(k.Algorithm()) == h.Algorithm
-	})
-	if i < 0 {
-		// Also what a token signed with another tenant's key meets.
-		return Claims{}, invalid("unknown key")
-	}
-	payload, err := jws.Verify(public[i].Key())
-	if err != nil {
-		return Claims{}, invalid("signature: %v", err)
-	}
-	var c claims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return Claims{}, invalid("claims: %v", err)
-	}
-	if c.Issuer != prefix+t.Slug || c.TenantID != t.ID {
-		return Claims{}, invalid("issued for another tenant")
+		return Claims{}, err
 	}
 	switch {
 	case c.Expiry == nil:
@@ -274,4 +253,89 @@ func Verify(ctx context.Context, raw string, exp Expect, deps Deps) (Claims, err
 		}
 	}
 	return out, nil
+}
+
+// parse reads raw as a compact JWS with one signature in one of Foyer's
+// algorithms, not yet verified.
+func parse(raw string) (*jose.JSONWebSignature, jose.Header, error) {
+	jws, err := jose.ParseSignedCompact(raw, algorithms)
+	if err != nil {
+		return nil, jose.Header{}, invalid("parse: %v", err)
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, jose.Header{}, invalid("not exactly one signature")
+	}
+	return jws, jws.Signatures[0].Protected, nil
+}
+
+func typOf(h jose.Header) string {
+	typ, _ := h.ExtraHeaders[jose.HeaderType].(string)
+	return typ
+}
+
+// verifyFor verifies jws against the published key of t its header names
+// (by kid and algorithm) and answers its claims, which must name t as
+// issuer and tenant.
+func verifyFor(ctx context.Context, jws *jose.JSONWebSignature, h jose.Header, externalURL string, t store.Tenant, k Keys) (claims, error) {
+	public, err := k.PublicKeys(ctx, t.ID)
+	if err != nil {
+		return claims{}, fmt.Errorf("public keys: %w", err)
+	}
+	i := slices.IndexFunc(public, func(k *keys.PublicKey) bool {
+		return k.ID() == h.KeyID && string(k.Algorithm()) == h.Algorithm
+	})
+	if i < 0 {
+		// Also what a token signed with another tenant's key meets.
+		return claims{}, invalid("unknown key")
+	}
+	payload, err := jws.Verify(public[i].Key())
+	if err != nil {
+		return claims{}, invalid("signature: %v", err)
+	}
+	var c claims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return claims{}, invalid("claims: %v", err)
+	}
+	if c.Issuer != externalURL+"/t/"+t.Slug || c.TenantID != t.ID {
+		return claims{}, invalid("issued for another tenant")
+	}
+	return c, nil
+}
+
+// Signed is a JWT that VerifySignature found signed and issued by a
+// tenant: nothing else about it is checked.
+type Signed struct {
+	// Typ is the JWS typ header.
+	Typ                              string
+	Subject, AZP, JTI, ClientID, SID string
+	Audience, Scopes                 []string
+	// IssuedAt and ExpiresAt are zero when the token names none.
+	IssuedAt, ExpiresAt time.Time
+}
+
+// VerifySignature checks that raw is a compact JWS in one of Foyer's
+// algorithms, signed by a published key of t (of the algorithm its header
+// names), whose iss and tid name t. It checks neither type, lifetime nor
+// audience, for callers that decide those themselves: the provider's
+// id_token_hint (which may have expired) and revocation (where an expired
+// token is a no-op). Errors are as Verify's.
+func VerifySignature(ctx context.Context, raw, externalURL string, t store.Tenant, k Keys) (Signed, error) {
+	jws, h, err := parse(raw)
+	if err != nil {
+		return Signed{}, err
+	}
+	c, err := verifyFor(ctx, jws, h, externalURL, t, k)
+	if err != nil {
+		return Signed{}, err
+	}
+	unix := func(s *int64) time.Time {
+		if s == nil {
+			return time.Time{}
+		}
+		return time.Unix(*s, 0).UTC()
+	}
+	return Signed{
+		Typ: typOf(h), Subject: c.Subject, AZP: c.AZP, JTI: c.JTI, ClientID: c.ClientID, SID: c.SID,
+		Audience: c.Audience, Scopes: strings.Fields(c.Scope), IssuedAt: unix(c.IssuedAt), ExpiresAt: unix(c.Expiry),
+	}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -324,5 +325,47 @@ func TestVerifyUserTokenOfAnEndedSignIn(t *testing.T) {
 			require.NoError(t, err)
 			require.False(t, got.AuthTime.Before(from))
 		})
+	}
+}
+
+// VerifySignature checks only who signed and issued a token: an expired
+// ID token (an id_token_hint) passes; another tenant's, a forged or an
+// unsigned one does not.
+func TestVerifySignature(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	wood := f.tenants["woodgrove"]
+	idClaims := map[string]any{
+		"iss": external + "/t/woodgrove", "sub": "alice", "aud": "web-app", "azp": "web-app", "sid": "s1",
+		"exp": f.now.Add(-time.Hour).Unix(), "iat": f.now.Add(-2 * time.Hour).Unix(), "tid": wood.ID,
+	}
+	got, err := accesstoken.VerifySignature(t.Context(), f.sign(t, "woodgrove", "JWT", idClaims), external, wood, f.keys)
+	require.NoError(t, err)
+	assert.Equal(t, "JWT", got.Typ)
+	assert.Equal(t, "alice", got.Subject)
+	assert.Equal(t, "web-app", got.AZP)
+	assert.Equal(t, "s1", got.SID)
+	assert.Equal(t, []string{"web-app"}, got.Audience)
+	assert.Equal(t, f.now.Add(-time.Hour).Unix(), got.ExpiresAt.Unix())
+
+	app := f.appClaims("woodgrove")
+	got, err = accesstoken.VerifySignature(t.Context(), f.sign(t, "woodgrove", "at+jwt", app), external, wood, f.keys)
+	require.NoError(t, err)
+	assert.True(t, accesstoken.IsAccessTyp(got.Typ))
+	assert.Equal(t, app["jti"], got.JTI)
+	assert.Equal(t, []string{external + "/.default"}, got.Scopes)
+
+	rogue, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	wrongIss := maps.Clone(idClaims)
+	wrongIss["iss"] = external + "/t/fabrikam"
+	for name, raw := range map[string]string{
+		"another tenant's key": f.sign(t, "fabrikam", "JWT", idClaims),
+		"another issuer":       f.sign(t, "woodgrove", "JWT", wrongIss),
+		"a rogue key":          signWith(t, jose.SigningKey{Algorithm: jose.RS256, Key: rogue}, "rogue", "JWT", idClaims),
+		"not a JWS":            "a.b.c",
+	} {
+		_, err := accesstoken.VerifySignature(t.Context(), raw, external, wood, f.keys)
+		require.ErrorIs(t, err, accesstoken.ErrInvalid, name)
 	}
 }
