@@ -290,11 +290,11 @@ func upstreamAMR(p store.IdentityProvider, id federation.Identity) []string {
 	return []string{AMRFederated}
 }
 
-// redeemWithUpstream records the proven identity on the redemption, after
-// the binding rules, and goes on to the review page.
+// redeemWithUpstream records the proven identity on the redemption, if
+// the directory's binding rules admit it, and goes on to the review page.
 func (f *Flow) redeemWithUpstream(w http.ResponseWriter, r *http.Request, t store.Tenant, login store.FederationLogin, p store.IdentityProvider, id federation.Identity) {
 	ctx := r.Context()
-	red, err := f.store.GetRedemption(ctx, t.ID, login.RedemptionID, f.clock())
+	red, err := f.redeemer.Redemption(ctx, t.ID, login.RedemptionID)
 	if errors.Is(err, store.ErrNotFound) {
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Invitation page expired",
 			"This page has expired. Open the invitation link from your email again.")
@@ -308,43 +308,12 @@ func (f *Flow) redeemWithUpstream(w http.ResponseWriter, r *http.Request, t stor
 	if !ok {
 		return
 	}
-	inv := open.Invitation
-	// The identity must prove the invited address: email and its
-	// verification from one source (the connector's promise), equal after
-	// normalisation. The tenant may accept any account instead.
-	if !(id.EmailVerified && id.Email == inv.Email) && !t.Invitations.RedeemWithAnyAccount {
-		reason := "the account used is not the invited address"
-		if id.Email == inv.Email {
-			reason = "the identity provider has not verified the invited address"
-		}
-		f.redeemRefused(ctx, t, inv, reason)
-		f.ErrorPage(w, r, t, http.StatusForbidden, "Not the invited account",
-			"You signed in with an account that does not prove "+maskEmail(inv.Email)+
-				", the address this invitation was sent to. Sign in with that account, or choose another way on the invitation page.")
-		return
-	}
-	identity := store.Identity{SignInType: store.SignInTypeFederated, Issuer: id.Issuer, IssuerAssignedID: id.Subject}
-	if linked, err := f.store.GetUserByIdentity(ctx, t.ID, id.Issuer, id.Subject); err == nil && linked.ID != inv.InvitedUserID {
-		f.redeemRefused(ctx, t, inv, "the account is already linked to another user")
-		f.ErrorPage(w, r, t, http.StatusConflict, "Account already in use",
-			"This account already signs in another user of "+t.DisplayName+".")
-		return
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		f.Unavailable(w, r, t, "look up identity", err)
-		return
-	}
-	email := id.Email
-	if email == "" {
-		email = inv.Email
-	}
-	red.Identity, red.IdentityEmail, red.AMR = identity, email, upstreamAMR(p, id)
-	// Proven only when the upstream verified the invited address itself;
-	// an account let in by redeemWithAnyAccount proves nothing.
-	red.IdentityEmailVerified = id.EmailVerified && id.Email == inv.Email
-	red.Upstream = store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR}
-	red.Profile = store.Profile{DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}
-	if err := f.store.UpdateRedemption(ctx, red); err != nil {
-		f.Unavailable(w, r, t, "update redemption", err)
+	proof := directory.Proof{AMR: upstreamAMR(p, id), Upstream: store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR},
+		ProvenIdentity: directory.ProvenIdentity{Email: id.Email, EmailVerified: id.EmailVerified,
+			Identity:    store.Identity{SignInType: store.SignInTypeFederated, Issuer: id.Issuer, IssuerAssignedID: id.Subject},
+			DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}}
+	if err := f.redeemer.Prove(ctx, t, red, open.Invitation, proof); err != nil {
+		f.refusedIdentity(w, r, t, open.Invitation, "record proven identity", err)
 		return
 	}
 	f.seeOther(w, r, f.tenantURL(t, "/redeem/consent?id="+red.ID))

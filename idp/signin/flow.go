@@ -27,7 +27,6 @@ type Store interface {
 	store.Sessions
 	store.Consents
 	store.Counters
-	store.Redemptions
 	store.FederationLogins
 	GetUserByIdentity(ctx context.Context, tenantID, issuer, subject string) (store.User, error)
 	GetInvitation(ctx context.Context, tenantID, id string) (store.Invitation, error)

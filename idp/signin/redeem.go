@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/foyer-idp/foyer/federation/passcode"
 	"github.com/foyer-idp/foyer/idp/tenancy"
-	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
@@ -35,6 +35,14 @@ type Redeemer interface {
 	OpenInvitation(ctx context.Context, t store.Tenant, hash string) (directory.Redeemable, error)
 	Redeem(ctx context.Context, t store.Tenant, hash string, id directory.ProvenIdentity) (store.User, string, error)
 	BlockInvitations(ctx context.Context, t store.Tenant, hash string) (string, error)
+	// The redemption transactions, which the directory keeps and whose
+	// binding rules it decides (Prove).
+	BeginRedemption(ctx context.Context, open directory.Redeemable, hash, binding string, lifetime time.Duration) (store.Redemption, error)
+	Redemption(ctx context.Context, tenantID, id string) (store.Redemption, error)
+	Prove(ctx context.Context, t store.Tenant, red store.Redemption, inv store.Invitation, p directory.Proof) error
+	Accept(ctx context.Context, t store.Tenant, red store.Redemption) (store.User, string, error)
+	EndRedemption(ctx context.Context, tenantID, id string) error
+	RefuseRedemption(ctx context.Context, t store.Tenant, inv store.Invitation, reason string) error
 	// InvitationRedirect answers an accepted invitation's redirect while
 	// it still belongs to one of the tenant's apps, else "".
 	InvitationRedirect(ctx context.Context, t store.Tenant, invitationID string) (string, error)
@@ -119,14 +127,26 @@ func (f *Flow) redeemFailed(w http.ResponseWriter, r *http.Request, t store.Tena
 	f.errorPageNext(w, r, t, status, title, re.Reason, next)
 }
 
+// refusedIdentity shows why the directory refused the identity proven for
+// inv, or, for any other error, why redemption cannot go on.
+func (f *Flow) refusedIdentity(w http.ResponseWriter, r *http.Request, t store.Tenant, inv store.Invitation, doing string, err error) {
+	switch {
+	case errors.Is(err, directory.ErrNotInvitedAccount):
+		f.ErrorPage(w, r, t, http.StatusForbidden, "Not the invited account",
+			"You signed in with an account that does not prove "+maskEmail(inv.Email)+
+				", the address this invitation was sent to. Sign in with that account, or choose another way on the invitation page.")
+	case errors.Is(err, directory.ErrIdentityInUse):
+		f.ErrorPage(w, r, t, http.StatusConflict, "Account already in use",
+			"This account already signs in another user of "+t.DisplayName+".")
+	default:
+		f.redeemFailed(w, r, t, doing, err)
+	}
+}
+
 // redeemRefused records a failed redemption step (a wrong code, a dead
-// link posted) as a failed "Redeem external user invite", with the invited
-// address as actor when it is known. Best effort, like sign-in events.
+// link posted). Best effort, like sign-in events.
 func (f *Flow) redeemRefused(ctx context.Context, t store.Tenant, inv store.Invitation, reason string) {
-	e := audit.Entry{TenantID: t.ID, Category: audit.CategoryUser, Activity: audit.ActivityRedeemExternalInvite,
-		Target: audit.Target{Type: audit.TargetUser, ID: inv.InvitedUserID, Name: inv.Email}, Err: errors.New(reason)}
-	actor := audit.Actor{Type: store.ActorUser, Name: inv.Email}
-	if err := audit.Record(audit.WithActor(ctx, actor), f.store, f.clock(), e); err != nil {
+	if err := f.redeemer.RefuseRedemption(ctx, t, inv, reason); err != nil {
 		f.logger.WarnContext(ctx, "record redemption event", "tenant", t.Slug, "err", err)
 	}
 }
@@ -193,10 +213,8 @@ func (f *Flow) redeemBegin(w http.ResponseWriter, r *http.Request) {
 			"This way to accept the invitation is not offered. Open the invitation link again and choose one of its buttons.")
 		return
 	}
-	now := f.clock()
-	red := store.Redemption{TenantID: t.ID, ID: secret.NewID(), InvitationID: open.Invitation.ID, TokenHash: hash,
-		BrowserBinding: f.binding(browser), CreatedAt: now, ExpiresAt: now.Add(f.loginLifetime)}
-	if err := f.store.CreateRedemption(r.Context(), red); err != nil {
+	red, err := f.redeemer.BeginRedemption(r.Context(), open, hash, f.binding(browser), f.loginLifetime)
+	if err != nil {
 		f.Unavailable(w, r, t, "create redemption", err)
 		return
 	}
@@ -239,7 +257,7 @@ func (f *Flow) sendRedeemCode(w http.ResponseWriter, r *http.Request, t store.Te
 // link. On failure it has answered.
 func (f *Flow) loadRedemption(w http.ResponseWriter, r *http.Request) (redemption, bool) {
 	t, _ := tenancy.From(r.Context())
-	red, err := f.store.GetRedemption(r.Context(), t.ID, r.FormValue("id"), f.clock())
+	red, err := f.redeemer.Redemption(r.Context(), t.ID, r.FormValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Invitation page expired",
 			"This page has expired. Open the invitation link from your email again.")
@@ -321,13 +339,11 @@ func (f *Flow) redeemVerify(w http.ResponseWriter, r *http.Request) {
 		f.Unavailable(w, r, x.tenant, "verify passcode", err)
 		return
 	}
-	email := x.open.Invitation.Email
-	x.r.Identity = store.Identity{SignInType: store.SignInTypeEmail, Issuer: directory.IssuerMail, IssuerAssignedID: email}
-	x.r.IdentityEmail = email
-	x.r.IdentityEmailVerified = true // the code reached it
-	x.r.AMR = []string{AMRPasscode}
-	if err := f.store.UpdateRedemption(r.Context(), x.r); err != nil {
-		f.Unavailable(w, r, x.tenant, "update redemption", err)
+	inv := x.open.Invitation
+	if err := f.redeemer.Prove(r.Context(), x.tenant, x.r, inv, directory.Proof{AMR: []string{AMRPasscode},
+		ProvenIdentity: directory.ProvenIdentity{Email: inv.Email, EmailVerified: true, // the code reached it
+			Identity: store.Identity{SignInType: store.SignInTypeEmail, Issuer: directory.IssuerMail, IssuerAssignedID: inv.Email}}}); err != nil {
+		f.refusedIdentity(w, r, x.tenant, inv, "record proven identity", err)
 		return
 	}
 	f.seeOther(w, r, f.tenantURL(x.tenant, "/redeem/consent?id="+x.r.ID))
@@ -382,7 +398,7 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 	switch r.PostFormValue("decision") {
 	case "accept":
 	case "decline":
-		if err := f.store.DeleteRedemption(ctx, x.tenant.ID, x.r.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := f.redeemer.EndRedemption(ctx, x.tenant.ID, x.r.ID); err != nil {
 			f.Unavailable(w, r, x.tenant, "delete redemption", err)
 			return
 		}
@@ -394,11 +410,9 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 		f.render(w, r, http.StatusBadRequest, "redeemconsent", f.redeemConsentView(x))
 		return
 	}
-	guest, redirect, err := f.redeemer.Redeem(ctx, x.tenant, x.r.TokenHash, directory.ProvenIdentity{
-		Identity: x.r.Identity, Email: x.r.IdentityEmail, EmailVerified: x.r.IdentityEmailVerified, DisplayName: x.r.Profile.DisplayName,
-		GivenName: x.r.Profile.GivenName, Surname: x.r.Profile.Surname})
+	guest, redirect, err := f.redeemer.Accept(ctx, x.tenant, x.r)
 	if err != nil {
-		f.redeemFailed(w, r, x.tenant, "redeem invitation", err)
+		f.refusedIdentity(w, r, x.tenant, x.open.Invitation, "redeem invitation", err)
 		return
 	}
 	if _, err := f.startSession(w, r, x.tenant, guest, x.r.AMR, x.r.Upstream); err != nil {
@@ -410,7 +424,7 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 		f.toMFA(w, r, x.tenant, "redemption="+x.r.ID)
 		return
 	}
-	if err := f.store.DeleteRedemption(ctx, x.tenant.ID, x.r.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := f.redeemer.EndRedemption(ctx, x.tenant.ID, x.r.ID); err != nil {
 		f.logger.WarnContext(ctx, "delete redemption", "tenant", x.tenant.Slug, "err", err)
 	}
 	if redirect == "" {
