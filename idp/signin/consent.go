@@ -30,11 +30,11 @@ func (f *Flow) signedInTx(w http.ResponseWriter, r *http.Request) (transaction, 
 	return tx, user, true
 }
 
-func (f *Flow) consentView(tx transaction, user store.User) view {
-	v := branded(tx.tenant, "Review permissions")
-	v.Action = f.tenantURL(tx.tenant, "/consent")
+func (f *Flow) consentView(tx transaction, user store.User) View {
+	v := Branded(tx.tenant, "Review permissions")
+	v.Action = f.TenantURL(tx.tenant, "/consent")
 	v.RequestID = tx.req.ID
-	v.CSRF = f.csrfToken(tx.req.ID, tx.browser)
+	v.CSRF = f.CSRFToken(tx.req.ID, tx.browser)
 	v.AppName = tx.app.DisplayName
 	v.Scopes = describeScopes(f.external, tx.req.Scopes)
 	v.Person = person(user)
@@ -47,7 +47,7 @@ func (f *Flow) consentPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f.render(w, r, http.StatusOK, "consent", f.consentView(tx, user))
+	f.Render(w, r, http.StatusOK, "consent", f.consentView(tx, user))
 }
 
 // consent serves POST /t/{tenant}/consent: remember an allow, or finish
@@ -75,7 +75,7 @@ func (f *Flow) consent(w http.ResponseWriter, r *http.Request) {
 	case "deny":
 		req.ConsentGiven = false
 	default:
-		f.render(w, r, http.StatusBadRequest, "consent", f.consentView(tx, user))
+		f.Render(w, r, http.StatusBadRequest, "consent", f.consentView(tx, user))
 		return
 	}
 	req.Done = true

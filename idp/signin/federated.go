@@ -48,8 +48,8 @@ const AMRFederated = "fed"
 // under the tenant's issuer.
 const FederationCallbackPath = "/federation/callback"
 
-// way is one way to redeem an invitation, as a button on the redeem page.
-type way struct {
+// Way is one way to redeem an invitation, as a button on the redeem page.
+type Way struct {
 	Method string // "passcode", "partner:<tenant id>" or "provider:<id>"
 	Label  string
 }
@@ -58,7 +58,7 @@ const methodPasscode = "passcode"
 
 // redeemWays answers the ways the invited address may redeem, in the
 // tenant's redemption order; the first is the one the page suggests.
-func (f *Flow) redeemWays(ctx context.Context, t store.Tenant, email string) ([]way, error) {
+func (f *Flow) redeemWays(ctx context.Context, t store.Tenant, email string) ([]Way, error) {
 	order := t.Invitations.RedemptionOrder
 	if len(order) == 0 {
 		order = store.DefaultRedemptionOrder
@@ -71,7 +71,7 @@ func (f *Flow) redeemWays(ctx context.Context, t store.Tenant, email string) ([]
 			return nil, err
 		}
 	}
-	var ways []way
+	var ways []Way
 	for _, step := range order {
 		switch step {
 		case store.RedeemPartnerTenant:
@@ -83,7 +83,7 @@ func (f *Flow) redeemWays(ctx context.Context, t store.Tenant, email string) ([]
 				return nil, err
 			}
 			if ok && owner.ID != t.ID {
-				ways = append(ways, way{Method: "partner:" + owner.ID, Label: "Sign in with your " + owner.DisplayName + " account"})
+				ways = append(ways, Way{Method: "partner:" + owner.ID, Label: "Sign in with your " + owner.DisplayName + " account"})
 			}
 		case store.RedeemIdentityProvider, store.RedeemSocialProvider:
 			social := step == store.RedeemSocialProvider
@@ -92,11 +92,11 @@ func (f *Flow) redeemWays(ctx context.Context, t store.Tenant, email string) ([]
 					continue
 				}
 				if slices.Contains(p.Domains, domain) || (social && len(p.Domains) == 0) {
-					ways = append(ways, way{Method: "provider:" + p.ID, Label: "Sign in with " + p.DisplayName})
+					ways = append(ways, Way{Method: "provider:" + p.ID, Label: "Sign in with " + p.DisplayName})
 				}
 			}
 		case store.RedeemEmailPasscode:
-			ways = append(ways, way{Method: methodPasscode, Label: "Send a code to my email"})
+			ways = append(ways, Way{Method: methodPasscode, Label: "Send a code to my email"})
 		}
 	}
 	return ways, nil
@@ -115,43 +115,45 @@ func (f *Flow) provider(ctx context.Context, t store.Tenant, method string) (sto
 	return f.federation.IdentityProvider(ctx, t.ID, id)
 }
 
-// upstreamTrip is where a trip to an upstream comes back to.
-type upstreamTrip struct {
-	tenant        store.Tenant
-	provider      store.IdentityProvider
-	binding       string
-	redemptionID  string
-	authRequestID string
-	loginHint     string
+// UpstreamTrip is where a trip to an upstream comes back to.
+type UpstreamTrip struct {
+	Tenant   store.Tenant
+	Provider store.IdentityProvider
+	// Binding is the binding of the browser that leaves; only it may come
+	// back. Exactly one of RedemptionID and AuthRequestID is set.
+	Binding       string
+	RedemptionID  string
+	AuthRequestID string
+	LoginHint     string
 }
 
-// goUpstream stores the trip and sends the browser to the provider. On
+// GoUpstream stores the trip and sends the browser to the provider. On
 // failure it has answered.
-func (f *Flow) goUpstream(w http.ResponseWriter, r *http.Request, trip upstreamTrip) {
+func (f *Flow) GoUpstream(w http.ResponseWriter, r *http.Request, trip UpstreamTrip) {
 	ctx := r.Context()
-	t := trip.tenant
-	if !trip.provider.Enabled {
+	t := trip.Tenant
+	if !trip.Provider.Enabled {
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in method unavailable",
 			"This way to sign in is switched off. Choose another, or ask the administrator of "+t.DisplayName+".")
 		return
 	}
-	conn, err := f.connector(ctx, t, trip.provider)
+	conn, err := f.connector(ctx, t, trip.Provider)
 	if err != nil {
 		f.Unavailable(w, r, t, "build upstream connector", err)
 		return
 	}
 	state, nonce, verifier := secret.NewToken(32), secret.NewToken(16), secret.NewToken(32)
 	now := f.clock()
-	login := store.FederationLogin{TenantID: t.ID, StateHash: f.stateHash(state), ProviderID: trip.provider.ID,
-		Nonce: nonce, CodeVerifier: verifier, BrowserBinding: trip.binding, RedemptionID: trip.redemptionID,
-		AuthRequestID: trip.authRequestID, CreatedAt: now, ExpiresAt: now.Add(f.loginLifetime)}
+	login := store.FederationLogin{TenantID: t.ID, StateHash: f.stateHash(state), ProviderID: trip.Provider.ID,
+		Nonce: nonce, CodeVerifier: verifier, BrowserBinding: trip.Binding, RedemptionID: trip.RedemptionID,
+		AuthRequestID: trip.AuthRequestID, CreatedAt: now, ExpiresAt: now.Add(f.loginLifetime)}
 	if err := f.store.CreateFederationLogin(ctx, login); err != nil {
 		f.Unavailable(w, r, t, "store upstream login", err)
 		return
 	}
 	sum := sha256.Sum256([]byte(verifier))
 	to, err := conn.AuthURL(ctx, federation.AuthRequest{State: state, Nonce: nonce,
-		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), LoginHint: trip.loginHint})
+		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), LoginHint: trip.LoginHint})
 	if err != nil {
 		f.Unavailable(w, r, t, "upstream authorization URL", err)
 		return
@@ -167,7 +169,7 @@ func (f *Flow) connector(ctx context.Context, t store.Tenant, p store.IdentityPr
 	if err != nil {
 		return nil, err
 	}
-	return f.upstreams.Connector(ctx, p, clientSecret, f.tenantURL(t, FederationCallbackPath))
+	return f.upstreams.Connector(ctx, p, clientSecret, f.TenantURL(t, FederationCallbackPath))
 }
 
 // federationCallback serves GET /t/{tenant}/federation/callback: the
@@ -186,8 +188,8 @@ func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request) {
 		f.Unavailable(w, r, t, "consume upstream login", err)
 		return
 	}
-	browser, ok := f.browserValue(r)
-	if !ok || !secret.EqualHashes(f.binding(browser), login.BrowserBinding) {
+	browser, ok := f.BrowserValue(r)
+	if !ok || !secret.EqualHashes(f.Binding(browser), login.BrowserBinding) {
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Started in another browser",
 			"Finish signing in in the browser where you started.")
 		return
@@ -316,7 +318,7 @@ func (f *Flow) redeemWithUpstream(w http.ResponseWriter, r *http.Request, t stor
 		f.refusedIdentity(w, r, t, open.Invitation, "record proven identity", err)
 		return
 	}
-	f.seeOther(w, r, f.tenantURL(t, "/redeem/consent?id="+red.ID))
+	f.SeeOther(w, r, f.TenantURL(t, "/redeem/consent?id="+red.ID))
 }
 
 // signInWithUpstream finishes a sign-in whose first factor was an
@@ -355,7 +357,7 @@ func (f *Flow) signInWithUpstream(w http.ResponseWriter, r *http.Request, t stor
 		DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}); err != nil {
 		f.logger.WarnContext(ctx, "refresh guest profile", "tenant", t.Slug, "err", err)
 	}
-	browser, _ := f.browserValue(r)
+	browser, _ := f.BrowserValue(r)
 	tx := transaction{tenant: t, req: req, app: app, browser: browser}
 	f.finishSignIn(w, r, tx, user, upstreamAMR(p, id), store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR})
 }

@@ -259,8 +259,8 @@ func (f *Flow) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, 
 
 // Bound reports whether r comes from the browser that started req.
 func (f *Flow) Bound(r *http.Request, req store.AuthRequest) bool {
-	value, ok := f.browserValue(r)
-	return ok && req.BrowserBinding != "" && secret.EqualHashes(f.binding(value), req.BrowserBinding)
+	value, ok := f.BrowserValue(r)
+	return ok && req.BrowserBinding != "" && secret.EqualHashes(f.Binding(value), req.BrowserBinding)
 }
 
 // needsConsent reports whether the user must review what app asks for.
@@ -287,15 +287,15 @@ func (f *Flow) needsConsent(ctx context.Context, app store.Application, userID s
 	return false, nil
 }
 
-// tenantURL answers the absolute URL of a path under the tenant.
-func (f *Flow) tenantURL(t store.Tenant, path string) string {
+// TenantURL answers the absolute URL of a path under the tenant.
+func (f *Flow) TenantURL(t store.Tenant, path string) string {
 	return tenancy.Issuer(f.external, t.Slug) + path
 }
 
 // redirect sends the browser to a page of the transaction.
 func (f *Flow) redirect(w http.ResponseWriter, r *http.Request, t store.Tenant, page, requestID string) {
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, f.tenantURL(t, "/"+page+"?id="+requestID), http.StatusFound)
+	http.Redirect(w, r, f.TenantURL(t, "/"+page+"?id="+requestID), http.StatusFound)
 }
 
 // CallbackPath is where a finished transaction goes: the provider's
@@ -304,7 +304,7 @@ const CallbackPath = "/authorize/callback"
 
 func (f *Flow) toCallback(w http.ResponseWriter, r *http.Request, t store.Tenant, requestID string) {
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, f.tenantURL(t, CallbackPath+"?id="+requestID), http.StatusFound)
+	http.Redirect(w, r, f.TenantURL(t, CallbackPath+"?id="+requestID), http.StatusFound)
 }
 
 // Mount registers the sign-in pages on mux behind wrap, which must put

@@ -36,7 +36,7 @@ type transaction struct {
 }
 
 // load answers the transaction a page request names, checking that this
-// browser started it. On failure it has answered the request.
+// Browser started it. On failure it has answered the request.
 func (f *Flow) load(w http.ResponseWriter, r *http.Request) (transaction, bool) {
 	t, _ := tenancy.From(r.Context())
 	id := r.FormValue("id")
@@ -53,7 +53,7 @@ func (f *Flow) load(w http.ResponseWriter, r *http.Request) (transaction, bool) 
 		f.Unavailable(w, r, t, "load login transaction", err)
 		return transaction{}, false
 	}
-	browser, ok := f.browserValue(r)
+	browser, ok := f.BrowserValue(r)
 	if !ok || !f.Bound(r, req) {
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in started elsewhere",
 			"Finish signing in in the browser where you started, or start again from the application.")
@@ -77,7 +77,7 @@ func (f *Flow) load(w http.ResponseWriter, r *http.Request) (transaction, bool) 
 
 // checkCSRF compares the form's token with the transaction's.
 func (f *Flow) checkCSRF(w http.ResponseWriter, r *http.Request, tx transaction) bool {
-	want := f.csrfToken(tx.req.ID, tx.browser)
+	want := f.CSRFToken(tx.req.ID, tx.browser)
 	if got := r.PostFormValue("csrf_token"); got == "" || !equalStrings(got, want) {
 		f.ErrorPage(w, r, tx.tenant, http.StatusForbidden, "Request refused",
 			"The form had expired or did not come from this site. Go back to the application and try again.")
@@ -86,11 +86,11 @@ func (f *Flow) checkCSRF(w http.ResponseWriter, r *http.Request, tx transaction)
 	return true
 }
 
-func (f *Flow) loginView(tx transaction, email, message string) view {
-	v := branded(tx.tenant, "Sign in")
-	v.Action = f.tenantURL(tx.tenant, "/login")
+func (f *Flow) loginView(tx transaction, email, message string) View {
+	v := Branded(tx.tenant, "Sign in")
+	v.Action = f.TenantURL(tx.tenant, "/login")
 	v.RequestID = tx.req.ID
-	v.CSRF = f.csrfToken(tx.req.ID, tx.browser)
+	v.CSRF = f.CSRFToken(tx.req.ID, tx.browser)
 	v.AppName = tx.app.DisplayName
 	v.Email = email
 	v.Error = message
@@ -100,10 +100,10 @@ func (f *Flow) loginView(tx transaction, email, message string) view {
 // passwordView is the second page of the sign-in: the password for the
 // typed address, or a code by email instead. It is the same for every
 // address, member, guest or stranger.
-func (f *Flow) passwordView(tx transaction, email, message string) view {
+func (f *Flow) passwordView(tx transaction, email, message string) View {
 	v := f.loginView(tx, email, message)
 	v.Title = "Enter password"
-	v.Next = f.tenantURL(tx.tenant, "/login?id="+tx.req.ID)
+	v.Next = f.TenantURL(tx.tenant, "/login?id="+tx.req.ID)
 	return v
 }
 
@@ -113,7 +113,7 @@ func (f *Flow) loginPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f.render(w, r, http.StatusOK, "login", f.loginView(tx, tx.req.LoginHint, ""))
+	f.Render(w, r, http.StatusOK, "login", f.loginView(tx, tx.req.LoginHint, ""))
 }
 
 // login serves POST /t/{tenant}/login: check the throttle, the password,
@@ -133,7 +133,7 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
 	if email == "" {
-		f.render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgMissing))
+		f.Render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgMissing))
 		return
 	}
 	action := r.PostFormValue("action")
@@ -147,12 +147,12 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		f.homeRealm(w, r, tx, email)
 		return
 	case password == "" && action == "password":
-		f.render(w, r, http.StatusBadRequest, "password", f.passwordView(tx, email, msgNoPassword))
+		f.Render(w, r, http.StatusBadRequest, "password", f.passwordView(tx, email, msgNoPassword))
 		return
 	case password == "":
 		// Home realm discovery asks every address the same next step,
 		// whoever it belongs to: the password, or a code by email.
-		f.render(w, r, http.StatusOK, "password", f.passwordView(tx, email, ""))
+		f.Render(w, r, http.StatusOK, "password", f.passwordView(tx, email, ""))
 		return
 	}
 	att, ok := f.admitAttempt(w, r, tx, email, page, pageView(tx, email, ""))
@@ -167,12 +167,12 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid email or password")
-		f.render(w, r, http.StatusUnauthorized, page, pageView(tx, email, msgBadCredentials))
+		f.Render(w, r, http.StatusUnauthorized, page, pageView(tx, email, msgBadCredentials))
 		return
 	case errors.Is(err, directory.ErrAccountDisabled):
 		f.release(ctx, tx.tenant, att)
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "account disabled")
-		f.render(w, r, http.StatusForbidden, page, pageView(tx, email, msgDisabled))
+		f.Render(w, r, http.StatusForbidden, page, pageView(tx, email, msgDisabled))
 		return
 	case err != nil:
 		f.release(ctx, tx.tenant, att)
@@ -188,7 +188,7 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 // back to the provider.
 func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transaction, user store.User, amr []string, up store.Upstream) {
 	ctx := r.Context()
-	sess, err := f.startSession(w, r, tx.tenant, user, amr, up)
+	sess, err := f.StartSession(w, r, tx.tenant, user, amr, up)
 	if err != nil {
 		f.Unavailable(w, r, tx.tenant, "start session", err)
 		return

@@ -99,7 +99,7 @@ func (s mfaStep) csrfSubject() string { return "mfa\x00" + s.ref() + "\x00" + s.
 
 // toMFA sends the browser to the second-factor step of a transaction.
 func (f *Flow) toMFA(w http.ResponseWriter, r *http.Request, t store.Tenant, query string) {
-	f.seeOther(w, r, f.tenantURL(t, "/mfa?"+query))
+	f.SeeOther(w, r, f.TenantURL(t, "/mfa?"+query))
 }
 
 // loadMFAStep loads the step a page names, checking the browser and the
@@ -125,7 +125,7 @@ func (f *Flow) loadMFAStep(w http.ResponseWriter, r *http.Request) (mfaStep, boo
 func (f *Flow) loadRedemptionMFA(w http.ResponseWriter, r *http.Request) (mfaStep, bool) {
 	t, _ := tenancy.From(r.Context())
 	red, err := f.redeemer.Redemption(r.Context(), t.ID, r.FormValue("redemption"))
-	browser, hasBrowser := f.browserValue(r)
+	browser, hasBrowser := f.BrowserValue(r)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Page expired", "This page has expired. Sign in to the application instead.")
@@ -133,7 +133,7 @@ func (f *Flow) loadRedemptionMFA(w http.ResponseWriter, r *http.Request) (mfaSte
 	case err != nil:
 		f.Unavailable(w, r, t, "load redemption", err)
 		return mfaStep{}, false
-	case !hasBrowser || !secret.EqualHashes(f.binding(browser), red.BrowserBinding):
+	case !hasBrowser || !secret.EqualHashes(f.Binding(browser), red.BrowserBinding):
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Started in another browser", "Finish in the browser where you started.")
 		return mfaStep{}, false
 	}
@@ -155,10 +155,10 @@ func (f *Flow) loadRedemptionMFA(w http.ResponseWriter, r *http.Request) (mfaSte
 }
 
 // mfaView is the enrolment or verification page of a step.
-func (f *Flow) mfaView(s mfaStep, title, message string) view {
-	v := branded(s.tenant, title)
-	v.Action = f.tenantURL(s.tenant, "/mfa")
-	v.CSRF = f.csrfToken(s.csrfSubject(), s.browser)
+func (f *Flow) mfaView(s mfaStep, title, message string) View {
+	v := Branded(s.tenant, title)
+	v.Action = f.TenantURL(s.tenant, "/mfa")
+	v.CSRF = f.CSRFToken(s.csrfSubject(), s.browser)
 	v.Email = s.user.Mail
 	if s.tx != nil {
 		v.Hidden = map[string]string{"id": s.tx.req.ID}
@@ -187,7 +187,7 @@ func (f *Flow) showMFA(w http.ResponseWriter, r *http.Request, s mfaStep, status
 		return
 	}
 	if st.Registered {
-		f.render(w, r, status, "mfaverify", f.mfaView(s, "Verify your identity", message))
+		f.Render(w, r, status, "mfaverify", f.mfaView(s, "Verify your identity", message))
 		return
 	}
 	f.showEnrolment(w, r, s, status, message)
@@ -201,7 +201,7 @@ func (f *Flow) showEnrolment(w http.ResponseWriter, r *http.Request, s mfaStep, 
 	}
 	v := f.mfaView(s, "Set up your authenticator app", message)
 	v.Enrolment = enrolmentView(e)
-	f.render(w, r, status, "mfaenrol", v)
+	f.Render(w, r, status, "mfaenrol", v)
 }
 
 // enrolmentView is what the enrolment page shows of a new secret.
@@ -220,15 +220,15 @@ func enrolmentView(e mfa.Enrolment) *enrolmentViewData {
 // mfaSubmit serves POST /t/{tenant}/mfa: confirm an enrolment or check a
 // code, then go on.
 func (f *Flow) mfaSubmit(w http.ResponseWriter, r *http.Request) {
-	if !f.parseForm(w, r) {
+	if !f.ParseForm(w, r) {
 		return
 	}
 	s, ok := f.loadMFAStep(w, r)
 	if !ok {
 		return
 	}
-	if !equalStrings(r.PostFormValue("csrf_token"), f.csrfToken(s.csrfSubject(), s.browser)) {
-		f.refusedCSRF(w, r, s.tenant)
+	if !equalStrings(r.PostFormValue("csrf_token"), f.CSRFToken(s.csrfSubject(), s.browser)) {
+		f.RefusedCSRF(w, r, s.tenant)
 		return
 	}
 	ctx := r.Context()
@@ -254,7 +254,7 @@ func (f *Flow) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 	_, err := f.mfa.Verify(ctx, s.tenant, s.user.ID, code)
 	if msg, ok := mfaMessage(err); ok {
 		f.signInEvent(ctx, s.tenant, store.Application{}, userActor(s.user), ActivitySignIn, resultFailure, "second factor: "+msg)
-		f.render(w, r, http.StatusUnauthorized, "mfaverify", f.mfaView(s, "Verify your identity", msg))
+		f.Render(w, r, http.StatusUnauthorized, "mfaverify", f.mfaView(s, "Verify your identity", msg))
 		return
 	}
 	if err != nil {
@@ -262,7 +262,7 @@ func (f *Flow) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if next, ok := f.passMFA(w, r, s); ok {
-		f.seeOther(w, r, next)
+		f.SeeOther(w, r, next)
 	}
 }
 
@@ -291,7 +291,7 @@ func mfaMessage(err error) (string, bool) {
 // on. On failure it has answered.
 func (f *Flow) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (string, bool) {
 	ctx := r.Context()
-	sess, err := f.startSession(w, r, s.tenant, s.user, withMFA(s.session.AMR), s.session.Upstream)
+	sess, err := f.StartSession(w, r, s.tenant, s.user, withMFA(s.session.AMR), s.session.Upstream)
 	if err != nil {
 		f.Unavailable(w, r, s.tenant, "start session", err)
 		return "", false
@@ -317,9 +317,9 @@ func (f *Flow) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (strin
 		return "", false
 	}
 	if needConsent {
-		return f.tenantURL(s.tenant, "/consent?id="+req.ID), true
+		return f.TenantURL(s.tenant, "/consent?id="+req.ID), true
 	}
-	return f.tenantURL(s.tenant, CallbackPath+"?id="+req.ID), true
+	return f.TenantURL(s.tenant, CallbackPath+"?id="+req.ID), true
 }
 
 // redemptionLanding ends a redemption: the transaction goes, and the
@@ -336,7 +336,7 @@ func (f *Flow) redemptionLanding(w http.ResponseWriter, r *http.Request, t store
 		return "", false
 	}
 	if to == "" {
-		to = f.tenantURL(t, SecurityInfoPath)
+		to = f.TenantURL(t, SecurityInfoPath)
 	}
 	return to, true
 }
@@ -345,7 +345,7 @@ func (f *Flow) redemptionLanding(w http.ResponseWriter, r *http.Request, t store
 // to next (a GET form: next's query goes in hidden fields, or the browser
 // would drop it).
 func (f *Flow) showRecoveryCodes(w http.ResponseWriter, r *http.Request, t store.Tenant, codes []string, next string) {
-	v := branded(t, "Save your recovery codes")
+	v := Branded(t, "Save your recovery codes")
 	v.RecoveryCodes = codes
 	if u, err := url.Parse(next); err == nil {
 		v.Hidden = map[string]string{}
@@ -355,5 +355,5 @@ func (f *Flow) showRecoveryCodes(w http.ResponseWriter, r *http.Request, t store
 		u.RawQuery = ""
 		v.Next = u.String()
 	}
-	f.render(w, r, http.StatusOK, "mfacodes", v)
+	f.Render(w, r, http.StatusOK, "mfacodes", v)
 }

@@ -29,9 +29,9 @@ func parsePages() pages {
 	return p
 }
 
-// view is what every page template sees; each page uses the fields it
+// View is what every page template sees; each page uses the fields it
 // needs.
-type view struct {
+type View struct {
 	Title      string
 	TenantName string
 	Accent     string
@@ -50,7 +50,7 @@ type view struct {
 	// Inviter is who invited the guest, and Ways how they may redeem, on
 	// redemption pages.
 	Inviter string
-	Ways    []way
+	Ways    []Way
 	// Enrolment, RecoveryCodes and Next are the second-factor pages'.
 	Enrolment     *enrolmentViewData
 	RecoveryCodes []string
@@ -62,11 +62,11 @@ type view struct {
 	// RequestRef is the request id, for the user to quote to an admin.
 	RequestRef string
 	// NextStep is an error page's next step, a link; none when nil.
-	NextStep *nextStep
+	NextStep *NextStep
 }
 
-// nextStep is where an error page sends the user next.
-type nextStep struct{ URL, Text string }
+// NextStep is where an error page sends the user next.
+type NextStep struct{ URL, Text string }
 
 const defaultAccent = "#0f6cbd"
 
@@ -89,9 +89,9 @@ func person(u store.User) string {
 
 var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
-// branded answers a view carrying the tenant's name and branding.
-func branded(t store.Tenant, title string) view {
-	v := view{Title: title, TenantName: t.DisplayName, Accent: defaultAccent, LogoURL: t.Branding.LogoURL}
+// Branded answers a view carrying the tenant's name and branding.
+func Branded(t store.Tenant, title string) View {
+	v := View{Title: title, TenantName: t.DisplayName, Accent: defaultAccent, LogoURL: t.Branding.LogoURL}
 	if v.TenantName == "" {
 		v.TenantName = "Foyer"
 	}
@@ -101,10 +101,10 @@ func branded(t store.Tenant, title string) view {
 	return v
 }
 
-// render writes a page. Pages are never cached (they carry form tokens)
+// Render writes a page. Pages are never cached (they carry form tokens)
 // and never framed; their only inline code is the style block, allowed
 // by a nonce.
-func (f *Flow) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
+func (f *Flow) Render(w http.ResponseWriter, r *http.Request, status int, page string, v View) {
 	v.Nonce = secret.NewToken(16)
 	var buf bytes.Buffer
 	if err := f.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -128,17 +128,17 @@ func (f *Flow) render(w http.ResponseWriter, r *http.Request, status int, page s
 // redirect URI) end here; title and message are for people and must not
 // carry internal details.
 func (f *Flow) ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string) {
-	f.errorPageNext(w, r, t, status, title, message, nil)
+	f.ErrorPageNext(w, r, t, status, title, message, nil)
 }
 
-// errorPageNext is ErrorPage with a next step: a link instead of "go back
+// ErrorPageNext is ErrorPage with a next step: a link instead of "go back
 // to the application".
-func (f *Flow) errorPageNext(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string, next *nextStep) {
-	v := branded(t, title)
+func (f *Flow) ErrorPageNext(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string, next *NextStep) {
+	v := Branded(t, title)
 	v.Error = message
 	v.RequestRef = httpx.RequestIDFrom(r.Context())
 	v.NextStep = next
-	f.render(w, r, status, "error", v)
+	f.Render(w, r, status, "error", v)
 }
 
 // Unavailable shows the error page for a store failure, logging its cause.

@@ -73,11 +73,11 @@ type redemption struct {
 // redeemCSRF is the form token of a redemption page: bound to what the
 // page acts on and to the browser cookie.
 func (f *Flow) redeemCSRF(subject, browser string) string {
-	return f.csrfToken("redeem\x00"+subject, browser)
+	return f.CSRFToken("redeem\x00"+subject, browser)
 }
 
-// parseForm bounds and reads a POST body; on failure it has answered.
-func (f *Flow) parseForm(w http.ResponseWriter, r *http.Request) bool {
+// ParseForm bounds and reads a POST body; on failure it has answered.
+func (f *Flow) ParseForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		t, _ := tenancy.From(r.Context())
@@ -87,8 +87,8 @@ func (f *Flow) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// refusedCSRF shows the error page for a form token that does not match.
-func (f *Flow) refusedCSRF(w http.ResponseWriter, r *http.Request, t store.Tenant) {
+// RefusedCSRF shows the error page for a form token that does not match.
+func (f *Flow) RefusedCSRF(w http.ResponseWriter, r *http.Request, t store.Tenant) {
 	f.ErrorPage(w, r, t, http.StatusForbidden, "Request refused",
 		"The form had expired or did not come from this site. Open the invitation link again.")
 }
@@ -120,11 +120,11 @@ func (f *Flow) redeemFailed(w http.ResponseWriter, r *http.Request, t store.Tena
 	case errors.Is(err, directory.ErrRedeemRefused):
 		title, status = "Invitation cannot be accepted", http.StatusForbidden
 	}
-	var next *nextStep
+	var next *NextStep
 	if re.SignInURL != "" {
-		next = &nextStep{URL: re.SignInURL, Text: "Sign in to the application"}
+		next = &NextStep{URL: re.SignInURL, Text: "Sign in to the application"}
 	}
-	f.errorPageNext(w, r, t, status, title, re.Reason, next)
+	f.ErrorPageNext(w, r, t, status, title, re.Reason, next)
 }
 
 // refusedIdentity shows why the directory refused the identity proven for
@@ -151,8 +151,8 @@ func (f *Flow) redeemRefused(ctx context.Context, t store.Tenant, inv store.Invi
 	}
 }
 
-func (f *Flow) redeemView(t store.Tenant, title string, open directory.Redeemable) view {
-	v := branded(t, title)
+func (f *Flow) redeemView(t store.Tenant, title string, open directory.Redeemable) View {
+	v := Branded(t, title)
 	v.Inviter = open.InviterName
 	v.Email = maskEmail(open.Invitation.Email)
 	return v
@@ -171,27 +171,27 @@ func (f *Flow) redeemPage(w http.ResponseWriter, r *http.Request) {
 		f.Unavailable(w, r, t, "list ways to redeem", err)
 		return
 	}
-	browser, _ := f.browser(w, r)
+	browser, _ := f.Browser(w, r)
 	v := f.redeemView(t, "Accept invitation", open)
 	v.Ways = ways
-	v.Action = f.tenantURL(t, "/redeem")
+	v.Action = f.TenantURL(t, "/redeem")
 	v.Hidden = map[string]string{"token": r.URL.Query().Get("token")}
 	v.CSRF = f.redeemCSRF(hash, browser)
-	f.render(w, r, http.StatusOK, "redeem", v)
+	f.Render(w, r, http.StatusOK, "redeem", v)
 }
 
 // redeemBegin serves POST /t/{tenant}/redeem: the guest chose the email
 // passcode. It starts a transaction bound to this browser and sends a
 // code to the invited address, never to one the browser names.
 func (f *Flow) redeemBegin(w http.ResponseWriter, r *http.Request) {
-	if !f.parseForm(w, r) {
+	if !f.ParseForm(w, r) {
 		return
 	}
 	t, _ := tenancy.From(r.Context())
 	hash := f.redeemer.RedeemTokenHash(r.PostFormValue("token"))
-	browser, ok := f.browserValue(r)
+	browser, ok := f.BrowserValue(r)
 	if !ok || !equalStrings(r.PostFormValue("csrf_token"), f.redeemCSRF(hash, browser)) {
-		f.refusedCSRF(w, r, t)
+		f.RefusedCSRF(w, r, t)
 		return
 	}
 	open, err := f.redeemer.OpenInvitation(r.Context(), t, hash)
@@ -208,12 +208,12 @@ func (f *Flow) redeemBegin(w http.ResponseWriter, r *http.Request) {
 		f.Unavailable(w, r, t, "list ways to redeem", err)
 		return
 	}
-	if !slices.ContainsFunc(ways, func(w way) bool { return w.Method == method }) {
+	if !slices.ContainsFunc(ways, func(w Way) bool { return w.Method == method }) {
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in method unavailable",
 			"This way to accept the invitation is not offered. Open the invitation link again and choose one of its buttons.")
 		return
 	}
-	red, err := f.redeemer.BeginRedemption(r.Context(), open, hash, f.binding(browser), f.loginLifetime)
+	red, err := f.redeemer.BeginRedemption(r.Context(), open, hash, f.Binding(browser), f.loginLifetime)
 	if err != nil {
 		f.Unavailable(w, r, t, "create redemption", err)
 		return
@@ -224,14 +224,14 @@ func (f *Flow) redeemBegin(w http.ResponseWriter, r *http.Request) {
 			f.Unavailable(w, r, t, "load identity provider", err)
 			return
 		}
-		f.goUpstream(w, r, upstreamTrip{tenant: t, provider: p, binding: red.BrowserBinding, redemptionID: red.ID,
-			loginHint: open.Invitation.Email})
+		f.GoUpstream(w, r, UpstreamTrip{Tenant: t, Provider: p, Binding: red.BrowserBinding, RedemptionID: red.ID,
+			LoginHint: open.Invitation.Email})
 		return
 	}
 	if !f.sendRedeemCode(w, r, t, red, open) {
 		return
 	}
-	f.seeOther(w, r, f.tenantURL(t, "/redeem/verify?id="+red.ID))
+	f.SeeOther(w, r, f.TenantURL(t, "/redeem/verify?id="+red.ID))
 }
 
 // sendRedeemCode sends a code for the invitation to its address; on
@@ -253,7 +253,7 @@ func (f *Flow) sendRedeemCode(w http.ResponseWriter, r *http.Request, t store.Te
 }
 
 // loadRedemption answers the redemption a page names, checking that this
-// browser began it and that its invitation is still open with the same
+// Browser began it and that its invitation is still open with the same
 // link. On failure it has answered.
 func (f *Flow) loadRedemption(w http.ResponseWriter, r *http.Request) (redemption, bool) {
 	t, _ := tenancy.From(r.Context())
@@ -267,8 +267,8 @@ func (f *Flow) loadRedemption(w http.ResponseWriter, r *http.Request) (redemptio
 		f.Unavailable(w, r, t, "load redemption", err)
 		return redemption{}, false
 	}
-	browser, ok := f.browserValue(r)
-	if !ok || !secret.EqualHashes(f.binding(browser), red.BrowserBinding) {
+	browser, ok := f.BrowserValue(r)
+	if !ok || !secret.EqualHashes(f.Binding(browser), red.BrowserBinding) {
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Started in another browser",
 			"Finish accepting the invitation in the browser where you opened it, or open the invitation link here.")
 		return redemption{}, false
@@ -280,9 +280,9 @@ func (f *Flow) loadRedemption(w http.ResponseWriter, r *http.Request) (redemptio
 	return redemption{tenant: t, r: red, open: open, browser: browser}, true
 }
 
-func (f *Flow) verifyView(x redemption, message string) view {
+func (f *Flow) verifyView(x redemption, message string) View {
 	v := f.redeemView(x.tenant, "Enter code", x.open)
-	v.Action = f.tenantURL(x.tenant, "/redeem/verify")
+	v.Action = f.TenantURL(x.tenant, "/redeem/verify")
 	v.RequestID = x.r.ID
 	v.CSRF = f.redeemCSRF(x.r.ID, x.browser)
 	v.Error = message
@@ -295,7 +295,7 @@ func (f *Flow) redeemVerifyPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f.render(w, r, http.StatusOK, "passcode", f.verifyView(x, ""))
+	f.Render(w, r, http.StatusOK, "passcode", f.verifyView(x, ""))
 }
 
 // Messages of the code page.
@@ -308,7 +308,7 @@ const (
 // redeemVerify serves POST /t/{tenant}/redeem/verify: check the code, or
 // send another.
 func (f *Flow) redeemVerify(w http.ResponseWriter, r *http.Request) {
-	if !f.parseForm(w, r) {
+	if !f.ParseForm(w, r) {
 		return
 	}
 	x, ok := f.loadRedemption(w, r)
@@ -316,12 +316,12 @@ func (f *Flow) redeemVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !equalStrings(r.PostFormValue("csrf_token"), f.redeemCSRF(x.r.ID, x.browser)) {
-		f.refusedCSRF(w, r, x.tenant)
+		f.RefusedCSRF(w, r, x.tenant)
 		return
 	}
 	if r.PostFormValue("action") == "resend" {
 		if f.sendRedeemCode(w, r, x.tenant, x.r, x.open) {
-			f.render(w, r, http.StatusOK, "passcode", f.verifyView(x, msgResent))
+			f.Render(w, r, http.StatusOK, "passcode", f.verifyView(x, msgResent))
 		}
 		return
 	}
@@ -329,11 +329,11 @@ func (f *Flow) redeemVerify(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, passcode.ErrWrongCode):
 		f.redeemRefused(r.Context(), x.tenant, x.open.Invitation, "wrong one-time passcode")
-		f.render(w, r, http.StatusUnauthorized, "passcode", f.verifyView(x, msgWrongCode))
+		f.Render(w, r, http.StatusUnauthorized, "passcode", f.verifyView(x, msgWrongCode))
 		return
 	case errors.Is(err, passcode.ErrNoCode):
 		f.redeemRefused(r.Context(), x.tenant, x.open.Invitation, "no live one-time passcode (expired, used or voided)")
-		f.render(w, r, http.StatusUnauthorized, "passcode", f.verifyView(x, msgNoCode))
+		f.Render(w, r, http.StatusUnauthorized, "passcode", f.verifyView(x, msgNoCode))
 		return
 	case err != nil:
 		f.Unavailable(w, r, x.tenant, "verify passcode", err)
@@ -346,7 +346,7 @@ func (f *Flow) redeemVerify(w http.ResponseWriter, r *http.Request) {
 		f.refusedIdentity(w, r, x.tenant, inv, "record proven identity", err)
 		return
 	}
-	f.seeOther(w, r, f.tenantURL(x.tenant, "/redeem/consent?id="+x.r.ID))
+	f.SeeOther(w, r, f.TenantURL(x.tenant, "/redeem/consent?id="+x.r.ID))
 }
 
 // provenRedemption is loadRedemption for the consent step: the guest must
@@ -361,9 +361,9 @@ func (f *Flow) provenRedemption(w http.ResponseWriter, r *http.Request) (redempt
 	return x, ok
 }
 
-func (f *Flow) redeemConsentView(x redemption) view {
+func (f *Flow) redeemConsentView(x redemption) View {
 	v := f.redeemView(x.tenant, "Review permissions", x.open)
-	v.Action = f.tenantURL(x.tenant, "/redeem/consent")
+	v.Action = f.TenantURL(x.tenant, "/redeem/consent")
 	v.RequestID = x.r.ID
 	v.CSRF = f.redeemCSRF(x.r.ID, x.browser)
 	v.Email = x.r.IdentityEmail
@@ -376,14 +376,14 @@ func (f *Flow) redeemConsentPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f.render(w, r, http.StatusOK, "redeemconsent", f.redeemConsentView(x))
+	f.Render(w, r, http.StatusOK, "redeemconsent", f.redeemConsentView(x))
 }
 
 // redeemConsent serves POST /t/{tenant}/redeem/consent. Accepting redeems
 // the invitation (one browser wins a race), signs the guest in at the
 // tenant and sends them to the invitation's redirect URL.
 func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
-	if !f.parseForm(w, r) {
+	if !f.ParseForm(w, r) {
 		return
 	}
 	x, ok := f.provenRedemption(w, r)
@@ -391,7 +391,7 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !equalStrings(r.PostFormValue("csrf_token"), f.redeemCSRF(x.r.ID, x.browser)) {
-		f.refusedCSRF(w, r, x.tenant)
+		f.RefusedCSRF(w, r, x.tenant)
 		return
 	}
 	ctx := r.Context()
@@ -402,12 +402,12 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 			f.Unavailable(w, r, x.tenant, "delete redemption", err)
 			return
 		}
-		v := branded(x.tenant, "Invitation not accepted")
+		v := Branded(x.tenant, "Invitation not accepted")
 		v.Error = "You did not accept the invitation. You can accept it later from the same email while it is valid."
-		f.render(w, r, http.StatusOK, "message", v)
+		f.Render(w, r, http.StatusOK, "message", v)
 		return
 	default:
-		f.render(w, r, http.StatusBadRequest, "redeemconsent", f.redeemConsentView(x))
+		f.Render(w, r, http.StatusBadRequest, "redeemconsent", f.redeemConsentView(x))
 		return
 	}
 	guest, redirect, err := f.redeemer.Accept(ctx, x.tenant, x.r)
@@ -415,7 +415,7 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 		f.refusedIdentity(w, r, x.tenant, x.open.Invitation, "redeem invitation", err)
 		return
 	}
-	if _, err := f.startSession(w, r, x.tenant, guest, x.r.AMR, x.r.Upstream); err != nil {
+	if _, err := f.StartSession(w, r, x.tenant, guest, x.r.AMR, x.r.Upstream); err != nil {
 		f.Unavailable(w, r, x.tenant, "start session", err)
 		return
 	}
@@ -428,9 +428,9 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 		f.logger.WarnContext(ctx, "delete redemption", "tenant", x.tenant.Slug, "err", err)
 	}
 	if redirect == "" {
-		redirect = f.tenantURL(x.tenant, SecurityInfoPath)
+		redirect = f.TenantURL(x.tenant, SecurityInfoPath)
 	}
-	f.seeOther(w, r, redirect)
+	f.SeeOther(w, r, redirect)
 }
 
 // blockPage serves GET /t/{tenant}/redeem/block?token=…: a confirmation,
@@ -438,38 +438,38 @@ func (f *Flow) redeemConsent(w http.ResponseWriter, r *http.Request) {
 func (f *Flow) blockPage(w http.ResponseWriter, r *http.Request) {
 	t, _ := tenancy.From(r.Context())
 	token := r.URL.Query().Get("token")
-	browser, _ := f.browser(w, r)
-	v := branded(t, "Block invitations")
-	v.Action = f.tenantURL(t, "/redeem/block")
+	browser, _ := f.Browser(w, r)
+	v := Branded(t, "Block invitations")
+	v.Action = f.TenantURL(t, "/redeem/block")
 	v.Hidden = map[string]string{"token": token}
 	v.CSRF = f.redeemCSRF("block\x00"+f.redeemer.RedeemTokenHash(token), browser)
-	f.render(w, r, http.StatusOK, "block", v)
+	f.Render(w, r, http.StatusOK, "block", v)
 }
 
 // block serves POST /t/{tenant}/redeem/block.
 func (f *Flow) block(w http.ResponseWriter, r *http.Request) {
-	if !f.parseForm(w, r) {
+	if !f.ParseForm(w, r) {
 		return
 	}
 	t, _ := tenancy.From(r.Context())
 	hash := f.redeemer.RedeemTokenHash(r.PostFormValue("token"))
-	browser, ok := f.browserValue(r)
+	browser, ok := f.BrowserValue(r)
 	if !ok || !equalStrings(r.PostFormValue("csrf_token"), f.redeemCSRF("block\x00"+hash, browser)) {
-		f.refusedCSRF(w, r, t)
+		f.RefusedCSRF(w, r, t)
 		return
 	}
 	if _, err := f.redeemer.BlockInvitations(r.Context(), t, hash); err != nil {
 		f.redeemFailed(w, r, t, "block invitations", err)
 		return
 	}
-	v := branded(t, "Invitations blocked")
+	v := Branded(t, "Invitations blocked")
 	v.Error = "You will not receive more invitations from " + t.DisplayName + "."
-	f.render(w, r, http.StatusOK, "message", v)
+	f.Render(w, r, http.StatusOK, "message", v)
 }
 
-// seeOther redirects after a POST with 303, so a reload does not post
+// SeeOther redirects after a POST with 303, so a reload does not post
 // again.
-func (f *Flow) seeOther(w http.ResponseWriter, r *http.Request, to string) {
+func (f *Flow) SeeOther(w http.ResponseWriter, r *http.Request, to string) {
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }

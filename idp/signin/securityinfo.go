@@ -42,27 +42,27 @@ func (f *Flow) securityInfoSession(w http.ResponseWriter, r *http.Request) (stor
 		f.Unavailable(w, r, t, "load session", err)
 		return t, store.Session{}, store.User{}, "", false
 	}
-	browser, hasBrowser := f.browserValue(r)
+	browser, hasBrowser := f.BrowserValue(r)
 	if !ok || !hasBrowser {
 		msg := "Sign in to an application of " + t.DisplayName + " in this browser, then open this page again."
 		next := f.signInNext(r, t)
 		if next != nil {
 			msg = "Sign in to " + next.app + " in this browser, then open this page again."
 		}
-		f.errorPageNext(w, r, t, http.StatusUnauthorized, "Sign in first", msg, next.step())
+		f.ErrorPageNext(w, r, t, http.StatusUnauthorized, "Sign in first", msg, next.step())
 		return t, store.Session{}, store.User{}, "", false
 	}
 	return t, sess, user, browser, true
 }
 
-func (f *Flow) securityInfoView(r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, message string) (view, error) {
+func (f *Flow) securityInfoView(r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, message string) (View, error) {
 	st, err := f.mfa.Status(r.Context(), t.ID, user.ID)
 	if err != nil {
-		return view{}, err
+		return View{}, err
 	}
-	v := branded(t, "Security info")
-	v.Action = f.tenantURL(t, SecurityInfoPath)
-	v.CSRF = f.csrfToken("security\x00"+sess.ID, browser)
+	v := Branded(t, "Security info")
+	v.Action = f.TenantURL(t, SecurityInfoPath)
+	v.CSRF = f.CSRFToken("security\x00"+sess.ID, browser)
 	v.Person = person(user)
 	v.Error = message
 	v.Methods = &methodsView{Registered: st.Registered, RecoveryCodes: st.RecoveryCodes}
@@ -83,7 +83,7 @@ func (f *Flow) securityInfoPage(w http.ResponseWriter, r *http.Request) {
 		f.Unavailable(w, r, t, "load security info", err)
 		return
 	}
-	f.render(w, r, http.StatusOK, "securityinfo", v)
+	f.Render(w, r, http.StatusOK, "securityinfo", v)
 }
 
 // proof marks a second factor proven on this page at 'at', for this
@@ -114,15 +114,15 @@ func (f *Flow) proven(sessionID, p string) bool {
 // securityInfo serves POST /t/{tenant}/security-info: prove the current
 // factor, then renew recovery codes or enrol a new authenticator.
 func (f *Flow) securityInfo(w http.ResponseWriter, r *http.Request) {
-	if !f.parseForm(w, r) {
+	if !f.ParseForm(w, r) {
 		return
 	}
 	t, sess, user, browser, ok := f.securityInfoSession(w, r)
 	if !ok {
 		return
 	}
-	if !equalStrings(r.PostFormValue("csrf_token"), f.csrfToken("security\x00"+sess.ID, browser)) {
-		f.refusedCSRF(w, r, t)
+	if !equalStrings(r.PostFormValue("csrf_token"), f.CSRFToken("security\x00"+sess.ID, browser)) {
+		f.RefusedCSRF(w, r, t)
 		return
 	}
 	ctx := r.Context()
@@ -132,7 +132,7 @@ func (f *Flow) securityInfo(w http.ResponseWriter, r *http.Request) {
 			f.Unavailable(w, r, t, "load security info", err)
 			return
 		}
-		f.render(w, r, status, "securityinfo", v)
+		f.Render(w, r, status, "securityinfo", v)
 	}
 	st, err := f.mfa.Status(ctx, t.ID, user.ID)
 	if err != nil {
@@ -154,7 +154,7 @@ func (f *Flow) securityInfo(w http.ResponseWriter, r *http.Request) {
 			f.Unavailable(w, r, t, "confirm enrolment", err)
 			return
 		}
-		f.showRecoveryCodes(w, r, t, codes, f.tenantURL(t, SecurityInfoPath))
+		f.showRecoveryCodes(w, r, t, codes, f.TenantURL(t, SecurityInfoPath))
 		return
 	}
 	// Every other change first proves the current second factor, or for a
@@ -179,7 +179,7 @@ func (f *Flow) securityInfo(w http.ResponseWriter, r *http.Request) {
 			f.Unavailable(w, r, t, "renew recovery codes", err)
 			return
 		}
-		f.showRecoveryCodes(w, r, t, codes, f.tenantURL(t, SecurityInfoPath))
+		f.showRecoveryCodes(w, r, t, codes, f.TenantURL(t, SecurityInfoPath))
 	case action == "replace":
 		f.showSecurityEnrolment(w, r, t, sess, user, browser, f.proof(sess.ID, f.clock()), http.StatusOK, "")
 	default:
@@ -193,14 +193,14 @@ func (f *Flow) showSecurityEnrolment(w http.ResponseWriter, r *http.Request, t s
 		f.Unavailable(w, r, t, "begin enrolment", err)
 		return
 	}
-	v := branded(t, "Set up your authenticator app")
-	v.Action = f.tenantURL(t, SecurityInfoPath)
-	v.CSRF = f.csrfToken("security\x00"+sess.ID, browser)
+	v := Branded(t, "Set up your authenticator app")
+	v.Action = f.TenantURL(t, SecurityInfoPath)
+	v.CSRF = f.CSRFToken("security\x00"+sess.ID, browser)
 	v.Email = user.Mail
 	v.Hidden = map[string]string{"proof": proof}
 	v.Enrolment = enrolmentView(e)
 	v.Error = message
-	f.render(w, r, status, "mfaenrol", v)
+	f.Render(w, r, status, "mfaenrol", v)
 }
 
 // appLink is an application where a person can sign in.
@@ -209,11 +209,11 @@ type appLink struct {
 	url string
 }
 
-func (a *appLink) step() *nextStep {
+func (a *appLink) step() *NextStep {
 	if a == nil {
 		return nil
 	}
-	return &nextStep{URL: a.url, Text: "Sign in to " + a.app}
+	return &NextStep{URL: a.url, Text: "Sign in to " + a.app}
 }
 
 // signInNext answers where a person without a session at t signs in: the

@@ -51,29 +51,29 @@ func cookieValue(r *http.Request, name string) (string, bool) {
 	return c.Value, true
 }
 
-func (f *Flow) browserValue(r *http.Request) (string, bool) {
+func (f *Flow) BrowserValue(r *http.Request) (string, bool) {
 	return cookieValue(r, f.browserCookie())
 }
 
-// binding is what a transaction stores of the browser cookie.
-func (f *Flow) binding(value string) string { return f.hasher.Hash("browser\x00" + value) }
+// Binding is what a transaction stores of the browser cookie.
+func (f *Flow) Binding(value string) string { return f.hasher.Hash("browser\x00" + value) }
 
-// browser answers this browser's cookie value and its binding, setting
+// Browser answers this browser's cookie value and its binding, setting
 // the cookie first when it has none. One cookie serves every transaction
 // of the browser, so two tabs signing in at once do not undo each other.
-func (f *Flow) browser(w http.ResponseWriter, r *http.Request) (value, binding string) {
-	value, ok := f.browserValue(r)
+func (f *Flow) Browser(w http.ResponseWriter, r *http.Request) (value, binding string) {
+	value, ok := f.BrowserValue(r)
 	if !ok {
 		value = secret.NewToken(cookieSecretBytes)
 	}
 	// Renewed each time so it outlives the transaction just started.
 	f.setCookie(w, f.browserCookie(), value, f.loginLifetime)
-	return value, f.binding(value)
+	return value, f.Binding(value)
 }
 
 // bind answers the binding of this browser; see browser.
 func (f *Flow) bind(w http.ResponseWriter, r *http.Request) string {
-	_, binding := f.browser(w, r)
+	_, binding := f.Browser(w, r)
 	return binding
 }
 
@@ -137,13 +137,13 @@ func (f *Flow) SID(sessionID string) string {
 	return f.hasher.Hash("sid\x00" + sessionID)
 }
 
-// startSession opens a new session for u after an authentication step. The
+// StartSession opens a new session for u after an authentication step. The
 // cookie gets a new secret every time, and the session the browser had
 // before is deleted: a session id planted in the browser before the
 // sign-in (fixation) is worth nothing after it.
 //
 // up names the upstream provider behind the sign-in, zero for local ones.
-func (f *Flow) startSession(w http.ResponseWriter, r *http.Request, t store.Tenant, u store.User, amr []string, up store.Upstream) (store.Session, error) {
+func (f *Flow) StartSession(w http.ResponseWriter, r *http.Request, t store.Tenant, u store.User, amr []string, up store.Upstream) (store.Session, error) {
 	ctx := r.Context()
 	if old, ok := cookieValue(r, f.SessionCookie(t)); ok {
 		if err := f.store.DeleteSession(ctx, t.ID, f.sessionID(old)); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -186,8 +186,8 @@ func (f *Flow) endSession(w http.ResponseWriter, r *http.Request, t store.Tenant
 	return userID, nil
 }
 
-// csrfToken answers the form token of a transaction page: bound to the
+// CSRFToken answers the form token of a transaction page: bound to the
 // transaction and to the browser cookie, which another site cannot read.
-func (f *Flow) csrfToken(requestID, browserValue string) string {
-	return f.hasher.Hash("csrf\x00" + requestID + "\x00" + browserValue)
+func (f *Flow) CSRFToken(requestID, BrowserValue string) string {
+	return f.hasher.Hash("csrf\x00" + requestID + "\x00" + BrowserValue)
 }

@@ -308,7 +308,7 @@ func retryAfter(d time.Duration) string {
 // account, and false after answering a throttled one: audited, with
 // Retry-After saying when to come back, the page (login or passcode) shown
 // again saying so.
-func (f *Flow) admitAttempt(w http.ResponseWriter, r *http.Request, tx transaction, typed, page string, again view) (attempt, bool) {
+func (f *Flow) admitAttempt(w http.ResponseWriter, r *http.Request, tx transaction, typed, page string, again View) (attempt, bool) {
 	ctx := r.Context()
 	a, err := f.attemptFor(r, tx.tenant, typed)
 	if err != nil {
@@ -324,7 +324,7 @@ func (f *Flow) admitAttempt(w http.ResponseWriter, r *http.Request, tx transacti
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, typed), ActivitySignIn, resultThrottled, "too many failed attempts")
 		w.Header().Set("Retry-After", retryAfter(wait))
 		again.Error = throttledMessage(wait)
-		f.render(w, r, http.StatusTooManyRequests, page, again)
+		f.Render(w, r, http.StatusTooManyRequests, page, again)
 		return a, false
 	}
 	return a, true
