@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/foyer-idp/foyer/federation"
@@ -52,67 +51,6 @@ const FederationCallbackPath = "/federation/callback"
 type Way struct {
 	Method string // "passcode", "partner:<tenant id>" or "provider:<id>"
 	Label  string
-}
-
-const methodPasscode = "passcode"
-
-// redeemWays answers the ways the invited address may redeem, in the
-// tenant's redemption order; the first is the one the page suggests.
-func (f *Flow) redeemWays(ctx context.Context, t store.Tenant, email string) ([]Way, error) {
-	order := t.Invitations.RedemptionOrder
-	if len(order) == 0 {
-		order = store.DefaultRedemptionOrder
-	}
-	_, domain, _ := strings.Cut(email, "@")
-	var providers []store.IdentityProvider
-	if f.federation != nil {
-		var err error
-		if providers, err = f.federation.IdentityProviders(ctx, t.ID); err != nil {
-			return nil, err
-		}
-	}
-	var ways []Way
-	for _, step := range order {
-		switch step {
-		case store.RedeemPartnerTenant:
-			if f.federation == nil {
-				continue
-			}
-			owner, ok, err := f.federation.DomainTenant(ctx, email)
-			if err != nil {
-				return nil, err
-			}
-			if ok && owner.ID != t.ID {
-				ways = append(ways, Way{Method: "partner:" + owner.ID, Label: "Sign in with your " + owner.DisplayName + " account"})
-			}
-		case store.RedeemIdentityProvider, store.RedeemSocialProvider:
-			social := step == store.RedeemSocialProvider
-			for _, p := range providers {
-				if !p.Enabled || p.Type == store.IdPFoyer || isSocial(p.Type) != social {
-					continue
-				}
-				if slices.Contains(p.Domains, domain) || (social && len(p.Domains) == 0) {
-					ways = append(ways, Way{Method: "provider:" + p.ID, Label: "Sign in with " + p.DisplayName})
-				}
-			}
-		case store.RedeemEmailPasscode:
-			ways = append(ways, Way{Method: methodPasscode, Label: "Send a code to my email"})
-		}
-	}
-	return ways, nil
-}
-
-func isSocial(typ string) bool {
-	return typ == store.IdPGoogle || typ == store.IdPMicrosoft || typ == store.IdPGitHub
-}
-
-// provider answers the enabled provider behind a redeem page's method.
-func (f *Flow) provider(ctx context.Context, t store.Tenant, method string) (store.IdentityProvider, error) {
-	if id, ok := strings.CutPrefix(method, "partner:"); ok {
-		return f.federation.PartnerProvider(ctx, t.ID, id)
-	}
-	id, _ := strings.CutPrefix(method, "provider:")
-	return f.federation.IdentityProvider(ctx, t.ID, id)
 }
 
 // UpstreamTrip is where a trip to an upstream comes back to.
@@ -174,7 +112,7 @@ func (f *Flow) connector(ctx context.Context, t store.Tenant, p store.IdentityPr
 
 // federationCallback serves GET /t/{tenant}/federation/callback: the
 // upstream's answer, for a redemption or a sign-in.
-func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request) {
+func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request, redemptions Redemptions) {
 	ctx := r.Context()
 	t, _ := tenancy.From(ctx)
 	q := r.URL.Query()
@@ -205,7 +143,11 @@ func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if login.RedemptionID != "" {
-		f.redeemWithUpstream(w, r, t, login, p, id)
+		redemptions.Proven(w, r, t, login.RedemptionID, directory.Proof{AMR: upstreamAMR(p, id),
+			Upstream: store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR},
+			ProvenIdentity: directory.ProvenIdentity{Email: id.Email, EmailVerified: id.EmailVerified,
+				Identity:    store.Identity{SignInType: store.SignInTypeFederated, Issuer: id.Issuer, IssuerAssignedID: id.Subject},
+				DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}})
 		return
 	}
 	f.signInWithUpstream(w, r, t, login, p, id)
@@ -290,35 +232,6 @@ func upstreamAMR(p store.IdentityProvider, id federation.Identity) []string {
 		return []string{AMRFederated, AMRMFA}
 	}
 	return []string{AMRFederated}
-}
-
-// redeemWithUpstream records the proven identity on the redemption, if
-// the directory's binding rules admit it, and goes on to the review page.
-func (f *Flow) redeemWithUpstream(w http.ResponseWriter, r *http.Request, t store.Tenant, login store.FederationLogin, p store.IdentityProvider, id federation.Identity) {
-	ctx := r.Context()
-	red, err := f.redeemer.Redemption(ctx, t.ID, login.RedemptionID)
-	if errors.Is(err, store.ErrNotFound) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Invitation page expired",
-			"This page has expired. Open the invitation link from your email again.")
-		return
-	}
-	if err != nil {
-		f.Unavailable(w, r, t, "load redemption", err)
-		return
-	}
-	open, ok := f.openInvitation(w, r, t, red.TokenHash)
-	if !ok {
-		return
-	}
-	proof := directory.Proof{AMR: upstreamAMR(p, id), Upstream: store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR},
-		ProvenIdentity: directory.ProvenIdentity{Email: id.Email, EmailVerified: id.EmailVerified,
-			Identity:    store.Identity{SignInType: store.SignInTypeFederated, Issuer: id.Issuer, IssuerAssignedID: id.Subject},
-			DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}}
-	if err := f.redeemer.Prove(ctx, t, red, open.Invitation, proof); err != nil {
-		f.refusedIdentity(w, r, t, open.Invitation, "record proven identity", err)
-		return
-	}
-	f.SeeOther(w, r, f.TenantURL(t, "/redeem/consent?id="+red.ID))
 }
 
 // signInWithUpstream finishes a sign-in whose first factor was an

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
+	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -33,11 +34,21 @@ type Store interface {
 	AppendAudit(ctx context.Context, e store.AuditEvent) error
 }
 
-// Directory checks passwords and redeems invitations;
-// *directory.Directory satisfies it.
+// Directory checks passwords and ends the redemptions whose landing
+// waited for a second factor; *directory.Directory satisfies it.
 type Directory interface {
 	VerifyPassword(ctx context.Context, tenantID, email, password string) (store.User, error)
-	Redeemer
+	Redemption(ctx context.Context, tenantID, id string) (store.Redemption, error)
+	EndRedemption(ctx context.Context, tenantID, id string) error
+	// InvitationRedirect answers an accepted invitation's redirect while
+	// it still belongs to one of the tenant's apps, else "".
+	InvitationRedirect(ctx context.Context, t store.Tenant, invitationID string) (string, error)
+}
+
+// Redemptions takes over an upstream callback that ends a redemption's
+// trip, with what the guest proved there; *redeem.Handler is one.
+type Redemptions interface {
+	Proven(w http.ResponseWriter, r *http.Request, t store.Tenant, redemptionID string, p directory.Proof)
 }
 
 // Config is what a Flow needs.
@@ -80,7 +91,6 @@ type Flow struct {
 	secure             bool
 	store              Store
 	dir                Directory
-	redeemer           Redeemer
 	passcodes          Passcodes
 	federation         Federation
 	upstreams          Upstreams
@@ -139,7 +149,6 @@ func New(cfg Config) (*Flow, error) {
 		secure:             strings.HasPrefix(cfg.ExternalURL, "https://"),
 		store:              cfg.Store,
 		dir:                cfg.Directory,
-		redeemer:           cfg.Directory,
 		passcodes:          cfg.Passcodes,
 		federation:         cfg.Federation,
 		upstreams:          cfg.Upstreams,
@@ -308,28 +317,27 @@ func (f *Flow) toCallback(w http.ResponseWriter, r *http.Request, t store.Tenant
 }
 
 // Mount registers the sign-in pages on mux behind wrap, which must put
-// the tenant in the request context (tenancy.Gate).
-func (f *Flow) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
+// the tenant in the request context (tenancy.Gate); upstream callbacks of
+// redemptions go on to redemptions.
+func (f *Flow) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler, redemptions Redemptions) {
 	mux.Handle("GET /t/{tenant}/login", wrap(http.HandlerFunc(f.loginPage)))
 	mux.Handle("POST /t/{tenant}/login", wrap(f.csrf.Handler(http.HandlerFunc(f.login))))
 	mux.Handle("GET /t/{tenant}/consent", wrap(http.HandlerFunc(f.consentPage)))
 	mux.Handle("POST /t/{tenant}/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.consent))))
 	mux.Handle("POST /t/{tenant}/login/code", wrap(f.csrf.Handler(http.HandlerFunc(f.loginCode))))
 
-	mux.Handle("GET /t/{tenant}/redeem", wrap(http.HandlerFunc(f.redeemPage)))
-	mux.Handle("POST /t/{tenant}/redeem", wrap(f.csrf.Handler(http.HandlerFunc(f.redeemBegin))))
-	mux.Handle("GET /t/{tenant}/redeem/verify", wrap(http.HandlerFunc(f.redeemVerifyPage)))
-	mux.Handle("POST /t/{tenant}/redeem/verify", wrap(f.csrf.Handler(http.HandlerFunc(f.redeemVerify))))
-	mux.Handle("GET /t/{tenant}/redeem/consent", wrap(http.HandlerFunc(f.redeemConsentPage)))
-	mux.Handle("POST /t/{tenant}/redeem/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.redeemConsent))))
-	mux.Handle("GET /t/{tenant}/redeem/block", wrap(http.HandlerFunc(f.blockPage)))
-	mux.Handle("POST /t/{tenant}/redeem/block", wrap(f.csrf.Handler(http.HandlerFunc(f.block))))
-	mux.Handle("GET /t/{tenant}"+FederationCallbackPath, wrap(http.HandlerFunc(f.federationCallback)))
+	mux.Handle("GET /t/{tenant}"+FederationCallbackPath, wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.federationCallback(w, r, redemptions)
+	})))
 	mux.Handle("GET /t/{tenant}/mfa", wrap(http.HandlerFunc(f.mfaPage)))
 	mux.Handle("POST /t/{tenant}/mfa", wrap(f.csrf.Handler(http.HandlerFunc(f.mfaSubmit))))
 	mux.Handle("GET /t/{tenant}"+SecurityInfoPath, wrap(http.HandlerFunc(f.securityInfoPage)))
 	mux.Handle("POST /t/{tenant}"+SecurityInfoPath, wrap(f.csrf.Handler(http.HandlerFunc(f.securityInfo))))
 }
+
+// Protect refuses a form posted from another site (Go's cross-origin
+// protection), with the branded page.
+func (f *Flow) Protect(h http.Handler) http.Handler { return f.csrf.Handler(h) }
 
 // LoginLifetime is how long a login transaction may take.
 func (f *Flow) LoginLifetime() time.Duration { return f.loginLifetime }

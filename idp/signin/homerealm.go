@@ -121,7 +121,7 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		if guest && !f.sendSignInCode(w, r, tx, u, email) {
 			return
 		}
-		f.Render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, msgResent))
+		f.Render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, MsgResent))
 		return
 	}
 	att, ok := f.admitAttempt(w, r, tx, email, "passcode", f.codeView(tx, email, ""))
@@ -138,9 +138,9 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid one-time passcode")
-		msg := msgWrongCode
+		msg := MsgWrongCode
 		if errors.Is(err, passcode.ErrNoCode) {
-			msg = msgNoCode
+			msg = MsgNoCode
 		}
 		f.Render(w, r, http.StatusUnauthorized, "passcode", f.codeView(tx, email, msg))
 		return

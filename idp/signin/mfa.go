@@ -124,7 +124,7 @@ func (f *Flow) loadMFAStep(w http.ResponseWriter, r *http.Request) (mfaStep, boo
 // still bound to this browser, whose guest this browser's session is.
 func (f *Flow) loadRedemptionMFA(w http.ResponseWriter, r *http.Request) (mfaStep, bool) {
 	t, _ := tenancy.From(r.Context())
-	red, err := f.redeemer.Redemption(r.Context(), t.ID, r.FormValue("redemption"))
+	red, err := f.dir.Redemption(r.Context(), t.ID, r.FormValue("redemption"))
 	browser, hasBrowser := f.BrowserValue(r)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -327,10 +327,10 @@ func (f *Flow) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (strin
 // of the tenant's apps (else on their security info page).
 func (f *Flow) redemptionLanding(w http.ResponseWriter, r *http.Request, t store.Tenant, red store.Redemption) (string, bool) {
 	ctx := r.Context()
-	if err := f.redeemer.EndRedemption(ctx, t.ID, red.ID); err != nil {
+	if err := f.dir.EndRedemption(ctx, t.ID, red.ID); err != nil {
 		f.logger.WarnContext(ctx, "delete redemption", "tenant", t.Slug, "err", err)
 	}
-	to, err := f.redeemer.InvitationRedirect(ctx, t, red.InvitationID)
+	to, err := f.dir.InvitationRedirect(ctx, t, red.InvitationID)
 	if err != nil {
 		f.Unavailable(w, r, t, "load invitation", err)
 		return "", false
