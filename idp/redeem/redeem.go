@@ -14,6 +14,7 @@ import (
 	"github.com/foyer-idp/foyer/idp/signin"
 	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -452,7 +453,7 @@ func (h *Handler) redeemVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inv := x.open.Invitation
-	if err := h.dir.Prove(r.Context(), x.tenant, x.r, inv, directory.Proof{AMR: []string{signin.AMRPasscode},
+	if err := h.dir.Prove(r.Context(), x.tenant, x.r, inv, directory.Proof{AMR: []string{mfa.AMRPasscode},
 		ProvenIdentity: directory.ProvenIdentity{Email: inv.Email, EmailVerified: true, // the code reached it
 			Identity: store.Identity{SignInType: store.SignInTypeEmail, Issuer: directory.IssuerMail, IssuerAssignedID: inv.Email}}}); err != nil {
 		h.refusedIdentity(w, r, x.tenant, inv, "record proven identity", err)
@@ -531,7 +532,7 @@ func (h *Handler) redeemConsent(w http.ResponseWriter, r *http.Request) {
 		h.core.Unavailable(w, r, x.tenant, "start session", err)
 		return
 	}
-	if signin.NeedsMFA(x.tenant, store.Application{}, guest, x.r.AMR, nil) {
+	if mfa.NeedsMFA(x.tenant, store.Application{}, guest, x.r.AMR, nil) {
 		// Redeemed; the landing waits for the second factor.
 		h.core.SeeOther(w, r, h.core.TenantURL(x.tenant, "/mfa?redemption="+x.r.ID))
 		return

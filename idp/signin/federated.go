@@ -39,10 +39,6 @@ type Upstreams interface {
 	Connector(ctx context.Context, p store.IdentityProvider, clientSecret, redirectURL string) (federation.Connector, error)
 }
 
-// AMRFederated is the authentication method of an upstream sign-in
-// (RFC 8176 "fed").
-const AMRFederated = "fed"
-
 // FederationCallbackPath is where upstream providers send browsers back,
 // under the tenant's issuer.
 const FederationCallbackPath = "/federation/callback"
@@ -229,9 +225,9 @@ func upperFirst(s string) string {
 // stay in Upstream; they are not this tenant's to claim.
 func upstreamAMR(p store.IdentityProvider, id federation.Identity) []string {
 	if p.MFATrusted && mfa.InboundMFA(id.AMR) {
-		return []string{AMRFederated, AMRMFA}
+		return []string{mfa.AMRFederated, mfa.AMRMFA}
 	}
-	return []string{AMRFederated}
+	return []string{mfa.AMRFederated}
 }
 
 // signInWithUpstream finishes a sign-in whose first factor was an

@@ -14,6 +14,7 @@ import (
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -203,9 +204,6 @@ type Start struct {
 	Request *store.AuthRequest
 }
 
-// AMRPassword is the authentication method of the password page.
-const AMRPassword = "pwd"
-
 // Begin serves a validated authorization request: it finishes at once when
 // the browser's session and a remembered consent cover it (prompt,
 // max_age and id_token_hint permitting), otherwise it binds the
@@ -229,7 +227,7 @@ func (f *Flow) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, 
 	if none && needLogin {
 		return 0, ErrLoginRequired
 	}
-	needMFA := !needLogin && NeedsMFA(s.Tenant, s.App, user, sess.AMR, req.ACRValues)
+	needMFA := !needLogin && mfa.NeedsMFA(s.Tenant, s.App, user, sess.AMR, req.ACRValues)
 	if none && needMFA {
 		return 0, ErrInteractionRequired
 	}

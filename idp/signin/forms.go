@@ -16,10 +16,6 @@ type Passcodes interface {
 	Verify(ctx context.Context, tenantID, subject, code, binding string) error
 }
 
-// AMRPasscode is the authentication method of an email one-time passcode
-// (RFC 8176 "otp", as ZITADEL names its email codes).
-const AMRPasscode = "otp"
-
 // Messages of the code pages (a guest's sign-in and redemption).
 const (
 	MsgWrongCode = "That code is not right. Check the latest email and try again."

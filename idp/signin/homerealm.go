@@ -8,6 +8,7 @@ import (
 
 	"github.com/foyer-idp/foyer/federation/passcode"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -151,5 +152,5 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.countSuccess(w, r, tx.tenant, att, email)
-	f.finishSignIn(w, r, tx, u, []string{AMRPasscode}, store.Upstream{})
+	f.finishSignIn(w, r, tx, u, []string{mfa.AMRPasscode}, store.Upstream{})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -180,7 +181,7 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.countSuccess(w, r, tx.tenant, att, email)
-	f.finishSignIn(w, r, tx, user, []string{AMRPassword}, store.Upstream{})
+	f.finishSignIn(w, r, tx, user, []string{mfa.AMRPassword}, store.Upstream{})
 }
 
 // finishSignIn opens a session for a user who passed a first factor (up
@@ -197,7 +198,7 @@ func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transacti
 	req.UserID, req.SessionID, req.AMR = user.ID, sess.ID, sess.AMR
 	authTime := sess.AuthTime
 	req.AuthTime = &authTime
-	if NeedsMFA(tx.tenant, tx.app, user, sess.AMR, req.ACRValues) {
+	if mfa.NeedsMFA(tx.tenant, tx.app, user, sess.AMR, req.ACRValues) {
 		// The first factor passed; the code waits for the second.
 		if err := f.store.UpdateAuthRequest(ctx, req); err != nil {
 			f.Unavailable(w, r, tx.tenant, "update login transaction", err)

@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
@@ -35,44 +34,19 @@ type MFA interface {
 	RegenerateRecoveryCodes(ctx context.Context, t store.Tenant, u store.User) ([]string, error)
 }
 
-// Authentication methods and context classes of the second factor.
+// ACRSingleFactor, ACRMultiFactor, ACR and NeedsMFA are internal/mfa's,
+// kept here for the provider.
 const (
-	AMRTOTP = "otp"
-	AMRMFA  = "mfa"
-	// ACRSingleFactor and ACRMultiFactor are the acr values discovery
-	// advertises; acr_values=2 asks for multi-factor (step-up).
-	ACRSingleFactor = "1"
-	ACRMultiFactor  = "2"
+	ACRSingleFactor = mfa.ACRSingleFactor
+	ACRMultiFactor  = mfa.ACRMultiFactor
 )
 
-// HasMFA reports whether a sign-in's amr shows a second factor.
-func HasMFA(amr []string) bool { return slices.Contains(amr, AMRMFA) }
+// ACR is mfa.ACR.
+func ACR(amr []string) string { return mfa.ACR(amr) }
 
-// ACR answers the acr of a sign-in with amr.
-func ACR(amr []string) string {
-	if HasMFA(amr) {
-		return ACRMultiFactor
-	}
-	return ACRSingleFactor
-}
-
-// NeedsMFA reports whether a sign-in with amr must still prove a second
-// factor for app: the tenant's or the app's policy, or acr_values asking
-// for multi-factor.
+// NeedsMFA is mfa.NeedsMFA.
 func NeedsMFA(t store.Tenant, app store.Application, u store.User, amr, acrValues []string) bool {
-	required := mfa.Required(t, app, u) || slices.Contains(acrValues, ACRMultiFactor)
-	return required && !HasMFA(amr)
-}
-
-// withMFA adds the second factor to a first factor's amr.
-func withMFA(amr []string) []string {
-	out := slices.Clone(amr)
-	for _, m := range []string{AMRTOTP, AMRMFA} {
-		if !slices.Contains(out, m) {
-			out = append(out, m)
-		}
-	}
-	return out
+	return mfa.NeedsMFA(t, app, u, amr, acrValues)
 }
 
 // mfaStep is a second-factor page's context: the user who passed a first
@@ -291,7 +265,7 @@ func mfaMessage(err error) (string, bool) {
 // on. On failure it has answered.
 func (f *Flow) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (string, bool) {
 	ctx := r.Context()
-	sess, err := f.StartSession(w, r, s.tenant, s.user, withMFA(s.session.AMR), s.session.Upstream)
+	sess, err := f.StartSession(w, r, s.tenant, s.user, mfa.WithMFA(s.session.AMR), s.session.Upstream)
 	if err != nil {
 		f.Unavailable(w, r, s.tenant, "start session", err)
 		return "", false
