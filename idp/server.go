@@ -193,7 +193,7 @@ func (s *Server) buildOIDC(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	red, err := redeem.New(redeem.Config{Core: flow, Directory: o.Directory, Passcodes: o.Passcodes,
+	red, err := redeem.New(redeem.Config{Core: flow.Core, Upstream: flow, Directory: o.Directory, Passcodes: o.Passcodes,
 		Federation: o.Federation, Logger: cfg.Logger})
 	if err != nil {
 		return err

@@ -56,8 +56,8 @@ type Federation interface {
 }
 
 // Core is the sign-in core the redemption pages are drawn and moved with:
-// the branded pages, the browser cookie and its binding, form tokens, the
-// session and the trip upstream; *signin.Flow is one.
+// the branded pages, the browser cookie and its binding, form tokens and
+// the session; *signin.Core is one.
 type Core interface {
 	Render(w http.ResponseWriter, r *http.Request, status int, page string, v signin.View)
 	ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string)
@@ -73,15 +73,25 @@ type Core interface {
 	TenantURL(t store.Tenant, path string) string
 	SeeOther(w http.ResponseWriter, r *http.Request, to string)
 	StartSession(w http.ResponseWriter, r *http.Request, t store.Tenant, u store.User, amr []string, up store.Upstream) (store.Session, error)
-	GoUpstream(w http.ResponseWriter, r *http.Request, trip signin.UpstreamTrip)
 	LoginLifetime() time.Duration
 }
 
-var _ Core = (*signin.Flow)(nil)
+// Upstream sends the browser to an upstream identity provider, to come
+// back to Proven; *signin.Flow is one.
+type Upstream interface {
+	GoUpstream(w http.ResponseWriter, r *http.Request, trip signin.UpstreamTrip)
+}
+
+var (
+	_ Core     = (*signin.Core)(nil)
+	_ Upstream = (*signin.Flow)(nil)
+)
 
 // Config is what a Handler needs.
 type Config struct {
-	Core      Core
+	Core Core
+	// Upstream takes the guest to the identity provider they chose.
+	Upstream  Upstream
 	Directory Redeemer
 	// Passcodes sends and checks the codes that prove the invited address.
 	Passcodes signin.Passcodes
@@ -94,6 +104,7 @@ type Config struct {
 // Handler serves the redemption pages.
 type Handler struct {
 	core       Core
+	upstream   Upstream
 	dir        Redeemer
 	passcodes  signin.Passcodes
 	federation Federation
@@ -105,6 +116,9 @@ func New(cfg Config) (*Handler, error) {
 	var errs []error
 	if cfg.Core == nil {
 		errs = append(errs, errors.New("redeem: Core is required"))
+	}
+	if cfg.Upstream == nil {
+		errs = append(errs, errors.New("redeem: Upstream is required"))
 	}
 	if cfg.Directory == nil {
 		errs = append(errs, errors.New("redeem: Directory is required"))
@@ -118,7 +132,7 @@ func New(cfg Config) (*Handler, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Handler{core: cfg.Core, dir: cfg.Directory, passcodes: cfg.Passcodes, federation: cfg.Federation, logger: cfg.Logger}, nil
+	return &Handler{core: cfg.Core, upstream: cfg.Upstream, dir: cfg.Directory, passcodes: cfg.Passcodes, federation: cfg.Federation, logger: cfg.Logger}, nil
 }
 
 // Mount registers the redemption pages on mux behind wrap, which must put
@@ -344,7 +358,7 @@ func (h *Handler) redeemBegin(w http.ResponseWriter, r *http.Request) {
 			h.core.Unavailable(w, r, t, "load identity provider", err)
 			return
 		}
-		h.core.GoUpstream(w, r, signin.UpstreamTrip{Tenant: t, Provider: p, Binding: red.BrowserBinding, RedemptionID: red.ID,
+		h.upstream.GoUpstream(w, r, signin.UpstreamTrip{Tenant: t, Provider: p, Binding: red.BrowserBinding, RedemptionID: red.ID,
 			LoginHint: open.Invitation.Email})
 		return
 	}

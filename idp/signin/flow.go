@@ -86,16 +86,26 @@ type Config struct {
 	Logger  *slog.Logger
 }
 
-// Flow runs sign-in transactions and serves their pages.
+// Flow runs sign-in transactions and serves their pages: the
+// capabilities (login and home-realm discovery, passcodes, upstream
+// sign-in, the second factor, security info, consent, sign-out) over
+// the shared Core.
 type Flow struct {
+	*Core
+	dir        Directory
+	passcodes  Passcodes
+	federation Federation
+	upstreams  Upstreams
+	mfa        MFA
+}
+
+// Core is what every sign-in page shares: the branded pages and their
+// layout, the browser cookie and its binding, sessions, form tokens and
+// cross-origin protection, and the throttle gate.
+type Core struct {
 	external           string
 	secure             bool
 	store              Store
-	dir                Directory
-	passcodes          Passcodes
-	federation         Federation
-	upstreams          Upstreams
-	mfa                MFA
 	hasher             *secret.Hasher
 	loginLifetime      time.Duration
 	sessionLifetime    time.Duration
@@ -145,15 +155,10 @@ func New(cfg Config) (*Flow, error) {
 		cfg.Now = time.Now
 	}
 	cfg.Throttle = cfg.Throttle.withDefaults()
-	f := &Flow{
+	c := &Core{
 		external:           strings.TrimRight(cfg.ExternalURL, "/"),
 		secure:             strings.HasPrefix(cfg.ExternalURL, "https://"),
 		store:              cfg.Store,
-		dir:                cfg.Directory,
-		passcodes:          cfg.Passcodes,
-		federation:         cfg.Federation,
-		upstreams:          cfg.Upstreams,
-		mfa:                cfg.MFA,
 		hasher:             cfg.Hasher,
 		loginLifetime:      cfg.LoginLifetime,
 		sessionLifetime:    cfg.SessionLifetime,
@@ -165,15 +170,14 @@ func New(cfg Config) (*Flow, error) {
 		pages:              parsePages(),
 		csrf:               http.NewCrossOriginProtection(),
 	}
-	f.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := tenancy.From(r.Context())
-		f.ErrorPage(w, r, t, http.StatusForbidden, "Request refused",
+		c.ErrorPage(w, r, t, http.StatusForbidden, "Request refused",
 			"This form was sent from another site, so Foyer did not accept it.")
 	}))
-	return f, nil
+	return &Flow{Core: c, dir: cfg.Directory, passcodes: cfg.Passcodes, federation: cfg.Federation,
+		upstreams: cfg.Upstreams, mfa: cfg.MFA}, nil
 }
-
-func (f *Flow) clock() time.Time { return f.now().UTC().Truncate(time.Microsecond) }
 
 // Outcome is what Begin did with a request.
 type Outcome int
@@ -264,12 +268,6 @@ func (f *Flow) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, 
 	return Shown, nil
 }
 
-// Bound reports whether r comes from the browser that started req.
-func (f *Flow) Bound(r *http.Request, req store.AuthRequest) bool {
-	value, ok := f.BrowserValue(r)
-	return ok && req.BrowserBinding != "" && secret.EqualHashes(f.Binding(value), req.BrowserBinding)
-}
-
 // needsConsent reports whether the user must review what app asks for.
 // First-party apps never ask.
 func (f *Flow) needsConsent(ctx context.Context, app store.Application, userID string, scopes []string, forced bool) (bool, error) {
@@ -294,25 +292,9 @@ func (f *Flow) needsConsent(ctx context.Context, app store.Application, userID s
 	return false, nil
 }
 
-// TenantURL answers the absolute URL of a path under the tenant.
-func (f *Flow) TenantURL(t store.Tenant, path string) string {
-	return tenancy.Issuer(f.external, t.Slug) + path
-}
-
-// redirect sends the browser to a page of the transaction.
-func (f *Flow) redirect(w http.ResponseWriter, r *http.Request, t store.Tenant, page, requestID string) {
-	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, f.TenantURL(t, "/"+page+"?id="+requestID), http.StatusFound)
-}
-
 // CallbackPath is where a finished transaction goes: the provider's
 // authorization callback, under the tenant's issuer.
 const CallbackPath = "/authorize/callback"
-
-func (f *Flow) toCallback(w http.ResponseWriter, r *http.Request, t store.Tenant, requestID string) {
-	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, f.TenantURL(t, CallbackPath+"?id="+requestID), http.StatusFound)
-}
 
 // Mount registers the sign-in pages on mux behind wrap, which must put
 // the tenant in the request context (tenancy.Gate); upstream callbacks of
@@ -332,10 +314,3 @@ func (f *Flow) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler, r
 	mux.Handle("GET /t/{tenant}"+SecurityInfoPath, wrap(http.HandlerFunc(f.securityInfoPage)))
 	mux.Handle("POST /t/{tenant}"+SecurityInfoPath, wrap(f.csrf.Handler(http.HandlerFunc(f.securityInfo))))
 }
-
-// Protect refuses a form posted from another site (Go's cross-origin
-// protection), with the branded page.
-func (f *Flow) Protect(h http.Handler) http.Handler { return f.csrf.Handler(h) }
-
-// LoginLifetime is how long a login transaction may take.
-func (f *Flow) LoginLifetime() time.Duration { return f.loginLifetime }

@@ -24,25 +24,25 @@ const (
 )
 
 // ParseForm bounds and reads a POST body; on failure it has answered.
-func (f *Flow) ParseForm(w http.ResponseWriter, r *http.Request) bool {
+func (c *Core) ParseForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		t, _ := tenancy.From(r.Context())
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Request refused", "The form could not be read.")
+		c.ErrorPage(w, r, t, http.StatusBadRequest, "Request refused", "The form could not be read.")
 		return false
 	}
 	return true
 }
 
 // RefusedCSRF shows the error page for a form token that does not match.
-func (f *Flow) RefusedCSRF(w http.ResponseWriter, r *http.Request, t store.Tenant) {
-	f.ErrorPage(w, r, t, http.StatusForbidden, "Request refused",
+func (c *Core) RefusedCSRF(w http.ResponseWriter, r *http.Request, t store.Tenant) {
+	c.ErrorPage(w, r, t, http.StatusForbidden, "Request refused",
 		"The form had expired or did not come from this site. Open the invitation link again.")
 }
 
 // SeeOther redirects after a POST with 303, so a reload does not post
 // again.
-func (f *Flow) SeeOther(w http.ResponseWriter, r *http.Request, to string) {
+func (c *Core) SeeOther(w http.ResponseWriter, r *http.Request, to string) {
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }

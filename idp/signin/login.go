@@ -1,7 +1,6 @@
 package signin
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
-	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/store"
@@ -225,15 +223,6 @@ func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transacti
 		return
 	}
 	f.toCallback(w, r, tx.tenant, req.ID)
-}
-
-// typedActor names the actor of a failed attempt: the user the typed name
-// belongs to when there is one, else the name as typed.
-func (f *Flow) typedActor(ctx context.Context, t store.Tenant, typed string) audit.Actor {
-	if u, err := f.store.GetUserByEmail(ctx, t.ID, normalizeAccount(typed)); err == nil {
-		return userActor(u)
-	}
-	return audit.Actor{Type: store.ActorUser, Name: typed}
 }
 
 func hasPrompt(req store.AuthRequest, p string) bool {

@@ -104,11 +104,11 @@ func Branded(t store.Tenant, title string) View {
 // Render writes a page. Pages are never cached (they carry form tokens)
 // and never framed; their only inline code is the style block, allowed
 // by a nonce.
-func (f *Flow) Render(w http.ResponseWriter, r *http.Request, status int, page string, v View) {
+func (c *Core) Render(w http.ResponseWriter, r *http.Request, status int, page string, v View) {
 	v.Nonce = secret.NewToken(16)
 	var buf bytes.Buffer
-	if err := f.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
-		f.logger.ErrorContext(r.Context(), "render page", "page", page, "err", err)
+	if err := c.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.logger.ErrorContext(r.Context(), "render page", "page", page, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
@@ -127,25 +127,25 @@ func (f *Flow) Render(w http.ResponseWriter, r *http.Request, status int, page s
 // must not be sent to a redirect URI (an unknown client, an unregistered
 // redirect URI) end here; title and message are for people and must not
 // carry internal details.
-func (f *Flow) ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string) {
-	f.ErrorPageNext(w, r, t, status, title, message, nil)
+func (c *Core) ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string) {
+	c.ErrorPageNext(w, r, t, status, title, message, nil)
 }
 
 // ErrorPageNext is ErrorPage with a next step: a link instead of "go back
 // to the application".
-func (f *Flow) ErrorPageNext(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string, next *NextStep) {
+func (c *Core) ErrorPageNext(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string, next *NextStep) {
 	v := Branded(t, title)
 	v.Error = message
 	v.RequestRef = httpx.RequestIDFrom(r.Context())
 	v.NextStep = next
-	f.Render(w, r, status, "error", v)
+	c.Render(w, r, status, "error", v)
 }
 
 // Unavailable shows the error page for a store failure, logging its cause.
-func (f *Flow) Unavailable(w http.ResponseWriter, r *http.Request, t store.Tenant, doing string, err error) {
-	f.logger.ErrorContext(r.Context(), doing, "tenant", t.Slug, "err", err)
+func (c *Core) Unavailable(w http.ResponseWriter, r *http.Request, t store.Tenant, doing string, err error) {
+	c.logger.ErrorContext(r.Context(), doing, "tenant", t.Slug, "err", err)
 	w.Header().Set("Retry-After", "5")
-	f.ErrorPage(w, r, t, http.StatusServiceUnavailable, "Try again in a moment",
+	c.ErrorPage(w, r, t, http.StatusServiceUnavailable, "Try again in a moment",
 		"Sign-in is temporarily unavailable.")
 }
 
