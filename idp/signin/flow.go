@@ -96,7 +96,9 @@ type Flow struct {
 	passcodes  Passcodes
 	federation Federation
 	upstreams  Upstreams
-	mfa        MFA
+	security   *securityInfo
+	second     *mfaPages
+	consent    consentPages
 }
 
 // Core is what every sign-in page shares: the branded pages and their
@@ -176,7 +178,8 @@ func New(cfg Config) (*Flow, error) {
 			"This form was sent from another site, so Foyer did not accept it.")
 	}))
 	return &Flow{Core: c, dir: cfg.Directory, passcodes: cfg.Passcodes, federation: cfg.Federation,
-		upstreams: cfg.Upstreams, mfa: cfg.MFA}, nil
+		upstreams: cfg.Upstreams, security: &securityInfo{Core: c, mfa: cfg.MFA},
+		second: &mfaPages{Core: c, mfa: cfg.MFA, dir: cfg.Directory}, consent: consentPages{c}}, nil
 }
 
 // Outcome is what Begin did with a request.
@@ -268,30 +271,6 @@ func (f *Flow) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, 
 	return Shown, nil
 }
 
-// needsConsent reports whether the user must review what app asks for.
-// First-party apps never ask.
-func (f *Flow) needsConsent(ctx context.Context, app store.Application, userID string, scopes []string, forced bool) (bool, error) {
-	if app.FirstParty {
-		return false, nil
-	}
-	if forced {
-		return true, nil
-	}
-	c, err := f.store.GetConsent(ctx, app.TenantID, userID, app.ClientID)
-	if errors.Is(err, store.ErrNotFound) {
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("load consent: %w", err)
-	}
-	for _, s := range scopes {
-		if !slices.Contains(c.Scopes, s) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // CallbackPath is where a finished transaction goes: the provider's
 // authorization callback, under the tenant's issuer.
 const CallbackPath = "/authorize/callback"
@@ -302,15 +281,15 @@ const CallbackPath = "/authorize/callback"
 func (f *Flow) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler, redemptions Redemptions) {
 	mux.Handle("GET /t/{tenant}/login", wrap(http.HandlerFunc(f.loginPage)))
 	mux.Handle("POST /t/{tenant}/login", wrap(f.csrf.Handler(http.HandlerFunc(f.login))))
-	mux.Handle("GET /t/{tenant}/consent", wrap(http.HandlerFunc(f.consentPage)))
-	mux.Handle("POST /t/{tenant}/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.consent))))
+	mux.Handle("GET /t/{tenant}/consent", wrap(http.HandlerFunc(f.consent.consentPage)))
+	mux.Handle("POST /t/{tenant}/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.consent.consent))))
 	mux.Handle("POST /t/{tenant}/login/code", wrap(f.csrf.Handler(http.HandlerFunc(f.loginCode))))
 
 	mux.Handle("GET /t/{tenant}"+FederationCallbackPath, wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.federationCallback(w, r, redemptions)
 	})))
-	mux.Handle("GET /t/{tenant}/mfa", wrap(http.HandlerFunc(f.mfaPage)))
-	mux.Handle("POST /t/{tenant}/mfa", wrap(f.csrf.Handler(http.HandlerFunc(f.mfaSubmit))))
-	mux.Handle("GET /t/{tenant}"+SecurityInfoPath, wrap(http.HandlerFunc(f.securityInfoPage)))
-	mux.Handle("POST /t/{tenant}"+SecurityInfoPath, wrap(f.csrf.Handler(http.HandlerFunc(f.securityInfo))))
+	mux.Handle("GET /t/{tenant}/mfa", wrap(http.HandlerFunc(f.second.mfaPage)))
+	mux.Handle("POST /t/{tenant}/mfa", wrap(f.csrf.Handler(http.HandlerFunc(f.second.mfaSubmit))))
+	mux.Handle("GET /t/{tenant}"+SecurityInfoPath, wrap(http.HandlerFunc(f.security.securityInfoPage)))
+	mux.Handle("POST /t/{tenant}"+SecurityInfoPath, wrap(f.csrf.Handler(http.HandlerFunc(f.security.securityInfo))))
 }

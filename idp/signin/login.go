@@ -25,66 +25,6 @@ const (
 	msgNoPassword     = "Enter your password."
 )
 
-// transaction is a login transaction loaded for a page, with the browser
-// cookie that binds it.
-type transaction struct {
-	tenant  store.Tenant
-	req     store.AuthRequest
-	app     store.Application
-	browser string
-}
-
-// load answers the transaction a page request names, checking that this
-// Browser started it. On failure it has answered the request.
-func (f *Flow) load(w http.ResponseWriter, r *http.Request) (transaction, bool) {
-	t, _ := tenancy.From(r.Context())
-	id := r.FormValue("id")
-	if id == "" {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in not found", "This page needs a sign-in started by an application.")
-		return transaction{}, false
-	}
-	req, err := f.store.GetAuthRequest(r.Context(), t.ID, id, f.clock())
-	if errors.Is(err, store.ErrNotFound) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or is already complete.")
-		return transaction{}, false
-	}
-	if err != nil {
-		f.Unavailable(w, r, t, "load login transaction", err)
-		return transaction{}, false
-	}
-	browser, ok := f.BrowserValue(r)
-	if !ok || !f.Bound(r, req) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in started elsewhere",
-			"Finish signing in in the browser where you started, or start again from the application.")
-		return transaction{}, false
-	}
-	if req.Done {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or is already complete.")
-		return transaction{}, false
-	}
-	app, err := f.store.GetApplicationByClientID(r.Context(), t.ID, req.ClientID)
-	if errors.Is(err, store.ErrNotFound) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Application not found", "The application that started this sign-in no longer exists.")
-		return transaction{}, false
-	}
-	if err != nil {
-		f.Unavailable(w, r, t, "load application", err)
-		return transaction{}, false
-	}
-	return transaction{tenant: t, req: req, app: app, browser: browser}, true
-}
-
-// checkCSRF compares the form's token with the transaction's.
-func (f *Flow) checkCSRF(w http.ResponseWriter, r *http.Request, tx transaction) bool {
-	want := f.CSRFToken(tx.req.ID, tx.browser)
-	if got := r.PostFormValue("csrf_token"); got == "" || !equalStrings(got, want) {
-		f.ErrorPage(w, r, tx.tenant, http.StatusForbidden, "Request refused",
-			"The form had expired or did not come from this site. Go back to the application and try again.")
-		return false
-	}
-	return true
-}
-
 func (f *Flow) loginView(tx transaction, email, message string) View {
 	v := Branded(tx.tenant, "Sign in")
 	v.Action = f.TenantURL(tx.tenant, "/login")

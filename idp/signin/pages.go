@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -192,4 +193,21 @@ func describeScopes(external string, scopes []string) []string {
 		}
 	}
 	return out
+}
+
+// showRecoveryCodes shows new recovery codes once, with a Continue button
+// to next (a GET form: next's query goes in hidden fields, or the browser
+// would drop it).
+func (c *Core) showRecoveryCodes(w http.ResponseWriter, r *http.Request, t store.Tenant, codes []string, next string) {
+	v := Branded(t, "Save your recovery codes")
+	v.RecoveryCodes = codes
+	if u, err := url.Parse(next); err == nil {
+		v.Hidden = map[string]string{}
+		for k, vs := range u.Query() {
+			v.Hidden[k] = vs[0]
+		}
+		u.RawQuery = ""
+		v.Next = u.String()
+	}
+	c.Render(w, r, http.StatusOK, "mfacodes", v)
 }
