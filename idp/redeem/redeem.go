@@ -55,41 +55,18 @@ type Federation interface {
 	DomainTenant(ctx context.Context, email string) (store.Tenant, bool, error)
 }
 
-// Core is the sign-in core the redemption pages are drawn and moved with:
-// the branded pages, the browser cookie and its binding, form tokens and
-// the session; *signin.Core is one.
-type Core interface {
-	Render(w http.ResponseWriter, r *http.Request, status int, page string, v signin.View)
-	ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string)
-	ErrorPageNext(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string, next *signin.NextStep)
-	Unavailable(w http.ResponseWriter, r *http.Request, t store.Tenant, doing string, err error)
-	ParseForm(w http.ResponseWriter, r *http.Request) bool
-	Protect(h http.Handler) http.Handler
-	RefusedCSRF(w http.ResponseWriter, r *http.Request, t store.Tenant)
-	Browser(w http.ResponseWriter, r *http.Request) (value, binding string)
-	BrowserValue(r *http.Request) (string, bool)
-	Binding(value string) string
-	CSRFToken(subject, browserValue string) string
-	TenantURL(t store.Tenant, path string) string
-	SeeOther(w http.ResponseWriter, r *http.Request, to string)
-	StartSession(w http.ResponseWriter, r *http.Request, t store.Tenant, u store.User, amr []string, up store.Upstream) (store.Session, error)
-	LoginLifetime() time.Duration
-}
-
 // Upstream sends the browser to an upstream identity provider, to come
 // back to Proven; *signin.Flow is one.
 type Upstream interface {
 	GoUpstream(w http.ResponseWriter, r *http.Request, trip signin.UpstreamTrip)
 }
 
-var (
-	_ Core     = (*signin.Core)(nil)
-	_ Upstream = (*signin.Flow)(nil)
-)
+var _ Upstream = (*signin.Flow)(nil)
 
 // Config is what a Handler needs.
 type Config struct {
-	Core Core
+	// Core draws the pages and binds them to the browser and its session.
+	Core *signin.Core
 	// Upstream takes the guest to the identity provider they chose.
 	Upstream  Upstream
 	Directory Redeemer
@@ -103,7 +80,7 @@ type Config struct {
 
 // Handler serves the redemption pages.
 type Handler struct {
-	core       Core
+	core       *signin.Core
 	upstream   Upstream
 	dir        Redeemer
 	passcodes  signin.Passcodes
@@ -391,14 +368,8 @@ func (h *Handler) sendRedeemCode(w http.ResponseWriter, r *http.Request, t store
 // link. On failure it has answered.
 func (h *Handler) loadRedemption(w http.ResponseWriter, r *http.Request) (redemption, bool) {
 	t, _ := tenancy.From(r.Context())
-	red, err := h.dir.Redemption(r.Context(), t.ID, r.FormValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		h.core.ErrorPage(w, r, t, http.StatusBadRequest, "Invitation page expired",
-			"This page has expired. Open the invitation link from your email again.")
-		return redemption{}, false
-	}
-	if err != nil {
-		h.core.Unavailable(w, r, t, "load redemption", err)
+	red, ok := h.redemption(w, r, t, r.FormValue("id"))
+	if !ok {
 		return redemption{}, false
 	}
 	browser, ok := h.core.BrowserValue(r)
@@ -412,6 +383,21 @@ func (h *Handler) loadRedemption(w http.ResponseWriter, r *http.Request) (redemp
 		return redemption{}, false
 	}
 	return redemption{tenant: t, r: red, open: open, browser: browser}, true
+}
+
+// redemption answers the live redemption id; on failure it has answered.
+func (h *Handler) redemption(w http.ResponseWriter, r *http.Request, t store.Tenant, id string) (store.Redemption, bool) {
+	red, err := h.dir.Redemption(r.Context(), t.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.core.ErrorPage(w, r, t, http.StatusBadRequest, "Invitation page expired",
+			"This page has expired. Open the invitation link from your email again.")
+		return store.Redemption{}, false
+	}
+	if err != nil {
+		h.core.Unavailable(w, r, t, "load redemption", err)
+		return store.Redemption{}, false
+	}
+	return red, true
 }
 
 func (h *Handler) verifyView(x redemption, message string) signin.View {
@@ -614,22 +600,15 @@ func maskEmail(email string) string {
 // guest proved there, if the directory's binding rules admit it, and
 // sends the browser to the review page.
 func (h *Handler) Proven(w http.ResponseWriter, r *http.Request, t store.Tenant, redemptionID string, proof directory.Proof) {
-	ctx := r.Context()
-	red, err := h.dir.Redemption(ctx, t.ID, redemptionID)
-	if errors.Is(err, store.ErrNotFound) {
-		h.core.ErrorPage(w, r, t, http.StatusBadRequest, "Invitation page expired",
-			"This page has expired. Open the invitation link from your email again.")
-		return
-	}
-	if err != nil {
-		h.core.Unavailable(w, r, t, "load redemption", err)
+	red, ok := h.redemption(w, r, t, redemptionID)
+	if !ok {
 		return
 	}
 	open, ok := h.openInvitation(w, r, t, red.TokenHash)
 	if !ok {
 		return
 	}
-	if err := h.dir.Prove(ctx, t, red, open.Invitation, proof); err != nil {
+	if err := h.dir.Prove(r.Context(), t, red, open.Invitation, proof); err != nil {
 		h.refusedIdentity(w, r, t, open.Invitation, "record proven identity", err)
 		return
 	}
