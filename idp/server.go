@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/foyer-idp/foyer/idp/provider"
+	"github.com/foyer-idp/foyer/idp/redeem"
 	"github.com/foyer-idp/foyer/idp/signin"
 	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/config"
@@ -86,6 +87,7 @@ type Directory interface {
 	provider.Directory
 	provider.Clients
 	signin.Directory
+	redeem.Redeemer
 }
 
 // OIDC is what the OpenID provider needs.
@@ -127,6 +129,7 @@ type Server struct {
 	readyTimeout time.Duration
 	provider     *provider.Provider
 	flow         *signin.Flow
+	redeem       *redeem.Handler
 	extra        []mount
 }
 
@@ -190,6 +193,11 @@ func (s *Server) buildOIDC(cfg Config) error {
 	if err != nil {
 		return err
 	}
+	red, err := redeem.New(redeem.Config{Core: flow.Core, Upstream: flow, Directory: o.Directory, Passcodes: o.Passcodes,
+		Federation: o.Federation, Logger: cfg.Logger})
+	if err != nil {
+		return err
+	}
 	clients := o.Clients
 	if clients == nil {
 		clients = o.Directory
@@ -206,7 +214,7 @@ func (s *Server) buildOIDC(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	s.flow, s.provider = flow, p
+	s.flow, s.redeem, s.provider = flow, red, p
 	return nil
 }
 
@@ -268,7 +276,8 @@ func (s *Server) Routes() *http.ServeMux {
 	mux.Handle("GET /t/{tenant}/keys", gate(http.HandlerFunc(s.jwks)))
 	if s.provider != nil {
 		s.provider.Mount(mux, gate)
-		s.flow.Mount(mux, gate)
+		s.flow.Mount(mux, gate, s.redeem)
+		s.redeem.Mount(mux, gate)
 	}
 	for _, m := range s.extra {
 		mux.Handle(m.pattern, m.handler)

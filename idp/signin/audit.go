@@ -29,7 +29,7 @@ const maxAuditName = 256
 // known; otherwise the name typed, so an admin can see which account was
 // tried. reason is empty for a success. The event is best effort: a store
 // failure is logged, and the sign-in goes on or fails on its own merits.
-func (f *Flow) signInEvent(ctx context.Context, t store.Tenant, app store.Application, actor audit.Actor, activity, result, reason string) {
+func (c *Core) signInEvent(ctx context.Context, t store.Tenant, app store.Application, actor audit.Actor, activity, result, reason string) {
 	e := audit.Entry{TenantID: t.ID, Category: CategorySignIn, Activity: activity}
 	if app.ID != "" {
 		e.Target = audit.Target{Type: audit.TargetApplication, ID: app.ID, Name: app.DisplayName}
@@ -40,11 +40,11 @@ func (f *Flow) signInEvent(ctx context.Context, t store.Tenant, app store.Applic
 	if len(actor.Name) > maxAuditName {
 		actor.Name = actor.Name[:maxAuditName]
 	}
-	if err := audit.Record(audit.WithActor(ctx, actor), f.store, f.clock(), e); err != nil {
-		f.logger.WarnContext(ctx, "record sign-in event", "tenant", t.Slug, "err", err)
+	if err := audit.Record(audit.WithActor(ctx, actor), c.store, c.clock(), e); err != nil {
+		c.logger.WarnContext(ctx, "record sign-in event", "tenant", t.Slug, "err", err)
 	}
-	if f.signIns != nil && activity == ActivitySignIn {
-		f.signIns.WithLabelValues(t.Slug, result).Inc()
+	if c.signIns != nil && activity == ActivitySignIn {
+		c.signIns.WithLabelValues(t.Slug, result).Inc()
 	}
 }
 
@@ -54,10 +54,19 @@ func userActor(u store.User) audit.Actor {
 
 // RecordDenied records a sign-in that authenticated but was refused
 // access to app (not assigned, account disabled since), as a failure.
-func (f *Flow) RecordDenied(ctx context.Context, t store.Tenant, app store.Application, userID, reason string) {
+func (c *Core) RecordDenied(ctx context.Context, t store.Tenant, app store.Application, userID, reason string) {
 	actor := audit.Actor{Type: store.ActorUser, ID: userID}
-	if u, err := f.store.GetUser(ctx, t.ID, userID); err == nil {
+	if u, err := c.store.GetUser(ctx, t.ID, userID); err == nil {
 		actor = userActor(u)
 	}
-	f.signInEvent(ctx, t, app, actor, ActivitySignIn, resultFailure, reason)
+	c.signInEvent(ctx, t, app, actor, ActivitySignIn, resultFailure, reason)
+}
+
+// typedActor names the actor of a failed attempt: the user the typed name
+// belongs to when there is one, else the name as typed.
+func (c *Core) typedActor(ctx context.Context, t store.Tenant, typed string) audit.Actor {
+	if u, err := c.store.GetUserByEmail(ctx, t.ID, normalizeAccount(typed)); err == nil {
+		return userActor(u)
+	}
+	return audit.Actor{Type: store.ActorUser, Name: typed}
 }

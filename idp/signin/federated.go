@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/foyer-idp/foyer/federation"
@@ -40,118 +39,55 @@ type Upstreams interface {
 	Connector(ctx context.Context, p store.IdentityProvider, clientSecret, redirectURL string) (federation.Connector, error)
 }
 
-// AMRFederated is the authentication method of an upstream sign-in
-// (RFC 8176 "fed").
-const AMRFederated = "fed"
-
 // FederationCallbackPath is where upstream providers send browsers back,
 // under the tenant's issuer.
 const FederationCallbackPath = "/federation/callback"
 
-// way is one way to redeem an invitation, as a button on the redeem page.
-type way struct {
+// Way is one way to redeem an invitation, as a button on the redeem page.
+type Way struct {
 	Method string // "passcode", "partner:<tenant id>" or "provider:<id>"
 	Label  string
 }
 
-const methodPasscode = "passcode"
-
-// redeemWays answers the ways the invited address may redeem, in the
-// tenant's redemption order; the first is the one the page suggests.
-func (f *Flow) redeemWays(ctx context.Context, t store.Tenant, email string) ([]way, error) {
-	order := t.Invitations.RedemptionOrder
-	if len(order) == 0 {
-		order = store.DefaultRedemptionOrder
-	}
-	_, domain, _ := strings.Cut(email, "@")
-	var providers []store.IdentityProvider
-	if f.federation != nil {
-		var err error
-		if providers, err = f.federation.IdentityProviders(ctx, t.ID); err != nil {
-			return nil, err
-		}
-	}
-	var ways []way
-	for _, step := range order {
-		switch step {
-		case store.RedeemPartnerTenant:
-			if f.federation == nil {
-				continue
-			}
-			owner, ok, err := f.federation.DomainTenant(ctx, email)
-			if err != nil {
-				return nil, err
-			}
-			if ok && owner.ID != t.ID {
-				ways = append(ways, way{Method: "partner:" + owner.ID, Label: "Sign in with your " + owner.DisplayName + " account"})
-			}
-		case store.RedeemIdentityProvider, store.RedeemSocialProvider:
-			social := step == store.RedeemSocialProvider
-			for _, p := range providers {
-				if !p.Enabled || p.Type == store.IdPFoyer || isSocial(p.Type) != social {
-					continue
-				}
-				if slices.Contains(p.Domains, domain) || (social && len(p.Domains) == 0) {
-					ways = append(ways, way{Method: "provider:" + p.ID, Label: "Sign in with " + p.DisplayName})
-				}
-			}
-		case store.RedeemEmailPasscode:
-			ways = append(ways, way{Method: methodPasscode, Label: "Send a code to my email"})
-		}
-	}
-	return ways, nil
+// UpstreamTrip is where a trip to an upstream comes back to.
+type UpstreamTrip struct {
+	Tenant   store.Tenant
+	Provider store.IdentityProvider
+	// Binding is the binding of the browser that leaves; only it may come
+	// back. Exactly one of RedemptionID and AuthRequestID is set.
+	Binding       string
+	RedemptionID  string
+	AuthRequestID string
+	LoginHint     string
 }
 
-func isSocial(typ string) bool {
-	return typ == store.IdPGoogle || typ == store.IdPMicrosoft || typ == store.IdPGitHub
-}
-
-// provider answers the enabled provider behind a redeem page's method.
-func (f *Flow) provider(ctx context.Context, t store.Tenant, method string) (store.IdentityProvider, error) {
-	if id, ok := strings.CutPrefix(method, "partner:"); ok {
-		return f.federation.PartnerProvider(ctx, t.ID, id)
-	}
-	id, _ := strings.CutPrefix(method, "provider:")
-	return f.federation.IdentityProvider(ctx, t.ID, id)
-}
-
-// upstreamTrip is where a trip to an upstream comes back to.
-type upstreamTrip struct {
-	tenant        store.Tenant
-	provider      store.IdentityProvider
-	binding       string
-	redemptionID  string
-	authRequestID string
-	loginHint     string
-}
-
-// goUpstream stores the trip and sends the browser to the provider. On
+// GoUpstream stores the trip and sends the browser to the provider. On
 // failure it has answered.
-func (f *Flow) goUpstream(w http.ResponseWriter, r *http.Request, trip upstreamTrip) {
+func (f *Flow) GoUpstream(w http.ResponseWriter, r *http.Request, trip UpstreamTrip) {
 	ctx := r.Context()
-	t := trip.tenant
-	if !trip.provider.Enabled {
+	t := trip.Tenant
+	if !trip.Provider.Enabled {
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in method unavailable",
 			"This way to sign in is switched off. Choose another, or ask the administrator of "+t.DisplayName+".")
 		return
 	}
-	conn, err := f.connector(ctx, t, trip.provider)
+	conn, err := f.connector(ctx, t, trip.Provider)
 	if err != nil {
 		f.Unavailable(w, r, t, "build upstream connector", err)
 		return
 	}
 	state, nonce, verifier := secret.NewToken(32), secret.NewToken(16), secret.NewToken(32)
 	now := f.clock()
-	login := store.FederationLogin{TenantID: t.ID, StateHash: f.stateHash(state), ProviderID: trip.provider.ID,
-		Nonce: nonce, CodeVerifier: verifier, BrowserBinding: trip.binding, RedemptionID: trip.redemptionID,
-		AuthRequestID: trip.authRequestID, CreatedAt: now, ExpiresAt: now.Add(f.loginLifetime)}
+	login := store.FederationLogin{TenantID: t.ID, StateHash: f.stateHash(state), ProviderID: trip.Provider.ID,
+		Nonce: nonce, CodeVerifier: verifier, BrowserBinding: trip.Binding, RedemptionID: trip.RedemptionID,
+		AuthRequestID: trip.AuthRequestID, CreatedAt: now, ExpiresAt: now.Add(f.loginLifetime)}
 	if err := f.store.CreateFederationLogin(ctx, login); err != nil {
 		f.Unavailable(w, r, t, "store upstream login", err)
 		return
 	}
 	sum := sha256.Sum256([]byte(verifier))
 	to, err := conn.AuthURL(ctx, federation.AuthRequest{State: state, Nonce: nonce,
-		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), LoginHint: trip.loginHint})
+		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), LoginHint: trip.LoginHint})
 	if err != nil {
 		f.Unavailable(w, r, t, "upstream authorization URL", err)
 		return
@@ -167,12 +103,12 @@ func (f *Flow) connector(ctx context.Context, t store.Tenant, p store.IdentityPr
 	if err != nil {
 		return nil, err
 	}
-	return f.upstreams.Connector(ctx, p, clientSecret, f.tenantURL(t, FederationCallbackPath))
+	return f.upstreams.Connector(ctx, p, clientSecret, f.TenantURL(t, FederationCallbackPath))
 }
 
 // federationCallback serves GET /t/{tenant}/federation/callback: the
 // upstream's answer, for a redemption or a sign-in.
-func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request) {
+func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request, redemptions Redemptions) {
 	ctx := r.Context()
 	t, _ := tenancy.From(ctx)
 	q := r.URL.Query()
@@ -186,8 +122,8 @@ func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request) {
 		f.Unavailable(w, r, t, "consume upstream login", err)
 		return
 	}
-	browser, ok := f.browserValue(r)
-	if !ok || !secret.EqualHashes(f.binding(browser), login.BrowserBinding) {
+	browser, ok := f.BrowserValue(r)
+	if !ok || !secret.EqualHashes(f.Binding(browser), login.BrowserBinding) {
 		f.ErrorPage(w, r, t, http.StatusBadRequest, "Started in another browser",
 			"Finish signing in in the browser where you started.")
 		return
@@ -203,7 +139,11 @@ func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if login.RedemptionID != "" {
-		f.redeemWithUpstream(w, r, t, login, p, id)
+		redemptions.Proven(w, r, t, login.RedemptionID, directory.Proof{AMR: upstreamAMR(p, id),
+			Upstream: store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR},
+			ProvenIdentity: directory.ProvenIdentity{Email: id.Email, EmailVerified: id.EmailVerified,
+				Identity:    store.Identity{SignInType: store.SignInTypeFederated, Issuer: id.Issuer, IssuerAssignedID: id.Subject},
+				DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}})
 		return
 	}
 	f.signInWithUpstream(w, r, t, login, p, id)
@@ -285,69 +225,9 @@ func upperFirst(s string) string {
 // stay in Upstream; they are not this tenant's to claim.
 func upstreamAMR(p store.IdentityProvider, id federation.Identity) []string {
 	if p.MFATrusted && mfa.InboundMFA(id.AMR) {
-		return []string{AMRFederated, AMRMFA}
+		return []string{mfa.AMRFederated, mfa.AMRMFA}
 	}
-	return []string{AMRFederated}
-}
-
-// redeemWithUpstream records the proven identity on the redemption, after
-// the binding rules, and goes on to the review page.
-func (f *Flow) redeemWithUpstream(w http.ResponseWriter, r *http.Request, t store.Tenant, login store.FederationLogin, p store.IdentityProvider, id federation.Identity) {
-	ctx := r.Context()
-	red, err := f.store.GetRedemption(ctx, t.ID, login.RedemptionID, f.clock())
-	if errors.Is(err, store.ErrNotFound) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Invitation page expired",
-			"This page has expired. Open the invitation link from your email again.")
-		return
-	}
-	if err != nil {
-		f.Unavailable(w, r, t, "load redemption", err)
-		return
-	}
-	open, ok := f.openInvitation(w, r, t, red.TokenHash)
-	if !ok {
-		return
-	}
-	inv := open.Invitation
-	// The identity must prove the invited address: email and its
-	// verification from one source (the connector's promise), equal after
-	// normalisation. The tenant may accept any account instead.
-	if !(id.EmailVerified && id.Email == inv.Email) && !t.Invitations.RedeemWithAnyAccount {
-		reason := "the account used is not the invited address"
-		if id.Email == inv.Email {
-			reason = "the identity provider has not verified the invited address"
-		}
-		f.redeemRefused(ctx, t, inv, reason)
-		f.ErrorPage(w, r, t, http.StatusForbidden, "Not the invited account",
-			"You signed in with an account that does not prove "+maskEmail(inv.Email)+
-				", the address this invitation was sent to. Sign in with that account, or choose another way on the invitation page.")
-		return
-	}
-	identity := store.Identity{SignInType: store.SignInTypeFederated, Issuer: id.Issuer, IssuerAssignedID: id.Subject}
-	if linked, err := f.store.GetUserByIdentity(ctx, t.ID, id.Issuer, id.Subject); err == nil && linked.ID != inv.InvitedUserID {
-		f.redeemRefused(ctx, t, inv, "the account is already linked to another user")
-		f.ErrorPage(w, r, t, http.StatusConflict, "Account already in use",
-			"This account already signs in another user of "+t.DisplayName+".")
-		return
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		f.Unavailable(w, r, t, "look up identity", err)
-		return
-	}
-	email := id.Email
-	if email == "" {
-		email = inv.Email
-	}
-	red.Identity, red.IdentityEmail, red.AMR = identity, email, upstreamAMR(p, id)
-	// Proven only when the upstream verified the invited address itself;
-	// an account let in by redeemWithAnyAccount proves nothing.
-	red.IdentityEmailVerified = id.EmailVerified && id.Email == inv.Email
-	red.Upstream = store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR}
-	red.Profile = store.Profile{DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}
-	if err := f.store.UpdateRedemption(ctx, red); err != nil {
-		f.Unavailable(w, r, t, "update redemption", err)
-		return
-	}
-	f.seeOther(w, r, f.tenantURL(t, "/redeem/consent?id="+red.ID))
+	return []string{mfa.AMRFederated}
 }
 
 // signInWithUpstream finishes a sign-in whose first factor was an
@@ -386,7 +266,7 @@ func (f *Flow) signInWithUpstream(w http.ResponseWriter, r *http.Request, t stor
 		DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}); err != nil {
 		f.logger.WarnContext(ctx, "refresh guest profile", "tenant", t.Slug, "err", err)
 	}
-	browser, _ := f.browserValue(r)
+	browser, _ := f.BrowserValue(r)
 	tx := transaction{tenant: t, req: req, app: app, browser: browser}
 	f.finishSignIn(w, r, tx, user, upstreamAMR(p, id), store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR})
 }

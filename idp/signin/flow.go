@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
+	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -27,18 +29,27 @@ type Store interface {
 	store.Sessions
 	store.Consents
 	store.Counters
-	store.Redemptions
 	store.FederationLogins
 	GetUserByIdentity(ctx context.Context, tenantID, issuer, subject string) (store.User, error)
 	GetInvitation(ctx context.Context, tenantID, id string) (store.Invitation, error)
 	AppendAudit(ctx context.Context, e store.AuditEvent) error
 }
 
-// Directory checks passwords and redeems invitations;
-// *directory.Directory satisfies it.
+// Directory checks passwords and ends the redemptions whose landing
+// waited for a second factor; *directory.Directory satisfies it.
 type Directory interface {
 	VerifyPassword(ctx context.Context, tenantID, email, password string) (store.User, error)
-	Redeemer
+	Redemption(ctx context.Context, tenantID, id string) (store.Redemption, error)
+	EndRedemption(ctx context.Context, tenantID, id string) error
+	// InvitationRedirect answers an accepted invitation's redirect while
+	// it still belongs to one of the tenant's apps, else "".
+	InvitationRedirect(ctx context.Context, t store.Tenant, invitationID string) (string, error)
+}
+
+// Redemptions takes over an upstream callback that ends a redemption's
+// trip, with what the guest proved there; *redeem.Handler is one.
+type Redemptions interface {
+	Proven(w http.ResponseWriter, r *http.Request, t store.Tenant, redemptionID string, p directory.Proof)
 }
 
 // Config is what a Flow needs.
@@ -75,17 +86,28 @@ type Config struct {
 	Logger  *slog.Logger
 }
 
-// Flow runs sign-in transactions and serves their pages.
+// Flow runs sign-in transactions and serves their pages: the
+// capabilities (login and home-realm discovery, passcodes, upstream
+// sign-in, the second factor, security info, consent, sign-out) over
+// the shared Core.
 type Flow struct {
+	*Core
+	dir        Directory
+	passcodes  Passcodes
+	federation Federation
+	upstreams  Upstreams
+	security   *securityInfo
+	second     *mfaPages
+	consent    consentPages
+}
+
+// Core is what every sign-in page shares: the branded pages and their
+// layout, the browser cookie and its binding, sessions, form tokens and
+// cross-origin protection, and the throttle gate.
+type Core struct {
 	external           string
 	secure             bool
 	store              Store
-	dir                Directory
-	redeemer           Redeemer
-	passcodes          Passcodes
-	federation         Federation
-	upstreams          Upstreams
-	mfa                MFA
 	hasher             *secret.Hasher
 	loginLifetime      time.Duration
 	sessionLifetime    time.Duration
@@ -135,16 +157,10 @@ func New(cfg Config) (*Flow, error) {
 		cfg.Now = time.Now
 	}
 	cfg.Throttle = cfg.Throttle.withDefaults()
-	f := &Flow{
+	c := &Core{
 		external:           strings.TrimRight(cfg.ExternalURL, "/"),
 		secure:             strings.HasPrefix(cfg.ExternalURL, "https://"),
 		store:              cfg.Store,
-		dir:                cfg.Directory,
-		redeemer:           cfg.Directory,
-		passcodes:          cfg.Passcodes,
-		federation:         cfg.Federation,
-		upstreams:          cfg.Upstreams,
-		mfa:                cfg.MFA,
 		hasher:             cfg.Hasher,
 		loginLifetime:      cfg.LoginLifetime,
 		sessionLifetime:    cfg.SessionLifetime,
@@ -156,15 +172,15 @@ func New(cfg Config) (*Flow, error) {
 		pages:              parsePages(),
 		csrf:               http.NewCrossOriginProtection(),
 	}
-	f.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := tenancy.From(r.Context())
-		f.ErrorPage(w, r, t, http.StatusForbidden, "Request refused",
+		c.ErrorPage(w, r, t, http.StatusForbidden, "Request refused",
 			"This form was sent from another site, so Foyer did not accept it.")
 	}))
-	return f, nil
+	return &Flow{Core: c, dir: cfg.Directory, passcodes: cfg.Passcodes, federation: cfg.Federation,
+		upstreams: cfg.Upstreams, security: &securityInfo{Core: c, mfa: cfg.MFA},
+		second: &mfaPages{Core: c, mfa: cfg.MFA, dir: cfg.Directory}, consent: consentPages{c}}, nil
 }
-
-func (f *Flow) clock() time.Time { return f.now().UTC().Truncate(time.Microsecond) }
 
 // Outcome is what Begin did with a request.
 type Outcome int
@@ -195,9 +211,6 @@ type Start struct {
 	Request *store.AuthRequest
 }
 
-// AMRPassword is the authentication method of the password page.
-const AMRPassword = "pwd"
-
 // Begin serves a validated authorization request: it finishes at once when
 // the browser's session and a remembered consent cover it (prompt,
 // max_age and id_token_hint permitting), otherwise it binds the
@@ -221,7 +234,7 @@ func (f *Flow) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, 
 	if none && needLogin {
 		return 0, ErrLoginRequired
 	}
-	needMFA := !needLogin && NeedsMFA(s.Tenant, s.App, user, sess.AMR, req.ACRValues)
+	needMFA := !needLogin && mfa.NeedsMFA(s.Tenant, s.App, user, sess.AMR, req.ACRValues)
 	if none && needMFA {
 		return 0, ErrInteractionRequired
 	}
@@ -258,79 +271,25 @@ func (f *Flow) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, 
 	return Shown, nil
 }
 
-// Bound reports whether r comes from the browser that started req.
-func (f *Flow) Bound(r *http.Request, req store.AuthRequest) bool {
-	value, ok := f.browserValue(r)
-	return ok && req.BrowserBinding != "" && secret.EqualHashes(f.binding(value), req.BrowserBinding)
-}
-
-// needsConsent reports whether the user must review what app asks for.
-// First-party apps never ask.
-func (f *Flow) needsConsent(ctx context.Context, app store.Application, userID string, scopes []string, forced bool) (bool, error) {
-	if app.FirstParty {
-		return false, nil
-	}
-	if forced {
-		return true, nil
-	}
-	c, err := f.store.GetConsent(ctx, app.TenantID, userID, app.ClientID)
-	if errors.Is(err, store.ErrNotFound) {
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("load consent: %w", err)
-	}
-	for _, s := range scopes {
-		if !slices.Contains(c.Scopes, s) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// tenantURL answers the absolute URL of a path under the tenant.
-func (f *Flow) tenantURL(t store.Tenant, path string) string {
-	return tenancy.Issuer(f.external, t.Slug) + path
-}
-
-// redirect sends the browser to a page of the transaction.
-func (f *Flow) redirect(w http.ResponseWriter, r *http.Request, t store.Tenant, page, requestID string) {
-	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, f.tenantURL(t, "/"+page+"?id="+requestID), http.StatusFound)
-}
-
 // CallbackPath is where a finished transaction goes: the provider's
 // authorization callback, under the tenant's issuer.
 const CallbackPath = "/authorize/callback"
 
-func (f *Flow) toCallback(w http.ResponseWriter, r *http.Request, t store.Tenant, requestID string) {
-	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, f.tenantURL(t, CallbackPath+"?id="+requestID), http.StatusFound)
-}
-
 // Mount registers the sign-in pages on mux behind wrap, which must put
-// the tenant in the request context (tenancy.Gate).
-func (f *Flow) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
+// the tenant in the request context (tenancy.Gate); upstream callbacks of
+// redemptions go on to redemptions.
+func (f *Flow) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler, redemptions Redemptions) {
 	mux.Handle("GET /t/{tenant}/login", wrap(http.HandlerFunc(f.loginPage)))
 	mux.Handle("POST /t/{tenant}/login", wrap(f.csrf.Handler(http.HandlerFunc(f.login))))
-	mux.Handle("GET /t/{tenant}/consent", wrap(http.HandlerFunc(f.consentPage)))
-	mux.Handle("POST /t/{tenant}/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.consent))))
+	mux.Handle("GET /t/{tenant}/consent", wrap(http.HandlerFunc(f.consent.consentPage)))
+	mux.Handle("POST /t/{tenant}/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.consent.consent))))
 	mux.Handle("POST /t/{tenant}/login/code", wrap(f.csrf.Handler(http.HandlerFunc(f.loginCode))))
 
-	mux.Handle("GET /t/{tenant}/redeem", wrap(http.HandlerFunc(f.redeemPage)))
-	mux.Handle("POST /t/{tenant}/redeem", wrap(f.csrf.Handler(http.HandlerFunc(f.redeemBegin))))
-	mux.Handle("GET /t/{tenant}/redeem/verify", wrap(http.HandlerFunc(f.redeemVerifyPage)))
-	mux.Handle("POST /t/{tenant}/redeem/verify", wrap(f.csrf.Handler(http.HandlerFunc(f.redeemVerify))))
-	mux.Handle("GET /t/{tenant}/redeem/consent", wrap(http.HandlerFunc(f.redeemConsentPage)))
-	mux.Handle("POST /t/{tenant}/redeem/consent", wrap(f.csrf.Handler(http.HandlerFunc(f.redeemConsent))))
-	mux.Handle("GET /t/{tenant}/redeem/block", wrap(http.HandlerFunc(f.blockPage)))
-	mux.Handle("POST /t/{tenant}/redeem/block", wrap(f.csrf.Handler(http.HandlerFunc(f.block))))
-	mux.Handle("GET /t/{tenant}"+FederationCallbackPath, wrap(http.HandlerFunc(f.federationCallback)))
-	mux.Handle("GET /t/{tenant}/mfa", wrap(http.HandlerFunc(f.mfaPage)))
-	mux.Handle("POST /t/{tenant}/mfa", wrap(f.csrf.Handler(http.HandlerFunc(f.mfaSubmit))))
-	mux.Handle("GET /t/{tenant}"+SecurityInfoPath, wrap(http.HandlerFunc(f.securityInfoPage)))
-	mux.Handle("POST /t/{tenant}"+SecurityInfoPath, wrap(f.csrf.Handler(http.HandlerFunc(f.securityInfo))))
+	mux.Handle("GET /t/{tenant}"+FederationCallbackPath, wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.federationCallback(w, r, redemptions)
+	})))
+	mux.Handle("GET /t/{tenant}/mfa", wrap(http.HandlerFunc(f.second.mfaPage)))
+	mux.Handle("POST /t/{tenant}/mfa", wrap(f.csrf.Handler(http.HandlerFunc(f.second.mfaSubmit))))
+	mux.Handle("GET /t/{tenant}"+SecurityInfoPath, wrap(http.HandlerFunc(f.security.securityInfoPage)))
+	mux.Handle("POST /t/{tenant}"+SecurityInfoPath, wrap(f.csrf.Handler(http.HandlerFunc(f.security.securityInfo))))
 }
-
-// LoginLifetime is how long a login transaction may take.
-func (f *Flow) LoginLifetime() time.Duration { return f.loginLifetime }

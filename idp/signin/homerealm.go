@@ -8,6 +8,7 @@ import (
 
 	"github.com/foyer-idp/foyer/federation/passcode"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -31,11 +32,11 @@ func signsInWithPasscode(u store.User) bool {
 		})
 }
 
-func (f *Flow) codeView(tx transaction, email, message string) view {
-	v := branded(tx.tenant, "Enter code")
-	v.Action = f.tenantURL(tx.tenant, "/login/code")
+func (f *Flow) codeView(tx transaction, email, message string) View {
+	v := Branded(tx.tenant, "Enter code")
+	v.Action = f.TenantURL(tx.tenant, "/login/code")
 	v.RequestID = tx.req.ID
-	v.CSRF = f.csrfToken(tx.req.ID, tx.browser)
+	v.CSRF = f.CSRFToken(tx.req.ID, tx.browser)
 	v.AppName = tx.app.DisplayName
 	v.Email = email
 	v.Hidden = map[string]string{"email": email}
@@ -70,15 +71,15 @@ func (f *Flow) homeRealm(w http.ResponseWriter, r *http.Request, tx transaction,
 			return
 		}
 		if p, ok := federatedProvider(providers, u); ok {
-			f.goUpstream(w, r, upstreamTrip{tenant: tx.tenant, provider: p, binding: tx.req.BrowserBinding,
-				authRequestID: tx.req.ID, loginHint: u.Mail})
+			f.GoUpstream(w, r, UpstreamTrip{Tenant: tx.tenant, Provider: p, Binding: tx.req.BrowserBinding,
+				AuthRequestID: tx.req.ID, LoginHint: u.Mail})
 			return
 		}
 	}
 	if guest && !f.sendSignInCode(w, r, tx, u, email) {
 		return
 	}
-	f.render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, ""))
+	f.Render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, ""))
 }
 
 // sendSignInCode sends a code to the guest's address on record; on
@@ -88,7 +89,7 @@ func (f *Flow) sendSignInCode(w http.ResponseWriter, r *http.Request, tx transac
 		Binding: tx.req.BrowserBinding})
 	if errors.Is(err, passcode.ErrTooManySends) {
 		w.Header().Set("Retry-After", "3600")
-		f.render(w, r, http.StatusTooManyRequests, "passcode", f.codeView(tx, typed,
+		f.Render(w, r, http.StatusTooManyRequests, "passcode", f.codeView(tx, typed,
 			"Too many codes were sent. Use the last one you received, or try again in an hour."))
 		return false
 	}
@@ -103,7 +104,7 @@ func (f *Flow) sendSignInCode(w http.ResponseWriter, r *http.Request, tx transac
 // send another) and sign them in. Wrong codes count against the account
 // and the address like wrong passwords.
 func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
-	if !f.parseForm(w, r) {
+	if !f.ParseForm(w, r) {
 		return
 	}
 	tx, ok := f.load(w, r)
@@ -121,7 +122,7 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		if guest && !f.sendSignInCode(w, r, tx, u, email) {
 			return
 		}
-		f.render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, msgResent))
+		f.Render(w, r, http.StatusOK, "passcode", f.codeView(tx, email, MsgResent))
 		return
 	}
 	att, ok := f.admitAttempt(w, r, tx, email, "passcode", f.codeView(tx, email, ""))
@@ -138,11 +139,11 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid one-time passcode")
-		msg := msgWrongCode
+		msg := MsgWrongCode
 		if errors.Is(err, passcode.ErrNoCode) {
-			msg = msgNoCode
+			msg = MsgNoCode
 		}
-		f.render(w, r, http.StatusUnauthorized, "passcode", f.codeView(tx, email, msg))
+		f.Render(w, r, http.StatusUnauthorized, "passcode", f.codeView(tx, email, msg))
 		return
 	}
 	if err != nil {
@@ -151,5 +152,5 @@ func (f *Flow) loginCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.countSuccess(w, r, tx.tenant, att, email)
-	f.finishSignIn(w, r, tx, u, []string{AMRPasscode}, store.Upstream{})
+	f.finishSignIn(w, r, tx, u, []string{mfa.AMRPasscode}, store.Upstream{})
 }

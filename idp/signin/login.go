@@ -1,7 +1,6 @@
 package signin
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,8 +8,8 @@ import (
 	"time"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
-	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -26,71 +25,11 @@ const (
 	msgNoPassword     = "Enter your password."
 )
 
-// transaction is a login transaction loaded for a page, with the browser
-// cookie that binds it.
-type transaction struct {
-	tenant  store.Tenant
-	req     store.AuthRequest
-	app     store.Application
-	browser string
-}
-
-// load answers the transaction a page request names, checking that this
-// browser started it. On failure it has answered the request.
-func (f *Flow) load(w http.ResponseWriter, r *http.Request) (transaction, bool) {
-	t, _ := tenancy.From(r.Context())
-	id := r.FormValue("id")
-	if id == "" {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in not found", "This page needs a sign-in started by an application.")
-		return transaction{}, false
-	}
-	req, err := f.store.GetAuthRequest(r.Context(), t.ID, id, f.clock())
-	if errors.Is(err, store.ErrNotFound) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or is already complete.")
-		return transaction{}, false
-	}
-	if err != nil {
-		f.Unavailable(w, r, t, "load login transaction", err)
-		return transaction{}, false
-	}
-	browser, ok := f.browserValue(r)
-	if !ok || !f.Bound(r, req) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in started elsewhere",
-			"Finish signing in in the browser where you started, or start again from the application.")
-		return transaction{}, false
-	}
-	if req.Done {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or is already complete.")
-		return transaction{}, false
-	}
-	app, err := f.store.GetApplicationByClientID(r.Context(), t.ID, req.ClientID)
-	if errors.Is(err, store.ErrNotFound) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Application not found", "The application that started this sign-in no longer exists.")
-		return transaction{}, false
-	}
-	if err != nil {
-		f.Unavailable(w, r, t, "load application", err)
-		return transaction{}, false
-	}
-	return transaction{tenant: t, req: req, app: app, browser: browser}, true
-}
-
-// checkCSRF compares the form's token with the transaction's.
-func (f *Flow) checkCSRF(w http.ResponseWriter, r *http.Request, tx transaction) bool {
-	want := f.csrfToken(tx.req.ID, tx.browser)
-	if got := r.PostFormValue("csrf_token"); got == "" || !equalStrings(got, want) {
-		f.ErrorPage(w, r, tx.tenant, http.StatusForbidden, "Request refused",
-			"The form had expired or did not come from this site. Go back to the application and try again.")
-		return false
-	}
-	return true
-}
-
-func (f *Flow) loginView(tx transaction, email, message string) view {
-	v := branded(tx.tenant, "Sign in")
-	v.Action = f.tenantURL(tx.tenant, "/login")
+func (f *Flow) loginView(tx transaction, email, message string) View {
+	v := Branded(tx.tenant, "Sign in")
+	v.Action = f.TenantURL(tx.tenant, "/login")
 	v.RequestID = tx.req.ID
-	v.CSRF = f.csrfToken(tx.req.ID, tx.browser)
+	v.CSRF = f.CSRFToken(tx.req.ID, tx.browser)
 	v.AppName = tx.app.DisplayName
 	v.Email = email
 	v.Error = message
@@ -100,10 +39,10 @@ func (f *Flow) loginView(tx transaction, email, message string) view {
 // passwordView is the second page of the sign-in: the password for the
 // typed address, or a code by email instead. It is the same for every
 // address, member, guest or stranger.
-func (f *Flow) passwordView(tx transaction, email, message string) view {
+func (f *Flow) passwordView(tx transaction, email, message string) View {
 	v := f.loginView(tx, email, message)
 	v.Title = "Enter password"
-	v.Next = f.tenantURL(tx.tenant, "/login?id="+tx.req.ID)
+	v.Next = f.TenantURL(tx.tenant, "/login?id="+tx.req.ID)
 	return v
 }
 
@@ -113,7 +52,7 @@ func (f *Flow) loginPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f.render(w, r, http.StatusOK, "login", f.loginView(tx, tx.req.LoginHint, ""))
+	f.Render(w, r, http.StatusOK, "login", f.loginView(tx, tx.req.LoginHint, ""))
 }
 
 // login serves POST /t/{tenant}/login: check the throttle, the password,
@@ -133,7 +72,7 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
 	if email == "" {
-		f.render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgMissing))
+		f.Render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgMissing))
 		return
 	}
 	action := r.PostFormValue("action")
@@ -147,12 +86,12 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		f.homeRealm(w, r, tx, email)
 		return
 	case password == "" && action == "password":
-		f.render(w, r, http.StatusBadRequest, "password", f.passwordView(tx, email, msgNoPassword))
+		f.Render(w, r, http.StatusBadRequest, "password", f.passwordView(tx, email, msgNoPassword))
 		return
 	case password == "":
 		// Home realm discovery asks every address the same next step,
 		// whoever it belongs to: the password, or a code by email.
-		f.render(w, r, http.StatusOK, "password", f.passwordView(tx, email, ""))
+		f.Render(w, r, http.StatusOK, "password", f.passwordView(tx, email, ""))
 		return
 	}
 	att, ok := f.admitAttempt(w, r, tx, email, page, pageView(tx, email, ""))
@@ -167,12 +106,12 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid email or password")
-		f.render(w, r, http.StatusUnauthorized, page, pageView(tx, email, msgBadCredentials))
+		f.Render(w, r, http.StatusUnauthorized, page, pageView(tx, email, msgBadCredentials))
 		return
 	case errors.Is(err, directory.ErrAccountDisabled):
 		f.release(ctx, tx.tenant, att)
 		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "account disabled")
-		f.render(w, r, http.StatusForbidden, page, pageView(tx, email, msgDisabled))
+		f.Render(w, r, http.StatusForbidden, page, pageView(tx, email, msgDisabled))
 		return
 	case err != nil:
 		f.release(ctx, tx.tenant, att)
@@ -180,7 +119,7 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.countSuccess(w, r, tx.tenant, att, email)
-	f.finishSignIn(w, r, tx, user, []string{AMRPassword}, store.Upstream{})
+	f.finishSignIn(w, r, tx, user, []string{mfa.AMRPassword}, store.Upstream{})
 }
 
 // finishSignIn opens a session for a user who passed a first factor (up
@@ -188,7 +127,7 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 // back to the provider.
 func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transaction, user store.User, amr []string, up store.Upstream) {
 	ctx := r.Context()
-	sess, err := f.startSession(w, r, tx.tenant, user, amr, up)
+	sess, err := f.StartSession(w, r, tx.tenant, user, amr, up)
 	if err != nil {
 		f.Unavailable(w, r, tx.tenant, "start session", err)
 		return
@@ -197,7 +136,7 @@ func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transacti
 	req.UserID, req.SessionID, req.AMR = user.ID, sess.ID, sess.AMR
 	authTime := sess.AuthTime
 	req.AuthTime = &authTime
-	if NeedsMFA(tx.tenant, tx.app, user, sess.AMR, req.ACRValues) {
+	if mfa.NeedsMFA(tx.tenant, tx.app, user, sess.AMR, req.ACRValues) {
 		// The first factor passed; the code waits for the second.
 		if err := f.store.UpdateAuthRequest(ctx, req); err != nil {
 			f.Unavailable(w, r, tx.tenant, "update login transaction", err)
@@ -224,15 +163,6 @@ func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transacti
 		return
 	}
 	f.toCallback(w, r, tx.tenant, req.ID)
-}
-
-// typedActor names the actor of a failed attempt: the user the typed name
-// belongs to when there is one, else the name as typed.
-func (f *Flow) typedActor(ctx context.Context, t store.Tenant, typed string) audit.Actor {
-	if u, err := f.store.GetUserByEmail(ctx, t.ID, normalizeAccount(typed)); err == nil {
-		return userActor(u)
-	}
-	return audit.Actor{Type: store.ActorUser, Name: typed}
 }
 
 func hasPrompt(req store.AuthRequest, p string) bool {

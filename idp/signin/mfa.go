@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
-	"slices"
 	"time"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
@@ -35,44 +33,27 @@ type MFA interface {
 	RegenerateRecoveryCodes(ctx context.Context, t store.Tenant, u store.User) ([]string, error)
 }
 
-// Authentication methods and context classes of the second factor.
+// ACRSingleFactor, ACRMultiFactor, ACR and NeedsMFA are internal/mfa's,
+// kept here for the provider.
 const (
-	AMRTOTP = "otp"
-	AMRMFA  = "mfa"
-	// ACRSingleFactor and ACRMultiFactor are the acr values discovery
-	// advertises; acr_values=2 asks for multi-factor (step-up).
-	ACRSingleFactor = "1"
-	ACRMultiFactor  = "2"
+	ACRSingleFactor = mfa.ACRSingleFactor
+	ACRMultiFactor  = mfa.ACRMultiFactor
 )
 
-// HasMFA reports whether a sign-in's amr shows a second factor.
-func HasMFA(amr []string) bool { return slices.Contains(amr, AMRMFA) }
+// ACR is mfa.ACR.
+func ACR(amr []string) string { return mfa.ACR(amr) }
 
-// ACR answers the acr of a sign-in with amr.
-func ACR(amr []string) string {
-	if HasMFA(amr) {
-		return ACRMultiFactor
-	}
-	return ACRSingleFactor
-}
-
-// NeedsMFA reports whether a sign-in with amr must still prove a second
-// factor for app: the tenant's or the app's policy, or acr_values asking
-// for multi-factor.
+// NeedsMFA is mfa.NeedsMFA.
 func NeedsMFA(t store.Tenant, app store.Application, u store.User, amr, acrValues []string) bool {
-	required := mfa.Required(t, app, u) || slices.Contains(acrValues, ACRMultiFactor)
-	return required && !HasMFA(amr)
+	return mfa.NeedsMFA(t, app, u, amr, acrValues)
 }
 
-// withMFA adds the second factor to a first factor's amr.
-func withMFA(amr []string) []string {
-	out := slices.Clone(amr)
-	for _, m := range []string{AMRTOTP, AMRMFA} {
-		if !slices.Contains(out, m) {
-			out = append(out, m)
-		}
-	}
-	return out
+// mfaPages is the second-factor step: enrol an authenticator or type
+// its code, after a first factor or at a redemption's landing.
+type mfaPages struct {
+	*Core
+	mfa MFA
+	dir Directory
 }
 
 // mfaStep is a second-factor page's context: the user who passed a first
@@ -97,24 +78,19 @@ func (s mfaStep) ref() string {
 
 func (s mfaStep) csrfSubject() string { return "mfa\x00" + s.ref() + "\x00" + s.session.ID }
 
-// toMFA sends the browser to the second-factor step of a transaction.
-func (f *Flow) toMFA(w http.ResponseWriter, r *http.Request, t store.Tenant, query string) {
-	f.seeOther(w, r, f.tenantURL(t, "/mfa?"+query))
-}
-
 // loadMFAStep loads the step a page names, checking the browser and the
 // session. On failure it has answered.
-func (f *Flow) loadMFAStep(w http.ResponseWriter, r *http.Request) (mfaStep, bool) {
+func (p *mfaPages) loadMFAStep(w http.ResponseWriter, r *http.Request) (mfaStep, bool) {
 	if r.FormValue("redemption") != "" {
-		return f.loadRedemptionMFA(w, r)
+		return p.loadRedemptionMFA(w, r)
 	}
-	tx, user, ok := f.signedInTx(w, r)
+	tx, user, ok := p.signedInTx(w, r)
 	if !ok {
 		return mfaStep{}, false
 	}
-	sess, _, _, err := f.currentSession(r, tx.tenant)
+	sess, _, _, err := p.currentSession(r, tx.tenant)
 	if err != nil {
-		f.Unavailable(w, r, tx.tenant, "load session", err)
+		p.Unavailable(w, r, tx.tenant, "load session", err)
 		return mfaStep{}, false
 	}
 	return mfaStep{tenant: tx.tenant, user: user, session: sess, browser: tx.browser, tx: &tx}, true
@@ -122,43 +98,43 @@ func (f *Flow) loadMFAStep(w http.ResponseWriter, r *http.Request) (mfaStep, boo
 
 // loadRedemptionMFA loads a redeemed invitation's step: its redemption,
 // still bound to this browser, whose guest this browser's session is.
-func (f *Flow) loadRedemptionMFA(w http.ResponseWriter, r *http.Request) (mfaStep, bool) {
+func (p *mfaPages) loadRedemptionMFA(w http.ResponseWriter, r *http.Request) (mfaStep, bool) {
 	t, _ := tenancy.From(r.Context())
-	red, err := f.store.GetRedemption(r.Context(), t.ID, r.FormValue("redemption"), f.clock())
-	browser, hasBrowser := f.browserValue(r)
+	red, err := p.dir.Redemption(r.Context(), t.ID, r.FormValue("redemption"))
+	browser, hasBrowser := p.BrowserValue(r)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Page expired", "This page has expired. Sign in to the application instead.")
+		p.ErrorPage(w, r, t, http.StatusBadRequest, "Page expired", "This page has expired. Sign in to the application instead.")
 		return mfaStep{}, false
 	case err != nil:
-		f.Unavailable(w, r, t, "load redemption", err)
+		p.Unavailable(w, r, t, "load redemption", err)
 		return mfaStep{}, false
-	case !hasBrowser || !secret.EqualHashes(f.binding(browser), red.BrowserBinding):
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Started in another browser", "Finish in the browser where you started.")
+	case !hasBrowser || !secret.EqualHashes(p.Binding(browser), red.BrowserBinding):
+		p.ErrorPage(w, r, t, http.StatusBadRequest, "Started in another browser", "Finish in the browser where you started.")
 		return mfaStep{}, false
 	}
-	sess, user, signedIn, err := f.currentSession(r, t)
+	sess, user, signedIn, err := p.currentSession(r, t)
 	if err != nil {
-		f.Unavailable(w, r, t, "load session", err)
+		p.Unavailable(w, r, t, "load session", err)
 		return mfaStep{}, false
 	}
-	inv, err := f.store.GetInvitation(r.Context(), t.ID, red.InvitationID)
+	inv, err := p.store.GetInvitation(r.Context(), t.ID, red.InvitationID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		f.Unavailable(w, r, t, "load invitation", err)
+		p.Unavailable(w, r, t, "load invitation", err)
 		return mfaStep{}, false
 	}
 	if !signedIn || err != nil || user.ID != inv.InvitedUserID || inv.Status != store.InvitationAccepted {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign in again", "Your session changed. Sign in to the application instead.")
+		p.ErrorPage(w, r, t, http.StatusBadRequest, "Sign in again", "Your session changed. Sign in to the application instead.")
 		return mfaStep{}, false
 	}
 	return mfaStep{tenant: t, user: user, session: sess, browser: browser, redemption: &red}, true
 }
 
 // mfaView is the enrolment or verification page of a step.
-func (f *Flow) mfaView(s mfaStep, title, message string) view {
-	v := branded(s.tenant, title)
-	v.Action = f.tenantURL(s.tenant, "/mfa")
-	v.CSRF = f.csrfToken(s.csrfSubject(), s.browser)
+func (p *mfaPages) mfaView(s mfaStep, title, message string) View {
+	v := Branded(s.tenant, title)
+	v.Action = p.TenantURL(s.tenant, "/mfa")
+	v.CSRF = p.CSRFToken(s.csrfSubject(), s.browser)
 	v.Email = s.user.Mail
 	if s.tx != nil {
 		v.Hidden = map[string]string{"id": s.tx.req.ID}
@@ -172,36 +148,36 @@ func (f *Flow) mfaView(s mfaStep, title, message string) view {
 
 // mfaPage serves GET /t/{tenant}/mfa: enrol an authenticator, or type its
 // code.
-func (f *Flow) mfaPage(w http.ResponseWriter, r *http.Request) {
-	s, ok := f.loadMFAStep(w, r)
+func (p *mfaPages) mfaPage(w http.ResponseWriter, r *http.Request) {
+	s, ok := p.loadMFAStep(w, r)
 	if !ok {
 		return
 	}
-	f.showMFA(w, r, s, http.StatusOK, "")
+	p.showMFA(w, r, s, http.StatusOK, "")
 }
 
-func (f *Flow) showMFA(w http.ResponseWriter, r *http.Request, s mfaStep, status int, message string) {
-	st, err := f.mfa.Status(r.Context(), s.tenant.ID, s.user.ID)
+func (p *mfaPages) showMFA(w http.ResponseWriter, r *http.Request, s mfaStep, status int, message string) {
+	st, err := p.mfa.Status(r.Context(), s.tenant.ID, s.user.ID)
 	if err != nil {
-		f.Unavailable(w, r, s.tenant, "load security info", err)
+		p.Unavailable(w, r, s.tenant, "load security info", err)
 		return
 	}
 	if st.Registered {
-		f.render(w, r, status, "mfaverify", f.mfaView(s, "Verify your identity", message))
+		p.Render(w, r, status, "mfaverify", p.mfaView(s, "Verify your identity", message))
 		return
 	}
-	f.showEnrolment(w, r, s, status, message)
+	p.showEnrolment(w, r, s, status, message)
 }
 
-func (f *Flow) showEnrolment(w http.ResponseWriter, r *http.Request, s mfaStep, status int, message string) {
-	e, err := f.mfa.Enrolment(r.Context(), s.tenant, s.user)
+func (p *mfaPages) showEnrolment(w http.ResponseWriter, r *http.Request, s mfaStep, status int, message string) {
+	e, err := p.mfa.Enrolment(r.Context(), s.tenant, s.user)
 	if err != nil {
-		f.Unavailable(w, r, s.tenant, "begin enrolment", err)
+		p.Unavailable(w, r, s.tenant, "begin enrolment", err)
 		return
 	}
-	v := f.mfaView(s, "Set up your authenticator app", message)
+	v := p.mfaView(s, "Set up your authenticator app", message)
 	v.Enrolment = enrolmentView(e)
-	f.render(w, r, status, "mfaenrol", v)
+	p.Render(w, r, status, "mfaenrol", v)
 }
 
 // enrolmentView is what the enrolment page shows of a new secret.
@@ -219,50 +195,50 @@ func enrolmentView(e mfa.Enrolment) *enrolmentViewData {
 
 // mfaSubmit serves POST /t/{tenant}/mfa: confirm an enrolment or check a
 // code, then go on.
-func (f *Flow) mfaSubmit(w http.ResponseWriter, r *http.Request) {
-	if !f.parseForm(w, r) {
+func (p *mfaPages) mfaSubmit(w http.ResponseWriter, r *http.Request) {
+	if !p.ParseForm(w, r) {
 		return
 	}
-	s, ok := f.loadMFAStep(w, r)
+	s, ok := p.loadMFAStep(w, r)
 	if !ok {
 		return
 	}
-	if !equalStrings(r.PostFormValue("csrf_token"), f.csrfToken(s.csrfSubject(), s.browser)) {
-		f.refusedCSRF(w, r, s.tenant)
+	if !equalStrings(r.PostFormValue("csrf_token"), p.CSRFToken(s.csrfSubject(), s.browser)) {
+		p.RefusedCSRF(w, r, s.tenant)
 		return
 	}
 	ctx := r.Context()
 	code := r.PostFormValue("code")
 	if r.PostFormValue("action") == "enrol" {
-		codes, err := f.mfa.ConfirmEnrolment(ctx, s.tenant, s.user, code)
+		codes, err := p.mfa.ConfirmEnrolment(ctx, s.tenant, s.user, code)
 		if msg, ok := mfaMessage(err); ok {
-			f.signInEvent(ctx, s.tenant, store.Application{}, userActor(s.user), ActivitySignIn, resultFailure, "authenticator enrolment: "+msg)
-			f.showEnrolment(w, r, s, http.StatusUnauthorized, msg)
+			p.signInEvent(ctx, s.tenant, store.Application{}, userActor(s.user), ActivitySignIn, resultFailure, "authenticator enrolment: "+msg)
+			p.showEnrolment(w, r, s, http.StatusUnauthorized, msg)
 			return
 		}
 		if err != nil {
-			f.Unavailable(w, r, s.tenant, "confirm enrolment", err)
+			p.Unavailable(w, r, s.tenant, "confirm enrolment", err)
 			return
 		}
-		next, ok := f.passMFA(w, r, s)
+		next, ok := p.passMFA(w, r, s)
 		if !ok {
 			return
 		}
-		f.showRecoveryCodes(w, r, s.tenant, codes, next)
+		p.showRecoveryCodes(w, r, s.tenant, codes, next)
 		return
 	}
-	_, err := f.mfa.Verify(ctx, s.tenant, s.user.ID, code)
+	_, err := p.mfa.Verify(ctx, s.tenant, s.user.ID, code)
 	if msg, ok := mfaMessage(err); ok {
-		f.signInEvent(ctx, s.tenant, store.Application{}, userActor(s.user), ActivitySignIn, resultFailure, "second factor: "+msg)
-		f.render(w, r, http.StatusUnauthorized, "mfaverify", f.mfaView(s, "Verify your identity", msg))
+		p.signInEvent(ctx, s.tenant, store.Application{}, userActor(s.user), ActivitySignIn, resultFailure, "second factor: "+msg)
+		p.Render(w, r, http.StatusUnauthorized, "mfaverify", p.mfaView(s, "Verify your identity", msg))
 		return
 	}
 	if err != nil {
-		f.Unavailable(w, r, s.tenant, "verify code", err)
+		p.Unavailable(w, r, s.tenant, "verify code", err)
 		return
 	}
-	if next, ok := f.passMFA(w, r, s); ok {
-		f.seeOther(w, r, next)
+	if next, ok := p.passMFA(w, r, s); ok {
+		p.SeeOther(w, r, next)
 	}
 }
 
@@ -289,71 +265,54 @@ func mfaMessage(err error) (string, bool) {
 // passMFA records the second factor: a new session (a new cookie) whose
 // amr adds otp and mfa, the transaction updated, and answers where to go
 // on. On failure it has answered.
-func (f *Flow) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (string, bool) {
+func (p *mfaPages) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (string, bool) {
 	ctx := r.Context()
-	sess, err := f.startSession(w, r, s.tenant, s.user, withMFA(s.session.AMR), s.session.Upstream)
+	sess, err := p.StartSession(w, r, s.tenant, s.user, mfa.WithMFA(s.session.AMR), s.session.Upstream)
 	if err != nil {
-		f.Unavailable(w, r, s.tenant, "start session", err)
+		p.Unavailable(w, r, s.tenant, "start session", err)
 		return "", false
 	}
-	f.signInEvent(ctx, s.tenant, store.Application{}, userActor(s.user), ActivitySignIn, resultSuccess, "")
+	p.signInEvent(ctx, s.tenant, store.Application{}, userActor(s.user), ActivitySignIn, resultSuccess, "")
 	if s.redemption != nil {
-		return f.redemptionLanding(w, r, s.tenant, *s.redemption)
+		return p.redemptionLanding(w, r, s.tenant, *s.redemption)
 	}
 	req := s.tx.req
 	req.SessionID, req.AMR = sess.ID, sess.AMR
 	authTime := sess.AuthTime
 	req.AuthTime = &authTime
-	needConsent, err := f.needsConsent(ctx, s.tx.app, s.user.ID, req.Scopes, hasPrompt(req, "consent"))
+	needConsent, err := p.needsConsent(ctx, s.tx.app, s.user.ID, req.Scopes, hasPrompt(req, "consent"))
 	if err != nil {
-		f.Unavailable(w, r, s.tenant, "load consent", err)
+		p.Unavailable(w, r, s.tenant, "load consent", err)
 		return "", false
 	}
 	if !needConsent {
 		req.ConsentGiven, req.Done = true, true
 	}
-	if err := f.store.UpdateAuthRequest(ctx, req); err != nil {
-		f.Unavailable(w, r, s.tenant, "update login transaction", err)
+	if err := p.store.UpdateAuthRequest(ctx, req); err != nil {
+		p.Unavailable(w, r, s.tenant, "update login transaction", err)
 		return "", false
 	}
 	if needConsent {
-		return f.tenantURL(s.tenant, "/consent?id="+req.ID), true
+		return p.TenantURL(s.tenant, "/consent?id="+req.ID), true
 	}
-	return f.tenantURL(s.tenant, CallbackPath+"?id="+req.ID), true
+	return p.TenantURL(s.tenant, CallbackPath+"?id="+req.ID), true
 }
 
 // redemptionLanding ends a redemption: the transaction goes, and the
 // guest lands on the invitation's redirect while it still belongs to one
 // of the tenant's apps (else on their security info page).
-func (f *Flow) redemptionLanding(w http.ResponseWriter, r *http.Request, t store.Tenant, red store.Redemption) (string, bool) {
+func (p *mfaPages) redemptionLanding(w http.ResponseWriter, r *http.Request, t store.Tenant, red store.Redemption) (string, bool) {
 	ctx := r.Context()
-	if err := f.store.DeleteRedemption(ctx, t.ID, red.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		f.logger.WarnContext(ctx, "delete redemption", "tenant", t.Slug, "err", err)
+	if err := p.dir.EndRedemption(ctx, t.ID, red.ID); err != nil {
+		p.logger.WarnContext(ctx, "delete redemption", "tenant", t.Slug, "err", err)
 	}
-	to, err := f.redeemer.InvitationRedirect(ctx, t, red.InvitationID)
+	to, err := p.dir.InvitationRedirect(ctx, t, red.InvitationID)
 	if err != nil {
-		f.Unavailable(w, r, t, "load invitation", err)
+		p.Unavailable(w, r, t, "load invitation", err)
 		return "", false
 	}
 	if to == "" {
-		to = f.tenantURL(t, SecurityInfoPath)
+		to = p.TenantURL(t, SecurityInfoPath)
 	}
 	return to, true
-}
-
-// showRecoveryCodes shows new recovery codes once, with a Continue button
-// to next (a GET form: next's query goes in hidden fields, or the browser
-// would drop it).
-func (f *Flow) showRecoveryCodes(w http.ResponseWriter, r *http.Request, t store.Tenant, codes []string, next string) {
-	v := branded(t, "Save your recovery codes")
-	v.RecoveryCodes = codes
-	if u, err := url.Parse(next); err == nil {
-		v.Hidden = map[string]string{}
-		for k, vs := range u.Query() {
-			v.Hidden[k] = vs[0]
-		}
-		u.RawQuery = ""
-		v.Next = u.String()
-	}
-	f.render(w, r, http.StatusOK, "mfacodes", v)
 }

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -29,9 +30,9 @@ func parsePages() pages {
 	return p
 }
 
-// view is what every page template sees; each page uses the fields it
+// View is what every page template sees; each page uses the fields it
 // needs.
-type view struct {
+type View struct {
 	Title      string
 	TenantName string
 	Accent     string
@@ -50,7 +51,7 @@ type view struct {
 	// Inviter is who invited the guest, and Ways how they may redeem, on
 	// redemption pages.
 	Inviter string
-	Ways    []way
+	Ways    []Way
 	// Enrolment, RecoveryCodes and Next are the second-factor pages'.
 	Enrolment     *enrolmentViewData
 	RecoveryCodes []string
@@ -62,11 +63,11 @@ type view struct {
 	// RequestRef is the request id, for the user to quote to an admin.
 	RequestRef string
 	// NextStep is an error page's next step, a link; none when nil.
-	NextStep *nextStep
+	NextStep *NextStep
 }
 
-// nextStep is where an error page sends the user next.
-type nextStep struct{ URL, Text string }
+// NextStep is where an error page sends the user next.
+type NextStep struct{ URL, Text string }
 
 const defaultAccent = "#0f6cbd"
 
@@ -89,9 +90,9 @@ func person(u store.User) string {
 
 var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
-// branded answers a view carrying the tenant's name and branding.
-func branded(t store.Tenant, title string) view {
-	v := view{Title: title, TenantName: t.DisplayName, Accent: defaultAccent, LogoURL: t.Branding.LogoURL}
+// Branded answers a view carrying the tenant's name and branding.
+func Branded(t store.Tenant, title string) View {
+	v := View{Title: title, TenantName: t.DisplayName, Accent: defaultAccent, LogoURL: t.Branding.LogoURL}
 	if v.TenantName == "" {
 		v.TenantName = "Foyer"
 	}
@@ -101,14 +102,14 @@ func branded(t store.Tenant, title string) view {
 	return v
 }
 
-// render writes a page. Pages are never cached (they carry form tokens)
+// Render writes a page. Pages are never cached (they carry form tokens)
 // and never framed; their only inline code is the style block, allowed
 // by a nonce.
-func (f *Flow) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
+func (c *Core) Render(w http.ResponseWriter, r *http.Request, status int, page string, v View) {
 	v.Nonce = secret.NewToken(16)
 	var buf bytes.Buffer
-	if err := f.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
-		f.logger.ErrorContext(r.Context(), "render page", "page", page, "err", err)
+	if err := c.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.logger.ErrorContext(r.Context(), "render page", "page", page, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
@@ -127,25 +128,25 @@ func (f *Flow) render(w http.ResponseWriter, r *http.Request, status int, page s
 // must not be sent to a redirect URI (an unknown client, an unregistered
 // redirect URI) end here; title and message are for people and must not
 // carry internal details.
-func (f *Flow) ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string) {
-	f.errorPageNext(w, r, t, status, title, message, nil)
+func (c *Core) ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string) {
+	c.ErrorPageNext(w, r, t, status, title, message, nil)
 }
 
-// errorPageNext is ErrorPage with a next step: a link instead of "go back
+// ErrorPageNext is ErrorPage with a next step: a link instead of "go back
 // to the application".
-func (f *Flow) errorPageNext(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string, next *nextStep) {
-	v := branded(t, title)
+func (c *Core) ErrorPageNext(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string, next *NextStep) {
+	v := Branded(t, title)
 	v.Error = message
 	v.RequestRef = httpx.RequestIDFrom(r.Context())
 	v.NextStep = next
-	f.render(w, r, status, "error", v)
+	c.Render(w, r, status, "error", v)
 }
 
 // Unavailable shows the error page for a store failure, logging its cause.
-func (f *Flow) Unavailable(w http.ResponseWriter, r *http.Request, t store.Tenant, doing string, err error) {
-	f.logger.ErrorContext(r.Context(), doing, "tenant", t.Slug, "err", err)
+func (c *Core) Unavailable(w http.ResponseWriter, r *http.Request, t store.Tenant, doing string, err error) {
+	c.logger.ErrorContext(r.Context(), doing, "tenant", t.Slug, "err", err)
 	w.Header().Set("Retry-After", "5")
-	f.ErrorPage(w, r, t, http.StatusServiceUnavailable, "Try again in a moment",
+	c.ErrorPage(w, r, t, http.StatusServiceUnavailable, "Try again in a moment",
 		"Sign-in is temporarily unavailable.")
 }
 
@@ -192,4 +193,21 @@ func describeScopes(external string, scopes []string) []string {
 		}
 	}
 	return out
+}
+
+// showRecoveryCodes shows new recovery codes once, with a Continue button
+// to next (a GET form: next's query goes in hidden fields, or the browser
+// would drop it).
+func (c *Core) showRecoveryCodes(w http.ResponseWriter, r *http.Request, t store.Tenant, codes []string, next string) {
+	v := Branded(t, "Save your recovery codes")
+	v.RecoveryCodes = codes
+	if u, err := url.Parse(next); err == nil {
+		v.Hidden = map[string]string{}
+		for k, vs := range u.Query() {
+			v.Hidden[k] = vs[0]
+		}
+		u.RawQuery = ""
+		v.Next = u.String()
+	}
+	c.Render(w, r, http.StatusOK, "mfacodes", v)
 }

@@ -22,20 +22,6 @@ func TestDescribeScopes(t *testing.T) {
 	assert.Equal(t, []string{"Sign you in", "Invite guest users on your behalf"}, got)
 }
 
-func TestMaskEmailShowsAtMostOneCharacter(t *testing.T) {
-	for in, want := range map[string]string{
-		"samuel@fabrikam.test":  "s***@fabrikam.test",
-		"s@fabrikam.test":       "s***@fabrikam.test",
-		"@fabrikam.test":        "***@fabrikam.test",
-		"élodie@fabrikam.test":  "é***@fabrikam.test",
-		`"a@b"@fabrikam.test`:   `"***@fabrikam.test`,
-		"no-at-sign":            "",
-		"\xffbad@fabrikam.test": "***@fabrikam.test",
-	} {
-		assert.Equal(t, want, maskEmail(in), in)
-	}
-}
-
 func TestPersonNeverShowsAGuestsUPN(t *testing.T) {
 	upn := "sam_fabrikam.test#EXT#@woodgrove.localhost"
 	for _, tc := range []struct {

@@ -33,69 +33,76 @@ type methodsView struct {
 	Proof string
 }
 
+// securityInfo is the security info page: a signed-in user's second
+// factor, enrolled, reset and its recovery codes renewed, over the core.
+type securityInfo struct {
+	*Core
+	mfa MFA
+}
+
 // securityInfoSession answers the browser's session at the tenant; on
 // failure it has answered.
-func (f *Flow) securityInfoSession(w http.ResponseWriter, r *http.Request) (store.Tenant, store.Session, store.User, string, bool) {
+func (h *securityInfo) securityInfoSession(w http.ResponseWriter, r *http.Request) (store.Tenant, store.Session, store.User, string, bool) {
 	t, _ := tenancy.From(r.Context())
-	sess, user, ok, err := f.currentSession(r, t)
+	sess, user, ok, err := h.currentSession(r, t)
 	if err != nil {
-		f.Unavailable(w, r, t, "load session", err)
+		h.Unavailable(w, r, t, "load session", err)
 		return t, store.Session{}, store.User{}, "", false
 	}
-	browser, hasBrowser := f.browserValue(r)
+	browser, hasBrowser := h.BrowserValue(r)
 	if !ok || !hasBrowser {
 		msg := "Sign in to an application of " + t.DisplayName + " in this browser, then open this page again."
-		next := f.signInNext(r, t)
+		next := h.signInNext(r, t)
 		if next != nil {
 			msg = "Sign in to " + next.app + " in this browser, then open this page again."
 		}
-		f.errorPageNext(w, r, t, http.StatusUnauthorized, "Sign in first", msg, next.step())
+		h.ErrorPageNext(w, r, t, http.StatusUnauthorized, "Sign in first", msg, next.step())
 		return t, store.Session{}, store.User{}, "", false
 	}
 	return t, sess, user, browser, true
 }
 
-func (f *Flow) securityInfoView(r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, message string) (view, error) {
-	st, err := f.mfa.Status(r.Context(), t.ID, user.ID)
+func (h *securityInfo) securityInfoView(r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, message string) (View, error) {
+	st, err := h.mfa.Status(r.Context(), t.ID, user.ID)
 	if err != nil {
-		return view{}, err
+		return View{}, err
 	}
-	v := branded(t, "Security info")
-	v.Action = f.tenantURL(t, SecurityInfoPath)
-	v.CSRF = f.csrfToken("security\x00"+sess.ID, browser)
+	v := Branded(t, "Security info")
+	v.Action = h.TenantURL(t, SecurityInfoPath)
+	v.CSRF = h.CSRFToken("security\x00"+sess.ID, browser)
 	v.Person = person(user)
 	v.Error = message
 	v.Methods = &methodsView{Registered: st.Registered, RecoveryCodes: st.RecoveryCodes}
-	if st.LockedUntil != nil && st.LockedUntil.After(f.clock()) {
+	if st.LockedUntil != nil && st.LockedUntil.After(h.clock()) {
 		v.Methods.LockedUntil = st.LockedUntil.UTC().Format("2006-01-02 15:04 UTC")
 	}
 	return v, nil
 }
 
 // securityInfoPage serves GET /t/{tenant}/security-info.
-func (f *Flow) securityInfoPage(w http.ResponseWriter, r *http.Request) {
-	t, sess, user, browser, ok := f.securityInfoSession(w, r)
+func (h *securityInfo) securityInfoPage(w http.ResponseWriter, r *http.Request) {
+	t, sess, user, browser, ok := h.securityInfoSession(w, r)
 	if !ok {
 		return
 	}
-	v, err := f.securityInfoView(r, t, sess, user, browser, "")
+	v, err := h.securityInfoView(r, t, sess, user, browser, "")
 	if err != nil {
-		f.Unavailable(w, r, t, "load security info", err)
+		h.Unavailable(w, r, t, "load security info", err)
 		return
 	}
-	f.render(w, r, http.StatusOK, "securityinfo", v)
+	h.Render(w, r, http.StatusOK, "securityinfo", v)
 }
 
 // proof marks a second factor proven on this page at 'at', for this
 // session.
-func (f *Flow) proof(sessionID string, at time.Time) string {
+func (h *securityInfo) proof(sessionID string, at time.Time) string {
 	ts := strconv.FormatInt(at.Unix(), 10)
-	return ts + "." + f.hasher.Hash("security-proof\x00"+sessionID+"\x00"+ts)
+	return ts + "." + h.hasher.Hash("security-proof\x00"+sessionID+"\x00"+ts)
 }
 
 // proven reports whether p is a proof of this session made less than
 // freshSignIn ago.
-func (f *Flow) proven(sessionID, p string) bool {
+func (h *securityInfo) proven(sessionID, p string) bool {
 	for i := 0; i < len(p); i++ {
 		if p[i] != '.' {
 			continue
@@ -105,102 +112,102 @@ func (f *Flow) proven(sessionID, p string) bool {
 			return false
 		}
 		at := time.Unix(unix, 0)
-		return f.clock().Sub(at) < freshSignIn && !at.After(f.clock()) &&
-			secret.EqualHashes(p[i+1:], f.hasher.Hash("security-proof\x00"+sessionID+"\x00"+p[:i]))
+		return h.clock().Sub(at) < freshSignIn && !at.After(h.clock()) &&
+			secret.EqualHashes(p[i+1:], h.hasher.Hash("security-proof\x00"+sessionID+"\x00"+p[:i]))
 	}
 	return false
 }
 
 // securityInfo serves POST /t/{tenant}/security-info: prove the current
 // factor, then renew recovery codes or enrol a new authenticator.
-func (f *Flow) securityInfo(w http.ResponseWriter, r *http.Request) {
-	if !f.parseForm(w, r) {
+func (h *securityInfo) securityInfo(w http.ResponseWriter, r *http.Request) {
+	if !h.ParseForm(w, r) {
 		return
 	}
-	t, sess, user, browser, ok := f.securityInfoSession(w, r)
+	t, sess, user, browser, ok := h.securityInfoSession(w, r)
 	if !ok {
 		return
 	}
-	if !equalStrings(r.PostFormValue("csrf_token"), f.csrfToken("security\x00"+sess.ID, browser)) {
-		f.refusedCSRF(w, r, t)
+	if !equalStrings(r.PostFormValue("csrf_token"), h.CSRFToken("security\x00"+sess.ID, browser)) {
+		h.RefusedCSRF(w, r, t)
 		return
 	}
 	ctx := r.Context()
 	again := func(status int, msg string) {
-		v, err := f.securityInfoView(r, t, sess, user, browser, msg)
+		v, err := h.securityInfoView(r, t, sess, user, browser, msg)
 		if err != nil {
-			f.Unavailable(w, r, t, "load security info", err)
+			h.Unavailable(w, r, t, "load security info", err)
 			return
 		}
-		f.render(w, r, status, "securityinfo", v)
+		h.Render(w, r, status, "securityinfo", v)
 	}
-	st, err := f.mfa.Status(ctx, t.ID, user.ID)
+	st, err := h.mfa.Status(ctx, t.ID, user.ID)
 	if err != nil {
-		f.Unavailable(w, r, t, "load security info", err)
+		h.Unavailable(w, r, t, "load security info", err)
 		return
 	}
 	action := r.PostFormValue("action")
 	if action == "confirm" {
-		if !f.proven(sess.ID, r.PostFormValue("proof")) {
+		if !h.proven(sess.ID, r.PostFormValue("proof")) {
 			again(http.StatusForbidden, "That took too long. Start again.")
 			return
 		}
-		codes, err := f.mfa.ConfirmEnrolment(ctx, t, user, r.PostFormValue("code"))
+		codes, err := h.mfa.ConfirmEnrolment(ctx, t, user, r.PostFormValue("code"))
 		if msg, ok := mfaMessage(err); ok {
-			f.showSecurityEnrolment(w, r, t, sess, user, browser, r.PostFormValue("proof"), http.StatusUnauthorized, msg)
+			h.showSecurityEnrolment(w, r, t, sess, user, browser, r.PostFormValue("proof"), http.StatusUnauthorized, msg)
 			return
 		}
 		if err != nil {
-			f.Unavailable(w, r, t, "confirm enrolment", err)
+			h.Unavailable(w, r, t, "confirm enrolment", err)
 			return
 		}
-		f.showRecoveryCodes(w, r, t, codes, f.tenantURL(t, SecurityInfoPath))
+		h.showRecoveryCodes(w, r, t, codes, h.TenantURL(t, SecurityInfoPath))
 		return
 	}
 	// Every other change first proves the current second factor, or for a
 	// user without one a fresh sign-in.
 	if st.Registered {
-		if _, err := f.mfa.Verify(ctx, t, user.ID, r.PostFormValue("code")); err != nil {
+		if _, err := h.mfa.Verify(ctx, t, user.ID, r.PostFormValue("code")); err != nil {
 			if msg, ok := mfaMessage(err); ok {
 				again(http.StatusUnauthorized, msg)
 				return
 			}
-			f.Unavailable(w, r, t, "verify code", err)
+			h.Unavailable(w, r, t, "verify code", err)
 			return
 		}
-	} else if f.clock().Sub(sess.AuthTime) >= freshSignIn {
+	} else if h.clock().Sub(sess.AuthTime) >= freshSignIn {
 		again(http.StatusForbidden, "Sign in again to add an authenticator: your sign-in is more than ten minutes old.")
 		return
 	}
 	switch {
 	case action == "codes" && st.Registered:
-		codes, err := f.mfa.RegenerateRecoveryCodes(ctx, t, user)
+		codes, err := h.mfa.RegenerateRecoveryCodes(ctx, t, user)
 		if err != nil {
-			f.Unavailable(w, r, t, "renew recovery codes", err)
+			h.Unavailable(w, r, t, "renew recovery codes", err)
 			return
 		}
-		f.showRecoveryCodes(w, r, t, codes, f.tenantURL(t, SecurityInfoPath))
+		h.showRecoveryCodes(w, r, t, codes, h.TenantURL(t, SecurityInfoPath))
 	case action == "replace":
-		f.showSecurityEnrolment(w, r, t, sess, user, browser, f.proof(sess.ID, f.clock()), http.StatusOK, "")
+		h.showSecurityEnrolment(w, r, t, sess, user, browser, h.proof(sess.ID, h.clock()), http.StatusOK, "")
 	default:
 		again(http.StatusBadRequest, "Choose one of the buttons.")
 	}
 }
 
-func (f *Flow) showSecurityEnrolment(w http.ResponseWriter, r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, proof string, status int, message string) {
-	e, err := f.mfa.Enrolment(r.Context(), t, user)
+func (h *securityInfo) showSecurityEnrolment(w http.ResponseWriter, r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, proof string, status int, message string) {
+	e, err := h.mfa.Enrolment(r.Context(), t, user)
 	if err != nil {
-		f.Unavailable(w, r, t, "begin enrolment", err)
+		h.Unavailable(w, r, t, "begin enrolment", err)
 		return
 	}
-	v := branded(t, "Set up your authenticator app")
-	v.Action = f.tenantURL(t, SecurityInfoPath)
-	v.CSRF = f.csrfToken("security\x00"+sess.ID, browser)
+	v := Branded(t, "Set up your authenticator app")
+	v.Action = h.TenantURL(t, SecurityInfoPath)
+	v.CSRF = h.CSRFToken("security\x00"+sess.ID, browser)
 	v.Email = user.Mail
 	v.Hidden = map[string]string{"proof": proof}
 	v.Enrolment = enrolmentView(e)
 	v.Error = message
-	f.render(w, r, status, "mfaenrol", v)
+	h.Render(w, r, status, "mfaenrol", v)
 }
 
 // appLink is an application where a person can sign in.
@@ -209,21 +216,21 @@ type appLink struct {
 	url string
 }
 
-func (a *appLink) step() *nextStep {
+func (a *appLink) step() *NextStep {
 	if a == nil {
 		return nil
 	}
-	return &nextStep{URL: a.url, Text: "Sign in to " + a.app}
+	return &NextStep{URL: a.url, Text: "Sign in to " + a.app}
 }
 
 // signInNext answers where a person without a session at t signs in: the
 // home page of one of the tenant's apps (first-party ones first, then by
 // name), or nil when no app has one. Best effort: a store failure answers
 // nil.
-func (f *Flow) signInNext(r *http.Request, t store.Tenant) *appLink {
-	apps, err := f.store.ListApplications(r.Context(), t.ID)
+func (h *securityInfo) signInNext(r *http.Request, t store.Tenant) *appLink {
+	apps, err := h.store.ListApplications(r.Context(), t.ID)
 	if err != nil {
-		f.logger.WarnContext(r.Context(), "list applications for a sign-in link", "tenant", t.Slug, "err", err)
+		h.logger.WarnContext(r.Context(), "list applications for a sign-in link", "tenant", t.Slug, "err", err)
 		return nil
 	}
 	var best *store.Application

@@ -42,11 +42,11 @@ func (f *Flow) SignOut(w http.ResponseWriter, r *http.Request, t store.Tenant, s
 	if !hinted && hasSession {
 		token := f.hasher.Hash("signout\x00" + value)
 		if r.Method != http.MethodPost || r.PostFormValue("confirm") != "yes" || !equalStrings(r.PostFormValue("csrf_token"), token) {
-			v := branded(t, "Sign out")
-			v.Action = f.tenantURL(t, "/end_session")
+			v := Branded(t, "Sign out")
+			v.Action = f.TenantURL(t, "/end_session")
 			v.CSRF = token
 			v.Hidden = so.Params
-			f.render(w, r, http.StatusOK, "signout", v)
+			f.Render(w, r, http.StatusOK, "signout", v)
 			return
 		}
 	}
@@ -67,7 +67,7 @@ func (f *Flow) SignOut(w http.ResponseWriter, r *http.Request, t store.Tenant, s
 		http.Redirect(w, r, so.RedirectURI, http.StatusFound)
 		return
 	}
-	f.render(w, r, http.StatusOK, "signedout", branded(t, "Signed out"))
+	f.Render(w, r, http.StatusOK, "signedout", Branded(t, "Signed out"))
 }
 
 // hintNamesSession reports whether the id_token_hint of so names the

@@ -130,22 +130,22 @@ type attempt struct {
 func normalizeAccount(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // deviceCookie names the cookie that makes a browser a known device.
-func (f *Flow) deviceCookie() string { return f.cookieName("foyer-device") }
+func (c *Core) deviceCookie() string { return c.cookieName("foyer-device") }
 
 // deviceMark is the counter key saying the device signed in to the typed
 // account. Only a keyed hash of the cookie is stored.
-func (f *Flow) deviceMark(value, typed string) string {
-	return "signin:device:" + f.hasher.Hash("device\x00"+value+"\x00"+normalizeAccount(typed))
+func (c *Core) deviceMark(value, typed string) string {
+	return "signin:device:" + c.hasher.Hash("device\x00"+value+"\x00"+normalizeAccount(typed))
 }
 
 // attemptFor names the counters of an attempt at the typed account. The
 // account name is hashed: counters need not hold what people typed.
-func (f *Flow) attemptFor(r *http.Request, t store.Tenant, typed string) (attempt, error) {
+func (c *Core) attemptFor(r *http.Request, t store.Tenant, typed string) (attempt, error) {
 	ctx := r.Context()
-	a := attempt{budget: "signin:account:" + f.hasher.Hash("account\x00"+normalizeAccount(typed))}
-	if value, ok := cookieValue(r, f.deviceCookie()); ok {
-		mark := f.deviceMark(value, typed)
-		n, err := f.store.GetCounter(ctx, t.ID, mark, f.clock())
+	a := attempt{budget: "signin:account:" + c.hasher.Hash("account\x00"+normalizeAccount(typed))}
+	if value, ok := cookieValue(r, c.deviceCookie()); ok {
+		mark := c.deviceMark(value, typed)
+		n, err := c.store.GetCounter(ctx, t.ID, mark, c.clock())
 		if err != nil {
 			return attempt{}, err
 		}
@@ -165,27 +165,27 @@ func (f *Flow) attemptFor(r *http.Request, t store.Tenant, typed string) (attemp
 // attempt fails, or while failures are still free, one of as many slots as
 // there are free failures left, waiting up to slotWait for one. When it
 // may not, it answers how long to wait.
-func (f *Flow) admit(ctx context.Context, t store.Tenant, a *attempt) (time.Duration, error) {
-	now := f.clock()
+func (c *Core) admit(ctx context.Context, t store.Tenant, a *attempt) (time.Duration, error) {
+	now := c.clock()
 	if a.address != "" {
-		n, err := f.store.GetCounter(ctx, t.ID, a.address, now)
+		n, err := c.store.GetCounter(ctx, t.ID, a.address, now)
 		if err != nil {
 			return 0, err
 		}
-		if n >= f.throttle.PerAddress {
-			return f.throttle.Window, nil
+		if n >= c.throttle.PerAddress {
+			return c.throttle.Window, nil
 		}
 	}
 	deadline := time.Now().Add(slotWait)
 	for {
-		now := f.clock()
-		n, err := f.store.GetCounter(ctx, t.ID, a.budget, now)
+		now := c.clock()
+		n, err := c.store.GetCounter(ctx, t.ID, a.budget, now)
 		if err != nil {
 			return 0, err
 		}
 		a.failures = n
-		if hold := f.throttle.delay(n + 1); hold > 0 {
-			ok, until, err := f.store.ClaimCounter(ctx, t.ID, a.gate, now.Add(hold), now)
+		if hold := c.throttle.delay(n + 1); hold > 0 {
+			ok, until, err := c.store.ClaimCounter(ctx, t.ID, a.gate, now.Add(hold), now)
 			if err != nil || !ok {
 				return max(until.Sub(now), time.Second), err
 			}
@@ -196,21 +196,21 @@ func (f *Flow) admit(ctx context.Context, t store.Tenant, a *attempt) (time.Dura
 		// the lowest free one taken. Counted again once held, since others
 		// may have failed meanwhile: a slot beyond the free failures left
 		// is given back.
-		for i := range f.throttle.PerAccount - 1 - n {
+		for i := range c.throttle.PerAccount - 1 - n {
 			slot := fmt.Sprintf("%s:slot:%d", a.gate, i)
-			ok, _, err := f.store.ClaimCounter(ctx, t.ID, slot, now.Add(attemptHold), now)
+			ok, _, err := c.store.ClaimCounter(ctx, t.ID, slot, now.Add(attemptHold), now)
 			if err != nil {
 				return 0, err
 			}
 			if !ok {
 				continue
 			}
-			n, err := f.store.GetCounter(ctx, t.ID, a.budget, now)
-			if err != nil || i < f.throttle.PerAccount-1-n {
+			n, err := c.store.GetCounter(ctx, t.ID, a.budget, now)
+			if err != nil || i < c.throttle.PerAccount-1-n {
 				a.slot, a.failures = slot, n
 				return 0, err
 			}
-			f.deleteCounter(ctx, t, slot)
+			c.deleteCounter(ctx, t, slot)
 			break
 		}
 		// Every slot is in use: wait for one, counting again after.
@@ -227,32 +227,32 @@ func (f *Flow) admit(ctx context.Context, t store.Tenant, a *attempt) (time.Dura
 
 // countFailure adds a failure to the attempt's budget and address, frees
 // its slot, and shuts the gate for the delay the new count asks for.
-func (f *Flow) countFailure(ctx context.Context, t store.Tenant, a attempt) error {
-	now := f.clock()
-	n, err := f.store.IncrementCounter(ctx, t.ID, a.budget, now.Add(f.throttle.AccountWindow), now)
+func (c *Core) countFailure(ctx context.Context, t store.Tenant, a attempt) error {
+	now := c.clock()
+	n, err := c.store.IncrementCounter(ctx, t.ID, a.budget, now.Add(c.throttle.AccountWindow), now)
 	if err != nil {
 		return err
 	}
 	if a.address != "" {
-		if _, err := f.store.IncrementCounter(ctx, t.ID, a.address, now.Add(f.throttle.Window), now); err != nil {
+		if _, err := c.store.IncrementCounter(ctx, t.ID, a.address, now.Add(c.throttle.Window), now); err != nil {
 			return err
 		}
 	}
-	d := f.throttle.delay(n)
+	d := c.throttle.delay(n)
 	if a.slot == a.gate && d > 0 && n == a.failures+1 {
 		return nil // admit shut the gate for exactly this delay
 	}
 	if a.slot == a.gate || d > 0 {
 		// The gate's hold no longer fits the count: start it again.
-		f.deleteCounter(ctx, t, a.gate)
+		c.deleteCounter(ctx, t, a.gate)
 	}
 	if a.slot != a.gate {
-		f.deleteCounter(ctx, t, a.slot)
+		c.deleteCounter(ctx, t, a.slot)
 	}
 	if d == 0 {
 		return nil
 	}
-	_, _, err = f.store.ClaimCounter(ctx, t.ID, a.gate, now.Add(d), now)
+	_, _, err = c.store.ClaimCounter(ctx, t.ID, a.gate, now.Add(d), now)
 	return err
 }
 
@@ -261,37 +261,37 @@ func (f *Flow) countFailure(ctx context.Context, t store.Tenant, a attempt) erro
 // keeps its count: one right password must not reset a spray over many
 // accounts. A success on a known device leaves the account's budget
 // alone, so the owner signing in does not reset an attacker's delays.
-func (f *Flow) countSuccess(w http.ResponseWriter, r *http.Request, t store.Tenant, a attempt, typed string) {
+func (c *Core) countSuccess(w http.ResponseWriter, r *http.Request, t store.Tenant, a attempt, typed string) {
 	ctx := r.Context()
-	f.deleteCounter(ctx, t, a.budget)
-	f.deleteCounter(ctx, t, a.gate)
+	c.deleteCounter(ctx, t, a.budget)
+	c.deleteCounter(ctx, t, a.gate)
 	if a.slot != a.gate {
-		f.deleteCounter(ctx, t, a.slot)
+		c.deleteCounter(ctx, t, a.slot)
 	}
-	value, ok := cookieValue(r, f.deviceCookie())
+	value, ok := cookieValue(r, c.deviceCookie())
 	if !ok {
 		value = secret.NewToken(cookieSecretBytes)
 	}
-	mark := f.deviceMark(value, typed)
+	mark := c.deviceMark(value, typed)
 	// Deleted first so the mark's lifetime starts again now.
-	f.deleteCounter(ctx, t, mark)
-	now := f.clock()
-	if _, err := f.store.IncrementCounter(ctx, t.ID, mark, now.Add(f.throttle.DeviceLifetime), now); err != nil {
-		f.logger.WarnContext(ctx, "remember sign-in device", "tenant", t.Slug, "err", err)
+	c.deleteCounter(ctx, t, mark)
+	now := c.clock()
+	if _, err := c.store.IncrementCounter(ctx, t.ID, mark, now.Add(c.throttle.DeviceLifetime), now); err != nil {
+		c.logger.WarnContext(ctx, "remember sign-in device", "tenant", t.Slug, "err", err)
 		return
 	}
-	f.setCookie(w, f.deviceCookie(), value, f.throttle.DeviceLifetime)
+	c.setCookie(w, c.deviceCookie(), value, c.throttle.DeviceLifetime)
 }
 
 // release frees the slot of an attempt that neither failed nor succeeded
 // (a disabled account, a store failure).
-func (f *Flow) release(ctx context.Context, t store.Tenant, a attempt) {
-	f.deleteCounter(ctx, t, a.slot)
+func (c *Core) release(ctx context.Context, t store.Tenant, a attempt) {
+	c.deleteCounter(ctx, t, a.slot)
 }
 
-func (f *Flow) deleteCounter(ctx context.Context, t store.Tenant, key string) {
-	if err := f.store.DeleteCounter(ctx, t.ID, key); err != nil && !errors.Is(err, store.ErrNotFound) {
-		f.logger.WarnContext(ctx, "reset sign-in counter", "tenant", t.Slug, "err", err)
+func (c *Core) deleteCounter(ctx context.Context, t store.Tenant, key string) {
+	if err := c.store.DeleteCounter(ctx, t.ID, key); err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.logger.WarnContext(ctx, "reset sign-in counter", "tenant", t.Slug, "err", err)
 	}
 }
 
@@ -308,23 +308,23 @@ func retryAfter(d time.Duration) string {
 // account, and false after answering a throttled one: audited, with
 // Retry-After saying when to come back, the page (login or passcode) shown
 // again saying so.
-func (f *Flow) admitAttempt(w http.ResponseWriter, r *http.Request, tx transaction, typed, page string, again view) (attempt, bool) {
+func (c *Core) admitAttempt(w http.ResponseWriter, r *http.Request, tx transaction, typed, page string, again View) (attempt, bool) {
 	ctx := r.Context()
-	a, err := f.attemptFor(r, tx.tenant, typed)
+	a, err := c.attemptFor(r, tx.tenant, typed)
 	if err != nil {
-		f.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
+		c.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
 		return a, false
 	}
-	wait, err := f.admit(ctx, tx.tenant, &a)
+	wait, err := c.admit(ctx, tx.tenant, &a)
 	if err != nil {
-		f.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
+		c.Unavailable(w, r, tx.tenant, "read sign-in throttle", err)
 		return a, false
 	}
 	if wait > 0 {
-		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, typed), ActivitySignIn, resultThrottled, "too many failed attempts")
+		c.signInEvent(ctx, tx.tenant, tx.app, c.typedActor(ctx, tx.tenant, typed), ActivitySignIn, resultThrottled, "too many failed attempts")
 		w.Header().Set("Retry-After", retryAfter(wait))
 		again.Error = throttledMessage(wait)
-		f.render(w, r, http.StatusTooManyRequests, page, again)
+		c.Render(w, r, http.StatusTooManyRequests, page, again)
 		return a, false
 	}
 	return a, true

@@ -150,6 +150,8 @@ func TestDirectory(t *testing.T) {
 		{Name: "InviteResetRedemption", Fn: testInviteResetRedemption},
 		{Name: "InviteRefusesAddressOfUnprovenGuest", Fn: testInviteUnprovenGuest},
 		{Name: "RevokeInvitation", Fn: testRevokeInvitation},
+		{Name: "RedeemBindingRules", Fn: testRedeemBindingRules},
+		{Name: "RedemptionTransaction", Fn: testRedemptionTransaction},
 	}
 	sqltest.RunSuite(t, tests, func(t *testing.T, b sqltest.Backend) *fixture { return newFixture(t, b) })
 }

@@ -24,12 +24,7 @@ const (
 var MFARequiredLevels = []string{store.MFARequiredNobody, store.MFARequiredGuests, store.MFARequiredEveryone}
 
 // MFARequired answers the tenant's rule, guests when unset.
-func MFARequired(p store.MFAPolicy) string {
-	if p.Required == "" {
-		return store.MFARequiredGuests
-	}
-	return p.Required
-}
+func MFARequired(p store.MFAPolicy) string { return p.Rule() }
 
 // MFAPeriodSeconds answers the tenant's TOTP time step, 30 when unset.
 func MFAPeriodSeconds(p store.MFAPolicy) int {

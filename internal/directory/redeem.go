@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/foyer-idp/foyer/internal/audit"
+	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -22,6 +24,12 @@ var (
 	ErrInvitationExpired  = errors.New("invitation expired")
 	ErrInvitationRedeemed = errors.New("invitation already redeemed")
 	ErrRedeemRefused      = errors.New("redemption refused")
+	// ErrNotInvitedAccount and ErrIdentityInUse are refusals
+	// (errors.Is(err, ErrRedeemRefused) holds) of an identity the binding
+	// rules do not admit: it does not prove the invited address, or it
+	// already signs in another user.
+	ErrNotInvitedAccount = fmt.Errorf("%w: not the invited account", ErrRedeemRefused)
+	ErrIdentityInUse     = fmt.Errorf("%w: identity linked to another user", ErrRedeemRefused)
 )
 
 // RedeemError says why an invitation could not be redeemed.
@@ -229,19 +237,21 @@ func (d *Directory) Redeem(ctx context.Context, t store.Tenant, hash string, id 
 		case err != nil:
 			return err
 		}
-		// The caller's tenant may come from a short cache: the rule that
-		// decides is the one in the database now.
+		// The caller's tenant may come from a short cache: the rules that
+		// decide are the ones in the database now.
 		current, err := tx.GetTenant(ctx, t.ID)
 		if err != nil {
 			return err
 		}
-		if !DomainAllowed(current.Invitations, inv.Email) {
-			return redeemError(ErrRedeemRefused, "%s no longer accepts guests from this email domain.", t.DisplayName)
+		linked, err := linkedUser(ctx, tx, t.ID, id.Identity)
+		if err != nil {
+			return err
 		}
-		anyAccount := !id.EmailVerified || id.Email != inv.Email
-		if anyAccount && !current.Invitations.RedeemWithAnyAccount {
-			return redeemError(ErrRedeemRefused, "The account you signed in with is not the address this invitation was sent to.")
+		proves, err := bind(current, inv, id, linked)
+		if err != nil {
+			return err
 		}
+		anyAccount := !proves
 		if guest, err = tx.GetUser(ctx, t.ID, inv.InvitedUserID); err != nil {
 			return err
 		}
@@ -286,6 +296,132 @@ func (d *Directory) Redeem(ctx context.Context, t store.Tenant, hash string, id 
 		return store.User{}, "", err
 	}
 	return guest, redirect, nil
+}
+
+// bind is where the binding rules of redemption live, once: whether the
+// identity a guest proved may redeem inv, an invitation of t. The
+// tenant's domain rule must still admit the invited address; the
+// identity must prove that address — an email and its verification from
+// one source, equal after normalisation — unless the tenant accepts any
+// account; and its (issuer, subject) must sign in no other user than the
+// invited one (linkedTo is the user it signs in, "" for none). It answers
+// whether the identity proved the invited address, or a RedeemError
+// whose Reason is for the audit log.
+func bind(t store.Tenant, inv store.Invitation, id ProvenIdentity, linkedTo string) (bool, error) {
+	if !DomainAllowed(t.Invitations, inv.Email) {
+		return false, redeemError(ErrRedeemRefused, "%s no longer accepts guests from this email domain.", t.DisplayName)
+	}
+	proves := id.EmailVerified && id.Email == inv.Email
+	switch {
+	case !proves && !t.Invitations.RedeemWithAnyAccount && id.Email == inv.Email:
+		return false, redeemError(ErrNotInvitedAccount, "the identity provider has not verified the invited address")
+	case !proves && !t.Invitations.RedeemWithAnyAccount:
+		return false, redeemError(ErrNotInvitedAccount, "the account used is not the invited address")
+	case linkedTo != "" && linkedTo != inv.InvitedUserID:
+		return false, redeemError(ErrIdentityInUse, "the account is already linked to another user")
+	}
+	return proves, nil
+}
+
+// linkedUser answers the id of the user identity signs in, "" for none.
+func linkedUser(ctx context.Context, st store.Store, tenantID string, identity store.Identity) (string, error) {
+	if identity.IssuerAssignedID == "" {
+		return "", nil
+	}
+	u, err := st.GetUserByIdentity(ctx, tenantID, identity.Issuer, identity.IssuerAssignedID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("look up identity: %w", err)
+	}
+	return u.ID, nil
+}
+
+// Redemption transactions: one browser redeeming one invitation, from the
+// redeem page to the landing. The directory keeps them: begun bound to a
+// browser (BeginRedemption), given what the guest proved once the binding
+// rules admit it (Prove), accepted (Accept) and ended (EndRedemption).
+
+// BeginRedemption starts a redemption of open, whose link's token hash is
+// hash, by the browser whose binding hash is binding, for lifetime.
+func (d *Directory) BeginRedemption(ctx context.Context, open Redeemable, hash, binding string, lifetime time.Duration) (store.Redemption, error) {
+	now := d.clock()
+	red := store.Redemption{TenantID: open.Invitation.TenantID, ID: secret.NewID(), InvitationID: open.Invitation.ID,
+		TokenHash: hash, BrowserBinding: binding, CreatedAt: now, ExpiresAt: now.Add(lifetime)}
+	if err := d.store.CreateRedemption(ctx, red); err != nil {
+		return store.Redemption{}, fmt.Errorf("create redemption: %w", err)
+	}
+	return red, nil
+}
+
+// Redemption answers the live redemption transaction id of the tenant:
+// store.ErrNotFound when unknown, expired or another tenant's.
+func (d *Directory) Redemption(ctx context.Context, tenantID, id string) (store.Redemption, error) {
+	return d.store.GetRedemption(ctx, tenantID, id, d.clock())
+}
+
+// Proof is what a guest proved in a redemption: the identity, how (AMR,
+// this tenant's methods) and the upstream sign-in it came from, if any.
+type Proof struct {
+	ProvenIdentity
+	AMR      []string
+	Upstream store.Upstream
+}
+
+// Prove records on red, a redemption of inv, what the guest proved, once
+// the binding rules (bind) admit it; a refusal is a RedeemError, audited.
+// The address recorded is the identity's, or the invited one when the
+// identity has none; it counts as verified only when the identity proved
+// the invited address itself.
+func (d *Directory) Prove(ctx context.Context, t store.Tenant, red store.Redemption, inv store.Invitation, p Proof) error {
+	linked, err := linkedUser(ctx, d.store, t.ID, p.Identity)
+	if err != nil {
+		return err
+	}
+	proves, err := bind(t, inv, p.ProvenIdentity, linked)
+	if err != nil {
+		_ = d.RefuseRedemption(ctx, t, inv, err.Error())
+		return err
+	}
+	red.Identity, red.IdentityEmail, red.IdentityEmailVerified = p.Identity, p.Email, proves
+	if red.IdentityEmail == "" {
+		red.IdentityEmail = inv.Email
+	}
+	red.AMR, red.Upstream = p.AMR, p.Upstream
+	red.Profile = store.Profile{DisplayName: p.DisplayName, GivenName: p.GivenName, Surname: p.Surname}
+	if err := d.store.UpdateRedemption(ctx, red); err != nil {
+		return fmt.Errorf("update redemption: %w", err)
+	}
+	return nil
+}
+
+// Accept redeems the invitation of red for what the guest proved in it;
+// see Redeem.
+func (d *Directory) Accept(ctx context.Context, t store.Tenant, red store.Redemption) (store.User, string, error) {
+	return d.Redeem(ctx, t, red.TokenHash, ProvenIdentity{Identity: red.Identity, Email: red.IdentityEmail,
+		EmailVerified: red.IdentityEmailVerified, DisplayName: red.Profile.DisplayName,
+		GivenName: red.Profile.GivenName, Surname: red.Profile.Surname})
+}
+
+// EndRedemption ends a redemption transaction, declined or landed; one
+// already gone is no error.
+func (d *Directory) EndRedemption(ctx context.Context, tenantID, id string) error {
+	if err := d.store.DeleteRedemption(ctx, tenantID, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("delete redemption: %w", err)
+	}
+	return nil
+}
+
+// RefuseRedemption records a failed redemption step (a wrong code, a dead
+// link posted, an identity the binding rules refuse) as a failed "Redeem
+// external user invite", with the invited address as actor when it is
+// known.
+func (d *Directory) RefuseRedemption(ctx context.Context, t store.Tenant, inv store.Invitation, reason string) error {
+	e := audit.Entry{TenantID: t.ID, Category: audit.CategoryUser, Activity: audit.ActivityRedeemExternalInvite,
+		Target: audit.Target{Type: audit.TargetUser, ID: inv.InvitedUserID, Name: inv.Email}, Err: errors.New(reason)}
+	actor := audit.Actor{Type: store.ActorUser, Name: inv.Email}
+	return audit.Record(audit.WithActor(ctx, actor), d.store, d.clock(), e)
 }
 
 func setIfGiven(field *string, v string) {

@@ -240,10 +240,10 @@ func Required(t store.Tenant, app store.Application, u store.User) bool {
 	if app.RequiresMFA {
 		return true
 	}
-	switch t.MFA.Required {
+	switch t.MFA.Rule() {
 	case store.MFARequiredNobody:
 		return false
-	case store.MFARequiredGuests, "":
+	case store.MFARequiredGuests:
 		return u.UserType == store.UserTypeGuest
 	default:
 		return true

@@ -24,6 +24,15 @@ type MFAPolicy struct {
 	PeriodSeconds int `json:"periodSeconds,omitempty"`
 }
 
+// Rule answers who must prove a second factor: Required, guests when
+// unset. Every reader of the policy goes through it.
+func (p MFAPolicy) Rule() string {
+	if p.Required == "" {
+		return MFARequiredGuests
+	}
+	return p.Required
+}
+
 // MFAFactors stores TOTP factors and recovery codes.
 type MFAFactors interface {
 	// SaveTOTPFactor creates the user's factor or, when one exists,
