@@ -204,6 +204,24 @@ func (h *Handler) redeemCSRF(subject, browser string) string {
 	return h.core.CSRFToken("redeem\x00"+subject, browser)
 }
 
+// postedLink reads a form posted from a page that a redeem link served:
+// the tenant, the link's token hash and the browser's binding value, once
+// the form token matches this browser and the page (purpose keeps the
+// block page's tokens apart). On failure it has answered.
+func (h *Handler) postedLink(w http.ResponseWriter, r *http.Request, purpose string) (t store.Tenant, hash, browser string, ok bool) {
+	t, _ = tenancy.From(r.Context())
+	if !h.core.ParseForm(w, r) {
+		return t, "", "", false
+	}
+	hash = h.dir.RedeemTokenHash(r.PostFormValue("token"))
+	browser, ok = h.core.BrowserValue(r)
+	if !ok || !secret.EqualHashes(r.PostFormValue("csrf_token"), h.redeemCSRF(purpose+hash, browser)) {
+		h.core.RefusedCSRF(w, r, t)
+		return t, "", "", false
+	}
+	return t, hash, browser, true
+}
+
 // openInvitation answers the open invitation a redeem token names. On
 // failure it has answered with the reason.
 func (h *Handler) openInvitation(w http.ResponseWriter, r *http.Request, t store.Tenant, hash string) (directory.Redeemable, bool) {
@@ -295,14 +313,8 @@ func (h *Handler) redeemPage(w http.ResponseWriter, r *http.Request) {
 // passcode. It starts a transaction bound to this browser and sends a
 // code to the invited address, never to one the browser names.
 func (h *Handler) redeemBegin(w http.ResponseWriter, r *http.Request) {
-	if !h.core.ParseForm(w, r) {
-		return
-	}
-	t, _ := tenancy.From(r.Context())
-	hash := h.dir.RedeemTokenHash(r.PostFormValue("token"))
-	browser, ok := h.core.BrowserValue(r)
-	if !ok || !secret.EqualHashes(r.PostFormValue("csrf_token"), h.redeemCSRF(hash, browser)) {
-		h.core.RefusedCSRF(w, r, t)
+	t, hash, browser, ok := h.postedLink(w, r, "")
+	if !ok {
 		return
 	}
 	open, err := h.dir.OpenInvitation(r.Context(), t, hash)
@@ -561,14 +573,8 @@ func (h *Handler) blockPage(w http.ResponseWriter, r *http.Request) {
 
 // block serves POST /t/{tenant}/redeem/block.
 func (h *Handler) block(w http.ResponseWriter, r *http.Request) {
-	if !h.core.ParseForm(w, r) {
-		return
-	}
-	t, _ := tenancy.From(r.Context())
-	hash := h.dir.RedeemTokenHash(r.PostFormValue("token"))
-	browser, ok := h.core.BrowserValue(r)
-	if !ok || !secret.EqualHashes(r.PostFormValue("csrf_token"), h.redeemCSRF("block\x00"+hash, browser)) {
-		h.core.RefusedCSRF(w, r, t)
+	t, hash, _, ok := h.postedLink(w, r, "block\x00")
+	if !ok {
 		return
 	}
 	if _, err := h.dir.BlockInvitations(r.Context(), t, hash); err != nil {

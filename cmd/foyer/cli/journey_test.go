@@ -145,14 +145,12 @@ func mustStep(t *testing.T) func(*webclient.Page, error) *webclient.Page {
 	}
 }
 
-// TestREADMEGuestWalkthrough follows the README's walkthrough word for
-// word: serve --dev, one invite command, the invitation and the passcode
-// read at /dev/mail, the guest redeemed and listed as Accepted.
-func TestREADMEGuestWalkthrough(t *testing.T) {
-	s := startDevServer(t)
+// redeemByPasscode redeems, in a fresh browser, the newest invitation in
+// the dev mailbox with an email passcode, accepts and enrols an
+// authenticator: the browser and the page it lands on.
+func redeemByPasscode(t *testing.T, s *devServer) (*webclient.Client, *webclient.Page) {
+	t.Helper()
 	ctx := t.Context()
-	s.cli.mustRun(t, quickStartCommand(t, s.base, "gsamoogle@gmail.com")...)
-
 	br := webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
 	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited"))
 	require.NotEmpty(t, link)
@@ -162,6 +160,17 @@ func TestREADMEGuestWalkthrough(t *testing.T) {
 	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": code}))
 	page = mustStep(t)(br.Press(ctx, page, "csrf_token", "accept", nil))
 	page, _ = enrolAuthenticator(t, br, page)
+	return br, page
+}
+
+// TestREADMEGuestWalkthrough follows the README's walkthrough word for
+// word: serve --dev, one invite command, the invitation and the passcode
+// read at /dev/mail, the guest redeemed and listed as Accepted.
+func TestREADMEGuestWalkthrough(t *testing.T) {
+	s := startDevServer(t)
+	s.cli.mustRun(t, quickStartCommand(t, s.base, "gsamoogle@gmail.com")...)
+
+	br, page := redeemByPasscode(t, s)
 
 	// The guest lands on inviteRedirectUrl signed in: the demo signs in
 	// silently with the session redeeming started; no Sign in, no consent.

@@ -2,13 +2,9 @@ package cli
 
 import (
 	"encoding/json"
-	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/foyer-idp/foyer/internal/bootstrap"
-	"github.com/foyer-idp/foyer/internal/webclient"
 )
 
 // TestInviteRefusesUnprovenGuest: a guest redeems by passcode, an admin
@@ -17,17 +13,8 @@ import (
 // API, with the message, until the admin resets the guest's redemption.
 func TestInviteRefusesUnprovenGuest(t *testing.T) {
 	s := startDevServer(t)
-	ctx := t.Context()
 	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "kim@partner.test", "--redirect-url", s.base+"/demo")
-	br := webclient.New(webclient.Config{StopAt: []string{bootstrap.DevRedirectURI}})
-	link := regexp.MustCompile(`http://\S+/t/woodgrove/redeem\?token=[\w-]+`).FindString(devMail(t, br, s.base, "invited"))
-	require.NotEmpty(t, link)
-	page := mustStep(t)(br.Get(ctx, link))
-	page = mustStep(t)(br.Press(ctx, page, "token", "passcode", nil))
-	code := passcodeDigits.FindString(devMail(t, br, s.base, "verification code"))
-	page = mustStep(t)(br.Press(ctx, page, "code", "verify", map[string]string{"code": code}))
-	page = mustStep(t)(br.Press(ctx, page, "csrf_token", "accept", nil))
-	page, _ = enrolAuthenticator(t, br, page)
+	_, page := redeemByPasscode(t, s)
 	require.Equal(t, "/demo", page.URL.Path, page.Summary())
 
 	var kim struct{ ID string }
