@@ -206,11 +206,14 @@ func (c *Core) admit(ctx context.Context, t store.Tenant, a *attempt) (time.Dura
 				continue
 			}
 			n, err := c.store.GetCounter(ctx, t.ID, a.budget, now)
-			if err != nil || i < c.throttle.PerAccount-1-n {
+			if err == nil && i < c.throttle.PerAccount-1-n {
 				a.slot, a.failures = slot, n
+				return 0, nil
+			}
+			c.deleteCounter(context.WithoutCancel(ctx), t, slot)
+			if err != nil {
 				return 0, err
 			}
-			c.deleteCounter(ctx, t, slot)
 			break
 		}
 		// Every slot is in use: wait for one, counting again after.
@@ -226,8 +229,11 @@ func (c *Core) admit(ctx context.Context, t store.Tenant, a *attempt) (time.Dura
 }
 
 // countFailure adds a failure to the attempt's budget and address, frees
-// its slot, and shuts the gate for the delay the new count asks for.
+// its slot, and shuts the gate for the delay the new count asks for. It
+// runs to the end when the client has gone: a guesser must not escape the
+// count, nor leave a slot held, by closing the connection.
 func (c *Core) countFailure(ctx context.Context, t store.Tenant, a attempt) error {
+	ctx = context.WithoutCancel(ctx)
 	now := c.clock()
 	n, err := c.store.IncrementCounter(ctx, t.ID, a.budget, now.Add(c.throttle.AccountWindow), now)
 	if err != nil {
@@ -262,7 +268,7 @@ func (c *Core) countFailure(ctx context.Context, t store.Tenant, a attempt) erro
 // accounts. A success on a known device leaves the account's budget
 // alone, so the owner signing in does not reset an attacker's delays.
 func (c *Core) countSuccess(w http.ResponseWriter, r *http.Request, t store.Tenant, a attempt, typed string) {
-	ctx := r.Context()
+	ctx := context.WithoutCancel(r.Context())
 	c.deleteCounter(ctx, t, a.budget)
 	c.deleteCounter(ctx, t, a.gate)
 	if a.slot != a.gate {
@@ -286,7 +292,7 @@ func (c *Core) countSuccess(w http.ResponseWriter, r *http.Request, t store.Tena
 // release frees the slot of an attempt that neither failed nor succeeded
 // (a disabled account, a store failure).
 func (c *Core) release(ctx context.Context, t store.Tenant, a attempt) {
-	c.deleteCounter(ctx, t, a.slot)
+	c.deleteCounter(context.WithoutCancel(ctx), t, a.slot)
 }
 
 func (c *Core) deleteCounter(ctx context.Context, t store.Tenant, key string) {
