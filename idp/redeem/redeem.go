@@ -430,18 +430,29 @@ func (h *Handler) redeemVerifyPage(w http.ResponseWriter, r *http.Request) {
 	h.core.Render(w, r, http.StatusOK, "passcode", h.verifyView(x, ""))
 }
 
-// redeemVerify serves POST /t/{tenant}/redeem/verify: check the code, or
-// send another.
-func (h *Handler) redeemVerify(w http.ResponseWriter, r *http.Request) {
+// postedRedemption reads a form posted on a redemption's page: the
+// redemption as load finds it, once the form token matches it and this
+// browser. On failure it has answered.
+func (h *Handler) postedRedemption(w http.ResponseWriter, r *http.Request, load func(http.ResponseWriter, *http.Request) (redemption, bool)) (redemption, bool) {
 	if !h.core.ParseForm(w, r) {
-		return
+		return redemption{}, false
 	}
-	x, ok := h.loadRedemption(w, r)
+	x, ok := load(w, r)
 	if !ok {
-		return
+		return x, false
 	}
 	if !secret.EqualHashes(r.PostFormValue("csrf_token"), h.redeemCSRF(x.r.ID, x.browser)) {
 		h.core.RefusedCSRF(w, r, x.tenant)
+		return x, false
+	}
+	return x, true
+}
+
+// redeemVerify serves POST /t/{tenant}/redeem/verify: check the code, or
+// send another.
+func (h *Handler) redeemVerify(w http.ResponseWriter, r *http.Request) {
+	x, ok := h.postedRedemption(w, r, h.loadRedemption)
+	if !ok {
 		return
 	}
 	if r.PostFormValue("action") == "resend" {
@@ -508,15 +519,8 @@ func (h *Handler) redeemConsentPage(w http.ResponseWriter, r *http.Request) {
 // the invitation (one browser wins a race), signs the guest in at the
 // tenant and sends them to the invitation's redirect URL.
 func (h *Handler) redeemConsent(w http.ResponseWriter, r *http.Request) {
-	if !h.core.ParseForm(w, r) {
-		return
-	}
-	x, ok := h.provenRedemption(w, r)
+	x, ok := h.postedRedemption(w, r, h.provenRedemption)
 	if !ok {
-		return
-	}
-	if !secret.EqualHashes(r.PostFormValue("csrf_token"), h.redeemCSRF(x.r.ID, x.browser)) {
-		h.core.RefusedCSRF(w, r, x.tenant)
 		return
 	}
 	ctx := r.Context()
