@@ -86,7 +86,8 @@ type Store interface {
 type Directory interface {
 	provider.Directory
 	provider.Clients
-	signin.Directory
+	signin.PasswordChecker
+	signin.Landings
 	redeem.Redeemer
 }
 
@@ -128,8 +129,7 @@ type Server struct {
 	security     httpx.Security
 	readyTimeout time.Duration
 	provider     *provider.Provider
-	flow         *signin.Flow
-	redeem       *redeem.Handler
+	pages        *signinPages
 	extra        []mount
 }
 
@@ -183,18 +183,7 @@ func (s *Server) buildOIDC(cfg Config) error {
 	if err := errors.Join(cfg.Registry.Register(issued), cfg.Registry.Register(signIns)); err != nil {
 		return fmt.Errorf("idp: %w", err)
 	}
-	flow, err := signin.New(signin.Config{
-		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Passcodes: o.Passcodes,
-		Federation: o.Federation, Upstreams: o.Upstreams, MFA: o.MFA, Hasher: o.Hasher,
-		LoginLifetime: o.Lifetimes.LoginLifetime, SessionLifetime: o.Lifetimes.SessionLifetime,
-		SessionIdleTimeout: o.Lifetimes.SessionIdleTimeout,
-		Throttle:           o.Throttle, SignIns: signIns, Now: o.Now, Logger: cfg.Logger,
-	})
-	if err != nil {
-		return err
-	}
-	red, err := redeem.New(redeem.Config{Core: flow.Core, Upstream: flow, Directory: o.Directory, Passcodes: o.Passcodes,
-		Federation: o.Federation, Logger: cfg.Logger})
+	pages, err := newSigninPages(cfg, signIns)
 	if err != nil {
 		return err
 	}
@@ -204,7 +193,7 @@ func (s *Server) buildOIDC(cfg Config) error {
 	}
 	p, err := provider.New(provider.Config{
 		ExternalURL: cfg.ExternalURL, Store: o.Store, Directory: o.Directory, Clients: clients, Keys: o.Keys, Hasher: o.Hasher,
-		Flow: flow, TokensIssued: issued, Now: o.Now, Logger: cfg.Logger,
+		Flow: pages.core, TokensIssued: issued, Now: o.Now, Logger: cfg.Logger,
 		Lifetimes: provider.Lifetimes{
 			AccessToken: o.Lifetimes.AccessTokenLifetime, IDToken: o.Lifetimes.IDTokenLifetime,
 			RefreshToken: o.Lifetimes.RefreshTokenLifetime, AuthCode: o.Lifetimes.AuthCodeLifetime,
@@ -214,7 +203,7 @@ func (s *Server) buildOIDC(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	s.flow, s.redeem, s.provider = flow, red, p
+	s.pages, s.provider = pages, p
 	return nil
 }
 
@@ -276,8 +265,7 @@ func (s *Server) Routes() *http.ServeMux {
 	mux.Handle("GET /t/{tenant}/keys", gate(http.HandlerFunc(s.jwks)))
 	if s.provider != nil {
 		s.provider.Mount(mux, gate)
-		s.flow.Mount(mux, gate, s.redeem)
-		s.redeem.Mount(mux, gate)
+		s.pages.mount(mux, gate)
 	}
 	for _, m := range s.extra {
 		mux.Handle(m.pattern, m.handler)

@@ -16,6 +16,7 @@ import (
 	"github.com/foyer-idp/foyer/idp/signin"
 	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/directory"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -282,7 +283,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, t store.Tenant
 		p.flow.Unavailable(w, r, t, "load user", err)
 		return
 	}
-	if signin.NeedsMFA(t, app, user, req.AMR, req.ACRValues) {
+	if mfa.NeedsMFA(t, app, user, req.AMR, req.ACRValues) {
 		p.flow.RecordDenied(ctx, t, app, req.UserID, "no second factor")
 		p.redirectError(w, r, t, req.RedirectURI, req.State, authError{"interaction_required", "the user must prove a second factor"})
 		return

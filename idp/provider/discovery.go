@@ -3,7 +3,7 @@ package provider
 import (
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/foyer-idp/foyer/idp/signin"
+	"github.com/foyer-idp/foyer/internal/mfa"
 )
 
 // metadata is a tenant's OpenID Provider Metadata (OIDC Discovery §3,
@@ -64,7 +64,7 @@ func discovery(iss string, algs []jose.SignatureAlgorithm) metadata {
 			"name", "given_name", "family_name", "preferred_username", "email", "email_verified"},
 		PromptValuesSupported: []string{"none", "login", "consent"},
 		// 1: one factor; 2: multi-factor (acr_values=2 asks for step-up).
-		ACRValuesSupported:                     []string{signin.ACRSingleFactor, signin.ACRMultiFactor},
+		ACRValuesSupported:                     []string{mfa.ACRSingleFactor, mfa.ACRMultiFactor},
 		AuthorizationResponseISSParamSupported: true,
 	}
 }

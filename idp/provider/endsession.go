@@ -20,7 +20,7 @@ var endSessionParams = []string{"id_token_hint", "client_id", "post_logout_redir
 // signed-out page. A redirect URI needs the client to be known, from
 // client_id or the hint's audience, and is matched exactly. The user is
 // asked first unless the hint's sub and sid name the browser's session
-// (signin.Flow.SignOut).
+// (signin.Core.SignOut).
 func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, _ := tenancy.From(ctx)

@@ -43,7 +43,7 @@ type codeGrant struct {
 	UserID        string    `json:"sub"`
 	AuthTime      time.Time `json:"auth_time"`
 	AMR           []string  `json:"amr"`
-	// SID is the sid of the session behind the sign-in (signin.Flow.SID).
+	// SID is the sid of the session behind the sign-in (signin.Core.SID).
 	SID string `json:"sid,omitempty"`
 }
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
-	"github.com/foyer-idp/foyer/idp/signin"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -120,7 +120,7 @@ func (g *refreshGrant) refreshIssue(ctx context.Context, t store.Tenant, app sto
 	if !mayUse {
 		return issue{}, invalidGrant("the user is no longer assigned to the application")
 	}
-	if signin.NeedsMFA(t, app, user, rt.AMR, nil) {
+	if mfa.NeedsMFA(t, app, user, rt.AMR, nil) {
 		// Policy now asks for a second factor the sign-in never proved.
 		return issue{}, invalidGrant("the sign-in behind this token did not prove a second factor")
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
+	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -55,4 +56,13 @@ func TestNextRefreshValue(t *testing.T) {
 	other = rt
 	other.FamilyID = "f2"
 	assert.NotEqual(t, v, g.nextRefreshValue(other, "old"))
+}
+
+func TestWantsRefresh(t *testing.T) {
+	t.Parallel()
+	withRefresh := store.Application{GrantTypes: []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken}}
+	without := store.Application{GrantTypes: []string{directory.GrantAuthorizationCode}}
+	assert.True(t, wantsRefresh(withRefresh, []string{"openid", "offline_access"}))
+	assert.False(t, wantsRefresh(withRefresh, []string{"openid"}), "offline_access not asked for")
+	assert.False(t, wantsRefresh(without, []string{"openid", "offline_access"}), "the app may not refresh")
 }

@@ -21,7 +21,7 @@ import (
 )
 
 // Flow is the browser side the provider hands sign-ins to and renders
-// pages with; *signin.Flow satisfies it.
+// pages with; *signin.Core satisfies it.
 type Flow interface {
 	// Begin starts or resumes the sign-in of an authorization request.
 	Begin(w http.ResponseWriter, r *http.Request, s signin.Start) (signin.Outcome, error)
@@ -39,7 +39,7 @@ type Flow interface {
 	Unavailable(w http.ResponseWriter, r *http.Request, t store.Tenant, doing string, err error)
 }
 
-var _ Flow = (*signin.Flow)(nil)
+var _ Flow = (*signin.Core)(nil)
 
 // Store is the storage the provider needs. Every call names the tenant.
 type Store interface {

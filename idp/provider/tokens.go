@@ -11,9 +11,9 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
-	"github.com/foyer-idp/foyer/idp/signin"
 	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/accesstoken"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/keys"
@@ -200,7 +200,7 @@ func (tk *tokens) idToken(key *keys.SigningKey, is issue, accessToken string, no
 	claims := map[string]any{
 		"iss": tk.issuer(is.tenant), "sub": is.user.ID, "aud": is.app.ClientID, "azp": is.app.ClientID,
 		"exp": now.Add(tk.lifetimes.IDToken).Unix(), "iat": now.Unix(), "auth_time": is.authTime.Unix(),
-		"amr": is.amr, "acr": signin.ACR(is.amr), "tid": is.tenant.ID, "at_hash": atHash,
+		"amr": is.amr, "acr": mfa.ACR(is.amr), "tid": is.tenant.ID, "at_hash": atHash,
 	}
 	if is.nonce != "" {
 		claims["nonce"] = is.nonce

@@ -56,18 +56,19 @@ type Federation interface {
 }
 
 // Upstream sends the browser to an upstream identity provider, to come
-// back to Proven; *signin.Flow is one.
+// back to Proven; *signin.Upstream is one.
 type Upstream interface {
 	GoUpstream(w http.ResponseWriter, r *http.Request, trip signin.UpstreamTrip)
 }
 
-var _ Upstream = (*signin.Flow)(nil)
+var _ Upstream = (*signin.Upstream)(nil)
 
 // Config is what a Handler needs.
 type Config struct {
 	// Core draws the pages and binds them to the browser and its session.
 	Core *signin.Core
-	// Upstream takes the guest to the identity provider they chose.
+	// Upstream takes the guest to the identity provider they chose; it
+	// goes with Federation.
 	Upstream  Upstream
 	Directory Redeemer
 	// Passcodes sends and checks the codes that prove the invited address.
@@ -94,8 +95,8 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Core == nil {
 		errs = append(errs, errors.New("redeem: Core is required"))
 	}
-	if cfg.Upstream == nil {
-		errs = append(errs, errors.New("redeem: Upstream is required"))
+	if (cfg.Upstream == nil) != (cfg.Federation == nil) {
+		errs = append(errs, errors.New("redeem: Upstream and Federation go together"))
 	}
 	if cfg.Directory == nil {
 		errs = append(errs, errors.New("redeem: Directory is required"))

@@ -9,10 +9,17 @@ import (
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
-// consentPages is the "Review permissions" page of a login transaction.
-type consentPages struct{ *Core }
+// Consent is the "Review permissions" page of a login transaction.
+type Consent struct{ *Core }
 
-func (p *consentPages) consentView(tx transaction, user store.User) View {
+// Mount registers the consent page on mux behind wrap, which must put the
+// tenant in the request context (tenancy.Gate).
+func (p *Consent) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
+	mux.Handle("GET /t/{tenant}/consent", wrap(http.HandlerFunc(p.consentPage)))
+	mux.Handle("POST /t/{tenant}/consent", wrap(p.Protect(http.HandlerFunc(p.consent))))
+}
+
+func (p *Consent) consentView(tx transaction, user store.User) View {
 	v := Branded(tx.tenant, "Review permissions")
 	v.Action = p.TenantURL(tx.tenant, "/consent")
 	v.RequestID = tx.req.ID
@@ -24,7 +31,7 @@ func (p *consentPages) consentView(tx transaction, user store.User) View {
 }
 
 // consentPage serves GET /t/{tenant}/consent?id=….
-func (p *consentPages) consentPage(w http.ResponseWriter, r *http.Request) {
+func (p *Consent) consentPage(w http.ResponseWriter, r *http.Request) {
 	tx, user, ok := p.signedInTx(w, r)
 	if !ok {
 		return
@@ -34,7 +41,7 @@ func (p *consentPages) consentPage(w http.ResponseWriter, r *http.Request) {
 
 // consent serves POST /t/{tenant}/consent: remember an allow, or finish
 // the transaction as declined; the provider's callback answers the app.
-func (p *consentPages) consent(w http.ResponseWriter, r *http.Request) {
+func (p *Consent) consent(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		t, _ := tenancy.From(r.Context())
@@ -70,7 +77,7 @@ func (p *consentPages) consent(w http.ResponseWriter, r *http.Request) {
 
 // remember stores the user's consent to the app: what they allowed before
 // and what they allowed now.
-func (p *consentPages) remember(r *http.Request, tx transaction) error {
+func (p *Consent) remember(r *http.Request, tx transaction) error {
 	ctx := r.Context()
 	now := p.clock()
 	c, err := p.store.GetConsent(ctx, tx.tenant.ID, tx.req.UserID, tx.app.ClientID)

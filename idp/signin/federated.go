@@ -61,81 +61,138 @@ type UpstreamTrip struct {
 	LoginHint     string
 }
 
+// UpstreamConfig is what upstream sign-in needs.
+type UpstreamConfig struct {
+	Core       *Core
+	Federation Federation
+	Upstreams  Upstreams
+}
+
+// Upstream takes browsers to upstream identity providers and serves their
+// callback: a guest's sign-in ends here, a redemption's goes on to the
+// redemption pages.
+type Upstream struct {
+	*Core
+	federation Federation
+	upstreams  Upstreams
+}
+
+// NewUpstream checks cfg, reporting every problem at once.
+func NewUpstream(cfg UpstreamConfig) (*Upstream, error) {
+	var errs []error
+	if cfg.Core == nil {
+		errs = append(errs, errors.New("signin: Upstream needs a Core"))
+	}
+	if cfg.Federation == nil || cfg.Upstreams == nil {
+		errs = append(errs, errors.New("signin: Upstream needs Federation and Upstreams"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &Upstream{Core: cfg.Core, federation: cfg.Federation, upstreams: cfg.Upstreams}, nil
+}
+
+// Redemptions takes over an upstream callback that ends a redemption's
+// trip, with what the guest proved there; *redeem.Handler is one.
+type Redemptions interface {
+	Proven(w http.ResponseWriter, r *http.Request, t store.Tenant, redemptionID string, p directory.Proof)
+}
+
+// Mount registers the upstream callback on mux behind wrap, which must
+// put the tenant in the request context (tenancy.Gate); the callbacks of
+// redemptions go on to redemptions.
+func (u *Upstream) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler, redemptions Redemptions) {
+	mux.Handle("GET /t/{tenant}"+FederationCallbackPath, wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.federationCallback(w, r, redemptions)
+	})))
+}
+
+// linkedProvider answers the enabled provider a guest's federated
+// identity signs in with, if any.
+func (u *Upstream) linkedProvider(ctx context.Context, t store.Tenant, user store.User) (store.IdentityProvider, bool, error) {
+	providers, err := u.federation.IdentityProviders(ctx, t.ID)
+	if err != nil {
+		return store.IdentityProvider{}, false, err
+	}
+	p, ok := federatedProvider(providers, user)
+	return p, ok, nil
+}
+
 // GoUpstream stores the trip and sends the browser to the provider. On
 // failure it has answered.
-func (f *Flow) GoUpstream(w http.ResponseWriter, r *http.Request, trip UpstreamTrip) {
+func (u *Upstream) GoUpstream(w http.ResponseWriter, r *http.Request, trip UpstreamTrip) {
 	ctx := r.Context()
 	t := trip.Tenant
 	if !trip.Provider.Enabled {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in method unavailable",
+		u.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in method unavailable",
 			"This way to sign in is switched off. Choose another, or ask the administrator of "+t.DisplayName+".")
 		return
 	}
-	conn, err := f.connector(ctx, t, trip.Provider)
+	conn, err := u.connector(ctx, t, trip.Provider)
 	if err != nil {
-		f.Unavailable(w, r, t, "build upstream connector", err)
+		u.Unavailable(w, r, t, "build upstream connector", err)
 		return
 	}
 	state, nonce, verifier := secret.NewToken(32), secret.NewToken(16), secret.NewToken(32)
-	now := f.clock()
-	login := store.FederationLogin{TenantID: t.ID, StateHash: f.stateHash(state), ProviderID: trip.Provider.ID,
+	now := u.clock()
+	login := store.FederationLogin{TenantID: t.ID, StateHash: u.stateHash(state), ProviderID: trip.Provider.ID,
 		Nonce: nonce, CodeVerifier: verifier, BrowserBinding: trip.Binding, RedemptionID: trip.RedemptionID,
-		AuthRequestID: trip.AuthRequestID, CreatedAt: now, ExpiresAt: now.Add(f.loginLifetime)}
-	if err := f.store.CreateFederationLogin(ctx, login); err != nil {
-		f.Unavailable(w, r, t, "store upstream login", err)
+		AuthRequestID: trip.AuthRequestID, CreatedAt: now, ExpiresAt: now.Add(u.loginLifetime)}
+	if err := u.store.CreateFederationLogin(ctx, login); err != nil {
+		u.Unavailable(w, r, t, "store upstream login", err)
 		return
 	}
 	sum := sha256.Sum256([]byte(verifier))
 	to, err := conn.AuthURL(ctx, federation.AuthRequest{State: state, Nonce: nonce,
 		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), LoginHint: trip.LoginHint})
 	if err != nil {
-		f.Unavailable(w, r, t, "upstream authorization URL", err)
+		u.Unavailable(w, r, t, "upstream authorization URL", err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, to, http.StatusFound)
 }
 
-func (f *Flow) stateHash(state string) string { return f.hasher.Hash("upstream-state\x00" + state) }
+func (u *Upstream) stateHash(state string) string { return u.hasher.Hash("upstream-state\x00" + state) }
 
-func (f *Flow) connector(ctx context.Context, t store.Tenant, p store.IdentityProvider) (federation.Connector, error) {
-	clientSecret, err := f.federation.ClientSecret(p)
+func (u *Upstream) connector(ctx context.Context, t store.Tenant, p store.IdentityProvider) (federation.Connector, error) {
+	clientSecret, err := u.federation.ClientSecret(p)
 	if err != nil {
 		return nil, err
 	}
-	return f.upstreams.Connector(ctx, p, clientSecret, f.TenantURL(t, FederationCallbackPath))
+	return u.upstreams.Connector(ctx, p, clientSecret, u.TenantURL(t, FederationCallbackPath))
 }
 
 // federationCallback serves GET /t/{tenant}/federation/callback: the
 // upstream's answer, for a redemption or a sign-in.
-func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request, redemptions Redemptions) {
+func (u *Upstream) federationCallback(w http.ResponseWriter, r *http.Request, redemptions Redemptions) {
 	ctx := r.Context()
 	t, _ := tenancy.From(ctx)
 	q := r.URL.Query()
-	login, err := f.store.ConsumeFederationLogin(ctx, t.ID, f.stateHash(q.Get("state")), f.clock())
+	login, err := u.store.ConsumeFederationLogin(ctx, t.ID, u.stateHash(q.Get("state")), u.clock())
 	if errors.Is(err, store.ErrNotFound) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired",
+		u.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired",
 			"This sign-in has expired or was already used. Start again from the invitation or the application.")
 		return
 	}
 	if err != nil {
-		f.Unavailable(w, r, t, "consume upstream login", err)
+		u.Unavailable(w, r, t, "consume upstream login", err)
 		return
 	}
-	browser, ok := f.BrowserValue(r)
-	if !ok || !secret.EqualHashes(f.Binding(browser), login.BrowserBinding) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Started in another browser",
+	browser, ok := u.BrowserValue(r)
+	if !ok || !secret.EqualHashes(u.Binding(browser), login.BrowserBinding) {
+		u.ErrorPage(w, r, t, http.StatusBadRequest, "Started in another browser",
 			"Finish signing in in the browser where you started.")
 		return
 	}
-	p, err := f.federation.IdentityProvider(ctx, t.ID, login.ProviderID)
+	p, err := u.federation.IdentityProvider(ctx, t.ID, login.ProviderID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		f.Unavailable(w, r, t, "load identity provider", err)
+		u.Unavailable(w, r, t, "load identity provider", err)
 		return
 	}
-	id, reason := f.upstreamIdentity(ctx, t, p, err == nil, login, q)
+	id, reason := u.upstreamIdentity(ctx, t, p, err == nil, login, q)
 	if reason != "" {
-		f.upstreamRefused(w, r, t, login, reason)
+		u.upstreamRefused(w, r, t, login, reason)
 		return
 	}
 	if login.RedemptionID != "" {
@@ -146,28 +203,28 @@ func (f *Flow) federationCallback(w http.ResponseWriter, r *http.Request, redemp
 				DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}})
 		return
 	}
-	f.signInWithUpstream(w, r, t, login, p, id)
+	u.signInWithUpstream(w, r, t, login, p, id)
 }
 
 // upstreamIdentity answers the identity of a callback, or why there is
 // none.
-func (f *Flow) upstreamIdentity(ctx context.Context, t store.Tenant, p store.IdentityProvider, found bool, login store.FederationLogin, q url.Values) (federation.Identity, string) {
+func (u *Upstream) upstreamIdentity(ctx context.Context, t store.Tenant, p store.IdentityProvider, found bool, login store.FederationLogin, q url.Values) (federation.Identity, string) {
 	if !found || !p.Enabled {
 		return federation.Identity{}, "the identity provider is switched off"
 	}
 	if err := federation.CallbackError(q); err != nil {
-		return federation.Identity{}, f.upstreamReason(ctx, t, p, err)
+		return federation.Identity{}, u.upstreamReason(ctx, t, p, err)
 	}
 	if q.Get("code") == "" {
 		return federation.Identity{}, "the identity provider sent no code"
 	}
-	conn, err := f.connector(ctx, t, p)
+	conn, err := u.connector(ctx, t, p)
 	if err != nil {
-		return federation.Identity{}, f.upstreamReason(ctx, t, p, err)
+		return federation.Identity{}, u.upstreamReason(ctx, t, p, err)
 	}
 	id, err := conn.Exchange(ctx, q.Get("code"), login.CodeVerifier, login.Nonce)
 	if err != nil {
-		return federation.Identity{}, f.upstreamReason(ctx, t, p, err)
+		return federation.Identity{}, u.upstreamReason(ctx, t, p, err)
 	}
 	if id.Issuer == "" || id.Subject == "" {
 		return federation.Identity{}, "the identity provider did not say who signed in"
@@ -176,9 +233,9 @@ func (f *Flow) upstreamIdentity(ctx context.Context, t store.Tenant, p store.Ide
 		// A partner tenant of this Foyer vouches for addresses in the
 		// domains it verified here (the reason it is offered at all),
 		// though its own tokens call an admin-set mail unverified.
-		owner, ok, err := f.federation.DomainTenant(ctx, id.Email)
+		owner, ok, err := u.federation.DomainTenant(ctx, id.Email)
 		if err != nil {
-			return federation.Identity{}, f.upstreamReason(ctx, t, p, err)
+			return federation.Identity{}, u.upstreamReason(ctx, t, p, err)
 		}
 		id.EmailVerified = ok && owner.ID == p.PartnerTenantID
 	}
@@ -188,28 +245,28 @@ func (f *Flow) upstreamIdentity(ctx context.Context, t store.Tenant, p store.Ide
 // upstreamReason is what a person and the audit log are told of a failed
 // upstream step: the connector's own reason, or a generic one (the cause
 // goes to the log).
-func (f *Flow) upstreamReason(ctx context.Context, t store.Tenant, p store.IdentityProvider, err error) string {
+func (u *Upstream) upstreamReason(ctx context.Context, t store.Tenant, p store.IdentityProvider, err error) string {
 	var ue *federation.UpstreamError
 	if errors.As(err, &ue) {
 		return ue.Reason
 	}
-	f.logger.WarnContext(ctx, "upstream sign-in", "tenant", t.Slug, "provider", p.ID, "err", err)
+	u.logger.WarnContext(ctx, "upstream sign-in", "tenant", t.Slug, "provider", p.ID, "err", err)
 	return "the identity provider could not be reached"
 }
 
 // upstreamRefused shows and audits a refused upstream sign-in.
-func (f *Flow) upstreamRefused(w http.ResponseWriter, r *http.Request, t store.Tenant, login store.FederationLogin, reason string) {
+func (u *Upstream) upstreamRefused(w http.ResponseWriter, r *http.Request, t store.Tenant, login store.FederationLogin, reason string) {
 	ctx := r.Context()
 	if login.RedemptionID != "" {
 		e := audit.Entry{TenantID: t.ID, Category: audit.CategoryUser, Activity: audit.ActivityRedeemExternalInvite,
 			Target: audit.Target{Type: audit.TargetUser}, Err: errors.New(reason)}
-		if err := audit.Record(ctx, f.store, f.clock(), e); err != nil {
-			f.logger.WarnContext(ctx, "record redemption event", "tenant", t.Slug, "err", err)
+		if err := audit.Record(ctx, u.store, u.clock(), e); err != nil {
+			u.logger.WarnContext(ctx, "record redemption event", "tenant", t.Slug, "err", err)
 		}
 	} else {
-		f.signInEvent(ctx, t, store.Application{}, audit.Actor{Type: store.ActorUser}, ActivitySignIn, resultFailure, reason)
+		u.signInEvent(ctx, t, store.Application{}, audit.Actor{Type: store.ActorUser}, ActivitySignIn, resultFailure, reason)
 	}
-	f.ErrorPage(w, r, t, http.StatusForbidden, "Sign-in not accepted", upperFirst(reason)+".")
+	u.ErrorPage(w, r, t, http.StatusForbidden, "Sign-in not accepted", upperFirst(reason)+".")
 }
 
 func upperFirst(s string) string {
@@ -233,42 +290,42 @@ func upstreamAMR(p store.IdentityProvider, id federation.Identity) []string {
 // signInWithUpstream finishes a sign-in whose first factor was an
 // upstream provider: the guest is found by (issuer, subject), never by
 // email, and its profile follows the upstream's.
-func (f *Flow) signInWithUpstream(w http.ResponseWriter, r *http.Request, t store.Tenant, login store.FederationLogin, p store.IdentityProvider, id federation.Identity) {
+func (u *Upstream) signInWithUpstream(w http.ResponseWriter, r *http.Request, t store.Tenant, login store.FederationLogin, p store.IdentityProvider, id federation.Identity) {
 	ctx := r.Context()
-	req, err := f.store.GetAuthRequest(ctx, t.ID, login.AuthRequestID, f.clock())
+	req, err := u.store.GetAuthRequest(ctx, t.ID, login.AuthRequestID, u.clock())
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (req.Done || !secret.EqualHashes(req.BrowserBinding, login.BrowserBinding))) {
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or is already complete.")
+		u.ErrorPage(w, r, t, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or is already complete.")
 		return
 	}
 	if err != nil {
-		f.Unavailable(w, r, t, "load login transaction", err)
+		u.Unavailable(w, r, t, "load login transaction", err)
 		return
 	}
-	app, err := f.store.GetApplicationByClientID(ctx, t.ID, req.ClientID)
+	app, err := u.store.GetApplicationByClientID(ctx, t.ID, req.ClientID)
 	if err != nil {
-		f.Unavailable(w, r, t, "load application", err)
+		u.Unavailable(w, r, t, "load application", err)
 		return
 	}
-	user, err := f.store.GetUserByIdentity(ctx, t.ID, id.Issuer, id.Subject)
+	user, err := u.store.GetUserByIdentity(ctx, t.ID, id.Issuer, id.Subject)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !user.AccountEnabled) {
-		f.signInEvent(ctx, t, app, audit.Actor{Type: store.ActorUser, Name: id.Email}, ActivitySignIn, resultFailure,
+		u.signInEvent(ctx, t, app, audit.Actor{Type: store.ActorUser, Name: id.Email}, ActivitySignIn, resultFailure,
 			"no enabled user is linked to the upstream account")
-		f.ErrorPage(w, r, t, http.StatusForbidden, "Account not found",
+		u.ErrorPage(w, r, t, http.StatusForbidden, "Account not found",
 			"The account you signed in with is not a user of "+t.DisplayName+". Accept your invitation first, or ask its administrator.")
 		return
 	}
 	if err != nil {
-		f.Unavailable(w, r, t, "look up identity", err)
+		u.Unavailable(w, r, t, "look up identity", err)
 		return
 	}
-	if err := f.federation.RefreshGuestProfile(ctx, t.ID, user.ID, directory.UpstreamProfile{
+	if err := u.federation.RefreshGuestProfile(ctx, t.ID, user.ID, directory.UpstreamProfile{
 		Email: id.Email, EmailVerified: id.EmailVerified, ProviderID: p.ID,
 		DisplayName: id.DisplayName, GivenName: id.GivenName, Surname: id.Surname}); err != nil {
-		f.logger.WarnContext(ctx, "refresh guest profile", "tenant", t.Slug, "err", err)
+		u.logger.WarnContext(ctx, "refresh guest profile", "tenant", t.Slug, "err", err)
 	}
-	browser, _ := f.BrowserValue(r)
+	browser, _ := u.BrowserValue(r)
 	tx := transaction{tenant: t, req: req, app: app, browser: browser}
-	f.finishSignIn(w, r, tx, user, upstreamAMR(p, id), store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR})
+	u.finishSignIn(w, r, tx, user, upstreamAMR(p, id), store.Upstream{ProviderID: p.ID, AMR: id.AMR, ACR: id.ACR})
 }
 
 // federatedProvider answers the enabled provider a guest's federated

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -25,11 +26,64 @@ const (
 	msgNoPassword     = "Enter your password."
 )
 
-func (f *Flow) loginView(tx transaction, email, message string) View {
+// PasswordChecker checks a member's password; *directory.Directory is
+// one.
+type PasswordChecker interface {
+	VerifyPassword(ctx context.Context, tenantID, email, password string) (store.User, error)
+}
+
+// LoginConfig is what the login pages need.
+type LoginConfig struct {
+	Core      *Core
+	Passwords PasswordChecker
+	// Passcodes sends and checks the codes guests who redeemed by email
+	// sign in with.
+	Passcodes Passcodes
+	// Upstream takes guests linked to an upstream provider there; nil
+	// offers passcodes only.
+	Upstream *Upstream
+}
+
+// Login serves the login page, home-realm discovery and guests' sign-ins
+// by passcode.
+type Login struct {
+	*Core
+	passwords PasswordChecker
+	passcodes Passcodes
+	upstream  *Upstream
+}
+
+// NewLogin checks cfg, reporting every problem at once.
+func NewLogin(cfg LoginConfig) (*Login, error) {
+	var errs []error
+	if cfg.Core == nil {
+		errs = append(errs, errors.New("signin: Login needs a Core"))
+	}
+	if cfg.Passwords == nil {
+		errs = append(errs, errors.New("signin: Login needs Passwords"))
+	}
+	if cfg.Passcodes == nil {
+		errs = append(errs, errors.New("signin: Login needs Passcodes"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &Login{Core: cfg.Core, passwords: cfg.Passwords, passcodes: cfg.Passcodes, upstream: cfg.Upstream}, nil
+}
+
+// Mount registers the login pages on mux behind wrap, which must put the
+// tenant in the request context (tenancy.Gate).
+func (l *Login) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
+	mux.Handle("GET /t/{tenant}/login", wrap(http.HandlerFunc(l.loginPage)))
+	mux.Handle("POST /t/{tenant}/login", wrap(l.Protect(http.HandlerFunc(l.login))))
+	mux.Handle("POST /t/{tenant}/login/code", wrap(l.Protect(http.HandlerFunc(l.loginCode))))
+}
+
+func (l *Login) loginView(tx transaction, email, message string) View {
 	v := Branded(tx.tenant, "Sign in")
-	v.Action = f.TenantURL(tx.tenant, "/login")
+	v.Action = l.TenantURL(tx.tenant, "/login")
 	v.RequestID = tx.req.ID
-	v.CSRF = f.CSRFToken(tx.req.ID, tx.browser)
+	v.CSRF = l.CSRFToken(tx.req.ID, tx.browser)
 	v.AppName = tx.app.DisplayName
 	v.Email = email
 	v.Error = message
@@ -39,139 +93,87 @@ func (f *Flow) loginView(tx transaction, email, message string) View {
 // passwordView is the second page of the sign-in: the password for the
 // typed address, or a code by email instead. It is the same for every
 // address, member, guest or stranger.
-func (f *Flow) passwordView(tx transaction, email, message string) View {
-	v := f.loginView(tx, email, message)
+func (l *Login) passwordView(tx transaction, email, message string) View {
+	v := l.loginView(tx, email, message)
 	v.Title = "Enter password"
-	v.Next = f.TenantURL(tx.tenant, "/login?id="+tx.req.ID)
+	v.Next = l.TenantURL(tx.tenant, "/login?id="+tx.req.ID)
 	return v
 }
 
 // loginPage serves GET /t/{tenant}/login?id=….
-func (f *Flow) loginPage(w http.ResponseWriter, r *http.Request) {
-	tx, ok := f.load(w, r)
+func (l *Login) loginPage(w http.ResponseWriter, r *http.Request) {
+	tx, ok := l.load(w, r)
 	if !ok {
 		return
 	}
-	f.Render(w, r, http.StatusOK, "login", f.loginView(tx, tx.req.LoginHint, ""))
+	l.Render(w, r, http.StatusOK, "login", l.loginView(tx, tx.req.LoginHint, ""))
 }
 
 // login serves POST /t/{tenant}/login: check the throttle, the password,
 // open a session, then go on to consent or back to the provider.
-func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
+func (l *Login) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		t, _ := tenancy.From(r.Context())
-		f.ErrorPage(w, r, t, http.StatusBadRequest, "Request refused", "The form could not be read.")
+		l.ErrorPage(w, r, t, http.StatusBadRequest, "Request refused", "The form could not be read.")
 		return
 	}
-	tx, ok := f.load(w, r)
-	if !ok || !f.checkCSRF(w, r, tx) {
+	tx, ok := l.load(w, r)
+	if !ok || !l.checkCSRF(w, r, tx) {
 		return
 	}
 	ctx := r.Context()
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
 	if email == "" {
-		f.Render(w, r, http.StatusBadRequest, "login", f.loginView(tx, email, msgMissing))
+		l.Render(w, r, http.StatusBadRequest, "login", l.loginView(tx, email, msgMissing))
 		return
 	}
 	action := r.PostFormValue("action")
 	// A wrong password is answered on the page it was typed on.
-	page, pageView := "login", f.loginView
+	page, pageView := "login", l.loginView
 	if action == "password" {
-		page, pageView = "password", f.passwordView
+		page, pageView = "password", l.passwordView
 	}
 	switch {
 	case action == "code":
-		f.homeRealm(w, r, tx, email)
+		l.homeRealm(w, r, tx, email)
 		return
 	case password == "" && action == "password":
-		f.Render(w, r, http.StatusBadRequest, "password", f.passwordView(tx, email, msgNoPassword))
+		l.Render(w, r, http.StatusBadRequest, "password", l.passwordView(tx, email, msgNoPassword))
 		return
 	case password == "":
 		// Home realm discovery asks every address the same next step,
 		// whoever it belongs to: the password, or a code by email.
-		f.Render(w, r, http.StatusOK, "password", f.passwordView(tx, email, ""))
+		l.Render(w, r, http.StatusOK, "password", l.passwordView(tx, email, ""))
 		return
 	}
-	att, ok := f.admitAttempt(w, r, tx, email, page, pageView(tx, email, ""))
+	att, ok := l.admitAttempt(w, r, tx, email, page, pageView(tx, email, ""))
 	if !ok {
 		return
 	}
-	user, err := f.dir.VerifyPassword(ctx, tx.tenant.ID, email, password)
+	user, err := l.passwords.VerifyPassword(ctx, tx.tenant.ID, email, password)
 	switch {
 	case errors.Is(err, directory.ErrBadCredentials):
-		if err := f.countFailure(ctx, tx.tenant, att); err != nil {
-			f.Unavailable(w, r, tx.tenant, "count failed sign-in", err)
+		if err := l.countFailure(ctx, tx.tenant, att); err != nil {
+			l.Unavailable(w, r, tx.tenant, "count failed sign-in", err)
 			return
 		}
-		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid email or password")
-		f.Render(w, r, http.StatusUnauthorized, page, pageView(tx, email, msgBadCredentials))
+		l.signInEvent(ctx, tx.tenant, tx.app, l.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid email or password")
+		l.Render(w, r, http.StatusUnauthorized, page, pageView(tx, email, msgBadCredentials))
 		return
 	case errors.Is(err, directory.ErrAccountDisabled):
-		f.release(ctx, tx.tenant, att)
-		f.signInEvent(ctx, tx.tenant, tx.app, f.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "account disabled")
-		f.Render(w, r, http.StatusForbidden, page, pageView(tx, email, msgDisabled))
+		l.release(ctx, tx.tenant, att)
+		l.signInEvent(ctx, tx.tenant, tx.app, l.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "account disabled")
+		l.Render(w, r, http.StatusForbidden, page, pageView(tx, email, msgDisabled))
 		return
 	case err != nil:
-		f.release(ctx, tx.tenant, att)
-		f.Unavailable(w, r, tx.tenant, "verify password", err)
+		l.release(ctx, tx.tenant, att)
+		l.Unavailable(w, r, tx.tenant, "verify password", err)
 		return
 	}
-	f.countSuccess(w, r, tx.tenant, att, email)
-	f.finishSignIn(w, r, tx, user, []string{mfa.AMRPassword}, store.Upstream{})
-}
-
-// finishSignIn opens a session for a user who passed a first factor (up
-// names the upstream provider, if one was it) and goes on to consent or
-// back to the provider.
-func (f *Flow) finishSignIn(w http.ResponseWriter, r *http.Request, tx transaction, user store.User, amr []string, up store.Upstream) {
-	ctx := r.Context()
-	sess, err := f.StartSession(w, r, tx.tenant, user, amr, up)
-	if err != nil {
-		f.Unavailable(w, r, tx.tenant, "start session", err)
-		return
-	}
-	req := tx.req
-	req.UserID, req.SessionID, req.AMR = user.ID, sess.ID, sess.AMR
-	authTime := sess.AuthTime
-	req.AuthTime = &authTime
-	if mfa.NeedsMFA(tx.tenant, tx.app, user, sess.AMR, req.ACRValues) {
-		// The first factor passed; the code waits for the second.
-		if err := f.store.UpdateAuthRequest(ctx, req); err != nil {
-			f.Unavailable(w, r, tx.tenant, "update login transaction", err)
-			return
-		}
-		f.toMFA(w, r, tx.tenant, "id="+req.ID)
-		return
-	}
-	f.signInEvent(ctx, tx.tenant, tx.app, userActor(user), ActivitySignIn, resultSuccess, "")
-	needConsent, err := f.needsConsent(ctx, tx.app, user.ID, req.Scopes, hasPrompt(req, "consent"))
-	if err != nil {
-		f.Unavailable(w, r, tx.tenant, "load consent", err)
-		return
-	}
-	if !needConsent {
-		req.ConsentGiven, req.Done = true, true
-	}
-	if err := f.store.UpdateAuthRequest(ctx, req); err != nil {
-		f.Unavailable(w, r, tx.tenant, "update login transaction", err)
-		return
-	}
-	if needConsent {
-		f.redirect(w, r, tx.tenant, "consent", req.ID)
-		return
-	}
-	f.toCallback(w, r, tx.tenant, req.ID)
-}
-
-func hasPrompt(req store.AuthRequest, p string) bool {
-	for _, v := range req.Prompt {
-		if v == p {
-			return true
-		}
-	}
-	return false
+	l.countSuccess(w, r, tx.tenant, att, email)
+	l.finishSignIn(w, r, tx, user, []string{mfa.AMRPassword}, store.Upstream{})
 }
 
 // throttledMessage says when a throttled sign-in may try again, in the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
@@ -33,27 +34,54 @@ type MFA interface {
 	RegenerateRecoveryCodes(ctx context.Context, t store.Tenant, u store.User) ([]string, error)
 }
 
-// ACRSingleFactor, ACRMultiFactor, ACR and NeedsMFA are internal/mfa's,
-// kept here for the provider.
-const (
-	ACRSingleFactor = mfa.ACRSingleFactor
-	ACRMultiFactor  = mfa.ACRMultiFactor
-)
-
-// ACR is mfa.ACR.
-func ACR(amr []string) string { return mfa.ACR(amr) }
-
-// NeedsMFA is mfa.NeedsMFA.
-func NeedsMFA(t store.Tenant, app store.Application, u store.User, amr, acrValues []string) bool {
-	return mfa.NeedsMFA(t, app, u, amr, acrValues)
+// Landings ends the redemptions whose landing waited for a second
+// factor; *directory.Directory is one.
+type Landings interface {
+	Redemption(ctx context.Context, tenantID, id string) (store.Redemption, error)
+	EndRedemption(ctx context.Context, tenantID, id string) error
+	// InvitationRedirect answers an accepted invitation's redirect while
+	// it still belongs to one of the tenant's apps, else "".
+	InvitationRedirect(ctx context.Context, t store.Tenant, invitationID string) (string, error)
 }
 
-// mfaPages is the second-factor step: enrol an authenticator or type
+// SecondFactorConfig is what the second-factor step needs.
+type SecondFactorConfig struct {
+	Core     *Core
+	MFA      MFA
+	Landings Landings
+}
+
+// SecondFactor is the second-factor step: enrol an authenticator or type
 // its code, after a first factor or at a redemption's landing.
-type mfaPages struct {
+type SecondFactor struct {
 	*Core
-	mfa MFA
-	dir Directory
+	mfa      MFA
+	landings Landings
+}
+
+// NewSecondFactor checks cfg, reporting every problem at once.
+func NewSecondFactor(cfg SecondFactorConfig) (*SecondFactor, error) {
+	var errs []error
+	if cfg.Core == nil {
+		errs = append(errs, errors.New("signin: SecondFactor needs a Core"))
+	}
+	if cfg.MFA == nil {
+		errs = append(errs, errors.New("signin: SecondFactor needs MFA"))
+	}
+	if cfg.Landings == nil {
+		errs = append(errs, errors.New("signin: SecondFactor needs Landings"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &SecondFactor{Core: cfg.Core, mfa: cfg.MFA, landings: cfg.Landings}, nil
+}
+
+// Mount registers the second-factor page on mux behind wrap, which must
+// put the tenant in the request context (tenancy.Gate).
+func (p *SecondFactor) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
+	mux.Handle("GET /t/{tenant}/mfa", wrap(http.HandlerFunc(p.mfaPage)))
+	mux.Handle("POST /t/{tenant}/mfa", wrap(p.Protect(http.HandlerFunc(p.mfaSubmit))))
 }
 
 // mfaStep is a second-factor page's context: the user who passed a first
@@ -80,7 +108,7 @@ func (s mfaStep) csrfSubject() string { return "mfa\x00" + s.ref() + "\x00" + s.
 
 // loadMFAStep loads the step a page names, checking the browser and the
 // session. On failure it has answered.
-func (p *mfaPages) loadMFAStep(w http.ResponseWriter, r *http.Request) (mfaStep, bool) {
+func (p *SecondFactor) loadMFAStep(w http.ResponseWriter, r *http.Request) (mfaStep, bool) {
 	if r.FormValue("redemption") != "" {
 		return p.loadRedemptionMFA(w, r)
 	}
@@ -98,9 +126,9 @@ func (p *mfaPages) loadMFAStep(w http.ResponseWriter, r *http.Request) (mfaStep,
 
 // loadRedemptionMFA loads a redeemed invitation's step: its redemption,
 // still bound to this browser, whose guest this browser's session is.
-func (p *mfaPages) loadRedemptionMFA(w http.ResponseWriter, r *http.Request) (mfaStep, bool) {
+func (p *SecondFactor) loadRedemptionMFA(w http.ResponseWriter, r *http.Request) (mfaStep, bool) {
 	t, _ := tenancy.From(r.Context())
-	red, err := p.dir.Redemption(r.Context(), t.ID, r.FormValue("redemption"))
+	red, err := p.landings.Redemption(r.Context(), t.ID, r.FormValue("redemption"))
 	browser, hasBrowser := p.BrowserValue(r)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -131,7 +159,7 @@ func (p *mfaPages) loadRedemptionMFA(w http.ResponseWriter, r *http.Request) (mf
 }
 
 // mfaView is the enrolment or verification page of a step.
-func (p *mfaPages) mfaView(s mfaStep, title, message string) View {
+func (p *SecondFactor) mfaView(s mfaStep, title, message string) View {
 	v := Branded(s.tenant, title)
 	v.Action = p.TenantURL(s.tenant, "/mfa")
 	v.CSRF = p.CSRFToken(s.csrfSubject(), s.browser)
@@ -148,7 +176,7 @@ func (p *mfaPages) mfaView(s mfaStep, title, message string) View {
 
 // mfaPage serves GET /t/{tenant}/mfa: enrol an authenticator, or type its
 // code.
-func (p *mfaPages) mfaPage(w http.ResponseWriter, r *http.Request) {
+func (p *SecondFactor) mfaPage(w http.ResponseWriter, r *http.Request) {
 	s, ok := p.loadMFAStep(w, r)
 	if !ok {
 		return
@@ -156,7 +184,7 @@ func (p *mfaPages) mfaPage(w http.ResponseWriter, r *http.Request) {
 	p.showMFA(w, r, s, http.StatusOK, "")
 }
 
-func (p *mfaPages) showMFA(w http.ResponseWriter, r *http.Request, s mfaStep, status int, message string) {
+func (p *SecondFactor) showMFA(w http.ResponseWriter, r *http.Request, s mfaStep, status int, message string) {
 	st, err := p.mfa.Status(r.Context(), s.tenant.ID, s.user.ID)
 	if err != nil {
 		p.Unavailable(w, r, s.tenant, "load security info", err)
@@ -169,7 +197,7 @@ func (p *mfaPages) showMFA(w http.ResponseWriter, r *http.Request, s mfaStep, st
 	p.showEnrolment(w, r, s, status, message)
 }
 
-func (p *mfaPages) showEnrolment(w http.ResponseWriter, r *http.Request, s mfaStep, status int, message string) {
+func (p *SecondFactor) showEnrolment(w http.ResponseWriter, r *http.Request, s mfaStep, status int, message string) {
 	e, err := p.mfa.Enrolment(r.Context(), s.tenant, s.user)
 	if err != nil {
 		p.Unavailable(w, r, s.tenant, "begin enrolment", err)
@@ -195,7 +223,7 @@ func enrolmentView(e mfa.Enrolment) *enrolmentViewData {
 
 // mfaSubmit serves POST /t/{tenant}/mfa: confirm an enrolment or check a
 // code, then go on.
-func (p *mfaPages) mfaSubmit(w http.ResponseWriter, r *http.Request) {
+func (p *SecondFactor) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 	if !p.ParseForm(w, r) {
 		return
 	}
@@ -265,7 +293,7 @@ func mfaMessage(err error) (string, bool) {
 // passMFA records the second factor: a new session (a new cookie) whose
 // amr adds otp and mfa, the transaction updated, and answers where to go
 // on. On failure it has answered.
-func (p *mfaPages) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (string, bool) {
+func (p *SecondFactor) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (string, bool) {
 	ctx := r.Context()
 	sess, err := p.StartSession(w, r, s.tenant, s.user, mfa.WithMFA(s.session.AMR), s.session.Upstream)
 	if err != nil {
@@ -280,7 +308,7 @@ func (p *mfaPages) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (s
 	req.SessionID, req.AMR = sess.ID, sess.AMR
 	authTime := sess.AuthTime
 	req.AuthTime = &authTime
-	needConsent, err := p.needsConsent(ctx, s.tx.app, s.user.ID, req.Scopes, hasPrompt(req, "consent"))
+	needConsent, err := p.needsConsent(ctx, s.tx.app, s.user.ID, req.Scopes, slices.Contains(req.Prompt, "consent"))
 	if err != nil {
 		p.Unavailable(w, r, s.tenant, "load consent", err)
 		return "", false
@@ -301,12 +329,12 @@ func (p *mfaPages) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (s
 // redemptionLanding ends a redemption: the transaction goes, and the
 // guest lands on the invitation's redirect while it still belongs to one
 // of the tenant's apps (else on their security info page).
-func (p *mfaPages) redemptionLanding(w http.ResponseWriter, r *http.Request, t store.Tenant, red store.Redemption) (string, bool) {
+func (p *SecondFactor) redemptionLanding(w http.ResponseWriter, r *http.Request, t store.Tenant, red store.Redemption) (string, bool) {
 	ctx := r.Context()
-	if err := p.dir.EndRedemption(ctx, t.ID, red.ID); err != nil {
+	if err := p.landings.EndRedemption(ctx, t.ID, red.ID); err != nil {
 		p.logger.WarnContext(ctx, "delete redemption", "tenant", t.Slug, "err", err)
 	}
-	to, err := p.dir.InvitationRedirect(ctx, t, red.InvitationID)
+	to, err := p.landings.InvitationRedirect(ctx, t, red.InvitationID)
 	if err != nil {
 		p.Unavailable(w, r, t, "load invitation", err)
 		return "", false

@@ -33,16 +33,27 @@ type methodsView struct {
 	Proof string
 }
 
-// securityInfo is the security info page: a signed-in user's second
+// SecurityInfo is the security info page: a signed-in user's second
 // factor, enrolled, reset and its recovery codes renewed, over the core.
-type securityInfo struct {
+type SecurityInfo struct {
 	*Core
 	mfa MFA
 }
 
+// NewSecurityInfo answers the security-info page over core, enrolling
+// and checking factors with mfa.
+func NewSecurityInfo(core *Core, mfa MFA) *SecurityInfo { return &SecurityInfo{Core: core, mfa: mfa} }
+
+// Mount registers the security-info page on mux behind wrap, which must
+// put the tenant in the request context (tenancy.Gate).
+func (h *SecurityInfo) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
+	mux.Handle("GET /t/{tenant}"+SecurityInfoPath, wrap(http.HandlerFunc(h.securityInfoPage)))
+	mux.Handle("POST /t/{tenant}"+SecurityInfoPath, wrap(h.Protect(http.HandlerFunc(h.securityInfo))))
+}
+
 // securityInfoSession answers the browser's session at the tenant; on
 // failure it has answered.
-func (h *securityInfo) securityInfoSession(w http.ResponseWriter, r *http.Request) (store.Tenant, store.Session, store.User, string, bool) {
+func (h *SecurityInfo) securityInfoSession(w http.ResponseWriter, r *http.Request) (store.Tenant, store.Session, store.User, string, bool) {
 	t, _ := tenancy.From(r.Context())
 	sess, user, ok, err := h.currentSession(r, t)
 	if err != nil {
@@ -62,7 +73,7 @@ func (h *securityInfo) securityInfoSession(w http.ResponseWriter, r *http.Reques
 	return t, sess, user, browser, true
 }
 
-func (h *securityInfo) securityInfoView(r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, message string) (View, error) {
+func (h *SecurityInfo) securityInfoView(r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, message string) (View, error) {
 	st, err := h.mfa.Status(r.Context(), t.ID, user.ID)
 	if err != nil {
 		return View{}, err
@@ -80,7 +91,7 @@ func (h *securityInfo) securityInfoView(r *http.Request, t store.Tenant, sess st
 }
 
 // securityInfoPage serves GET /t/{tenant}/security-info.
-func (h *securityInfo) securityInfoPage(w http.ResponseWriter, r *http.Request) {
+func (h *SecurityInfo) securityInfoPage(w http.ResponseWriter, r *http.Request) {
 	t, sess, user, browser, ok := h.securityInfoSession(w, r)
 	if !ok {
 		return
@@ -95,14 +106,14 @@ func (h *securityInfo) securityInfoPage(w http.ResponseWriter, r *http.Request) 
 
 // proof marks a second factor proven on this page at 'at', for this
 // session.
-func (h *securityInfo) proof(sessionID string, at time.Time) string {
+func (h *SecurityInfo) proof(sessionID string, at time.Time) string {
 	ts := strconv.FormatInt(at.Unix(), 10)
 	return ts + "." + h.hasher.Hash("security-proof\x00"+sessionID+"\x00"+ts)
 }
 
 // proven reports whether p is a proof of this session made less than
 // freshSignIn ago.
-func (h *securityInfo) proven(sessionID, p string) bool {
+func (h *SecurityInfo) proven(sessionID, p string) bool {
 	for i := 0; i < len(p); i++ {
 		if p[i] != '.' {
 			continue
@@ -120,7 +131,7 @@ func (h *securityInfo) proven(sessionID, p string) bool {
 
 // securityInfo serves POST /t/{tenant}/security-info: prove the current
 // factor, then renew recovery codes or enrol a new authenticator.
-func (h *securityInfo) securityInfo(w http.ResponseWriter, r *http.Request) {
+func (h *SecurityInfo) securityInfo(w http.ResponseWriter, r *http.Request) {
 	if !h.ParseForm(w, r) {
 		return
 	}
@@ -194,7 +205,7 @@ func (h *securityInfo) securityInfo(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *securityInfo) showSecurityEnrolment(w http.ResponseWriter, r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, proof string, status int, message string) {
+func (h *SecurityInfo) showSecurityEnrolment(w http.ResponseWriter, r *http.Request, t store.Tenant, sess store.Session, user store.User, browser, proof string, status int, message string) {
 	e, err := h.mfa.Enrolment(r.Context(), t, user)
 	if err != nil {
 		h.Unavailable(w, r, t, "begin enrolment", err)
@@ -227,7 +238,7 @@ func (a *appLink) step() *NextStep {
 // home page of one of the tenant's apps (first-party ones first, then by
 // name), or nil when no app has one. Best effort: a store failure answers
 // nil.
-func (h *securityInfo) signInNext(r *http.Request, t store.Tenant) *appLink {
+func (h *SecurityInfo) signInNext(r *http.Request, t store.Tenant) *appLink {
 	apps, err := h.store.ListApplications(r.Context(), t.ID)
 	if err != nil {
 		h.logger.WarnContext(r.Context(), "list applications for a sign-in link", "tenant", t.Slug, "err", err)

@@ -29,60 +29,60 @@ type SignOut struct {
 // confirm, so another site cannot sign people out by linking here — not
 // even with a valid ID token of the tenant, which any user of any app
 // holds.
-func (f *Flow) SignOut(w http.ResponseWriter, r *http.Request, t store.Tenant, so SignOut) {
-	value, hasSession := cookieValue(r, f.SessionCookie(t))
+func (c *Core) SignOut(w http.ResponseWriter, r *http.Request, t store.Tenant, so SignOut) {
+	value, hasSession := cookieValue(r, c.SessionCookie(t))
 	hinted := false
 	if hasSession {
 		var err error
-		if hinted, err = f.hintNamesSession(r, t, value, so); err != nil {
-			f.Unavailable(w, r, t, "check id_token_hint", err)
+		if hinted, err = c.hintNamesSession(r, t, value, so); err != nil {
+			c.Unavailable(w, r, t, "check id_token_hint", err)
 			return
 		}
 	}
 	if !hinted && hasSession {
-		token := f.hasher.Hash("signout\x00" + value)
+		token := c.hasher.Hash("signout\x00" + value)
 		if r.Method != http.MethodPost || r.PostFormValue("confirm") != "yes" || !equalStrings(r.PostFormValue("csrf_token"), token) {
 			v := Branded(t, "Sign out")
-			v.Action = f.TenantURL(t, "/end_session")
+			v.Action = c.TenantURL(t, "/end_session")
 			v.CSRF = token
 			v.Hidden = so.Params
-			f.Render(w, r, http.StatusOK, "signout", v)
+			c.Render(w, r, http.StatusOK, "signout", v)
 			return
 		}
 	}
-	userID, err := f.endSession(w, r, t)
+	userID, err := c.endSession(w, r, t)
 	if err != nil {
-		f.Unavailable(w, r, t, "end session", err)
+		c.Unavailable(w, r, t, "end session", err)
 		return
 	}
 	if userID != "" {
 		actor := audit.Actor{Type: store.ActorUser, ID: userID}
-		if u, err := f.store.GetUser(r.Context(), t.ID, userID); err == nil {
+		if u, err := c.store.GetUser(r.Context(), t.ID, userID); err == nil {
 			actor = userActor(u)
 		}
-		f.signInEvent(r.Context(), t, store.Application{}, actor, ActivitySignOut, resultSuccess, "")
+		c.signInEvent(r.Context(), t, store.Application{}, actor, ActivitySignOut, resultSuccess, "")
 	}
 	if so.RedirectURI != "" {
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, so.RedirectURI, http.StatusFound)
 		return
 	}
-	f.Render(w, r, http.StatusOK, "signedout", Branded(t, "Signed out"))
+	c.Render(w, r, http.StatusOK, "signedout", Branded(t, "Signed out"))
 }
 
 // hintNamesSession reports whether the id_token_hint of so names the
 // session behind the cookie value: its sub is the session's user and its
 // sid the session's (see SID).
-func (f *Flow) hintNamesSession(r *http.Request, t store.Tenant, value string, so SignOut) (bool, error) {
+func (c *Core) hintNamesSession(r *http.Request, t store.Tenant, value string, so SignOut) (bool, error) {
 	if so.HintSubject == "" || so.HintSID == "" {
 		return false, nil
 	}
-	sess, err := f.store.GetSession(r.Context(), t.ID, f.sessionID(value), f.clock())
+	sess, err := c.store.GetSession(r.Context(), t.ID, c.sessionID(value), c.clock())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("load session: %w", err)
 	}
-	return sess.UserID == so.HintSubject && secret.EqualHashes(f.SID(sess.ID), so.HintSID), nil
+	return sess.UserID == so.HintSubject && secret.EqualHashes(c.SID(sess.ID), so.HintSID), nil
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
+	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -123,4 +124,47 @@ func (c *Core) needsConsent(ctx context.Context, app store.Application, userID s
 		}
 	}
 	return false, nil
+}
+
+// finishSignIn opens a session for a user who passed a first factor (up
+// names the upstream provider, if one was it) and goes on to consent or
+// back to the provider.
+func (c *Core) finishSignIn(w http.ResponseWriter, r *http.Request, tx transaction, user store.User, amr []string, up store.Upstream) {
+	ctx := r.Context()
+	sess, err := c.StartSession(w, r, tx.tenant, user, amr, up)
+	if err != nil {
+		c.Unavailable(w, r, tx.tenant, "start session", err)
+		return
+	}
+	req := tx.req
+	req.UserID, req.SessionID, req.AMR = user.ID, sess.ID, sess.AMR
+	authTime := sess.AuthTime
+	req.AuthTime = &authTime
+	if mfa.NeedsMFA(tx.tenant, tx.app, user, sess.AMR, req.ACRValues) {
+		// The first factor passed; the code waits for the second.
+		if err := c.store.UpdateAuthRequest(ctx, req); err != nil {
+			c.Unavailable(w, r, tx.tenant, "update login transaction", err)
+			return
+		}
+		c.toMFA(w, r, tx.tenant, "id="+req.ID)
+		return
+	}
+	c.signInEvent(ctx, tx.tenant, tx.app, userActor(user), ActivitySignIn, resultSuccess, "")
+	needConsent, err := c.needsConsent(ctx, tx.app, user.ID, req.Scopes, slices.Contains(req.Prompt, "consent"))
+	if err != nil {
+		c.Unavailable(w, r, tx.tenant, "load consent", err)
+		return
+	}
+	if !needConsent {
+		req.ConsentGiven, req.Done = true, true
+	}
+	if err := c.store.UpdateAuthRequest(ctx, req); err != nil {
+		c.Unavailable(w, r, tx.tenant, "update login transaction", err)
+		return
+	}
+	if needConsent {
+		c.redirect(w, r, tx.tenant, "consent", req.ID)
+		return
+	}
+	c.toCallback(w, r, tx.tenant, req.ID)
 }
