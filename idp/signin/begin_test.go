@@ -276,4 +276,3 @@ func cookieNamed(cookies []*http.Cookie, name string) *http.Cookie {
 }
 
 func ptr[T any](v T) *T { return &v }
-
