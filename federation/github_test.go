@@ -22,6 +22,7 @@ func gitHubConnector(t *testing.T, g *fedtest.GitHub) federation.Connector {
 // TestGitHubEmail: the email is taken only from a primary, verified row
 // of /user/emails.
 func TestGitHubEmail(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name         string
 		emails       []fedtest.GitHubEmail
@@ -55,6 +56,7 @@ func TestGitHubEmail(t *testing.T) {
 }
 
 func TestGitHubRefuses(t *testing.T) {
+	t.Parallel()
 	g := fedtest.NewGitHub(t, fedtest.GitHubUser{ID: 1, Login: "octocat"})
 	c := gitHubConnector(t, g)
 

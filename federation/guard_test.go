@@ -13,6 +13,7 @@ import (
 )
 
 func TestGuardCheckURL(t *testing.T) {
+	t.Parallel()
 	closed := mustGuard(t, federation.GuardConfig{})
 	private := mustGuard(t, federation.GuardConfig{AllowPrivateNetworks: true})
 	trusted := mustGuard(t, federation.GuardConfig{TrustedPrefixes: []string{"http://127.0.0.1:9999/t/fab"}})
@@ -65,6 +66,7 @@ func TestGuardCheckURL(t *testing.T) {
 // TestGuardClientRefusesAtDial: the client checks the address it really
 // connects to, whatever CheckURL said when the provider was saved.
 func TestGuardClientRefusesAtDial(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("ok"))
 	}))
@@ -102,6 +104,7 @@ func TestGuardClientRefusesAtDial(t *testing.T) {
 // TestGuardClientRechecksRedirects: a trusted or public provider cannot
 // bounce the client to an internal address.
 func TestGuardClientRechecksRedirects(t *testing.T) {
+	t.Parallel()
 	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("secret"))
 	}))

@@ -29,6 +29,7 @@ func oidcConnector(t *testing.T, f *fedtest.OIDC) federation.Connector {
 }
 
 func TestOIDCAcceptsGoodLogin(t *testing.T) {
+	t.Parallel()
 	f := fedtest.NewOIDC(t, ada)
 	id, err := signIn(t, oidcConnector(t, f))
 	require.NoError(t, err)
@@ -48,6 +49,7 @@ func TestOIDCAcceptsGoodLogin(t *testing.T) {
 // TestOIDCRefuses: every misbehaviour of the upstream is refused with its
 // reason.
 func TestOIDCRefuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		m      fedtest.Misbehaviour
@@ -76,6 +78,7 @@ func TestOIDCRefuses(t *testing.T) {
 }
 
 func TestOIDCRefusesAccessDenied(t *testing.T) {
+	t.Parallel()
 	f := fedtest.NewOIDC(t, ada)
 	f.Misbehave(fedtest.Deny)
 	_, err := signIn(t, oidcConnector(t, f))
@@ -85,6 +88,7 @@ func TestOIDCRefusesAccessDenied(t *testing.T) {
 // TestOIDCRefusesNonceOfAnotherTrip: the ID token carries the nonce of the
 // trip it was asked for; redeeming it against another trip's nonce fails.
 func TestOIDCRefusesNonceOfAnotherTrip(t *testing.T) {
+	t.Parallel()
 	f := fedtest.NewOIDC(t, ada)
 	c := oidcConnector(t, f)
 	tr := newTrip(t)
@@ -94,6 +98,7 @@ func TestOIDCRefusesNonceOfAnotherTrip(t *testing.T) {
 }
 
 func TestOIDCRefusesWrongVerifierAndReusedCode(t *testing.T) {
+	t.Parallel()
 	f := fedtest.NewOIDC(t, ada)
 	c := oidcConnector(t, f)
 
@@ -113,6 +118,7 @@ func TestOIDCRefusesWrongVerifierAndReusedCode(t *testing.T) {
 // TestOIDCEmail: email and email_verified come from one source, the ID
 // token when it has an email, else userinfo.
 func TestOIDCEmail(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name         string
 		ms           []fedtest.Misbehaviour
@@ -142,6 +148,7 @@ func TestOIDCEmail(t *testing.T) {
 }
 
 func TestOIDCClaimsMapping(t *testing.T) {
+	t.Parallel()
 	f := fedtest.NewOIDC(t, ada)
 	p := oidcProvider(f)
 	p.ClaimsMapping = store.ClaimsMapping{UserID: "acr", DisplayName: "given_name", GivenName: "family_name", Surname: "name"}
@@ -156,6 +163,7 @@ func TestOIDCClaimsMapping(t *testing.T) {
 }
 
 func TestGooglePreset(t *testing.T) {
+	t.Parallel()
 	f := fedtest.NewOIDC(t, ada)
 	reg := newRegistry(t, func(c *federation.RegistryConfig) { c.GoogleIssuer = f.Issuer })
 	for _, tc := range []struct {
@@ -187,6 +195,7 @@ func TestGooglePreset(t *testing.T) {
 }
 
 func TestMicrosoftTenantIssuer(t *testing.T) {
+	t.Parallel()
 	const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 	for _, tc := range []struct {
 		name     string
@@ -222,6 +231,7 @@ func TestMicrosoftTenantIssuer(t *testing.T) {
 // TestMicrosoftNeedsTenantTemplate: a discovery issuer without
 // {tenantid} is not the multi-tenant endpoint; nothing is built.
 func TestMicrosoftNeedsTenantTemplate(t *testing.T) {
+	t.Parallel()
 	f := fedtest.NewOIDC(t, ada)
 	reg := newRegistry(t, func(c *federation.RegistryConfig) { c.MicrosoftAuthority = f.Issuer })
 	p := store.IdentityProvider{TenantID: "contoso", ID: "msa", Type: store.IdPMicrosoft, ClientID: f.ClientID, UpdatedAt: updated}
@@ -230,6 +240,7 @@ func TestMicrosoftNeedsTenantTemplate(t *testing.T) {
 }
 
 func TestOIDCRefusesDiscoveryOfAnotherIssuer(t *testing.T) {
+	t.Parallel()
 	f := fedtest.NewOIDC(t, ada)
 	p := oidcProvider(f)
 	p.Issuer = f.URL + "/"

@@ -15,6 +15,7 @@ import (
 // TestRegistryCachesDiscovery: many sign-ins, one discovery; a changed
 // provider or an expired entry discovers again.
 func TestRegistryCachesDiscovery(t *testing.T) {
+	t.Parallel()
 	f := fedtest.NewOIDC(t, ada)
 	clock := testclock.New(time.Now())
 	reg := newRegistry(t, func(c *federation.RegistryConfig) { c.Now = clock.Now })
@@ -48,11 +49,13 @@ func TestRegistryCachesDiscovery(t *testing.T) {
 }
 
 func TestRegistryRefusesUnknownType(t *testing.T) {
+	t.Parallel()
 	_, err := newRegistry(t).Connector(t.Context(), store.IdentityProvider{ID: "x", Type: "SAML"}, "", fedtest.RedirectURI)
 	require.ErrorContains(t, err, "unknown type")
 }
 
 func TestNewRegistryChecksConfig(t *testing.T) {
+	t.Parallel()
 	_, err := federation.NewRegistry(federation.RegistryConfig{TrustedPrefixes: []string{"not a url"}})
 	require.ErrorContains(t, err, "Now is required")
 	require.ErrorContains(t, err, "trusted prefix")
@@ -62,6 +65,7 @@ func TestNewRegistryChecksConfig(t *testing.T) {
 // (loopback) URL is reached through a trusted prefix while private
 // networks stay closed; any other loopback provider is refused.
 func TestFoyerPartnerOnLoopback(t *testing.T) {
+	t.Parallel()
 	partner := fedtest.NewOIDC(t, ada)
 	stranger := fedtest.NewOIDC(t, ada)
 	reg := newRegistry(t, func(c *federation.RegistryConfig) {

@@ -49,6 +49,7 @@ func (e *upstreamEnv) redeemUpstream(t *testing.T, br *webclient.Client, link st
 }
 
 func TestRedeemThroughExternalProvider(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newUpstreamEnv(t, b)
 		ctx := t.Context()
@@ -93,6 +94,7 @@ func TestRedeemThroughExternalProvider(t *testing.T) {
 // audited, and the invitation stays pending. A disabled provider allows
 // nothing.
 func TestExternalRedemptionBindingRules(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newUpstreamEnv(t, b)
 		ctx := t.Context()

@@ -17,6 +17,7 @@ import (
 // signature, one signed by another tenant, or one carrying a jti (as
 // access tokens do) is refused; an expired genuine one is accepted.
 func TestIDTokenHintMustBeAnIDTokenOfTheTenant(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		own, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
 		idt := own.Extra("id_token").(string)

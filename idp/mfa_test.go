@@ -79,6 +79,7 @@ func (e *redeemEnv) signInAgain(t *testing.T, br *webclient.Client, email string
 }
 
 func TestGuestEnrolsAndSignsInWithTOTP(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newMFAEnv(t, b)
 		br := e.browser()
@@ -104,6 +105,7 @@ func TestGuestEnrolsAndSignsInWithTOTP(t *testing.T) {
 // TestMFABypassesRefused: every way around the second factor named in the
 // issue, each refused.
 func TestMFABypassesRefused(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newMFAEnv(t, b)
 		ctx := t.Context()
@@ -179,6 +181,7 @@ func TestMFABypassesRefused(t *testing.T) {
 // TestInboundMFATrust: an upstream whose amr shows MFA satisfies the
 // tenant only where the provider is trusted for it.
 func TestInboundMFATrust(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		for _, trusted := range []bool{false, true} {
 			e := newUpstreamEnv(t, b)
@@ -205,6 +208,7 @@ func TestInboundMFATrust(t *testing.T) {
 // the shown key → land on the redirect → demo-app with prompt=login →
 // fabrikam again, TOTP again → the ID token's amr has fed, otp and mfa.
 func TestGuestJourneyThroughFabrikamWithTOTP(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newMFAEnv(t, b)
 		ctx := t.Context()
@@ -242,6 +246,7 @@ func TestGuestJourneyThroughFabrikamWithTOTP(t *testing.T) {
 // recovery codes and replacing the authenticator each need a current
 // code; without a session the page asks to sign in.
 func TestSecurityInfoPage(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newMFAEnv(t, b)
 		ctx := t.Context()

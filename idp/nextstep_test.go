@@ -13,6 +13,7 @@ import (
 // is no dead end: it links to an app of the tenant to sign in at (the dev
 // seed's first-party demo).
 func TestSignInFirstLinksToSignIn(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newMFAEnv(t, b)
 		p := mustPage(t)(e.browser().Get(t.Context(), e.d.URL+"/t/woodgrove/security-info"))

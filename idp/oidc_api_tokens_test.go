@@ -12,6 +12,7 @@ import (
 // TestClientCredentialsWithoutTheAPI: a token asked for without
 // {external}/.default is the client's own and carries no permission.
 func TestClientCredentialsWithoutTheAPI(t *testing.T) {
+	t.Parallel()
 	runBoth(t, func(t *testing.T, e *env) {
 		tn := e.tenant(t, "woodgrove", "")
 		c := e.app(t, tn, "daemon", func(in *directoryApp) {
@@ -44,6 +45,7 @@ func TestClientCredentialsWithoutTheAPI(t *testing.T) {
 // TestClientCredentialsPublicClientGetsNoAPIToken: a public client cannot
 // keep a secret, so cannot be an application with permissions.
 func TestClientCredentialsPublicClientGetsNoAPIToken(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		w.app(t, w.tn, "spa", public)
 		r := w.post(t, w.issuer("woodgrove")+"/oauth/token", url.Values{
@@ -58,6 +60,7 @@ func TestClientCredentialsPublicClientGetsNoAPIToken(t *testing.T) {
 // and gets an access token for the admin API with scp; the ID token stays
 // the app's; a refresh keeps the resource and may narrow.
 func TestDelegatedAPIScopes(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		invite := w.base + "/User.Invite.All"
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail, "openid", "offline_access", invite)
@@ -105,6 +108,7 @@ func TestDelegatedAPIScopes(t *testing.T) {
 // not have, or .default, in a user's sign-in is invalid_scope, sent back
 // before anyone signs in.
 func TestUnknownAPIPermissionIsInvalidScope(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		for _, scope := range []string{w.base + "/Directory.Everything", w.base + "/.default", w.base + "/"} {
 			ar := w.web.authURL(url.Values{"scope": {"openid " + scope}})
@@ -118,6 +122,7 @@ func TestUnknownAPIPermissionIsInvalidScope(t *testing.T) {
 // TestConsentNamesDelegatedPermissions: the consent page says in plain
 // words what the app may do as the user, and remembers it per scope set.
 func TestConsentNamesDelegatedPermissions(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := w.browser()
 		page, err := b.Get(t.Context(), w.web.authURL(nil, "openid", w.base+"/User.Invite.All").url)

@@ -16,6 +16,7 @@ import (
 // PKCE through the sign-in and consent pages, ID token verification,
 // userinfo, refresh, revocation, introspection and logout.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	runBoth(t, func(t *testing.T, e *env) {
 		tn := e.tenant(t, "woodgrove", "")
 		alice := e.member(t, tn, "alice@woodgrove.test")
@@ -144,6 +145,7 @@ func TestEndToEnd(t *testing.T) {
 // API with its application permissions, without storing it, and
 // introspects it.
 func TestClientCredentials(t *testing.T) {
+	t.Parallel()
 	runBoth(t, func(t *testing.T, e *env) {
 		tn := e.tenant(t, "woodgrove", "")
 		c := e.app(t, tn, "daemon", func(in *directoryApp) {
@@ -185,6 +187,7 @@ func TestClientCredentials(t *testing.T) {
 // TestOpaqueAccessTokens: an application may take opaque access tokens,
 // stored hashed, introspectable and accepted at userinfo.
 func TestOpaqueAccessTokens(t *testing.T) {
+	t.Parallel()
 	runBoth(t, func(t *testing.T, e *env) {
 		tn := e.tenant(t, "woodgrove", "")
 		alice := e.member(t, tn, "alice@woodgrove.test")
@@ -207,6 +210,7 @@ func TestOpaqueAccessTokens(t *testing.T) {
 // TestSigningAlgorithms: ES256 and EdDSA tenants' tokens verify with
 // go-oidc when the relying party accepts those algorithms.
 func TestSigningAlgorithms(t *testing.T) {
+	t.Parallel()
 	runBoth(t, func(t *testing.T, e *env) {
 		for _, alg := range []string{oidc.RS256, oidc.ES256, oidc.EdDSA} {
 			t.Run(alg, func(t *testing.T) {

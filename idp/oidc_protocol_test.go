@@ -66,6 +66,7 @@ func requireOAuthError(t testing.TB, r response, status int, code string) {
 }
 
 func TestCodeReuseRevokesTheFirstTokens(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -87,6 +88,7 @@ func TestCodeReuseRevokesTheFirstTokens(t *testing.T) {
 // TestRedirectURIMustMatchExactly: anything but the registered string is
 // refused on Foyer's own page, never redirected to.
 func TestRedirectURIMustMatchExactly(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		native := w.app(t, w.tn, "native-app", func(in *directoryApp) {
 			in.ClientType = store.ClientNative
@@ -135,6 +137,7 @@ func TestRedirectURIMustMatchExactly(t *testing.T) {
 }
 
 func TestWrongPKCEVerifier(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -144,6 +147,7 @@ func TestWrongPKCEVerifier(t *testing.T) {
 }
 
 func TestPKCEWithoutVerifierIsRefused(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		// A confidential client sent a challenge: omitting the verifier
 		// must not downgrade the exchange.
@@ -154,6 +158,7 @@ func TestPKCEWithoutVerifierIsRefused(t *testing.T) {
 }
 
 func TestPlainAndUnknownPKCEMethodsAreRefused(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		verifier := oauth2.GenerateVerifier()
 		for _, tc := range []struct {
@@ -178,6 +183,7 @@ func TestPlainAndUnknownPKCEMethodsAreRefused(t *testing.T) {
 }
 
 func TestPublicClientNeedsPKCE(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		spa := w.app(t, w.tn, "spa", public)
 		ar := spa.authURL(url.Values{"code_challenge": {""}, "code_challenge_method": {""}})
@@ -192,6 +198,7 @@ func TestPublicClientNeedsPKCE(t *testing.T) {
 }
 
 func TestVerifierWithoutChallengeIsRefused(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(url.Values{"code_challenge": {""}, "code_challenge_method": {""}})
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -200,6 +207,7 @@ func TestVerifierWithoutChallengeIsRefused(t *testing.T) {
 }
 
 func TestExpiredCode(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -213,6 +221,7 @@ func TestExpiredCode(t *testing.T) {
 // verifier or a wrong one, with the right redirect URI or not — is refused
 // and does not burn the code: its own client still redeems it once.
 func TestCodeOfAnotherClient(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		other := w.app(t, w.tn, "other-app")
 		spa := w.app(t, w.tn, "spa", public)
@@ -240,6 +249,7 @@ func TestCodeOfAnotherClient(t *testing.T) {
 // TestCodeOfItsOwnClientIsOneTry: its own client gets one try; a wrong
 // redirect URI spends the code like a wrong verifier (TestWrongPKCEVerifier).
 func TestCodeOfItsOwnClientIsOneTry(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -250,6 +260,7 @@ func TestCodeOfItsOwnClientIsOneTry(t *testing.T) {
 }
 
 func TestRedirectURIOfTheExchangeMustMatch(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -260,6 +271,7 @@ func TestRedirectURIOfTheExchangeMustMatch(t *testing.T) {
 }
 
 func TestRefreshReuseRevokesTheFamily(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
 		refresh := func(rt string) response {
@@ -280,6 +292,7 @@ func TestRefreshReuseRevokesTheFamily(t *testing.T) {
 }
 
 func TestRefreshCannotWidenScope(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail, "openid", "offline_access")
 		r := w.web.token(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "scope": {"openid email"}})
@@ -295,6 +308,7 @@ func TestRefreshCannotWidenScope(t *testing.T) {
 }
 
 func TestRefreshTokenHasAnAbsoluteLifetime(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
 		rt := tok.RefreshToken
@@ -311,6 +325,7 @@ func TestRefreshTokenHasAnAbsoluteLifetime(t *testing.T) {
 }
 
 func TestWrongClientSecret(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		for _, tc := range []struct {
 			name       string
@@ -337,6 +352,7 @@ func TestWrongClientSecret(t *testing.T) {
 }
 
 func TestTokenOfAnotherTenantAtUserinfo(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		fabrikam := w.tenant(t, "fabrikam", "")
 		_ = w.member(t, fabrikam, "carol@fabrikam.test")
@@ -355,6 +371,7 @@ func TestTokenOfAnotherTenantAtUserinfo(t *testing.T) {
 }
 
 func TestIDTokenIsNoAccessToken(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
 		rawID := tok.Extra("id_token").(string)
@@ -375,6 +392,7 @@ func TestIDTokenIsNoAccessToken(t *testing.T) {
 }
 
 func TestUserinfoByPost(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
 		r := w.post(t, w.issuer("woodgrove")+"/userinfo", url.Values{"access_token": {tok.AccessToken}}, "", "")
@@ -385,6 +403,7 @@ func TestUserinfoByPost(t *testing.T) {
 }
 
 func TestTokensSignedBeforeKeyRotationStillVerify(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
 		oldHeader, _ := jwtParts(t, tok.Extra("id_token").(string))
@@ -407,6 +426,7 @@ func TestTokensSignedBeforeKeyRotationStillVerify(t *testing.T) {
 }
 
 func TestPromptNoneWithoutSession(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(url.Values{"prompt": {"none"}})
 		q := redirectQuery(t, w.get(t, ar.url))
@@ -417,6 +437,7 @@ func TestPromptNoneWithoutSession(t *testing.T) {
 }
 
 func TestPromptNoneWithSession(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := w.browser()
 		w.web.code(t, b, w.web.authURL(nil), w.alice.Mail)
@@ -454,6 +475,7 @@ func TestPromptNoneWithSession(t *testing.T) {
 }
 
 func TestPromptLoginAndMaxAgeShowTheLoginPage(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := w.browser()
 		w.web.code(t, b, w.web.authURL(nil), w.alice.Mail)
@@ -480,6 +502,7 @@ func TestPromptLoginAndMaxAgeShowTheLoginPage(t *testing.T) {
 }
 
 func TestIssOnSuccessAndErrorRedirects(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := w.browser()
 		q := signIn(t, b, w.web.authURL(nil), w.alice.Mail)
@@ -512,6 +535,7 @@ func TestIssOnSuccessAndErrorRedirects(t *testing.T) {
 }
 
 func TestDiscovery(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		d := getJSON(t, w.issuer("woodgrove")+"/.well-known/openid-configuration")
 		iss := w.issuer("woodgrove")
@@ -539,6 +563,7 @@ func TestDiscovery(t *testing.T) {
 }
 
 func TestImplicitAndHybridAreRefused(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		for _, rt := range []string{"token", "id_token", "id_token token", "code id_token", "code token", "code id_token token", "none"} {
 			ar := w.web.authURL(url.Values{"response_type": {rt}})
@@ -551,6 +576,7 @@ func TestImplicitAndHybridAreRefused(t *testing.T) {
 }
 
 func TestUnsupportedGrantTypes(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		for _, gt := range []string{"password", "implicit", "urn:ietf:params:oauth:grant-type:jwt-bearer",
 			"urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:device_code"} {
@@ -564,6 +590,7 @@ func TestUnsupportedGrantTypes(t *testing.T) {
 }
 
 func TestTokenResponsesAreNeverCached(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -582,6 +609,7 @@ func TestTokenResponsesAreNeverCached(t *testing.T) {
 }
 
 func TestStoreOutageAtTheTokenEndpointIs5xx(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -605,6 +633,7 @@ func TestStoreOutageAtTheTokenEndpointIs5xx(t *testing.T) {
 }
 
 func TestClosedStoreAtTheTokenEndpointIs5xx(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -615,6 +644,7 @@ func TestClosedStoreAtTheTokenEndpointIs5xx(t *testing.T) {
 }
 
 func TestUnknownTenantIs404(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		for _, path := range []string{
 			"/t/nobody/.well-known/openid-configuration", "/t/nobody/authorize?client_id=web-app",
@@ -629,6 +659,7 @@ func TestUnknownTenantIs404(t *testing.T) {
 }
 
 func TestUnknownClientAndMissingParametersShowThePage(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		for _, q := range []url.Values{
 			{"client_id": {"nobody"}, "redirect_uri": {rpCallback}, "response_type": {"code"}, "scope": {"openid"}},
@@ -644,6 +675,7 @@ func TestUnknownClientAndMissingParametersShowThePage(t *testing.T) {
 }
 
 func TestAccessTokenRevocation(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
 		other := w.app(t, w.tn, "other-app")
@@ -696,6 +728,7 @@ func (e *env) forge(t testing.TB, tn store.Tenant, typ string, claims map[string
 // refused unless it is an unexpired at+jwt of this issuer and tenant, and
 // introspection tells only the client it was issued to.
 func TestAccessTokenChecks(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		daemon := w.app(t, w.tn, "daemon", func(in *directoryApp) {
 			in.GrantTypes = []string{"client_credentials"}
@@ -743,6 +776,7 @@ func TestAccessTokenChecks(t *testing.T) {
 }
 
 func TestRefreshTokenOfAnotherClient(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
 		other := w.app(t, w.tn, "other-app")
@@ -757,6 +791,7 @@ func TestRefreshTokenOfAnotherClient(t *testing.T) {
 // one wins, and the losers, seeing a replay, revoke what it issued — even
 // though they ran while it was still storing its tokens.
 func TestConcurrentCodeRedemption(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -792,6 +827,7 @@ func TestConcurrentCodeRedemption(t *testing.T) {
 // the code and before it stored its tokens. The replay must wait for those
 // tokens and revoke them, not revoke nothing and let them live.
 func TestReplayDuringRedemptionRevokesItsTokens(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ar := w.web.authURL(nil)
 		code := w.web.code(t, w.browser(), ar, w.alice.Mail)
@@ -832,6 +868,7 @@ func TestReplayDuringRedemptionRevokesItsTokens(t *testing.T) {
 // code's own client never take the code from it, whichever holds the row
 // first.
 func TestCodeRaceWithAnotherClient(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		other := w.app(t, w.tn, "other-app")
 		ar := w.web.authURL(nil)

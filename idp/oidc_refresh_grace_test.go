@@ -26,6 +26,7 @@ func (c *client) refreshWith(t testing.TB, rt string) response {
 // the family lives on. Once the client used the new token, the old one
 // coming back is a replay again.
 func TestRefreshRetryWithinGrace(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
 		first := w.web.refreshWith(t, tok.RefreshToken)
@@ -62,6 +63,7 @@ func TestRefreshRetryWithinGrace(t *testing.T) {
 // TestRefreshReplayOutsideGrace: a replay after the window, or by another
 // client within it, revokes the family.
 func TestRefreshReplayOutsideGrace(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		grace := config.DefaultTokens().RefreshReuseGrace
 		t.Run("after the window", func(t *testing.T) {
@@ -89,6 +91,7 @@ func TestRefreshReplayOutsideGrace(t *testing.T) {
 // TestRefreshGraceOff: tokens.refreshReuseGrace 0 revokes the family on
 // any second use, at once.
 func TestRefreshGraceOff(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		w := newWoodgrove(t, newEnv(t, b, func(o *envOptions) {
 			o.tokens = func(c *config.Tokens) { c.RefreshReuseGrace = 0 }
@@ -105,6 +108,7 @@ func TestRefreshGraceOff(t *testing.T) {
 // client with several tabs or a retrying HTTP stack sends them, all get
 // the same new refresh token, and the family lives on.
 func TestConcurrentRefreshWithinGrace(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
 		const racers = 6

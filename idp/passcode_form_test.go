@@ -12,6 +12,7 @@ import (
 // spends none of the code's five tries: junk typed in the field, or sent
 // by someone else, cannot void the guest's code.
 func TestMalformedPasscodesSpendNoTry(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		_, link := e.invite(t, "typist@partner.test")

@@ -16,6 +16,7 @@ import (
 // the account; the second is refused at acceptance, where the binding
 // rules are decided again, and its guest stays pending and unlinked.
 func TestOneUpstreamAccountCannotRedeemTwoInvitations(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newUpstreamEnv(t, b)
 		ctx := t.Context()

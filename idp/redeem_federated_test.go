@@ -18,6 +18,7 @@ import (
 // a real OpenID round trip between the two tenants' issuers, then signs
 // in to woodgrove's demo-app with code + PKCE through fabrikam again.
 func TestRedeemThroughPartnerTenant(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		ctx := t.Context()
@@ -65,6 +66,7 @@ func TestRedeemThroughPartnerTenant(t *testing.T) {
 // browser, or for an account that is not the invited address gets
 // nothing, and the invitation stays pending.
 func TestPartnerRedemptionRefusals(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		ctx := t.Context()

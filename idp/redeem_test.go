@@ -138,6 +138,7 @@ func (e *redeemEnv) toConsent(t *testing.T, b *webclient.Client, link, email str
 }
 
 func TestRedeemByPasscode(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		ctx := t.Context()
@@ -195,6 +196,7 @@ func nextLink(t *testing.T, p *webclient.Page) string {
 // each say which, with a next step where there is one, and a changed link
 // learns nothing of any invitation.
 func TestDeadLinksSayWhy(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		ctx := t.Context()
@@ -263,6 +265,7 @@ func TestDeadLinksSayWhy(t *testing.T) {
 }
 
 func TestRedeemRefusals(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		ctx := t.Context()
@@ -419,6 +422,7 @@ func TestRedeemRefusals(t *testing.T) {
 // TestRedeemRace: two browsers redeem one invitation at once; exactly one
 // gets in.
 func TestRedeemRace(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		inv, link := e.invite(t, "twin@partner.test")
@@ -458,6 +462,7 @@ func TestRedeemRace(t *testing.T) {
 }
 
 func TestBlockFutureInvitations(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		ctx := t.Context()
@@ -534,6 +539,7 @@ func (e *redeemEnv) demoAppTokens(t *testing.T, cfg *oauth2.Config, stopped *web
 // later by typing their email (home realm discovery) and a fresh code,
 // and gets tokens like any user.
 func TestGuestSignsInWithPasscode(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		inv, link := e.invite(t, "kim@partner.test")
@@ -569,6 +575,7 @@ func TestGuestSignsInWithPasscode(t *testing.T) {
 // guest cannot sign in before redeeming; wrong codes count like wrong
 // passwords.
 func TestHomeRealmDiscoveryRefusals(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		e.invite(t, "pending@partner.test")
@@ -612,6 +619,7 @@ func TestHomeRealmDiscoveryRefusals(t *testing.T) {
 // stranger alike (status, page, links); only the guest gets a code, and a
 // member still signs in with the password.
 func TestHomeRealmDiscoveryTellsNoOneApart(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newRedeemEnv(t, b)
 		_, link := e.invite(t, "kim@partner.test")

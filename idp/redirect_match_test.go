@@ -16,6 +16,7 @@ import (
 // only; a URI that differs in any other byte (scheme or host case, an
 // empty query) is refused on Foyer's own page, never redirected to.
 func TestNativeLoopbackRedirectDiffersOnlyInPort(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		native := w.app(t, w.tn, "native-app", func(in *directoryApp) {
 			in.ClientType = store.ClientNative

@@ -75,6 +75,7 @@ func (h harness) get(t *testing.T, path string) (*http.Response, string) {
 }
 
 func TestNewReportsEveryMissingDependency(t *testing.T) {
+	t.Parallel()
 	_, err := New(Config{Ready: []Check{{Name: "store"}}})
 	require.Error(t, err)
 	for _, want := range []string{"Tenants", "Keys", "Registry", "Logger", "Ready[0]"} {
@@ -83,6 +84,7 @@ func TestNewReportsEveryMissingDependency(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Check{Name: "store", Func: func(context.Context) error { return errors.New("down") }})
 	resp, body := h.get(t, "/healthz")
 	require.Equal(t, http.StatusOK, resp.StatusCode, "liveness ignores readiness")
@@ -90,6 +92,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestReadyz(t *testing.T) {
+	t.Parallel()
 	ok := func(context.Context) error { return nil }
 	hang := func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
 	fail := func(context.Context) error { return errors.New("pq: password authentication failed for user foyer") }
@@ -120,6 +123,7 @@ func TestReadyz(t *testing.T) {
 }
 
 func TestMetricsEndpoint(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.get(t, "/t/acme/keys")
 	resp, body := h.get(t, "/metrics")
@@ -129,6 +133,7 @@ func TestMetricsEndpoint(t *testing.T) {
 }
 
 func TestJWKS(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	resp, body := h.get(t, "/t/acme/keys")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -142,6 +147,7 @@ func TestJWKS(t *testing.T) {
 }
 
 func TestJWKSUnknownTenant(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	resp, body := h.get(t, "/t/nobody/keys")
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
@@ -150,6 +156,7 @@ func TestJWKSUnknownTenant(t *testing.T) {
 }
 
 func TestJWKSStoreFailureHidesTheCause(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	resp, body := h.get(t, "/t/broken/keys")
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
@@ -158,6 +165,7 @@ func TestJWKSStoreFailureHidesTheCause(t *testing.T) {
 }
 
 func TestJWKSOnlyAnswersGET(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	resp, err := h.srv.Client().Post(h.srv.URL+"/t/acme/keys", "application/json", nil)
 	require.NoError(t, err)

@@ -64,6 +64,7 @@ func (c *client) requireSignedOut(t testing.TB, b *webclient.Client, msg string)
 // Only an ID token of the browser's own session (its sub and sid) signs
 // out at once.
 func TestLogoutLinkWithAnotherIDTokenAsks(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ctx := t.Context()
 		mallory := w.member(t, w.tn, "mallory@woodgrove.test")
@@ -155,6 +156,7 @@ func mustParse(t testing.TB, raw string) *url.URL {
 // code, a code issued before cannot be redeemed — and enabling the
 // account again revives none of it: only a new sign-in counts.
 func TestDisabledUserStaysSignedOut(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ctx := t.Context()
 		opaque := w.app(t, w.tn, "opaque-app", firstParty, func(in *directory.NewApplication) { in.AccessTokenFormat = "opaque" })
@@ -222,6 +224,7 @@ func TestDisabledUserStaysSignedOut(t *testing.T) {
 // not run out; each use extends it, and a use is written down at most
 // once a minute.
 func TestSessionIdleTimeout(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		ctx := t.Context()
 		b := w.browser()

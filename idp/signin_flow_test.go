@@ -113,6 +113,7 @@ func pageError(body string) string {
 }
 
 func TestLoginCSRF(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := newRawBrowser(t)
 		_, id, csrf := b.startLogin(w.web.authURL(nil))
@@ -137,6 +138,7 @@ func TestLoginCSRF(t *testing.T) {
 }
 
 func TestLoginCannotBeFinishedInAnotherBrowser(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		first := w.app(t, w.tn, "trusted", firstParty)
 		a, other := newRawBrowser(t), newRawBrowser(t)
@@ -170,6 +172,7 @@ func TestLoginCannotBeFinishedInAnotherBrowser(t *testing.T) {
 }
 
 func TestThrottlePerAccount(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := newRawBrowser(t)
 		_, id, csrf := b.startLogin(w.web.authURL(nil))
@@ -194,6 +197,7 @@ func TestThrottlePerAccount(t *testing.T) {
 }
 
 func TestThrottlePerAddress(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := newRawBrowser(t)
 		_, id, csrf := b.startLogin(w.web.authURL(nil))
@@ -209,6 +213,7 @@ func TestThrottlePerAddress(t *testing.T) {
 }
 
 func TestSameAnswerForUnknownAccountAndWrongPassword(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := newRawBrowser(t)
 		_, id, csrf := b.startLogin(w.web.authURL(nil))
@@ -228,6 +233,7 @@ func TestSameAnswerForUnknownAccountAndWrongPassword(t *testing.T) {
 }
 
 func TestSessionFixation(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		first := w.app(t, w.tn, "trusted", firstParty)
 		b := webclient.New(webclient.Config{StopAt: []string{rpBase}})
@@ -263,6 +269,7 @@ func TestSessionFixation(t *testing.T) {
 }
 
 func TestConsentIsRememberedAndPromptConsentAsksAgain(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		consentShown := func(b *webclient.Client, ar authRequest) (bool, url.Values) {
 			page, err := b.Get(t.Context(), ar.url)
@@ -311,6 +318,7 @@ func TestConsentIsRememberedAndPromptConsentAsksAgain(t *testing.T) {
 }
 
 func TestAssignmentRequired(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		hr := w.app(t, w.tn, "hr-app", firstParty, func(in *directory.NewApplication) { in.AssignmentRequired = true })
 		ar := hr.authURL(nil)
@@ -332,6 +340,7 @@ func TestAssignmentRequired(t *testing.T) {
 }
 
 func TestDisabledAccount(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := w.browser()
 		tok, _ := w.web.tokens(t, b, w.alice.Mail)
@@ -356,6 +365,7 @@ func TestDisabledAccount(t *testing.T) {
 }
 
 func TestPagesAreBrandedAndNeverFramed(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := newRawBrowser(t)
 		loginURL, _, _ := b.startLogin(w.web.authURL(url.Values{"login_hint": {"alice@woodgrove.test"}}))
@@ -375,6 +385,7 @@ func TestPagesAreBrandedAndNeverFramed(t *testing.T) {
 }
 
 func TestCookies(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := newRawBrowser(t)
 		_, id, csrf := b.startLogin(w.web.authURL(nil))
@@ -423,6 +434,7 @@ func TestCookies(t *testing.T) {
 }
 
 func TestSignInIsAuditedAndCounted(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := newRawBrowser(t)
 		_, id, csrf := b.startLogin(w.web.authURL(nil))
@@ -489,6 +501,7 @@ func TestSignInIsAuditedAndCounted(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := w.browser()
 		w.web.code(t, b, w.web.authURL(nil), w.alice.Mail)
@@ -529,6 +542,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestLoginTransactionExpires(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := newRawBrowser(t)
 		loginURL, id, csrf := b.startLogin(w.web.authURL(nil))

@@ -46,6 +46,7 @@ func (w woodgrove) signInAttempt(t *testing.T, b *rawBrowser, email, pass string
 // browser she used before; unknown devices stay throttled, and her
 // sign-in does not reset the attacker's delays.
 func TestAttackerCannotLockOwnerOut(t *testing.T) {
+	t.Parallel()
 	runWoodgroveBehind(t, loopbackProxies, func(t *testing.T, w woodgrove) {
 		owner := newRawBrowser(t)
 		ownerAt := []string{"X-Forwarded-For", "198.51.100.10"}
@@ -104,6 +105,7 @@ func TestAttackerCannotLockOwnerOut(t *testing.T) {
 // must wait twice as long as the last, Retry-After saying how long, and
 // the right password works once the wait is over: no 15-minute lock.
 func TestUnknownDeviceWaitsLongerAndLonger(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		b := newRawBrowser(t)
 		for range 5 {
@@ -141,6 +143,7 @@ func TestUnknownDeviceWaitsLongerAndLonger(t *testing.T) {
 // client has its own address limit, so twenty failures from one do not
 // lock the proxy's other clients out; audit records the forwarded address.
 func TestThrottleBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
 	runWoodgroveBehind(t, loopbackProxies, func(t *testing.T, w woodgrove) {
 		sprayer := newRawBrowser(t)
 		for i := range 20 {
@@ -169,6 +172,7 @@ func TestThrottleBehindTrustedProxy(t *testing.T) {
 // trusted proxy cannot pick its address: spoofed X-Forwarded-For and
 // Forwarded headers neither reset nor dodge its limit, nor reach audit.
 func TestForwardedHeadersFromUntrustedPeersIgnored(t *testing.T) {
+	t.Parallel()
 	for name, proxies := range map[string][]netip.Prefix{
 		"by default":         nil,
 		"another proxy only": {netip.MustParsePrefix("10.0.0.0/8")},
@@ -232,6 +236,7 @@ func (w woodgrove) signInAll(t *testing.T, n int, pass func(i int) string) map[i
 // failures and the first delayed attempt allow; the rest are told to wait.
 // Without slots every one of them would be checked.
 func TestBurstTriesNoMoreThanTheBudget(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		const burst = 24
 		got := w.signInAll(t, burst, func(i int) string { return "guess " + strconv.Itoa(i) })
@@ -247,6 +252,7 @@ func TestBurstTriesNoMoreThanTheBudget(t *testing.T) {
 // many fresh browsers signs every one of them in; slots make them wait
 // their turn, never refuse them.
 func TestConcurrentSignInsOfOneAccount(t *testing.T) {
+	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		const n = 12
 		got := w.signInAll(t, n, func(int) string { return password })

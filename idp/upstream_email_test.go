@@ -71,6 +71,7 @@ func (e *upstreamEnv) upstreamSignIn(t *testing.T, typed string) (idToken, useri
 // and the real person can still be invited (a new guest, not the
 // upstream's) and created.
 func TestHostileUpstreamCannotReaddressGuest(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newUpstreamEnv(t, b)
 		ctx := t.Context()
@@ -121,6 +122,7 @@ func TestHostileUpstreamCannotReaddressGuest(t *testing.T) {
 // to an address it verified in a domain it serves, never to one another
 // user holds; what it may do is verified in tokens.
 func TestUpstreamReaddressRules(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newUpstreamEnv(t, b)
 		ctx := t.Context()
@@ -161,6 +163,7 @@ func TestUpstreamReaddressRules(t *testing.T) {
 // "true" (a string) has not verified the invited address, whether the
 // ID token or userinfo says it.
 func TestEmailVerifiedStringIsNotTrue(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newUpstreamEnv(t, b)
 		ctx := t.Context()
@@ -192,6 +195,7 @@ func TestEmailVerifiedStringIsNotTrue(t *testing.T) {
 // admin-set mail, for a guest that redeemed with another account, and
 // for a guest an admin re-addressed.
 func TestEmailVerifiedOnlyForAddressesFoyerVerified(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newUpstreamEnv(t, b)
 		ctx := t.Context()

@@ -23,6 +23,7 @@ import (
 )
 
 func TestNewReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	_, err := keys.New(keys.Config{RotationPeriod: -time.Hour, CacheFor: time.Minute, RetirePublishFor: time.Second})
 	require.Error(t, err)
 	for _, want := range []string{"Store is required", "Sealer is required", "RotationPeriod", "RetirePublishFor"} {
@@ -31,6 +32,7 @@ func TestNewReportsEveryProblem(t *testing.T) {
 }
 
 func TestParseAlgorithm(t *testing.T) {
+	t.Parallel()
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		got, err := keys.ParseAlgorithm(alg)
 		require.NoError(t, err, alg)
@@ -43,6 +45,7 @@ func TestParseAlgorithm(t *testing.T) {
 }
 
 func TestEnsureCreatesActiveAndNextOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t)
 	tenant := e.tenant(t, keys.ES256)
@@ -66,6 +69,7 @@ func TestEnsureCreatesActiveAndNextOnce(t *testing.T) {
 }
 
 func TestEnsureRefusesUnknownAlgorithm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t)
 	tenant := e.tenant(t, "HS256")
@@ -77,6 +81,7 @@ func TestEnsureRefusesUnknownAlgorithm(t *testing.T) {
 }
 
 func TestSignedTokenVerifiesWithJWKS(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		tenantAlg string
 		wantAlg   string
@@ -111,6 +116,7 @@ func TestSignedTokenVerifiesWithJWKS(t *testing.T) {
 }
 
 func TestJWKSCarriesNoPrivateKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t)
 	tenant := e.tenant(t, keys.EdDSA)
@@ -131,6 +137,7 @@ func TestJWKSCarriesNoPrivateKey(t *testing.T) {
 }
 
 func TestRotateKeepsRetiredKeyPublishedUntilItExpires(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t)
 	tenant := e.tenant(t, keys.ES256)
@@ -187,6 +194,7 @@ func inState(infos []keys.KeyInfo, state string) keys.KeyInfo {
 }
 
 func TestRotateDueRotatesOnlyWhenDue(t *testing.T) {
+	t.Parallel()
 	const period = 30 * 24 * time.Hour
 	e := newEnv(t)
 	m := e.node(t, func(c *keys.Config) { c.RotationPeriod = period })
@@ -215,6 +223,7 @@ func TestRotateDueRotatesOnlyWhenDue(t *testing.T) {
 }
 
 func TestRunRotatesDueTenantsUntilCancelled(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t, func(c *keys.Config) { c.RotationPeriod = time.Hour })
 	tenant := e.tenant(t, keys.EdDSA)
@@ -239,6 +248,7 @@ func TestRunRotatesDueTenantsUntilCancelled(t *testing.T) {
 }
 
 func TestConcurrentRotateOnTwoNodesRotatesOnce(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newEnvOn(t, b)
 		tenant := e.tenant(t, keys.ES256)
@@ -267,6 +277,7 @@ func TestConcurrentRotateOnTwoNodesRotatesOnce(t *testing.T) {
 }
 
 func TestConcurrentEnsureOnTwoNodesCreatesOnce(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		e := newEnvOn(t, b)
 		tenant := e.tenant(t, keys.EdDSA)
@@ -291,6 +302,7 @@ func TestConcurrentEnsureOnTwoNodesCreatesOnce(t *testing.T) {
 }
 
 func TestSignerCacheLagsAnotherNodesRotationHarmlessly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a, b := e.node(t, func(c *keys.Config) { c.CacheFor = time.Minute }), e.node(t)
 	tenant := e.tenant(t, keys.EdDSA)
@@ -310,6 +322,7 @@ func TestSignerCacheLagsAnotherNodesRotationHarmlessly(t *testing.T) {
 }
 
 func TestAuditEventsForEnsureAndRotate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t)
 	tenant := e.tenant(t, keys.EdDSA)
@@ -335,12 +348,14 @@ func TestAuditEventsForEnsureAndRotate(t *testing.T) {
 }
 
 func TestListUnknownTenant(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, err := e.node(t).List(t.Context(), secret.NewID())
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func TestKeyInfoJSONHasNoKeyMaterial(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t)
 	tenant := e.tenant(t, keys.EdDSA)
@@ -356,6 +371,7 @@ func TestKeyInfoJSONHasNoKeyMaterial(t *testing.T) {
 }
 
 func TestEnsureRepairsAMissingKey(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		lost string
 		// survivor answers the kid that must be active after the repair.
@@ -389,6 +405,7 @@ func TestEnsureRepairsAMissingKey(t *testing.T) {
 }
 
 func TestPublishedSetIsCachedBrieflyAndRefreshedByRotation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tenant := e.tenant(t, keys.ES256)
 	m := e.node(t, func(c *keys.Config) { c.CacheFor = time.Minute })

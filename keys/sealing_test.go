@@ -44,6 +44,7 @@ func setSealedBlob(t *testing.T, db *sql.DB, tenantID, kid string, sealed []byte
 }
 
 func TestPrivateKeyIsSealedAtRest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tenant := e.tenant(t, keys.ES256)
 	signer, err := e.node(t).Signer(t.Context(), tenant)
@@ -71,6 +72,7 @@ func TestPrivateKeyIsSealedAtRest(t *testing.T) {
 }
 
 func TestSealedKeyOpensOnlyInItsOwnRow(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		// donor answers the tenant and kid whose blob is copied onto the

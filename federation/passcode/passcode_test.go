@@ -74,6 +74,7 @@ func (f fixture) request(subject, binding string) Request {
 }
 
 func TestPasscodes(t *testing.T) {
+	t.Parallel()
 	sqltest.RunSuite(t, []sqltest.Case[fixture]{
 		{Name: "SentToTheAddressOnRecordAndUsableOnce", Fn: func(t *testing.T, f fixture) {
 			require.NoError(t, f.svc.Send(t.Context(), f.request("invitation:1", "browser-a")))
@@ -142,6 +143,7 @@ func TestPasscodes(t *testing.T) {
 }
 
 func TestNewCodeIsUniformDigits(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for range 200 {
 		c, err := newCode()

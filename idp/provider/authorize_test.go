@@ -9,6 +9,7 @@ import (
 )
 
 func TestRedirectRegistered(t *testing.T) {
+	t.Parallel()
 	web := store.Application{ClientType: store.ClientConfidential, RedirectURIs: []string{"https://app.example/cb", "http://127.0.0.1/cb"}}
 	native := store.Application{ClientType: store.ClientNative, RedirectURIs: []string{
 		"http://127.0.0.1/cb", "http://[::1]/cb", "http://localhost/cb?x=1", "com.example.app:/oauth",
@@ -43,6 +44,7 @@ func TestRedirectRegistered(t *testing.T) {
 }
 
 func TestCheckPKCE(t *testing.T) {
+	t.Parallel()
 	confidential := store.Application{ClientType: store.ClientConfidential}
 	public := store.Application{ClientType: store.ClientPublic}
 	const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" // RFC 7636 appendix B

@@ -7,6 +7,7 @@ import (
 )
 
 func TestMaskEmailShowsAtMostOneCharacter(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"samuel@fabrikam.test":  "s***@fabrikam.test",
 		"s@fabrikam.test":       "s***@fabrikam.test",

@@ -10,12 +10,14 @@ import (
 )
 
 func TestEveryAPIPermissionHasPlainWords(t *testing.T) {
+	t.Parallel()
 	for _, perm := range directory.APIPermissions {
 		assert.NotEmpty(t, permissionDescriptions[perm], perm)
 	}
 }
 
 func TestDescribeScopes(t *testing.T) {
+	t.Parallel()
 	got := describeScopes("https://id.example", []string{
 		"openid", "https://id.example/User.Invite.All", "https://elsewhere.example/User.Invite.All", "unknown",
 	})
@@ -23,6 +25,7 @@ func TestDescribeScopes(t *testing.T) {
 }
 
 func TestPersonNeverShowsAGuestsUPN(t *testing.T) {
+	t.Parallel()
 	upn := "sam_fabrikam.test#EXT#@woodgrove.localhost"
 	for _, tc := range []struct {
 		user store.User

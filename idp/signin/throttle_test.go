@@ -8,6 +8,7 @@ import (
 )
 
 func TestThrottleDelay(t *testing.T) {
+	t.Parallel()
 	th := Throttle{}.withDefaults()
 	for failures, want := range map[int64]time.Duration{
 		0: 0, 4: 0, 5: 30 * time.Second, 6: time.Minute, 7: 2 * time.Minute, 9: 8 * time.Minute,
@@ -21,6 +22,7 @@ func TestThrottleDelay(t *testing.T) {
 }
 
 func TestThrottledMessageMatchesRetryAfter(t *testing.T) {
+	t.Parallel()
 	for wait, want := range map[time.Duration]string{
 		500 * time.Millisecond:            "Wait a second",
 		30 * time.Second:                  "Wait 30 seconds",

@@ -25,6 +25,7 @@ func (c *countingTenants) GetTenantBySlug(_ context.Context, slug string) (store
 }
 
 func TestCacheServesFromMemoryUntilTTL(t *testing.T) {
+	t.Parallel()
 	backing := &countingTenants{tenants: map[string]store.Tenant{"woodgrove": {ID: "1", Slug: "woodgrove", DisplayName: "Old"}}}
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	c := NewCache(backing, 5*time.Second, func() time.Time { return now })
@@ -45,6 +46,7 @@ func TestCacheServesFromMemoryUntilTTL(t *testing.T) {
 }
 
 func TestCacheDoesNotCacheMisses(t *testing.T) {
+	t.Parallel()
 	backing := &countingTenants{tenants: map[string]store.Tenant{}}
 	c := NewCache(backing, time.Minute, nil)
 	for range 3 {

@@ -104,6 +104,7 @@ func signWith(t *testing.T, k jose.SigningKey, kid, typ string, claims map[strin
 }
 
 func TestVerifyGoodAppToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.appClaims("woodgrove")
 	raw := f.sign(t, "woodgrove", "at+jwt", c)
@@ -121,6 +122,7 @@ func TestVerifyGoodAppToken(t *testing.T) {
 }
 
 func TestVerifyUserToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tn := f.tenants["woodgrove"]
 	u := store.User{
@@ -164,6 +166,7 @@ func TestVerifyUserToken(t *testing.T) {
 }
 
 func TestVerifyRefuses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
@@ -280,6 +283,7 @@ func TestVerifyRefuses(t *testing.T) {
 // enabled again; a later sign-in's token is not. Without auth_time the
 // token's iat stands for the sign-in.
 func TestVerifyUserTokenOfAnEndedSignIn(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tn := f.tenants["woodgrove"]
 	from := f.now.Add(-time.Minute)

@@ -14,6 +14,7 @@ import (
 // TestAdminProtection: how the API answers the directory's rules for
 // administrators, on each back end.
 func TestAdminProtection(t *testing.T) {
+	t.Parallel()
 	sqltest.RunSuite(t, []sqltest.Case[*fixture]{
 		{Name: "PrivilegedTargets", Fn: testPrivilegedTargets},
 		{Name: "LastTenantAdministrator", Fn: testLastTenantAdministratorAnswer},

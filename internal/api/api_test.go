@@ -231,6 +231,7 @@ func ids(items []map[string]any) []string {
 }
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "NoPrincipalIs401", Fn: testNoPrincipal},
 		{Name: "MissingPermissionIs403", Fn: testMissingPermission},
@@ -261,6 +262,7 @@ func TestAPI(t *testing.T) {
 }
 
 func TestNewReportsEveryMissingDependency(t *testing.T) {
+	t.Parallel()
 	_, err := api.New(api.Config{BaseURL: "ftp://x"})
 	require.Error(t, err)
 	for _, want := range []string{"Directory", "Store", "MFA", "PagingKey", "BaseURL"} {
@@ -894,6 +896,7 @@ func (d failingDirectory) Users(_ context.Context, _ string, _ store.UserFilter)
 }
 
 func TestInternalErrorsCarryNoDetail(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		err    error
 		status int

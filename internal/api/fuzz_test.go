@@ -15,6 +15,7 @@ import (
 // Text PostgreSQL cannot hold (NUL, invalid UTF-8) in a lookup used to
 // fail there as a 503; it is a client's mistake, answered with a 400.
 func TestControlCharactersInRequestAreRefused(t *testing.T) {
+	t.Parallel()
 	sqltest.RunSuite(t, []sqltest.Case[*fixture]{{Name: "PathAndFilter", Fn: func(t *testing.T, f *fixture) {
 		f.member(t, f.a.ID, "ada@contoso.example")
 		for _, target := range []string{

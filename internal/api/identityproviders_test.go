@@ -19,6 +19,7 @@ import (
 // TestFederationAPI: identity providers, verified domains and the
 // redemption policy.
 func TestFederationAPI(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "IdPContract", Fn: testIdPContract},
 		{Name: "IdPRefuses", Fn: testIdPRefuses},

@@ -16,6 +16,7 @@ import (
 )
 
 func TestMFAAdmin(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "PolicyShapeAndPatch", Fn: testMFAPolicy},
 		{Name: "PolicyPeriodLockedByRegistrations", Fn: testMFAPolicyPeriodLocked},

@@ -10,6 +10,7 @@ import (
 // Every grant names a permission the directory can give an application,
 // so no rule waits on a name nobody can hold.
 func TestGrantsAreDirectoryPermissions(t *testing.T) {
+	t.Parallel()
 	for _, p := range []permission{readUsers, writeUsers, readGroups, writeGroups, readMembers, writeMembers, readApps, inviteGuests,
 		sendInvitations, readPolicy, writePolicy, manageIdentityProviders, manageDomains, writeApps, manageMFAPolicy,
 		readMFAReport, manageAuthMethods} {

@@ -18,6 +18,7 @@ import (
 // TestInvitationPolicyAPI: who may invite, from which domains, and the
 // authorization policy that says so.
 func TestInvitationPolicyAPI(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "InviteByLevel", Fn: testInviteByLevel},
 		{Name: "InviteAsGroupOwner", Fn: testInviteAsGroupOwner},

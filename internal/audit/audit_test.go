@@ -24,6 +24,7 @@ type failing struct{}
 func (failing) AppendAudit(context.Context, store.AuditEvent) error { return store.ErrUnavailable }
 
 func TestRecordTakesActorAndRequestFromContext(t *testing.T) {
+	t.Parallel()
 	ctx := audit.WithActor(t.Context(), audit.Actor{Type: store.ActorUser, ID: "u1", Name: "admin@woodgrove.test"})
 	ctx = audit.WithRequest(ctx, audit.Request{ClientIP: "192.0.2.7", UserAgent: "curl/8", CorrelationID: "req-1"})
 	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.FixedZone("CET", 3600))
@@ -46,6 +47,7 @@ func TestRecordTakesActorAndRequestFromContext(t *testing.T) {
 }
 
 func TestRecordFailureAndDefaults(t *testing.T) {
+	t.Parallel()
 	a := &appender{}
 	require.NoError(t, audit.Record(t.Context(), a, time.Now(), audit.Entry{
 		TenantID: "t1", Activity: audit.ActivityAddUser, Err: errors.New("mail: is taken"),
@@ -58,6 +60,7 @@ func TestRecordFailureAndDefaults(t *testing.T) {
 }
 
 func TestRecordReportsStorageFailure(t *testing.T) {
+	t.Parallel()
 	err := audit.Record(t.Context(), failing{}, time.Now(), audit.Entry{Activity: audit.ActivityAddUser})
 	require.ErrorIs(t, err, store.ErrUnavailable)
 	require.ErrorContains(t, err, "Add user")

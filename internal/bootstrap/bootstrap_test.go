@@ -139,6 +139,7 @@ func results(r bootstrap.Report) map[string]string {
 }
 
 func TestBootstrap(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "ApplyTwiceChangesNothing", Fn: testApplyTwiceChangesNothing},
 		{Name: "UpdatesDeclaredFieldsOnly", Fn: testUpdatesDeclaredFieldsOnly},
@@ -478,6 +479,7 @@ func testDevFile(t *testing.T, f *fixture) {
 }
 
 func TestParseRefusesUnknownKeys(t *testing.T) {
+	t.Parallel()
 	_, err := bootstrap.Parse([]byte(`
 tenants:
   - slug: woodgrove
@@ -500,6 +502,7 @@ tenants:
 }
 
 func TestApplyChecksDeps(t *testing.T) {
+	t.Parallel()
 	_, err := bootstrap.Apply(context.Background(), bootstrap.Deps{MinSecretLength: -1}, bootstrap.File{})
 	for _, want := range []string{"Store", "SecretHasher", "Passwords", "Keys", "MinSecretLength"} {
 		require.ErrorContains(t, err, want)
@@ -513,6 +516,7 @@ type failingKeys struct{}
 func (failingKeys) Ensure(context.Context, string) error { return errors.New("no entropy today") }
 
 func TestKeyFailureIsReported(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, sqltest.Backends()[0])
 	deps := f.deps
 	deps.Keys = failingKeys{}
@@ -524,6 +528,7 @@ func TestKeyFailureIsReported(t *testing.T) {
 // TestREADMEExample applies the README's example file, so the
 // documentation never shows a file Foyer refuses.
 func TestREADMEExample(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	_, block, found := strings.Cut(string(readme), "```yaml\n# foyer-bootstrap.yaml\n")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestBootstrapDomains(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "AddedAndIdempotent", Fn: testDomainsAdded},
 		{Name: "Refusals", Fn: testDomainsRefused},

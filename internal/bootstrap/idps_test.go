@@ -15,6 +15,7 @@ import (
 )
 
 func TestBootstrapFederation(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "IdentityProvidersAppliedAndIdempotent", Fn: testIdPsApplied},
 		{Name: "IdentityProviderRefusals", Fn: testIdPRefusals},

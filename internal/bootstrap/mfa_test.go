@@ -12,6 +12,7 @@ import (
 )
 
 func TestBootstrapMFA(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "AppliedAndIdempotent", Fn: testMFAPolicyApplied},
 		{Name: "Refusals", Fn: testMFAPolicyRefusals},

@@ -13,6 +13,7 @@ import (
 )
 
 func TestBootstrapInvitationPolicy(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "AppliedAndIdempotent", Fn: testInvitationPolicyApplied},
 		{Name: "Refusals", Fn: testInvitationPolicyRefusals},

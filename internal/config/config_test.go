@@ -27,6 +27,7 @@ func writeFile(t *testing.T, content string) string {
 }
 
 func TestLoadPrecedence(t *testing.T) {
+	t.Parallel()
 	file := writeFile(t, "addr: \":7000\"\ndataDir: /from-file\nlog:\n  level: warn\nkeys:\n  rotationPeriod: 48h\n")
 	tests := []struct {
 		name  string
@@ -86,6 +87,7 @@ func TestLoadPrecedence(t *testing.T) {
 }
 
 func TestLoadReportsEveryBadValue(t *testing.T) {
+	t.Parallel()
 	_, err := Load(Sources{
 		LookupEnv: envOf(map[string]string{"FOYER_SHUTDOWN_TIMEOUT": "soon", "FOYER_PASSWORD_HASH_CONCURRENCY": "many"}),
 		Flags:     map[string]string{"nope": "x"},
@@ -97,6 +99,7 @@ func TestLoadReportsEveryBadValue(t *testing.T) {
 }
 
 func TestLoadRefusesUnknownYAMLKeys(t *testing.T) {
+	t.Parallel()
 	file := writeFile(t, "addr: \":8080\"\nlog:\n  levle: debug\nlisten: \":9\"\n")
 	_, err := Load(Sources{File: file})
 	require.Error(t, err)
@@ -106,17 +109,20 @@ func TestLoadRefusesUnknownYAMLKeys(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
 	_, err := Load(Sources{File: filepath.Join(t.TempDir(), "absent.yaml")})
 	require.ErrorContains(t, err, "config file")
 }
 
 func TestDefaultsAreValid(t *testing.T) {
+	t.Parallel()
 	c, err := Load(Sources{})
 	require.NoError(t, err)
 	require.NoError(t, c.Validate())
 }
 
 func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
 	c, err := Load(Sources{LookupEnv: envOf(map[string]string{
 		"FOYER_ENV":                    "staging",
 		"FOYER_ADDR":                   "8080",
@@ -141,6 +147,7 @@ func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
 }
 
 func TestValidateExternalURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		url        string
 		production bool
@@ -170,6 +177,7 @@ func TestValidateExternalURL(t *testing.T) {
 }
 
 func TestValidateDatabaseSchemes(t *testing.T) {
+	t.Parallel()
 	require.NoError(t, checkDatabase(""))
 	require.NoError(t, checkDatabase("postgres://u@h/db"))
 	require.NoError(t, checkDatabase("postgresql://u@h/db?sslmode=disable"))
@@ -177,6 +185,7 @@ func TestValidateDatabaseSchemes(t *testing.T) {
 }
 
 func TestProductionMasterKey(t *testing.T) {
+	t.Parallel()
 	existing := filepath.Join(t.TempDir(), "master.key")
 	require.NoError(t, os.WriteFile(existing, []byte(secret.GenerateMasterKey().String()), 0o600))
 	prod := map[string]string{"FOYER_ENV": "production", "FOYER_EXTERNAL_URL": "https://id.example.com"}
@@ -212,6 +221,7 @@ func TestProductionMasterKey(t *testing.T) {
 }
 
 func TestMasterKeyNeverShows(t *testing.T) {
+	t.Parallel()
 	key := secret.GenerateMasterKey().String()
 	c, err := Load(Sources{LookupEnv: envOf(map[string]string{"FOYER_MASTER_KEY": key})})
 	require.NoError(t, err)
@@ -229,6 +239,7 @@ func TestMasterKeyNeverShows(t *testing.T) {
 }
 
 func TestSettingsTableMatchesTheYAMLKeys(t *testing.T) {
+	t.Parallel()
 	raw, err := yaml.Marshal(Default())
 	require.NoError(t, err)
 	var tree map[string]any
@@ -257,6 +268,7 @@ func TestSettingsTableMatchesTheYAMLKeys(t *testing.T) {
 }
 
 func TestTokenLifetimes(t *testing.T) {
+	t.Parallel()
 	c, err := Load(Sources{})
 	require.NoError(t, err)
 	require.Equal(t, DefaultTokens(), c.Tokens)
@@ -285,6 +297,7 @@ func TestTokenLifetimes(t *testing.T) {
 }
 
 func TestValidateTokenLifetimes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -327,6 +340,7 @@ func TestValidateTokenLifetimes(t *testing.T) {
 }
 
 func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
 	c, err := Load(Sources{})
 	require.NoError(t, err)
 	require.Empty(t, c.TrustedProxies, "nobody is trusted by default")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestValidateMail(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, url, from string
 		production      bool
@@ -56,6 +57,7 @@ func TestValidateMail(t *testing.T) {
 }
 
 func TestSMTPURLNeverShows(t *testing.T) {
+	t.Parallel()
 	const url = "smtp://mailer:hunter2-Pa55@smtp.example.com:587?from=no-reply@example.com"
 	c, err := Load(Sources{LookupEnv: envOf(map[string]string{"FOYER_SMTP_URL": url})})
 	require.NoError(t, err)

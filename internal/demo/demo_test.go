@@ -201,6 +201,7 @@ func (e *env) browser() *webclient.Client {
 }
 
 func TestSignInShowsClaimsAndSignsOut(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	require.Zero(t, e.op.discovery.Load(), "New makes no request: the server is not listening yet")
 	b := e.browser()
@@ -254,6 +255,7 @@ func TestSignInShowsClaimsAndSignsOut(t *testing.T) {
 // in at the demo's home without pressing Sign in; one without lands
 // signed out, every visit trying once more and never looping.
 func TestSilentSignIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	for i := 1; i <= 3; i++ {
@@ -299,6 +301,7 @@ func TestSilentSignIn(t *testing.T) {
 // TestDevHint: the development credentials show only when configured,
 // in a box marked as development mode.
 func TestDevHint(t *testing.T) {
+	t.Parallel()
 	for _, dev := range []bool{false, true} {
 		cfg := demo.Config{
 			Issuer: "http://localhost:8080/t/woodgrove", ClientID: "foyer-demo",
@@ -326,6 +329,7 @@ func TestDevHint(t *testing.T) {
 }
 
 func TestCallbackRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// started answers a browser with a sign-in in flight and its state.
 	started := func(t *testing.T) (*http.Client, string) {
@@ -411,6 +415,7 @@ func TestCallbackRefusals(t *testing.T) {
 }
 
 func TestIDTokenChecks(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		set  func(*fakeOP)
 		want string
@@ -433,6 +438,7 @@ func TestIDTokenChecks(t *testing.T) {
 }
 
 func TestProviderUnavailable(t *testing.T) {
+	t.Parallel()
 	hang := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		select { // hang until the test ends or the client gives up
@@ -457,6 +463,7 @@ func TestProviderUnavailable(t *testing.T) {
 }
 
 func TestPagesAndHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// home without a session tries a silent sign-in; after it, it is the
 	// signed-out page.
@@ -490,6 +497,7 @@ func TestPagesAndHeaders(t *testing.T) {
 }
 
 func TestNewReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	_, err := demo.New(demo.Config{RedirectURL: "http://localhost/elsewhere/callback", PostLogoutURL: "http://localhost/demo"})
 	for _, want := range []string{"Issuer", "ClientID", "Logger", "must be below PostLogoutURL"} {
 		require.ErrorContains(t, err, want)

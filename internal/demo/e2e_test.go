@@ -17,6 +17,7 @@ import (
 // same server, and signs in through the provider's forms as a person
 // would.
 func TestDemoAgainstFoyer(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		ctx := t.Context()
 		dev := idptest.StartDev(t, b, func(d *idptest.Dev) {

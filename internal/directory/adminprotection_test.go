@@ -20,6 +20,7 @@ import (
 // lower callers, and the tenant from losing its last administrator, on
 // each storage back end.
 func TestAdminProtection(t *testing.T) {
+	t.Parallel()
 	sqltest.RunSuite(t, []sqltest.Case[*fixture]{
 		{Name: "MayChangeUserByRank", Fn: testMayChangeUserByRank},
 		{Name: "LastTenantAdministratorStays", Fn: testLastTenantAdministratorStays},
@@ -32,6 +33,7 @@ func TestAdminProtection(t *testing.T) {
 }
 
 func TestRank(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		roles []string
 		want  int

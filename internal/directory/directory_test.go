@@ -113,6 +113,7 @@ func (f *fixture) auditActivities(t *testing.T, tenantID string) []string {
 
 // TestDirectory runs every directory test on each storage back end.
 func TestDirectory(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "CreateTenant", Fn: testCreateTenant},
 		{Name: "CreateTenantReportsEveryProblem", Fn: testCreateTenantReportsEveryProblem},
@@ -157,6 +158,7 @@ func TestDirectory(t *testing.T) {
 }
 
 func TestNewReportsEveryMissingDependency(t *testing.T) {
+	t.Parallel()
 	_, err := directory.New(directory.Config{})
 	require.ErrorContains(t, err, "Store")
 	require.ErrorContains(t, err, "SecretHasher")

@@ -13,6 +13,7 @@ import (
 
 // TestFederation runs the federation tests on each storage back end.
 func TestFederation(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "DomainBelongsToOneTenant", Fn: testDomainOneTenant},
 		{Name: "DomainRefusals", Fn: testDomainRefusals},
@@ -34,6 +35,7 @@ func TestFederation(t *testing.T) {
 }
 
 func TestFederationNotConfigured(t *testing.T) {
+	t.Parallel()
 	b := sqltest.Backends()[0] // SQLite: the answer does not depend on the store
 	st := b.OpenMigrated(t)
 	master := secret.GenerateMasterKey()

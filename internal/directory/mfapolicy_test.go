@@ -12,6 +12,7 @@ import (
 )
 
 func TestMFAPolicy(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "NewTenantRequiresGuests", Fn: testNewTenantRequiresGuests},
 		{Name: "SetMFAPolicyStoresAndAudits", Fn: testSetMFAPolicy},
@@ -23,6 +24,7 @@ func TestMFAPolicy(t *testing.T) {
 }
 
 func TestMFAPolicyDefaults(t *testing.T) {
+	t.Parallel()
 	require.Equal(t, store.MFARequiredGuests, directory.MFARequired(store.MFAPolicy{}))
 	require.Equal(t, store.MFARequiredNobody, directory.MFARequired(store.MFAPolicy{Required: store.MFARequiredNobody}))
 	require.Equal(t, 30, directory.MFAPeriodSeconds(store.MFAPolicy{}))

@@ -15,6 +15,7 @@ import (
 
 // TestInvitationPolicy runs the invitation policy tests on each back end.
 func TestInvitationPolicy(t *testing.T) {
+	t.Parallel()
 	tests := []sqltest.Case[*fixture]{
 		{Name: "NewTenantHasDefaultLevel", Fn: testNewTenantHasDefaultLevel},
 		{Name: "SetInvitationPolicyNormalisesAndAudits", Fn: testSetInvitationPolicy},
@@ -28,6 +29,7 @@ func TestInvitationPolicy(t *testing.T) {
 }
 
 func TestDomainAllowed(t *testing.T) {
+	t.Parallel()
 	allow := store.InvitationPolicy{DomainRule: store.InviteDomainsAllow, Domains: []string{"fabrikam.example", "*.partners.example"}}
 	deny := store.InvitationPolicy{DomainRule: store.InviteDomainsDeny, Domains: allow.Domains}
 	for _, c := range []struct {

@@ -16,6 +16,7 @@ import (
 var testProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8:ffff::/48")}
 
 func TestParseNode(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in   string
 		want string // "" when no address
@@ -59,6 +60,7 @@ func TestParseNode(t *testing.T) {
 }
 
 func TestForwardedFor(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in   string
 		want []string
@@ -87,6 +89,7 @@ func TestForwardedFor(t *testing.T) {
 }
 
 func TestClientAddr(t *testing.T) {
+	t.Parallel()
 	proxy := netip.MustParseAddr("10.0.0.1")
 	stranger := netip.MustParseAddr("192.0.2.7")
 	for _, tt := range []struct {
@@ -122,6 +125,7 @@ func TestClientAddr(t *testing.T) {
 }
 
 func TestRequestIDBehindTrustedProxies(t *testing.T) {
+	t.Parallel()
 	var req audit.Request
 	h := RequestIDBehind(testProxies)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { req = audit.RequestFrom(r.Context()) }))
 	for _, tt := range []struct{ remote, xff, want string }{
@@ -140,6 +144,7 @@ func TestRequestIDBehindTrustedProxies(t *testing.T) {
 }
 
 func TestAccessLogHasTheClientAddress(t *testing.T) {
+	t.Parallel()
 	logger, logs := newLogger()
 	metrics, err := NewMetrics(prometheus.NewRegistry())
 	require.NoError(t, err)

@@ -22,6 +22,7 @@ func newLogger() (*slog.Logger, *testlog.Buffer) {
 }
 
 func TestRequestID(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		incoming string
@@ -65,6 +66,7 @@ func TestRequestID(t *testing.T) {
 }
 
 func TestRequestIDIgnoresForwardedFor(t *testing.T) {
+	t.Parallel()
 	var req audit.Request
 	h := RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { req = audit.RequestFrom(r.Context()) }))
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -75,6 +77,7 @@ func TestRequestIDIgnoresForwardedFor(t *testing.T) {
 }
 
 func TestRecover(t *testing.T) {
+	t.Parallel()
 	logger, logs := newLogger()
 	h := Recover(logger)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic("secret internal detail")
@@ -91,6 +94,7 @@ func TestRecover(t *testing.T) {
 }
 
 func TestRecoverKeepsAStatusAlreadySent(t *testing.T) {
+	t.Parallel()
 	logger, _ := newLogger()
 	h := Recover(logger)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
@@ -103,6 +107,7 @@ func TestRecoverKeepsAStatusAlreadySent(t *testing.T) {
 }
 
 func TestRecoverLetsAbortThrough(t *testing.T) {
+	t.Parallel()
 	logger, _ := newLogger()
 	h := Recover(logger)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
@@ -113,6 +118,7 @@ func TestRecoverLetsAbortThrough(t *testing.T) {
 }
 
 func TestAccessLogDropsTheQuery(t *testing.T) {
+	t.Parallel()
 	logger, logs := newLogger()
 	h := RequestID(AccessLog(logger)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
@@ -132,6 +138,7 @@ func TestAccessLogDropsTheQuery(t *testing.T) {
 }
 
 func TestMetricsLabelByPattern(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)
 	require.NoError(t, err)
@@ -152,6 +159,7 @@ func TestMetricsLabelByPattern(t *testing.T) {
 }
 
 func TestNewMetricsRefusesDoubleRegistration(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
 	_, err := NewMetrics(reg)
 	require.NoError(t, err)
@@ -162,6 +170,7 @@ func TestNewMetricsRefusesDoubleRegistration(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	for _, hsts := range []bool{false, true} {
 		w := httptest.NewRecorder()
 		SecurityHeaders(Security{HSTS: hsts})(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -174,6 +183,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestWriteError(t *testing.T) {
+	t.Parallel()
 	w := httptest.NewRecorder()
 	WriteError(w, http.StatusNotFound, "not_found", "unknown tenant")
 	require.Equal(t, http.StatusNotFound, w.Code)
@@ -186,6 +196,7 @@ func TestWriteError(t *testing.T) {
 // and the access log through RequestID, and a panic is logged, counted and
 // answered as a plain 500.
 func TestStack(t *testing.T) {
+	t.Parallel()
 	logger, logs := newLogger()
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)

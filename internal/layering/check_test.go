@@ -46,6 +46,7 @@ func parseSynthetic(t *testing.T) allowList {
 }
 
 func TestParseAllowList(t *testing.T) {
+	t.Parallel()
 	a := parseSynthetic(t)
 	if got := a.arrows["internal/directory"]; !slices.Equal(got, []string{"internal/store", "internal/mail"}) {
 		t.Errorf("internal/directory's arrows = %q, want both lines merged", got)
@@ -75,6 +76,7 @@ func TestParseAllowList(t *testing.T) {
 }
 
 func TestCheckAcceptsTheDrawnGraph(t *testing.T) {
+	t.Parallel()
 	if problems := check(syntheticGraph(), parseSynthetic(t)); len(problems) > 0 {
 		t.Errorf("problems in a graph that matches its document: %q", problems)
 	}
@@ -82,6 +84,7 @@ func TestCheckAcceptsTheDrawnGraph(t *testing.T) {
 
 // Each way of breaking the fence, and the message that says what to change.
 func TestCheckRefusesWhatIsNotDrawn(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		edit  func([]pkg) []pkg
@@ -173,6 +176,7 @@ func TestCheckRefusesWhatIsNotDrawn(t *testing.T) {
 }
 
 func TestCheckOwners(t *testing.T) {
+	t.Parallel()
 	g := []pkg{
 		{Path: "idp/provider", Imports: []string{"github.com/zitadel/oidc/v3/pkg/op"}},
 		{Path: "internal/store/sqlstore", Imports: []string{"github.com/jackc/pgx/v5/stdlib"}},

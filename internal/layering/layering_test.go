@@ -293,12 +293,14 @@ func readAllowList(t *testing.T) allowList {
 // import of their tests, to the arrows ARCHITECTURE.md draws, and the
 // document to the imports the code has.
 func TestImportArrows(t *testing.T) {
+	t.Parallel()
 	for _, p := range check(packages(t), readAllowList(t)) {
 		t.Error(p)
 	}
 }
 
 func TestThirdPartyLibrariesStayInTheirPackage(t *testing.T) {
+	t.Parallel()
 	for _, p := range checkOwners(packages(t)) {
 		t.Error(p)
 	}

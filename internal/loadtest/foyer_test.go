@@ -16,6 +16,7 @@ import (
 // through every scenario briefly: the forms, consent, PKCE, refresh
 // rotation and client credentials all work as a load test meets them.
 func TestAgainstFoyer(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	base := idptest.StartDev(t, sqltest.Backends()[0], nil).URL
 

@@ -9,6 +9,7 @@ import (
 )
 
 func TestPercentilesAreExact(t *testing.T) {
+	t.Parallel()
 	r := newRecorder(1000)
 	for i := 100; i >= 1; i-- { // any order
 		r.success(time.Duration(i) * time.Millisecond)
@@ -27,6 +28,7 @@ func TestPercentilesAreExact(t *testing.T) {
 }
 
 func TestReservoirBoundsMemory(t *testing.T) {
+	t.Parallel()
 	r := newRecorder(1000)
 	for i := range 100_000 {
 		r.success(time.Duration(i%100+1) * time.Millisecond)
@@ -41,6 +43,7 @@ func TestReservoirBoundsMemory(t *testing.T) {
 }
 
 func TestErrorKindsAreBounded(t *testing.T) {
+	t.Parallel()
 	r := newRecorder(10)
 	for i := range 50 {
 		r.failure(errors.New(string(rune('a'+i%26)) + string(rune('a'+i/26))))
@@ -55,6 +58,7 @@ func TestErrorKindsAreBounded(t *testing.T) {
 }
 
 func TestLoopbackOnlyDialControl(t *testing.T) {
+	t.Parallel()
 	for _, addr := range []string{"127.0.0.1:80", "127.8.9.10:443", "[::1]:8080"} {
 		require.NoError(t, loopbackOnly("tcp", addr, nil), addr)
 	}

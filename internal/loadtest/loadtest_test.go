@@ -27,6 +27,7 @@ func requireSane(t *testing.T, r loadtest.Result) {
 }
 
 func TestClientCredentialsJWKSAndDiscovery(t *testing.T) {
+	t.Parallel()
 	op := newFakeOP(t, "127.0.0.1")
 	op.tokenDelay = 2 * time.Millisecond
 	var progress []string
@@ -61,6 +62,7 @@ func TestClientCredentialsJWKSAndDiscovery(t *testing.T) {
 }
 
 func TestBrowserScenarios(t *testing.T) {
+	t.Parallel()
 	op := newFakeOP(t, "localhost")
 	report, err := loadtest.Run(t.Context(), loadtest.Config{
 		Issuer: op.issuer, ClientID: publicID, RedirectURI: redirectURI, Username: username, Password: password,
@@ -90,6 +92,7 @@ func TestBrowserScenarios(t *testing.T) {
 }
 
 func TestWrongPasswordCountsErrors(t *testing.T) {
+	t.Parallel()
 	op := newFakeOP(t, "127.0.0.1")
 	report, err := loadtest.Run(t.Context(), loadtest.Config{
 		Issuer: op.issuer, ClientID: publicID, RedirectURI: redirectURI, Username: username, Password: "wrong",
@@ -106,6 +109,7 @@ func TestWrongPasswordCountsErrors(t *testing.T) {
 }
 
 func TestRefusesRemoteTargets(t *testing.T) {
+	t.Parallel()
 	for name, issuer := range map[string]string{
 		"public address":  "http://203.0.113.7/t/w",
 		"private address": "http://10.0.0.8:8080/t/w",
@@ -127,6 +131,7 @@ func TestRefusesRemoteTargets(t *testing.T) {
 }
 
 func TestChecksConfig(t *testing.T) {
+	t.Parallel()
 	_, err := loadtest.Run(t.Context(), loadtest.Config{
 		Issuer: "http://127.0.0.1:1/t/w", Workers: 257, Duration: 11 * time.Minute,
 		Scenarios: []string{"ping", loadtest.ClientCredentials, loadtest.PasswordFlow},

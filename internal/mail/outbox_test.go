@@ -124,6 +124,7 @@ func (f *fixture) get(t *testing.T, id string) store.OutboundMail {
 // TestOutboxSurvivesAnSMTPOutage: mail queued while the server is down
 // waits, with backoff, and goes out exactly once when it is back.
 func TestOutboxSurvivesAnSMTPOutage(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		f := newFixture(t, b)
 		o := f.outbox(t, f.smtpSender(t), 0)
@@ -189,6 +190,7 @@ func requireMultipart(t *testing.T, r mailtest.Received, want mail.Message) {
 // TestConcurrentDrainersDeliverOnce: two nodes draining one outbox at
 // once send each message once.
 func TestConcurrentDrainersDeliverOnce(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		f := newFixture(t, b)
 		srv := mailtest.StartSMTP(t, f.addr, nil)
@@ -224,6 +226,7 @@ func TestConcurrentDrainersDeliverOnce(t *testing.T) {
 
 // TestBodiesAreSealedAtRest: the stored row holds no body text.
 func TestBodiesAreSealedAtRest(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		f := newFixture(t, b)
 		o := f.outbox(t, mail.DevSender{}, 0)
@@ -250,6 +253,7 @@ func TestBodiesAreSealedAtRest(t *testing.T) {
 // TestOutboxGivesUp: after MaxAttempts failures a message stays failed and
 // is never tried again.
 func TestOutboxGivesUp(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		f := newFixture(t, b)
 		o := f.outbox(t, f.smtpSender(t), 3) // the server never comes up
@@ -281,6 +285,7 @@ func TestOutboxGivesUp(t *testing.T) {
 // TestDevMailbox: dev mail lands in the outbox, is marked sent by the dev
 // sender and reads in the browser, escaped.
 func TestDevMailbox(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		f := newFixture(t, b)
 		o := f.outbox(t, mail.DevSender{}, 0)
@@ -342,6 +347,7 @@ func TestDevMailbox(t *testing.T) {
 // TestKickDrainsAtOnce: a kicked drainer sends a new message without
 // waiting for its tick (an hour here).
 func TestKickDrainsAtOnce(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		f := newFixture(t, b)
 		srv := mailtest.StartSMTP(t, f.addr, nil)

@@ -26,6 +26,7 @@ func invitation() InvitationData {
 }
 
 func TestRenderInvitation(t *testing.T) {
+	t.Parallel()
 	m, err := Render(invitation())
 	require.NoError(t, err)
 	require.Equal(t, []string{"bo@fabrikam.example"}, m.To)
@@ -52,6 +53,7 @@ func TestRenderInvitation(t *testing.T) {
 // TestRenderEscapesTheCustomMessage: an inviter's message is text, never
 // markup, whatever it holds.
 func TestRenderEscapesTheCustomMessage(t *testing.T) {
+	t.Parallel()
 	d := invitation()
 	d.Message = `<script>alert("x")</script> Please <a href="https://evil.example/login">sign in here</a>`
 	d.Inviter = `Mallory <b>Admin</b>`
@@ -66,6 +68,7 @@ func TestRenderEscapesTheCustomMessage(t *testing.T) {
 }
 
 func TestRenderLanguageFallsBackToEnUS(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"", "xx-YY", "en-GB", "en", "EN_us", "de-DE"} {
 		t.Run(lang, func(t *testing.T) {
 			d := invitation()
@@ -79,6 +82,7 @@ func TestRenderLanguageFallsBackToEnUS(t *testing.T) {
 }
 
 func TestRenderSanitisesBranding(t *testing.T) {
+	t.Parallel()
 	d := invitation()
 	d.Brand.AccentColor = "red;background:url(https://evil.example/x)"
 	d.Brand.LogoURL = "javascript:alert(1)"
@@ -96,6 +100,7 @@ func TestRenderSanitisesBranding(t *testing.T) {
 }
 
 func TestRenderRejectsIncompleteData(t *testing.T) {
+	t.Parallel()
 	d := invitation()
 	d.To = nil
 	d.RedeemURL = "javascript:alert(1)"
@@ -108,6 +113,7 @@ func TestRenderRejectsIncompleteData(t *testing.T) {
 }
 
 func TestEveryLanguageHasEveryKind(t *testing.T) {
+	t.Parallel()
 	all, err := catalogue()
 	require.NoError(t, err)
 	require.Contains(t, all, "invitation")
@@ -117,6 +123,7 @@ func TestEveryLanguageHasEveryKind(t *testing.T) {
 }
 
 func TestRenderPasscode(t *testing.T) {
+	t.Parallel()
 	d := PasscodeData{Language: "en-GB", To: "bo@fabrikam.example", Code: "48151623", Lifetime: 10 * time.Minute,
 		Brand: Branding{Name: "Woodgrove\r\nBcc: x@evil.example", AccentColor: "#0055aa"}}
 	m, err := RenderPasscode(d)
@@ -140,6 +147,7 @@ func TestRenderPasscode(t *testing.T) {
 }
 
 func TestRenderSecurityInfo(t *testing.T) {
+	t.Parallel()
 	d := SecurityInfoData{Language: "en-GB", To: "bo@fabrikam.example",
 		Change: "An authenticator app was registered.\r\nBcc: x@evil.example <b>now</b>",
 		Brand:  Branding{Name: "Woodgrove\r\nBcc: x@evil.example", AccentColor: "#0055aa", SenderName: "Woodgrove IT"}}
@@ -170,6 +178,7 @@ func TestRenderSecurityInfo(t *testing.T) {
 // TestInvitationFromTheOrganisation: when the organisation itself invites
 // (an operator, an app), the email does not name it twice.
 func TestInvitationFromTheOrganisation(t *testing.T) {
+	t.Parallel()
 	d := invitation()
 	d.Inviter = d.Brand.Name
 	m, err := Render(d)

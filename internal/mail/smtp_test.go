@@ -19,6 +19,7 @@ import (
 )
 
 func TestParseSMTPURL(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		url      string
 		want     mail.ParsedSMTPURL
@@ -53,6 +54,7 @@ func TestParseSMTPURL(t *testing.T) {
 // TestSMTPRequiresSTARTTLS: smtp:// never falls back to plaintext when the
 // server offers no STARTTLS.
 func TestSMTPRequiresSTARTTLS(t *testing.T) {
+	t.Parallel()
 	addr := mailtest.FreeAddr(t)
 	srv := mailtest.StartSMTP(t, addr, nil) // no TLS configured: no STARTTLS offered
 	s, err := mail.NewSMTPSender(mail.SMTPConfig{URL: "smtp://" + addr + "?from=no-reply@id.example", Timeout: 5 * time.Second})
@@ -63,6 +65,7 @@ func TestSMTPRequiresSTARTTLS(t *testing.T) {
 
 // TestSMTPSTARTTLS delivers over STARTTLS to a server with its own CA.
 func TestSMTPSTARTTLS(t *testing.T) {
+	t.Parallel()
 	cert, pool := selfSigned(t)
 	addr := mailtest.FreeAddr(t)
 	srv := mailtest.StartSMTP(t, addr, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})

@@ -129,6 +129,7 @@ func (f *fixture) mail(t *testing.T) []mail.Message {
 }
 
 func TestService(t *testing.T) {
+	t.Parallel()
 	sqltest.RunSuite(t, []sqltest.Case[*fixture]{
 		{Name: "Enrolment", Fn: testEnrolment},
 		{Name: "EnrolmentShownAgainIsTheSame", Fn: testEnrolmentAgain},
@@ -583,6 +584,7 @@ func testSealed(t *testing.T, f *fixture) {
 }
 
 func TestRequired(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		rule        string
 		member      bool // member without the app's flag
@@ -609,6 +611,7 @@ func TestRequired(t *testing.T) {
 }
 
 func TestInboundMFA(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		amr  []string
 		want bool
@@ -636,6 +639,7 @@ func TestInboundMFA(t *testing.T) {
 }
 
 func TestNewChecksConfig(t *testing.T) {
+	t.Parallel()
 	_, err := mfa.New(mfa.Config{})
 	require.Error(t, err)
 	for _, want := range []string{"store", "sealer", "hasher", "mailer"} {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestNewIDSortsByCreation(t *testing.T) {
+	t.Parallel()
 	a := NewID()
 	time.Sleep(2 * time.Millisecond)
 	b := NewID()
@@ -22,12 +23,14 @@ func TestNewIDSortsByCreation(t *testing.T) {
 }
 
 func TestNewTokenIsRandomAndSized(t *testing.T) {
+	t.Parallel()
 	a, b := NewToken(32), NewToken(32)
 	require.Len(t, a, 43) // 32 bytes, base64url unpadded
 	require.NotEqual(t, a, b)
 }
 
 func TestHasherIsKeyed(t *testing.T) {
+	t.Parallel()
 	k1, k2 := GenerateMasterKey(), GenerateMasterKey()
 	h1, h2 := k1.Hasher("client-secrets"), k2.Hasher("client-secrets")
 	require.True(t, h1.Equal("s3cret", h1.Hash("s3cret")))
@@ -39,6 +42,7 @@ func TestHasherIsKeyed(t *testing.T) {
 }
 
 func TestSealerRoundTripAndTamper(t *testing.T) {
+	t.Parallel()
 	s := GenerateMasterKey().Sealer("signing-keys")
 	sealed := s.Seal([]byte("private key"), []byte("tenant-a/kid-1"))
 	require.NotContains(t, string(sealed), "private key")
@@ -63,6 +67,7 @@ func TestSealerRoundTripAndTamper(t *testing.T) {
 }
 
 func TestParseMasterKey(t *testing.T) {
+	t.Parallel()
 	k := GenerateMasterKey()
 	for _, form := range []string{k.String(), strings.TrimRight(k.String(), "="), " " + k.String() + "\n"} {
 		got, err := ParseMasterKey(form)
@@ -76,6 +81,7 @@ func TestParseMasterKey(t *testing.T) {
 }
 
 func TestLoadOrCreateKeyFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "master.key")
 	k1, created, err := LoadOrCreateKeyFile(path)
 	require.NoError(t, err)
@@ -98,6 +104,7 @@ func TestLoadOrCreateKeyFile(t *testing.T) {
 var testArgon2 = Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
 func TestPasswordHashVerify(t *testing.T) {
+	t.Parallel()
 	h := NewPasswordHasher(testArgon2, 2)
 	phc, err := h.Hash(t.Context(), "correct horse")
 	require.NoError(t, err)
@@ -113,6 +120,7 @@ func TestPasswordHashVerify(t *testing.T) {
 }
 
 func TestPasswordHasherBoundsConcurrency(t *testing.T) {
+	t.Parallel()
 	h := NewPasswordHasher(testArgon2, 2)
 	var running, peak atomic.Int32
 	var wg sync.WaitGroup
@@ -138,6 +146,7 @@ func TestPasswordHasherBoundsConcurrency(t *testing.T) {
 }
 
 func TestPasswordHasherHonoursContext(t *testing.T) {
+	t.Parallel()
 	h := NewPasswordHasher(testArgon2, 1)
 	require.NoError(t, h.acquire(t.Context()))
 	defer h.release()

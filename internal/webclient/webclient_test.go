@@ -39,6 +39,7 @@ const signInPage = `<!doctype html>
 </body></html>`
 
 func TestParsesForms(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, signInPage)
@@ -83,6 +84,7 @@ func TestParsesForms(t *testing.T) {
 }
 
 func TestFill(t *testing.T) {
+	t.Parallel()
 	f := parseOne(t, signInPage)
 	require.NoError(t, f.Fill("username", "admin@woodgrove.test"))
 	require.NoError(t, f.Fill("pw", "foyer-dev"))
@@ -132,6 +134,7 @@ func echo(t *testing.T) *httptest.Server {
 }
 
 func TestSubmitResolvesActionAgainstBase(t *testing.T) {
+	t.Parallel()
 	srv := echo(t)
 	c := webclient.New(webclient.Config{})
 	page, err := c.Get(t.Context(), srv.URL+"/t/woodgrove/authorize")
@@ -163,6 +166,7 @@ func TestSubmitResolvesActionAgainstBase(t *testing.T) {
 }
 
 func TestStopsAtTheRedirectURIAndKeepsCookies(t *testing.T) {
+	t.Parallel()
 	var rpHits atomic.Int32
 	rp := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { rpHits.Add(1) }))
 	defer rp.Close()
@@ -224,6 +228,7 @@ func TestStopsAtTheRedirectURIAndKeepsCookies(t *testing.T) {
 }
 
 func TestRedirectLimitsAndCheckURL(t *testing.T) {
+	t.Parallel()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
 	mux.HandleFunc("GET /away", func(w http.ResponseWriter, r *http.Request) {
@@ -298,6 +303,7 @@ func fakeProvider(t *testing.T, redirectURI string, identifierFirst bool) *httpt
 }
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	const redirectURI = "http://127.0.0.1:5556/callback"
 	for _, identifierFirst := range []bool{false, true} {
 		t.Run(fmt.Sprintf("identifierFirst=%v", identifierFirst), func(t *testing.T) {
@@ -318,6 +324,7 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestSignInReportsAPageItCannotDrive(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		if r.URL.Path == "/broken" {
@@ -336,6 +343,7 @@ func TestSignInReportsAPageItCannotDrive(t *testing.T) {
 // TestPress fills the form holding a field and presses the named button;
 // a missing form or button is an error, not a guess.
 func TestPress(t *testing.T) {
+	t.Parallel()
 	srv := echo(t)
 	c := webclient.New(webclient.Config{})
 	page, err := c.Get(t.Context(), srv.URL+"/t/woodgrove/authorize")
@@ -357,6 +365,7 @@ func TestPress(t *testing.T) {
 // TestSignInStopsAtACodePage: a page asking for a one-time code is handed
 // back, not submitted empty: only the caller knows the code.
 func TestSignInStopsAtACodePage(t *testing.T) {
+	t.Parallel()
 	submitted := false
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {

@@ -172,6 +172,7 @@ func (s *devServer) delegatedToken(t *testing.T, mail, password string, permissi
 // to remove themself; path identifiers with white space try to reach
 // the administrator.
 func TestAdminProtectionThroughServe(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		s := startDevServerWith(t, backendEnv(t, b))
 		users := s.base + "/v1.0/users/"
@@ -242,6 +243,7 @@ func TestAdminProtectionThroughServe(t *testing.T) {
 // audited with the identity it took. A group owner brings into their
 // group no guest who has redeemed.
 func TestResetRedemptionThroughServe(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		s := startDevServerWith(t, backendEnv(t, b))
 		demo := clientCredentials(t, s.base, s.base+"/.default")
@@ -324,6 +326,7 @@ func (s *devServer) tenantID(t *testing.T, st *sqlstore.Store) string {
 // bootstrap file can neither delete, disable nor demote a tenant's last
 // enabled Tenant Administrator, and say so.
 func TestLastTenantAdministratorThroughCLIAndBootstrap(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		c := newCLI(t)
 		for k, v := range backendEnv(t, b) {

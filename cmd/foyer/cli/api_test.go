@@ -55,6 +55,7 @@ func callAPI(t *testing.T, token, method, rawURL string) (int, http.Header, stri
 // tokens from its own token endpoint: only a token issued for the API
 // (scope {external}/.default) gets data, and only its own tenant's.
 func TestAdminAPIWithRealTokens(t *testing.T) {
+	t.Parallel()
 	s := startDevServer(t)
 	base := s.base
 	apiToken := clientCredentials(t, base, base+"/.default")
@@ -96,6 +97,7 @@ func TestAdminAPIWithRealTokens(t *testing.T) {
 // --dev with a real token: the redeem link points at the tenant's
 // redemption page, the guest is pending, and a revoke removes it.
 func TestInvitationsThroughServe(t *testing.T) {
+	t.Parallel()
 	s := startDevServer(t)
 	base := s.base
 	apiToken := clientCredentials(t, base, base+"/.default")
@@ -145,6 +147,7 @@ func TestInvitationsThroughServe(t *testing.T) {
 // send guests under /demo, but no dot segment, raw or encoded, takes the
 // redirect to another path of that origin.
 func TestInviteRedirectStaysUnderHomePageThroughServe(t *testing.T) {
+	t.Parallel()
 	s := startDevServer(t)
 	base := s.base
 	apiToken := clientCredentials(t, base, base+"/.default")

@@ -49,6 +49,7 @@ func (c *cli) bench(t *testing.T, args ...string) result {
 }
 
 func TestBenchCommand(t *testing.T) {
+	t.Parallel()
 	issuer := fakeTokenEndpoint(t)
 	c := newCLI(t)
 	c.env["FOYER_BENCH_CLIENT_SECRET"] = "demo-secret"
@@ -77,6 +78,7 @@ func TestBenchCommand(t *testing.T) {
 }
 
 func TestBenchRefusals(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	r := c.bench(t, "--issuer", "http://192.0.2.10:8080/t/woodgrove", "--duration", "1s")
 	require.Equal(t, exitError, r.code)

@@ -80,6 +80,7 @@ tenants:
 `
 
 func TestBootstrapCommand(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.env["ADMIN_PASSWORD"] = "admin-password-from-env"
 	c.env["PORTAL_SECRET"] = "portal-secret-of-at-least-32-characters!"
@@ -114,6 +115,7 @@ func TestBootstrapCommand(t *testing.T) {
 }
 
 func TestBootstrapCommandRefusals(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	r := c.bootstrap(t, "")
 	require.Equal(t, exitUsage, r.code)
@@ -148,6 +150,7 @@ func TestBootstrapCommandRefusals(t *testing.T) {
 }
 
 func TestBootstrapDevSeed(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	r := c.bootstrap(t, "", "--dev")
 	require.Equal(t, exitOK, r.code, r.stderr)
@@ -164,6 +167,7 @@ func TestBootstrapDevSeed(t *testing.T) {
 }
 
 func TestDemoRoutes(t *testing.T) {
+	t.Parallel()
 	a := &app{cfg: config.Config{ExternalURL: "http://localhost:8080"}, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	routes, err := demoRoutes(a)
 	require.NoError(t, err)

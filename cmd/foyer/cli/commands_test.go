@@ -18,6 +18,7 @@ import (
 )
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	require.Contains(t, c.mustRun(t, "version"), "foyer dev")
 
@@ -27,6 +28,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	for range 2 {
 		out := c.mustRun(t, "migrate")
@@ -37,6 +39,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 }
 
 func TestMigrateCreatesTheDataDirPrivate(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	dir := filepath.Join(c.dataDir, "nested", "data")
 	c.mustRun(t, "migrate", "--data-dir", dir)
@@ -47,6 +50,7 @@ func TestMigrateCreatesTheDataDirPrivate(t *testing.T) {
 }
 
 func TestKeysListAndRotate(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.seedTenant(t, "acme")
 
@@ -79,6 +83,7 @@ func nextOf(t *testing.T, infos []keys.KeyInfo) keys.KeyInfo {
 }
 
 func TestRotateIsAuditedAsTheOperator(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	tenant := c.seedTenant(t, "acme")
 	c.mustRun(t, "keys", "rotate", "--tenant", "acme")
@@ -90,6 +95,7 @@ func TestRotateIsAuditedAsTheOperator(t *testing.T) {
 }
 
 func TestKeysUnknownTenant(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	for _, sub := range []string{"list", "rotate"} {
 		r := c.run(t, "keys", sub, "--tenant", "nobody")
@@ -100,6 +106,7 @@ func TestKeysUnknownTenant(t *testing.T) {
 }
 
 func TestAuditListJSON(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.seedTenant(t, "acme")
 	c.seedTenant(t, "globex")
@@ -128,6 +135,7 @@ func TestAuditListJSON(t *testing.T) {
 }
 
 func TestParseSince(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	got, err := parseSince("24h", now)
 	require.NoError(t, err)
@@ -142,6 +150,7 @@ func TestParseSince(t *testing.T) {
 }
 
 func TestBadConfigurationNamesTheField(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.env["FOYER_EXTERNAL_URL"] = "not a url"
 	r := c.run(t, "migrate", "--log-level", "loud")
@@ -152,6 +161,7 @@ func TestBadConfigurationNamesTheField(t *testing.T) {
 }
 
 func TestUnknownYAMLKeyIsRefused(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	file := filepath.Join(c.dataDir, "foyer.yaml")
 	require.NoError(t, os.WriteFile(file, []byte("lisen: \":9090\"\n"), 0o600))
@@ -161,6 +171,7 @@ func TestUnknownYAMLKeyIsRefused(t *testing.T) {
 }
 
 func TestProductionRefusesToMakeUpAMasterKey(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.env["FOYER_ENV"] = "production"
 	c.env["FOYER_EXTERNAL_URL"] = "https://id.example.com"
@@ -171,6 +182,7 @@ func TestProductionRefusesToMakeUpAMasterKey(t *testing.T) {
 }
 
 func TestMalformedMasterKeyIsRefusedUnquoted(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.env["FOYER_MASTER_KEY"] = "hunter2-is-not-a-key"
 	r := c.run(t, "keys", "list", "--tenant", "acme")
@@ -181,6 +193,7 @@ func TestMalformedMasterKeyIsRefusedUnquoted(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	for _, args := range [][]string{
 		{"bogus"},
@@ -220,6 +233,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 }
 
 func TestHelpSucceeds(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	out := c.mustRun(t, "--help")
 	for _, cmd := range []string{"serve", "migrate", "tenants", "users", "roles", "groups", "apps", "keys", "audit", "version"} {
@@ -234,6 +248,7 @@ func TestHelpSucceeds(t *testing.T) {
 // flags after it, with cobra's suggestions, and exits 2 before anything is
 // opened.
 func TestUnknownCommandComesFirst(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	for _, tc := range []struct {
 		args       []string
@@ -261,6 +276,7 @@ func TestUnknownCommandComesFirst(t *testing.T) {
 }
 
 func TestVersionFlag(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	require.Equal(t, "foyer dev commit dev "+runtime.Version()+"\n", c.mustRun(t, "--version"))
 }

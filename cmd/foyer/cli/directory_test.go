@@ -66,6 +66,7 @@ func shellWords(args []string) string {
 // first admin, a group and a confidential application, and what the audit
 // log says about them. Hashes never show; a client secret shows once.
 func TestDirectoryWalkthrough(t *testing.T) {
+	t.Parallel()
 	w := newWalk(t)
 	const password = "correct horse battery staple"
 
@@ -200,6 +201,7 @@ func storedHashes(t *testing.T, c *cli, clientSecrets ...string) []string {
 // TestDirectoryRefusals: bad input fails naming the field, and a refused
 // create leaves nothing behind.
 func TestDirectoryRefusals(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove Bank", "--signing-alg", "ES256")
 	c.mustRun(t, "users", "create", "--tenant", "woodgrove", "--mail", "admin@woodgrove.test", "--name", "Admin")
@@ -277,6 +279,7 @@ func TestDirectoryRefusals(t *testing.T) {
 // TestDirectoryChanges: updates change only what is given, memberships and
 // assignments come and go, and deletes cascade.
 func TestDirectoryChanges(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	decode := func(out string, v any) {
 		t.Helper()

@@ -23,6 +23,7 @@ import (
 // inactive, the refresh grant refuses, and their browser's session yields
 // no code, and enabling the account revives none of it.
 func TestDisablingThroughAPIAndCLIEndsSignIns(t *testing.T) {
+	t.Parallel()
 	for _, backend := range []string{"SQLite", "Postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			env := map[string]string{}

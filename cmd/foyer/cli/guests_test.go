@@ -12,6 +12,7 @@ import (
 // TestGuestCommandsLocal runs the invitation and guest commands on the
 // local database, without --server: the same bodies as through the API.
 func TestGuestCommandsLocal(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove Bank", "--signing-alg", "ES256")
 	c.mustRun(t, "users", "create", "--tenant", "woodgrove", "--mail", "admin@woodgrove.test", "--name", "Admin")

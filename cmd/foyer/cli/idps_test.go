@@ -39,6 +39,7 @@ func (c *cli) requireSecretNowhere(t *testing.T, secrets []string, outputs ...re
 }
 
 func TestIdPsCommands(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove")
 	c.mustRun(t, "tenants", "create", "--slug", "contoso", "--name", "Contoso")
@@ -147,6 +148,7 @@ func TestIdPsCommands(t *testing.T) {
 }
 
 func TestIdPsFoyerProvidersAreReadOnly(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	tn := c.seedTenant(t, "woodgrove")
 	partner := c.seedTenant(t, "fabrikam")
@@ -175,6 +177,7 @@ func TestIdPsFoyerProvidersAreReadOnly(t *testing.T) {
 }
 
 func TestDomainsCommands(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove")
 	c.mustRun(t, "tenants", "create", "--slug", "contoso", "--name", "Contoso")
@@ -208,6 +211,7 @@ func TestDomainsCommands(t *testing.T) {
 }
 
 func TestTenantsPolicyRedemption(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove")
 	show := func(t *testing.T) invitationPolicyView {

@@ -15,6 +15,7 @@ import (
 // shown once, the mail queued, the operator as audit actor; a member's
 // address and a foreign redirect are refused naming the field.
 func TestInviteCommand(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove Bank", "--signing-alg", "ES256")
 	c.mustRun(t, "users", "create", "--tenant", "woodgrove", "--mail", "admin@woodgrove.test", "--name", "Admin")

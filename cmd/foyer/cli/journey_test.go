@@ -27,6 +27,7 @@ import (
 // demo-app with code + PKCE and a third email's code. The ID token says
 // tid woodgrove; the CLI lists the guest as Accepted.
 func TestGuestJourneyThroughSMTP(t *testing.T) {
+	t.Parallel()
 	smtpAddr := mailtest.FreeAddr(t)
 	inbox := mailtest.StartSMTP(t, smtpAddr, nil)
 	s := startDevServerWith(t, map[string]string{"FOYER_SMTP_URL": "smtp+insecure://" + smtpAddr + "?from=no-reply@foyer.test"})
@@ -167,6 +168,7 @@ func redeemByPasscode(t *testing.T, s *devServer) (*webclient.Client, *webclient
 // word: serve --dev, one invite command, the invitation and the passcode
 // read at /dev/mail, the guest redeemed and listed as Accepted.
 func TestREADMEGuestWalkthrough(t *testing.T) {
+	t.Parallel()
 	s := startDevServer(t)
 	s.cli.mustRun(t, quickStartCommand(t, s.base, "gsamoogle@gmail.com")...)
 
@@ -206,6 +208,7 @@ func devMail(t *testing.T, br *webclient.Client, base, subject string) string {
 // walkthrough: sam@fabrikam.test, invited to woodgrove, redeems by signing
 // in at fabrikam, which verified fabrikam.test in the dev seed.
 func TestREADMEPartnerWalkthrough(t *testing.T) {
+	t.Parallel()
 	s := startDevServer(t)
 	ctx := t.Context()
 	s.cli.mustRun(t, quickStartCommand(t, s.base, "sam@fabrikam.test")...)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestMailSenderChoice(t *testing.T) {
+	t.Parallel()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, tt := range []struct {
 		name      string

@@ -23,6 +23,7 @@ func (c *cli) withStore(t *testing.T, fn func(st *sqlstore.Store)) {
 }
 
 func TestMFACommands(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	ctx := t.Context()
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove Bank")

@@ -12,6 +12,7 @@ import (
 // TestCLIOnPostgres drives the CLI against PostgreSQL, in a schema of its
 // own: migrate twice, then the directory and key commands.
 func TestCLIOnPostgres(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.env["FOYER_DATABASE"] = sqltest.PostgresSchema(t)
 	for range 2 {

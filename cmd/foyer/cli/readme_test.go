@@ -13,6 +13,7 @@ import (
 
 // TestREADMEDocumentsEverySetting keeps the configuration reference true.
 func TestREADMEDocumentsEverySetting(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../../README.md")
 	require.NoError(t, err)
 	for _, s := range config.Settings() {
@@ -69,6 +70,7 @@ func quickStartCommand(t *testing.T, base, word string) []string {
 // (TestREADMEGuestWalkthrough, TestREADMEPartnerWalkthrough) or serve
 // --dev, which they start.
 func TestREADMEQuickStart(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../../README.md")
 	require.NoError(t, err)
 	first := regexp.MustCompile(`(?m)^## .*$`).FindString(string(readme))

@@ -14,6 +14,7 @@ import (
 // state and iss) or that is not valid UTF-8 is refused, on both back
 // ends, and nothing is written.
 func TestRedirectURIsFoyerCannotKeepAreRefused(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		c := newCLI(t)
 		if b.Name == "Postgres" {

@@ -33,6 +33,7 @@ func remoteCLI(t *testing.T, server string) *cli {
 // through a running serve --dev's admin API with the credentials from the
 // environment, and checks what they did through the server's own data.
 func TestRemoteInvitationsAndGuests(t *testing.T) {
+	t.Parallel()
 	s := startDevServer(t)
 	base := s.base
 	c := remoteCLI(t, base)
@@ -142,6 +143,7 @@ func TestRemoteInvitationsAndGuests(t *testing.T) {
 // network come back as clear errors with exit code 1, never showing the
 // secret; mistakes in the remote flags are usage errors that send nothing.
 func TestRemoteErrors(t *testing.T) {
+	t.Parallel()
 	s := startDevServer(t)
 	base := s.base
 	c := remoteCLI(t, base)
@@ -225,6 +227,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // TestRemoteListFollowsNextLink pages through a running server's
 // invitations one at a time, and refuses a next link to another server.
 func TestRemoteListFollowsNextLink(t *testing.T) {
+	t.Parallel()
 	s := startDevServer(t)
 	base := s.base
 	admin := remoteCLI(t, base)

@@ -120,6 +120,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestReadyzWaitsForSigningKeys(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.mustRun(t, "migrate")
 	st, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(c.dataDir, "foyer.db"))
@@ -268,6 +269,7 @@ func (s *devServer) shutdown(t *testing.T) {
 // TestServeDev runs serve --dev as a newcomer would and signs in at /demo
 // through the provider's forms as the seeded admin.
 func TestServeDev(t *testing.T) {
+	t.Parallel()
 	s := startDevServer(t)
 	base, ctx := s.base, t.Context()
 	require.Contains(t, s.logs.String(), base+"/demo")
@@ -294,6 +296,7 @@ func TestServeDev(t *testing.T) {
 }
 
 func TestServeDevRefusedInProduction(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.env["FOYER_ENV"] = "production"
 	c.env["FOYER_MASTER_KEY"] = secret.GenerateMasterKey().String()

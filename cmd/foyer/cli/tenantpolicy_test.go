@@ -11,6 +11,7 @@ import (
 )
 
 func TestTenantsPolicySetAndShow(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove")
 	c.mustRun(t, "tenants", "create", "--slug", "contoso", "--name", "Contoso")

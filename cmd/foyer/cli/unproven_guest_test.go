@@ -12,6 +12,7 @@ import (
 // account never proved) is refused by the CLI, locally and through the
 // API, with the message, until the admin resets the guest's redemption.
 func TestInviteRefusesUnprovenGuest(t *testing.T) {
+	t.Parallel()
 	s := startDevServer(t)
 	s.cli.mustRun(t, "invite", "--tenant", "woodgrove", "--email", "kim@partner.test", "--redirect-url", s.base+"/demo")
 	_, page := redeemByPasscode(t, s)

@@ -32,6 +32,7 @@ func requirePrivate(t *testing.T, path string) {
 // TestSQLiteFilesArePrivate: the database file and its WAL and shared
 // memory files are 0600 even under a umask that lets everyone read.
 func TestSQLiteFilesArePrivate(t *testing.T) {
+	t.Parallel()
 	withUmask(t, 0, func() {
 		path := filepath.Join(t.TempDir(), "foyer.db")
 		s, err := sqlstore.OpenSQLite(t.Context(), path)
@@ -46,6 +47,7 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 // (by an older Foyer or a copy) loses group and other permissions on open,
 // with its WAL and shared memory files.
 func TestSQLiteExistingFilesMadePrivate(t *testing.T) {
+	t.Parallel()
 	withUmask(t, 0, func() {
 		path := filepath.Join(t.TempDir(), "foyer.db")
 		for _, name := range []string{path, path + "-wal", path + "-shm"} {

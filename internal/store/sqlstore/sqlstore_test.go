@@ -16,11 +16,14 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		storetest.Run(t, func(t *testing.T) store.Store { return b.OpenMigrated(t) })
 	})
 }
 
+// TestConcurrency runs apart from the parallel tests: its races should
+// contend only with each other.
 func TestConcurrency(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		storetest.RunConcurrency(t, func(t *testing.T) store.Store { return b.OpenMigrated(t) })
@@ -43,6 +46,7 @@ func requireAllMigrations(t *testing.T, s *sqlstore.Store) map[int]string {
 }
 
 func TestMigrateTwiceIsANoOp(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		s := b.OpenMigrated(t)
 		first := requireAllMigrations(t, s)
@@ -52,6 +56,7 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 }
 
 func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		db := b.NewDB(t)
 		stores := []*sqlstore.Store{b.OpenStore(t, db), b.OpenStore(t, db)}
@@ -73,6 +78,7 @@ func TestMigrateConcurrently(t *testing.T) {
 }
 
 func TestOpenDoesNotMigrate(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		s := b.OpenStore(t, b.NewDB(t))
 		_, err := s.ListTenants(t.Context())
@@ -81,6 +87,7 @@ func TestOpenDoesNotMigrate(t *testing.T) {
 }
 
 func TestClosedStoreIsUnavailable(t *testing.T) {
+	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
 		s := b.OpenMigrated(t)
 		require.NoError(t, s.Close())

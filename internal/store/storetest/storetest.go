@@ -21,7 +21,7 @@ type suite struct {
 // empty store for each subtest and release it in t.Cleanup.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Helper()
-	runSuites(t, newStore, []suite{
+	runSuites(t, newStore, true, []suite{
 		{"Tenants", tenantCases()},
 		{"Users", userCases()},
 		{"Groups", groupCases()},
@@ -57,15 +57,23 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 // succeed.
 func RunConcurrency(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Helper()
-	runSuites(t, newStore, []suite{{"Concurrency", concurrencyCases()}})
+	// One case at a time: each measures contention it makes itself.
+	runSuites(t, newStore, false, []suite{{"Concurrency", concurrencyCases()}})
 }
 
-func runSuites(t *testing.T, newStore func(t *testing.T) store.Store, suites []suite) {
+// runSuites runs each case on a fresh store; parallel cases run beside
+// each other and beside the package's other parallel tests.
+func runSuites(t *testing.T, newStore func(t *testing.T) store.Store, parallel bool, suites []suite) {
 	t.Helper()
 	for _, su := range suites {
 		t.Run(su.name, func(t *testing.T) {
 			for _, c := range su.cases {
-				t.Run(c.name, func(t *testing.T) { c.run(t, newStore(t)) })
+				t.Run(c.name, func(t *testing.T) {
+					if parallel {
+						t.Parallel()
+					}
+					c.run(t, newStore(t))
+				})
 			}
 		})
 	}

@@ -45,11 +45,12 @@ func Backends() []Backend {
 	}
 }
 
-// Run runs fn as a subtest on each back end that is there.
+// Run runs fn as a parallel subtest on each back end that is there.
 func Run(t *testing.T, fn func(t *testing.T, b Backend)) {
 	t.Helper()
 	for _, b := range Backends() {
 		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
 			b.Require(t)
 			fn(t, b)
 		})
@@ -161,13 +162,16 @@ type Case[F any] struct {
 	Fn   func(t *testing.T, f F)
 }
 
-// RunSuite runs every case as a subtest on each back end that is there,
+// RunSuite runs every case as a parallel subtest on each back end that is there,
 // each with a fresh fixture from newFixture.
 func RunSuite[F any](t *testing.T, cases []Case[F], newFixture func(t *testing.T, b Backend) F) {
 	t.Helper()
 	Run(t, func(t *testing.T, b Backend) {
 		for _, c := range cases {
-			t.Run(c.Name, func(t *testing.T) { c.Fn(t, newFixture(t, b)) })
+			t.Run(c.Name, func(t *testing.T) {
+				t.Parallel()
+				c.Fn(t, newFixture(t, b))
+			})
 		}
 	})
 }
