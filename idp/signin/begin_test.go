@@ -258,7 +258,7 @@ func TestNewCoreReportsEveryProblem(t *testing.T) {
 	}
 	_, err = NewUpstream(UpstreamConfig{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "Federation and Upstreams")
+	assert.Contains(t, err.Error(), "Core, Federation and Upstreams")
 	_, err = NewSecondFactor(SecondFactorConfig{})
 	require.Error(t, err)
 	for _, want := range []string{"Core", "MFA", "Landings"} {

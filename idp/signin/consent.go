@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -42,10 +41,7 @@ func (p *Consent) consentPage(w http.ResponseWriter, r *http.Request) {
 // consent serves POST /t/{tenant}/consent: remember an allow, or finish
 // the transaction as declined; the provider's callback answers the app.
 func (p *Consent) consent(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		t, _ := tenancy.From(r.Context())
-		p.ErrorPage(w, r, t, http.StatusBadRequest, "Request refused", "The form could not be read.")
+	if !p.ParseForm(w, r) {
 		return
 	}
 	tx, user, ok := p.signedInTx(w, r)

@@ -77,17 +77,10 @@ type Upstream struct {
 	upstreams  Upstreams
 }
 
-// NewUpstream checks cfg, reporting every problem at once.
+// NewUpstream checks that cfg has every dependency.
 func NewUpstream(cfg UpstreamConfig) (*Upstream, error) {
-	var errs []error
-	if cfg.Core == nil {
-		errs = append(errs, errors.New("signin: Upstream needs a Core"))
-	}
-	if cfg.Federation == nil || cfg.Upstreams == nil {
-		errs = append(errs, errors.New("signin: Upstream needs Federation and Upstreams"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if cfg.Core == nil || cfg.Federation == nil || cfg.Upstreams == nil {
+		return nil, errors.New("signin: Upstream needs a Core, Federation and Upstreams")
 	}
 	return &Upstream{Core: cfg.Core, federation: cfg.Federation, upstreams: cfg.Upstreams}, nil
 }

@@ -104,11 +104,8 @@ func (l *Login) sendSignInCode(w http.ResponseWriter, r *http.Request, tx transa
 // send another) and sign them in. Wrong codes count against the account
 // and the address like wrong passwords.
 func (l *Login) loginCode(w http.ResponseWriter, r *http.Request) {
-	if !l.ParseForm(w, r) {
-		return
-	}
-	tx, ok := l.load(w, r)
-	if !ok || !l.checkCSRF(w, r, tx) {
+	tx, ok := l.postedTx(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/mfa"
 	"github.com/foyer-idp/foyer/internal/store"
@@ -53,20 +52,10 @@ type Login struct {
 	upstream  *Upstream
 }
 
-// NewLogin checks cfg, reporting every problem at once.
+// NewLogin checks that cfg has every dependency.
 func NewLogin(cfg LoginConfig) (*Login, error) {
-	var errs []error
-	if cfg.Core == nil {
-		errs = append(errs, errors.New("signin: Login needs a Core"))
-	}
-	if cfg.Passwords == nil {
-		errs = append(errs, errors.New("signin: Login needs Passwords"))
-	}
-	if cfg.Passcodes == nil {
-		errs = append(errs, errors.New("signin: Login needs Passcodes"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if cfg.Core == nil || cfg.Passwords == nil || cfg.Passcodes == nil {
+		return nil, errors.New("signin: Login needs a Core, Passwords and Passcodes")
 	}
 	return &Login{Core: cfg.Core, passwords: cfg.Passwords, passcodes: cfg.Passcodes, upstream: cfg.Upstream}, nil
 }
@@ -112,14 +101,8 @@ func (l *Login) loginPage(w http.ResponseWriter, r *http.Request) {
 // login serves POST /t/{tenant}/login: check the throttle, the password,
 // open a session, then go on to consent or back to the provider.
 func (l *Login) login(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		t, _ := tenancy.From(r.Context())
-		l.ErrorPage(w, r, t, http.StatusBadRequest, "Request refused", "The form could not be read.")
-		return
-	}
-	tx, ok := l.load(w, r)
-	if !ok || !l.checkCSRF(w, r, tx) {
+	tx, ok := l.postedTx(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()

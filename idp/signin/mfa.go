@@ -59,20 +59,10 @@ type SecondFactor struct {
 	landings Landings
 }
 
-// NewSecondFactor checks cfg, reporting every problem at once.
+// NewSecondFactor checks that cfg has every dependency.
 func NewSecondFactor(cfg SecondFactorConfig) (*SecondFactor, error) {
-	var errs []error
-	if cfg.Core == nil {
-		errs = append(errs, errors.New("signin: SecondFactor needs a Core"))
-	}
-	if cfg.MFA == nil {
-		errs = append(errs, errors.New("signin: SecondFactor needs MFA"))
-	}
-	if cfg.Landings == nil {
-		errs = append(errs, errors.New("signin: SecondFactor needs Landings"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if cfg.Core == nil || cfg.MFA == nil || cfg.Landings == nil {
+		return nil, errors.New("signin: SecondFactor needs a Core, MFA and Landings")
 	}
 	return &SecondFactor{Core: cfg.Core, mfa: cfg.MFA, landings: cfg.Landings}, nil
 }

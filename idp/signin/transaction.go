@@ -66,6 +66,16 @@ func (c *Core) load(w http.ResponseWriter, r *http.Request) (transaction, bool) 
 	return transaction{tenant: t, req: req, app: app, browser: browser}, true
 }
 
+// postedTx reads a form posted to a transaction's page and loads the
+// transaction, checking the form's token. On failure it has answered.
+func (c *Core) postedTx(w http.ResponseWriter, r *http.Request) (transaction, bool) {
+	if !c.ParseForm(w, r) {
+		return transaction{}, false
+	}
+	tx, ok := c.load(w, r)
+	return tx, ok && c.checkCSRF(w, r, tx)
+}
+
 // checkCSRF compares the form's token with the transaction's.
 func (c *Core) checkCSRF(w http.ResponseWriter, r *http.Request, tx transaction) bool {
 	want := c.CSRFToken(tx.req.ID, tx.browser)
