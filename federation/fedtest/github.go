@@ -54,13 +54,12 @@ type gitHubCode struct {
 
 // NewGitHub starts a GitHub fake that signs u in. Of the misbehaviours it
 // knows Deny.
-func NewGitHub(t testing.TB, u GitHubUser, opts ...Option) *GitHub {
+func NewGitHub(t testing.TB, u GitHubUser) *GitHub {
 	t.Helper()
-	o := newOptions(opts)
 	g := &GitHub{
-		ClientID:     o.clientID,
-		ClientSecret: o.clientSecret,
-		switches:     newSwitches(o.redirectURIs),
+		ClientID:     clientID,
+		ClientSecret: clientSecret,
+		switches:     newSwitches([]string{RedirectURI}),
 		user:         u,
 		codes:        map[string]gitHubCode{},
 		tokens:       map[string]bool{},
@@ -75,13 +74,6 @@ func NewGitHub(t testing.TB, u GitHubUser, opts ...Option) *GitHub {
 	g.URL = srv.URL
 	g.APIURL = srv.URL + "/api"
 	return g
-}
-
-// SetUser changes the account the fake signs in.
-func (g *GitHub) SetUser(u GitHubUser) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.user = u
 }
 
 func (g *GitHub) authorize(w http.ResponseWriter, r *http.Request) {

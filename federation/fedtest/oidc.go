@@ -78,36 +78,15 @@ const OtherEmailAddress = "mallory@elsewhere.test"
 // OtherTenantID is the tenant WrongTenantIssuer puts in iss.
 const OtherTenantID = "99999999-9999-9999-9999-999999999999"
 
-// RedirectURI is the callback registered with a fake when no
-// WithRedirectURIs option names others.
+// RedirectURI is the callback every fake accepts at first; a test adds
+// its server's with AllowRedirectURI.
 const RedirectURI = "https://foyer.test/callback"
 
-// Option adjusts a fake.
-type Option func(*options)
-
-type options struct {
-	redirectURIs []string
-	clientID     string
-	clientSecret string
-}
-
-// WithRedirectURIs registers the callbacks the fake accepts.
-func WithRedirectURIs(uris ...string) Option {
-	return func(o *options) { o.redirectURIs = uris }
-}
-
-// WithClient sets the registered client's id and secret.
-func WithClient(id, secret string) Option {
-	return func(o *options) { o.clientID, o.clientSecret = id, secret }
-}
-
-func newOptions(opts []Option) options {
-	o := options{redirectURIs: []string{RedirectURI}, clientID: "foyer-client", clientSecret: "foyer-client-secret"}
-	for _, f := range opts {
-		f(&o)
-	}
-	return o
-}
+// The client every fake has registered.
+const (
+	clientID     = "foyer-client"
+	clientSecret = "foyer-client-secret"
+)
 
 // OIDC is a fake OpenID provider on a real listener, built on zitadel's
 // op with the example in-memory storage. Its authorize endpoint signs the
@@ -136,28 +115,27 @@ type OIDC struct {
 }
 
 // NewOIDC starts a fake OpenID provider that signs u in.
-func NewOIDC(t testing.TB, u User, opts ...Option) *OIDC {
+func NewOIDC(t testing.TB, u User) *OIDC {
 	t.Helper()
-	return newOIDC(t, u, "", opts)
+	return newOIDC(t, u, "")
 }
 
 // NewMicrosoft starts a fake of Microsoft's multi-tenant endpoint: its
 // discovery issuer is URL/{tenantid}/v2.0, and ID tokens carry tid
 // tenantID with iss URL/{tenantID}/v2.0. Point the Microsoft connector's
 // authority at its Issuer.
-func NewMicrosoft(t testing.TB, u User, tenantID string, opts ...Option) *OIDC {
+func NewMicrosoft(t testing.TB, u User, tenantID string) *OIDC {
 	t.Helper()
-	return newOIDC(t, u, tenantID, opts)
+	return newOIDC(t, u, tenantID)
 }
 
-func newOIDC(t testing.TB, u User, tenantID string, opts []Option) *OIDC {
+func newOIDC(t testing.TB, u User, tenantID string) *OIDC {
 	t.Helper()
-	o := newOptions(opts)
 	f := &OIDC{
-		ClientID:     o.clientID,
-		ClientSecret: o.clientSecret,
+		ClientID:     clientID,
+		ClientSecret: clientSecret,
 		TenantID:     tenantID,
-		switches:     newSwitches(o.redirectURIs),
+		switches:     newSwitches([]string{RedirectURI}),
 		user:         u,
 	}
 	var err error
@@ -175,7 +153,7 @@ func newOIDC(t testing.TB, u User, tenantID string, opts []Option) *OIDC {
 	f.Issuer = f.URL + prefix
 
 	f.storage = storage.NewStorageWithClients(userStore{f}, map[string]*storage.Client{
-		o.clientID: storage.WebClient(o.clientID, o.clientSecret, o.redirectURIs...),
+		clientID: storage.WebClient(clientID, clientSecret, RedirectURI),
 	})
 	var cryptoKey [32]byte
 	_, _ = rand.Read(cryptoKey[:])
