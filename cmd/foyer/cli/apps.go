@@ -262,11 +262,7 @@ func printApp(ctx context.Context, cmd *cobra.Command, a *app, app store.Applica
 	if err != nil {
 		return err
 	}
-	assignments, err := a.dir.Assignments(ctx, app.TenantID, app.ID)
-	if err != nil {
-		return err
-	}
-	names, err := principalNames(ctx, a, app.TenantID, assignments)
+	assignments, names, err := namedAssignments(ctx, a, app)
 	if err != nil {
 		return err
 	}
@@ -332,11 +328,7 @@ func expiresCell(t *time.Time) string {
 }
 
 func printAssignments(ctx context.Context, cmd *cobra.Command, a *app, app store.Application) error {
-	assignments, err := a.dir.Assignments(ctx, app.TenantID, app.ID)
-	if err != nil {
-		return err
-	}
-	names, err := principalNames(ctx, a, app.TenantID, assignments)
+	assignments, names, err := namedAssignments(ctx, a, app)
 	if err != nil {
 		return err
 	}
@@ -349,6 +341,17 @@ func assignmentTable(w io.Writer, assignments []store.Assignment, names map[stri
 	for _, as := range assignments {
 		row(w, as.PrincipalType, as.PrincipalID, firstOf(names[as.PrincipalID]), timeCell(&as.CreatedAt))
 	}
+}
+
+// namedAssignments answers the application's assignments with the names
+// of the assigned users and groups.
+func namedAssignments(ctx context.Context, a *app, app store.Application) ([]store.Assignment, map[string]string, error) {
+	assignments, err := a.dir.Assignments(ctx, app.TenantID, app.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, err := principalNames(ctx, a, app.TenantID, assignments)
+	return assignments, names, err
 }
 
 // principalNames names assigned users and groups for people reading a
