@@ -286,6 +286,41 @@ func (a *API) writeEntity(w http.ResponseWriter, status int, rs resource, v any,
 	return nil
 }
 
+// writePage answers the page of list the query asks for (in id order,
+// after its skip token, at most $top) as a collection of rs.
+func writePage[T any](a *API, w http.ResponseWriter, r *http.Request, q query, p Principal, rs resource, list []T, id func(T) string) error {
+	list, more := page(list, id, q)
+	return writeItems(a, w, r, q, p, rs, list, more, id)
+}
+
+// writeItems answers list, one page of rs's collection, projected as the
+// query selects; when more follow, the next link starts after its last
+// item.
+func writeItems[T any](a *API, w http.ResponseWriter, r *http.Request, q query, p Principal, rs resource, list []T, more bool, id func(T) string) error {
+	items, err := projectAll(list, rs, q.selects)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if more {
+		next = a.nextLink(r, q, p, rs, id(list[len(list)-1]))
+	}
+	a.writeCollection(w, rs, items, next)
+	return nil
+}
+
+// byPathID finds the object the path's id names in the caller's tenant
+// with get; a missing one is Graph's not found, naming the id.
+func byPathID[T any](r *http.Request, p Principal, get func(ctx context.Context, tenantID, id string) (T, error)) (T, error) {
+	id := r.PathValue("id")
+	v, err := get(r.Context(), p.TenantID, id)
+	if isNotFound(err) {
+		var zero T
+		return zero, notFound(id)
+	}
+	return v, err
+}
+
 // projectAll projects each item.
 func projectAll[T any](items []T, rs resource, selects []string) ([]map[string]any, error) {
 	out := make([]map[string]any, 0, len(items))

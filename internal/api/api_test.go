@@ -105,6 +105,14 @@ func (f *fixture) member(t *testing.T, tenantID, mail string) store.User {
 	return u
 }
 
+// memberWithRole creates a member holding a directory role.
+func (f *fixture) memberWithRole(t *testing.T, tenantID, mail, role string) store.User {
+	t.Helper()
+	u := f.member(t, tenantID, mail)
+	require.NoError(t, f.dir.AssignRole(t.Context(), tenantID, u.ID, role))
+	return u
+}
+
 // guest stores a pending guest directly: invitations are not this
 // package's.
 func (f *fixture) guest(t *testing.T, tenantID, mail, state string) store.User {
@@ -332,13 +340,9 @@ func testMissingPermission(t *testing.T, f *fixture) {
 
 func testDelegatedNeedsRole(t *testing.T, f *fixture) {
 	nobody := f.member(t, f.a.ID, "nobody@contoso.example")
-	inviter := f.member(t, f.a.ID, "inviter@contoso.example")
-	userAdmin := f.member(t, f.a.ID, "useradmin@contoso.example")
-	tenantAdmin := f.member(t, f.a.ID, "admin@contoso.example")
-	ctx := t.Context()
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, inviter.ID, directory.RoleGuestInviter))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, userAdmin.ID, directory.RoleUserAdministrator))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, tenantAdmin.ID, directory.RoleTenantAdministrator))
+	inviter := f.memberWithRole(t, f.a.ID, "inviter@contoso.example", directory.RoleGuestInviter)
+	userAdmin := f.memberWithRole(t, f.a.ID, "useradmin@contoso.example", directory.RoleUserAdministrator)
+	tenantAdmin := f.memberWithRole(t, f.a.ID, "admin@contoso.example", directory.RoleTenantAdministrator)
 	for _, c := range []struct {
 		user   store.User
 		path   string
@@ -368,8 +372,7 @@ func testDelegatedNeedsRole(t *testing.T, f *fixture) {
 		http.StatusForbidden, "Authorization_RequestDenied")
 	// Nor does a role held in another tenant: the user id is looked up in
 	// the principal's tenant.
-	other := f.member(t, f.b.ID, "admin@fabrikam.example")
-	require.NoError(t, f.dir.AssignRole(ctx, f.b.ID, other.ID, directory.RoleTenantAdministrator))
+	other := f.memberWithRole(t, f.b.ID, "admin@fabrikam.example", directory.RoleTenantAdministrator)
 	f.requireError(t, f.call(t, f.delegated(other.ID, admin...), "GET", "/v1.0/users", nil),
 		http.StatusForbidden, "Authorization_RequestDenied")
 	// A delegated write by a user administrator works.

@@ -33,17 +33,13 @@ func (a *API) listApplications(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	apps, more := page(apps, func(x store.Application) string { return x.ID }, q)
-	items, err := projectAll(apps, applicationResource, q.selects)
-	if err != nil {
-		return err
-	}
-	next := ""
-	if more {
-		next = a.nextLink(r, q, p, applicationResource, apps[len(apps)-1].ID)
-	}
-	a.writeCollection(w, applicationResource, items, next)
-	return nil
+	return writePage(a, w, r, q, p, applicationResource, apps, func(x store.Application) string { return x.ID })
+}
+
+// application finds the path's application (by object id or client id)
+// in the caller's tenant.
+func (a *API) application(r *http.Request, p Principal) (store.Application, error) {
+	return byPathID(r, p, a.dir.Application)
 }
 
 func (a *API) getApplication(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -51,11 +47,8 @@ func (a *API) getApplication(w http.ResponseWriter, r *http.Request, p Principal
 	if err != nil {
 		return err
 	}
-	id := r.PathValue("id")
-	app, err := a.dir.Application(r.Context(), p.TenantID, id)
-	if isNotFound(err) {
-		return notFound(id)
-	} else if err != nil {
+	app, err := a.application(r, p)
+	if err != nil {
 		return err
 	}
 	return a.writeEntity(w, http.StatusOK, applicationResource, app, q.selects)
@@ -73,11 +66,8 @@ func (a *API) patchApplication(w http.ResponseWriter, r *http.Request, p Princip
 	if err := d.err(); err != nil {
 		return err
 	}
-	id := r.PathValue("id")
-	app, err := a.dir.Application(r.Context(), p.TenantID, id)
-	if isNotFound(err) {
-		return notFound(id)
-	} else if err != nil {
+	app, err := a.application(r, p)
+	if err != nil {
 		return err
 	}
 	if _, err := a.dir.UpdateApplication(r.Context(), p.TenantID, app.ID, patch); err != nil {

@@ -50,21 +50,11 @@ func (a *API) listDomains(w http.ResponseWriter, r *http.Request, p Principal) e
 	if err != nil {
 		return err
 	}
-	domains, more := page(domains, func(d store.Domain) string { return d.Name }, q)
 	views := make([]domainView, len(domains))
 	for i, d := range domains {
 		views[i] = viewDomain(d)
 	}
-	items, err := projectAll(views, domainResource, q.selects)
-	if err != nil {
-		return err
-	}
-	next := ""
-	if more {
-		next = a.nextLink(r, q, p, domainResource, domains[len(domains)-1].Name)
-	}
-	a.writeCollection(w, domainResource, items, next)
-	return nil
+	return writePage(a, w, r, q, p, domainResource, views, func(v domainView) string { return v.ID })
 }
 
 // domain finds the path's domain among the caller's tenant's.

@@ -35,26 +35,11 @@ func (a *API) listGroups(w http.ResponseWriter, r *http.Request, p Principal) er
 	if err != nil {
 		return err
 	}
-	groups, more := page(groups, func(g store.Group) string { return g.ID }, q)
-	items, err := projectAll(groups, groupResource, q.selects)
-	if err != nil {
-		return err
-	}
-	next := ""
-	if more {
-		next = a.nextLink(r, q, p, groupResource, groups[len(groups)-1].ID)
-	}
-	a.writeCollection(w, groupResource, items, next)
-	return nil
+	return writePage(a, w, r, q, p, groupResource, groups, func(g store.Group) string { return g.ID })
 }
 
 func (a *API) group(r *http.Request, p Principal) (store.Group, error) {
-	id := r.PathValue("id")
-	g, err := a.dir.Group(r.Context(), p.TenantID, id)
-	if isNotFound(err) {
-		return store.Group{}, notFound(id)
-	}
-	return g, err
+	return byPathID(r, p, a.dir.Group)
 }
 
 func (a *API) getGroup(w http.ResponseWriter, r *http.Request, p Principal) error {

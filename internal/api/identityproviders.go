@@ -305,12 +305,7 @@ func (a *API) listIdentityProviders(w http.ResponseWriter, r *http.Request, p Pr
 
 // identityProvider finds the path's provider in the caller's tenant.
 func (a *API) identityProvider(r *http.Request, p Principal) (store.IdentityProvider, error) {
-	id := r.PathValue("id")
-	idp, err := a.dir.IdentityProvider(r.Context(), p.TenantID, id)
-	if isNotFound(err) {
-		return store.IdentityProvider{}, notFound(id)
-	}
-	return idp, err
+	return byPathID(r, p, a.dir.IdentityProvider)
 }
 
 func (a *API) writeProvider(w http.ResponseWriter, status int, idp store.IdentityProvider, selects []string) error {

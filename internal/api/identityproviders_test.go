@@ -282,11 +282,9 @@ func testIdPFoyerReadOnly(t *testing.T, f *fixture) {
 
 func testIdPPermissions(t *testing.T, f *fixture) {
 	ctx := t.Context()
-	tenantAdmin := f.member(t, f.a.ID, "admin@contoso.example")
-	userAdmin := f.member(t, f.a.ID, "useradmin@contoso.example")
+	tenantAdmin := f.memberWithRole(t, f.a.ID, "admin@contoso.example", directory.RoleTenantAdministrator)
+	userAdmin := f.memberWithRole(t, f.a.ID, "useradmin@contoso.example", directory.RoleUserAdministrator)
 	member := f.member(t, f.a.ID, "sam@contoso.example")
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, tenantAdmin.ID, directory.RoleTenantAdministrator))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, userAdmin.ID, directory.RoleUserAdministrator))
 	res := f.call(t, f.app(idpWriter...), "POST", idpPath, oidcBody())
 	require.Equal(t, http.StatusCreated, res.status, res.raw)
 	id := res.body["id"].(string)
@@ -427,10 +425,8 @@ func testDomains(t *testing.T, f *fixture) {
 
 func testDomainsPermissions(t *testing.T, f *fixture) {
 	ctx := t.Context()
-	tenantAdmin := f.member(t, f.a.ID, "admin@contoso.example")
-	userAdmin := f.member(t, f.a.ID, "useradmin@contoso.example")
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, tenantAdmin.ID, directory.RoleTenantAdministrator))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, userAdmin.ID, directory.RoleUserAdministrator))
+	tenantAdmin := f.memberWithRole(t, f.a.ID, "admin@contoso.example", directory.RoleTenantAdministrator)
+	userAdmin := f.memberWithRole(t, f.a.ID, "useradmin@contoso.example", directory.RoleUserAdministrator)
 	for i, c := range []struct {
 		name string
 		p    *api.Principal
@@ -542,8 +538,7 @@ func testRedemptionPolicyRefuses(t *testing.T, f *fixture) {
 	require.Empty(t, tn.Invitations.RedemptionOrder, "nothing changed")
 	require.Equal(t, directory.DefaultAllowInvitesFrom, directory.AllowInvitesFrom(tn.Invitations))
 	// A delegated user administrator may not change it.
-	userAdmin := f.member(t, f.a.ID, "useradmin@contoso.example")
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, userAdmin.ID, directory.RoleUserAdministrator))
+	userAdmin := f.memberWithRole(t, f.a.ID, "useradmin@contoso.example", directory.RoleUserAdministrator)
 	f.requireError(t, f.call(t, f.delegated(userAdmin.ID, policyWriter...), "PATCH", policyPath,
 		map[string]any{"redeemWithAnyAccount": true}), http.StatusForbidden, "Authorization_RequestDenied")
 	tn, err = f.dir.Tenant(ctx, f.a.ID)

@@ -277,16 +277,7 @@ func (a *API) listInvitations(w http.ResponseWriter, r *http.Request, p Principa
 	for i, inv := range list {
 		views[i] = viewOf(inv)
 	}
-	items, err := projectAll(views, invitationResource, q.selects)
-	if err != nil {
-		return err
-	}
-	next := ""
-	if more {
-		next = a.nextLink(r, q, p, invitationResource, list[len(list)-1].ID)
-	}
-	a.writeCollection(w, invitationResource, items, next)
-	return nil
+	return writeItems(a, w, r, q, p, invitationResource, views, more, func(v invitationView) string { return v.ID })
 }
 
 func (a *API) deleteInvitation(w http.ResponseWriter, r *http.Request, p Principal) error {

@@ -238,12 +238,9 @@ func testInvitePermissions(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	nobody := f.member(t, f.a.ID, "nobody@contoso.example")
 	groupsOnly := f.member(t, f.a.ID, "groups@contoso.example")
-	guestInviter := f.member(t, f.a.ID, "inviter@contoso.example")
-	userAdmin := f.member(t, f.a.ID, "useradmin@contoso.example")
-	tenantAdmin := f.member(t, f.a.ID, "admin@contoso.example")
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, guestInviter.ID, directory.RoleGuestInviter))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, userAdmin.ID, directory.RoleUserAdministrator))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, tenantAdmin.ID, directory.RoleTenantAdministrator))
+	guestInviter := f.memberWithRole(t, f.a.ID, "inviter@contoso.example", directory.RoleGuestInviter)
+	userAdmin := f.memberWithRole(t, f.a.ID, "useradmin@contoso.example", directory.RoleUserAdministrator)
+	tenantAdmin := f.memberWithRole(t, f.a.ID, "admin@contoso.example", directory.RoleTenantAdministrator)
 	for i, c := range []struct {
 		user   store.User
 		scp    []string

@@ -183,17 +183,7 @@ func (a *API) listRegistrationDetails(w http.ResponseWriter, r *http.Request, p 
 		}
 		views = append(views, v)
 	}
-	views, more := page(views, func(v registrationView) string { return v.ID }, q)
-	items, err := projectAll(views, registrationDetailsResource, q.selects)
-	if err != nil {
-		return err
-	}
-	next := ""
-	if more {
-		next = a.nextLink(r, q, p, registrationDetailsResource, views[len(views)-1].ID)
-	}
-	a.writeCollection(w, registrationDetailsResource, items, next)
-	return nil
+	return writePage(a, w, r, q, p, registrationDetailsResource, views, func(v registrationView) string { return v.ID })
 }
 
 // A user's methods (GET /v1.0/users/{id}/authentication/methods) list the

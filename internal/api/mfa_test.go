@@ -131,10 +131,8 @@ func testMFAPolicyPeriodLocked(t *testing.T, f *fixture) {
 func testMFAPermissions(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	nobody := f.member(t, f.a.ID, "nobody@contoso.example")
-	userAdmin := f.member(t, f.a.ID, "useradmin@contoso.example")
-	tenantAdmin := f.member(t, f.a.ID, "admin@contoso.example")
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, userAdmin.ID, directory.RoleUserAdministrator))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, tenantAdmin.ID, directory.RoleTenantAdministrator))
+	userAdmin := f.memberWithRole(t, f.a.ID, "useradmin@contoso.example", directory.RoleUserAdministrator)
+	tenantAdmin := f.memberWithRole(t, f.a.ID, "admin@contoso.example", directory.RoleTenantAdministrator)
 	target := f.guest(t, f.a.ID, "bo@fabrikam.example", store.ExternalStateAccepted)
 	all := []string{"Policy.ReadWrite.AuthenticationMethod", "AuditLog.Read.All", "UserAuthenticationMethod.ReadWrite.All"}
 	methods := "/v1.0/users/" + target.ID + "/authentication/methods"
@@ -377,12 +375,9 @@ func testMFAOtherTenant(t *testing.T, f *fixture) {
 
 func testResetTenantAdmin(t *testing.T, f *fixture) {
 	ctx := t.Context()
-	userAdmin := f.member(t, f.a.ID, "useradmin@contoso.example")
-	tenantAdmin := f.member(t, f.a.ID, "admin@contoso.example")
-	otherAdmin := f.member(t, f.a.ID, "admin2@contoso.example")
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, userAdmin.ID, directory.RoleUserAdministrator))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, tenantAdmin.ID, directory.RoleTenantAdministrator))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, otherAdmin.ID, directory.RoleTenantAdministrator))
+	userAdmin := f.memberWithRole(t, f.a.ID, "useradmin@contoso.example", directory.RoleUserAdministrator)
+	tenantAdmin := f.memberWithRole(t, f.a.ID, "admin@contoso.example", directory.RoleTenantAdministrator)
+	otherAdmin := f.memberWithRole(t, f.a.ID, "admin2@contoso.example", directory.RoleTenantAdministrator)
 	f.registerTOTP(t, f.a.ID, tenantAdmin.ID)
 	f.lock(t, f.a.ID, tenantAdmin.ID)
 	scope := "UserAuthenticationMethod.ReadWrite.All"

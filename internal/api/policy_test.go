@@ -75,12 +75,10 @@ func (f *fixture) failedInvites(t *testing.T, tenantID string) []string {
 func testInviteByLevel(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	f.portal(t, f.a.ID, "portal")
-	tenantAdmin := f.member(t, f.a.ID, "admin@contoso.example")
-	guestInviter := f.member(t, f.a.ID, "inviter@contoso.example")
+	tenantAdmin := f.memberWithRole(t, f.a.ID, "admin@contoso.example", directory.RoleTenantAdministrator)
+	guestInviter := f.memberWithRole(t, f.a.ID, "inviter@contoso.example", directory.RoleGuestInviter)
 	member := f.member(t, f.a.ID, "sam@contoso.example")
 	guest := f.guest(t, f.a.ID, "gus@fabrikam.example", store.ExternalStateAccepted)
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, tenantAdmin.ID, directory.RoleTenantAdministrator))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, guestInviter.ID, directory.RoleGuestInviter))
 	principals := []struct {
 		name string
 		p    *api.Principal
@@ -217,10 +215,8 @@ func containsUser(users []store.User, email string) bool {
 }
 
 func testInviteNeedsUserInviteAll(t *testing.T, f *fixture) {
-	ctx := t.Context()
 	f.portal(t, f.a.ID, "portal")
-	tenantAdmin := f.member(t, f.a.ID, "admin@contoso.example")
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, tenantAdmin.ID, directory.RoleTenantAdministrator))
+	tenantAdmin := f.memberWithRole(t, f.a.ID, "admin@contoso.example", directory.RoleTenantAdministrator)
 	f.setLevel(t, f.a.ID, store.InvitesFromEveryone)
 	for _, c := range []struct {
 		name string
@@ -396,12 +392,9 @@ func testPolicyPatchRefuses(t *testing.T, f *fixture) {
 
 func testPolicyPermissions(t *testing.T, f *fixture) {
 	ctx := t.Context()
-	tenantAdmin := f.member(t, f.a.ID, "admin@contoso.example")
-	userAdmin := f.member(t, f.a.ID, "useradmin@contoso.example")
-	guestInviter := f.member(t, f.a.ID, "inviter@contoso.example")
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, tenantAdmin.ID, directory.RoleTenantAdministrator))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, userAdmin.ID, directory.RoleUserAdministrator))
-	require.NoError(t, f.dir.AssignRole(ctx, f.a.ID, guestInviter.ID, directory.RoleGuestInviter))
+	tenantAdmin := f.memberWithRole(t, f.a.ID, "admin@contoso.example", directory.RoleTenantAdministrator)
+	userAdmin := f.memberWithRole(t, f.a.ID, "useradmin@contoso.example", directory.RoleUserAdministrator)
+	guestInviter := f.memberWithRole(t, f.a.ID, "inviter@contoso.example", directory.RoleGuestInviter)
 	for _, c := range []struct {
 		name string
 		p    *api.Principal

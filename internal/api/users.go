@@ -72,28 +72,14 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request, p Principal) err
 		}
 		users, more = page(users, func(u store.User) string { return u.ID }, q)
 	}
-	items, err := projectAll(users, userResource, q.selects)
-	if err != nil {
-		return err
-	}
-	next := ""
-	if more {
-		next = a.nextLink(r, q, p, userResource, users[len(users)-1].ID)
-	}
-	a.writeCollection(w, userResource, items, next)
-	return nil
+	return writeItems(a, w, r, q, p, userResource, users, more, func(u store.User) string { return u.ID })
 }
 
 // user resolves the path's id (an object id, or a mail or user principal
 // name in any case but with no white space around it) in the caller's
 // tenant.
 func (a *API) user(r *http.Request, p Principal) (store.User, error) {
-	id := r.PathValue("id")
-	u, err := a.dir.User(r.Context(), p.TenantID, id)
-	if isNotFound(err) {
-		return store.User{}, notFound(id)
-	}
-	return u, err
+	return byPathID(r, p, a.dir.User)
 }
 
 func (a *API) getUser(w http.ResponseWriter, r *http.Request, p Principal) error {

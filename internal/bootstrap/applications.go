@@ -12,9 +12,6 @@ import (
 var appFields = map[string]string{"appId": "clientId", "tenant": "", "endDateTime": "secret"}
 
 func (a *applier) application(ctx context.Context, tn store.Tenant, path string, in Application) {
-	if a.skip[path] {
-		return
-	}
 	value, hasSecret := a.secrets[path]
 	app, err := a.dir.Application(ctx, tn.ID, in.ClientID)
 	if err == nil && app.ClientID != in.ClientID {

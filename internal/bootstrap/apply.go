@@ -273,3 +273,35 @@ func digits(s string) int {
 	}
 	return n
 }
+
+// eachDeclared calls apply with each object of a list the file declares
+// at listPath, and its path, leaving out those the checks skipped; it
+// stops at a fatal error.
+func eachDeclared[T any](a *applier, listPath string, list []T, apply func(path string, v T)) {
+	for j, v := range list {
+		if a.fatal {
+			return
+		}
+		path := fmt.Sprintf("%s[%d]", listPath, j)
+		if a.skip[path] {
+			continue
+		}
+		apply(path, v)
+	}
+}
+
+// matchByName answers the tenant's existing objects named name, at most
+// one: when several share the name, it reports them at path (kind names
+// them, plural) and answers ok false.
+func matchByName[T any](a *applier, path, kind, name string, existing []T, nameOf func(T) string) (matches []T, ok bool) {
+	for _, e := range existing {
+		if nameOf(e) == name {
+			matches = append(matches, e)
+		}
+	}
+	if len(matches) > 1 {
+		a.problem(path+".displayName", "%q names %d %s of the tenant; rename all but one first", name, len(matches), kind)
+		return nil, false
+	}
+	return matches, true
+}

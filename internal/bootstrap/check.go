@@ -20,12 +20,7 @@ func (a *applier) checkFile(f File) {
 		path := fmt.Sprintf("tenants[%d]", i)
 		a.required(path, "slug", t.Slug)
 		a.required(path, "displayName", t.DisplayName)
-		if first, dup := slugs[t.Slug]; dup && t.Slug != "" {
-			a.problem(path+".slug", "%q is declared twice (first at tenants[%d])", t.Slug, first)
-			a.skip[path] = true
-		} else {
-			slugs[t.Slug] = i
-		}
+		a.declaredOnce(slugs, "tenants", i, "slug", t.Slug, t.Slug)
 		if p := t.InvitationPolicy; p != nil && p.AllowDomains != nil && p.DenyDomains != nil {
 			a.problem(path+".invitationPolicy", "declares both allowDomains and denyDomains; a tenant has one domain rule")
 			a.skip[path] = true
@@ -71,12 +66,7 @@ func (a *applier) checkIdentityProviders(tenantPath string, providers []Identity
 		a.required(path, "displayName", p.DisplayName)
 		a.required(path, "type", p.Type)
 		a.required(path, "clientId", p.ClientID)
-		if first, dup := names[p.DisplayName]; dup && p.DisplayName != "" {
-			a.problem(path+".displayName", "%q is declared twice (first at %s.identityProviders[%d])", p.DisplayName, tenantPath, first)
-			a.skip[path] = true
-		} else {
-			names[p.DisplayName] = j
-		}
+		a.declaredOnce(names, tenantPath+".identityProviders", j, "displayName", p.DisplayName, p.DisplayName)
 		switch {
 		case p.Type == store.IdPFoyer:
 			a.problem(path+".type", "Foyer providers are managed by Foyer and cannot be declared")
@@ -112,6 +102,20 @@ func (a *applier) checkDomains(tenantPath string, domains []string) {
 	}
 }
 
+// declaredOnce refuses the object at listPath[j] when its key (field,
+// declared as value) was declared before in the list, naming where first,
+// and skips it; seen remembers where each key was first. An empty key is
+// required's to report.
+func (a *applier) declaredOnce(seen map[string]int, listPath string, j int, field, key, value string) {
+	path := fmt.Sprintf("%s[%d]", listPath, j)
+	if first, dup := seen[key]; dup && key != "" {
+		a.problem(path+"."+field, "%q is declared twice (first at %s[%d])", value, listPath, first)
+		a.skip[path] = true
+	} else {
+		seen[key] = j
+	}
+}
+
 // required notes a missing key field and skips its object.
 func (a *applier) required(path, key, value string) {
 	if strings.TrimSpace(value) == "" {
@@ -126,13 +130,7 @@ func (a *applier) checkMembers(tenantPath string, members []Member) {
 		path := fmt.Sprintf("%s.members[%d]", tenantPath, j)
 		a.required(path, "mail", m.Mail)
 		a.required(path, "displayName", m.DisplayName)
-		key := strings.ToLower(strings.TrimSpace(m.Mail))
-		if first, dup := mails[key]; dup && key != "" {
-			a.problem(path+".mail", "%q is declared twice (first at %s.members[%d])", m.Mail, tenantPath, first)
-			a.skip[path] = true
-		} else {
-			mails[key] = j
-		}
+		a.declaredOnce(mails, tenantPath+".members", j, "mail", strings.ToLower(strings.TrimSpace(m.Mail)), m.Mail)
 		if pw, ok := a.resolve(path, "password", m.Password, "passwordEnv", m.PasswordEnv); ok {
 			a.passwords[path] = pw
 		}
@@ -149,12 +147,7 @@ func (a *applier) checkGroups(tenantPath string, groups []Group) {
 	for j, g := range groups {
 		path := fmt.Sprintf("%s.groups[%d]", tenantPath, j)
 		a.required(path, "displayName", g.DisplayName)
-		if first, dup := names[g.DisplayName]; dup && g.DisplayName != "" {
-			a.problem(path+".displayName", "%q is declared twice (first at %s.groups[%d])", g.DisplayName, tenantPath, first)
-			a.skip[path] = true
-		} else {
-			names[g.DisplayName] = j
-		}
+		a.declaredOnce(names, tenantPath+".groups", j, "displayName", g.DisplayName, g.DisplayName)
 	}
 }
 
@@ -164,12 +157,7 @@ func (a *applier) checkApplications(tenantPath string, apps []Application) {
 		path := fmt.Sprintf("%s.applications[%d]", tenantPath, j)
 		a.required(path, "clientId", app.ClientID)
 		a.required(path, "displayName", app.DisplayName)
-		if first, dup := ids[app.ClientID]; dup && app.ClientID != "" {
-			a.problem(path+".clientId", "%q is declared twice (first at %s.applications[%d])", app.ClientID, tenantPath, first)
-			a.skip[path] = true
-		} else {
-			ids[app.ClientID] = j
-		}
+		a.declaredOnce(ids, tenantPath+".applications", j, "clientId", app.ClientID, app.ClientID)
 		value, ok := a.resolve(path, "secret", app.Secret, "secretEnv", app.SecretEnv)
 		if !ok {
 			continue

@@ -23,26 +23,11 @@ func (a *applier) groups(ctx context.Context, tn store.Tenant, tenantPath string
 		a.failed(tenantPath+".groups", nil, err)
 		return
 	}
-	for j, g := range groups {
-		if a.fatal {
-			return
+	eachDeclared(a, tenantPath+".groups", groups, func(path string, g Group) {
+		if matches, ok := matchByName(a, path, "groups", g.DisplayName, existing, func(e store.Group) string { return e.DisplayName }); ok {
+			a.group(ctx, tn, path, g, matches, declared)
 		}
-		path := fmt.Sprintf("%s.groups[%d]", tenantPath, j)
-		if a.skip[path] {
-			continue
-		}
-		var matches []store.Group
-		for _, e := range existing {
-			if e.DisplayName == g.DisplayName {
-				matches = append(matches, e)
-			}
-		}
-		if len(matches) > 1 {
-			a.problem(path+".displayName", "%q names %d groups of the tenant; rename all but one first", g.DisplayName, len(matches))
-			continue
-		}
-		a.group(ctx, tn, path, g, matches, declared)
-	}
+	})
 }
 
 func (a *applier) group(ctx context.Context, tn store.Tenant, path string, g Group, matches []store.Group, declared map[string]bool) {

@@ -2,7 +2,6 @@ package bootstrap
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/foyer-idp/foyer/internal/directory"
@@ -19,23 +18,11 @@ func (a *applier) identityProviders(ctx context.Context, tn store.Tenant, tenant
 		a.failed(tenantPath+".identityProviders", nil, err)
 		return
 	}
-	for j, p := range providers {
-		if a.fatal {
-			return
-		}
-		path := fmt.Sprintf("%s.identityProviders[%d]", tenantPath, j)
-		if a.skip[path] {
-			continue
-		}
-		var matches []store.IdentityProvider
-		for _, e := range existing {
-			if e.DisplayName == p.DisplayName {
-				matches = append(matches, e)
-			}
-		}
+	eachDeclared(a, tenantPath+".identityProviders", providers, func(path string, p IdentityProvider) {
+		matches, ok := matchByName(a, path, "identity providers", p.DisplayName, existing,
+			func(e store.IdentityProvider) string { return e.DisplayName })
 		switch {
-		case len(matches) > 1:
-			a.problem(path+".displayName", "%q names %d identity providers of the tenant; rename all but one first", p.DisplayName, len(matches))
+		case !ok:
 		case len(matches) == 1 && matches[0].Type == store.IdPFoyer:
 			a.problem(path+".displayName", "%q is a Foyer partner provider, managed by Foyer; give yours another name", p.DisplayName)
 		case len(matches) == 1:
@@ -43,7 +30,7 @@ func (a *applier) identityProviders(ctx context.Context, tn store.Tenant, tenant
 		default:
 			a.createIdentityProvider(ctx, tn, path, p)
 		}
-	}
+	})
 }
 
 func (a *applier) createIdentityProvider(ctx context.Context, tn store.Tenant, path string, p IdentityProvider) {

@@ -14,9 +14,6 @@ import (
 var memberFields = map[string]string{"tenant": ""}
 
 func (a *applier) member(ctx context.Context, tn store.Tenant, path string, m Member) {
-	if a.skip[path] {
-		return
-	}
 	password, hasPassword := a.passwords[path]
 	// A file may pad an address; directory.User takes none padded.
 	u, err := a.dir.User(ctx, tn.ID, strings.TrimSpace(m.Mail))

@@ -91,19 +91,11 @@ func (a *applier) standIn(ctx context.Context, path string, t Tenant) {
 }
 
 func (a *applier) children(ctx context.Context, tn store.Tenant, path string, t Tenant) {
-	for j, m := range t.Members {
-		if !a.fatal {
-			a.member(ctx, tn, fmt.Sprintf("%s.members[%d]", path, j), m)
-		}
-	}
+	eachDeclared(a, path+".members", t.Members, func(mpath string, m Member) { a.member(ctx, tn, mpath, m) })
 	if len(t.Groups) > 0 && !a.fatal {
 		a.groups(ctx, tn, path, t.Groups, t.Members)
 	}
-	for j, app := range t.Applications {
-		if !a.fatal {
-			a.application(ctx, tn, fmt.Sprintf("%s.applications[%d]", path, j), app)
-		}
-	}
+	eachDeclared(a, path+".applications", t.Applications, func(apath string, app Application) { a.application(ctx, tn, apath, app) })
 	if len(t.IdentityProviders) > 0 && !a.fatal {
 		a.identityProviders(ctx, tn, path, t.IdentityProviders)
 	}

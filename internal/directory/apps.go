@@ -120,6 +120,25 @@ func appEntry(tenantID, activity string, a store.Application) audit.Entry {
 		Target: audit.Target{Type: audit.TargetApplication, ID: a.ID, Name: a.DisplayName}}
 }
 
+// changeApplication runs fn on the application, read in the transaction
+// of one audited change (activity) that names it. A missing application
+// is refused on the field missing, or answered as the store's
+// ErrNotFound when missing is "".
+func (d *Directory) changeApplication(ctx context.Context, tenantID, appID, activity, missing string,
+	fn func(tx store.Store, a store.Application) error) error {
+	return d.change(ctx, appEntry(tenantID, activity, store.Application{ID: appID}), func(tx store.Store, e *audit.Entry) error {
+		a, err := tx.GetApplication(ctx, tenantID, appID)
+		if err != nil {
+			if missing != "" {
+				return notFoundAs(err, missing, appID)
+			}
+			return err
+		}
+		e.Target.Name = a.DisplayName
+		return fn(tx, a)
+	})
+}
+
 // CreateApplication registers an application. A confidential one gets a
 // generated secret, answered here once and never again.
 func (d *Directory) CreateApplication(ctx context.Context, tenantID string, in NewApplication) (store.Application, *NewSecret, error) {
@@ -231,12 +250,7 @@ func (d *Directory) UpdateApplication(ctx context.Context, tenantID, appID strin
 // DeleteApplication removes the application with its secrets, owners and
 // assignments.
 func (d *Directory) DeleteApplication(ctx context.Context, tenantID, appID string) error {
-	return d.change(ctx, appEntry(tenantID, audit.ActivityDeleteApplication, store.Application{ID: appID}), func(tx store.Store, e *audit.Entry) error {
-		a, err := tx.GetApplication(ctx, tenantID, appID)
-		if err != nil {
-			return err
-		}
-		e.Target.Name = a.DisplayName
+	return d.changeApplication(ctx, tenantID, appID, audit.ActivityDeleteApplication, "", func(tx store.Store, _ store.Application) error {
 		return tx.DeleteApplication(ctx, tenantID, appID)
 	})
 }
@@ -245,18 +259,14 @@ func (d *Directory) DeleteApplication(ctx context.Context, tenantID, appID strin
 // so secrets can be rolled over without downtime. expiresAt may be nil.
 func (d *Directory) AddClientSecret(ctx context.Context, tenantID, appID string, expiresAt *time.Time) (*NewSecret, error) {
 	var sec *NewSecret
-	err := d.change(ctx, appEntry(tenantID, audit.ActivityAddAppSecret, store.Application{ID: appID}), func(tx store.Store, e *audit.Entry) error {
-		a, err := tx.GetApplication(ctx, tenantID, appID)
-		if err != nil {
-			return err
-		}
-		e.Target.Name = a.DisplayName
+	err := d.changeApplication(ctx, tenantID, appID, audit.ActivityAddAppSecret, "", func(tx store.Store, a store.Application) error {
 		if a.ClientType != store.ClientConfidential {
 			return invalid("clientType", "only a confidential client has secrets")
 		}
 		if expiresAt != nil && !expiresAt.After(d.clock()) {
 			return invalid("endDateTime", "must be in the future")
 		}
+		var err error
 		sec, err = d.addSecret(ctx, tx, a, expiresAt)
 		return err
 	})
@@ -279,12 +289,7 @@ const (
 // nil. The value itself is never stored, logged or audited.
 func (d *Directory) ImportClientSecret(ctx context.Context, tenantID, appID, value string, expiresAt *time.Time, minLength int) (store.ClientSecret, error) {
 	var s store.ClientSecret
-	err := d.change(ctx, appEntry(tenantID, audit.ActivityAddAppSecret, store.Application{ID: appID}), func(tx store.Store, e *audit.Entry) error {
-		a, err := tx.GetApplication(ctx, tenantID, appID)
-		if err != nil {
-			return err
-		}
-		e.Target.Name = a.DisplayName
+	err := d.changeApplication(ctx, tenantID, appID, audit.ActivityAddAppSecret, "", func(tx store.Store, a store.Application) error {
 		if a.ClientType != store.ClientConfidential {
 			return invalid("clientType", "only a confidential client has secrets")
 		}
@@ -323,12 +328,7 @@ func checkImportedSecret(field, value string, minLength int) *FieldError {
 
 // RemoveClientSecret deletes one of the application's secrets.
 func (d *Directory) RemoveClientSecret(ctx context.Context, tenantID, appID, secretID string) error {
-	return d.change(ctx, appEntry(tenantID, audit.ActivityRemoveAppSecret, store.Application{ID: appID}), func(tx store.Store, e *audit.Entry) error {
-		a, err := tx.GetApplication(ctx, tenantID, appID)
-		if err != nil {
-			return err
-		}
-		e.Target.Name = a.DisplayName
+	return d.changeApplication(ctx, tenantID, appID, audit.ActivityRemoveAppSecret, "", func(tx store.Store, _ store.Application) error {
 		return notFoundAs(tx.DeleteClientSecret(ctx, tenantID, appID, secretID), "keyId", secretID)
 	})
 }

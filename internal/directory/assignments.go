@@ -9,13 +9,7 @@ import (
 
 // Assign grants a user or group access to the application.
 func (d *Directory) Assign(ctx context.Context, tenantID, appID, principalType, principalID string) error {
-	e := appEntry(tenantID, audit.ActivityAddAppAssignment, store.Application{ID: appID})
-	return d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
-		a, err := tx.GetApplication(ctx, tenantID, appID)
-		if err != nil {
-			return notFoundAs(err, "application", appID)
-		}
-		e.Target.Name = a.DisplayName
+	return d.changeApplication(ctx, tenantID, appID, audit.ActivityAddAppAssignment, "application", func(tx store.Store, _ store.Application) error {
 		if err := principalExists(ctx, tx, tenantID, principalType, principalID); err != nil {
 			return err
 		}
@@ -39,13 +33,7 @@ func principalExists(ctx context.Context, tx store.Store, tenantID, principalTyp
 
 // Unassign withdraws a user's or group's access to the application.
 func (d *Directory) Unassign(ctx context.Context, tenantID, appID, principalID string) error {
-	e := appEntry(tenantID, audit.ActivityRemoveAppAssignment, store.Application{ID: appID})
-	return d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
-		a, err := tx.GetApplication(ctx, tenantID, appID)
-		if err != nil {
-			return notFoundAs(err, "application", appID)
-		}
-		e.Target.Name = a.DisplayName
+	return d.changeApplication(ctx, tenantID, appID, audit.ActivityRemoveAppAssignment, "application", func(tx store.Store, _ store.Application) error {
 		return notFoundAs(tx.RemoveAssignment(ctx, tenantID, appID, principalID), "principalId", principalID)
 	})
 }
@@ -77,13 +65,7 @@ func (d *Directory) RemoveApplicationOwner(ctx context.Context, tenantID, appID,
 
 func (d *Directory) editAppOwner(ctx context.Context, activity string,
 	apply func(store.Store, context.Context, string, string, string) error, tenantID, appID, userID string) error {
-	e := appEntry(tenantID, activity, store.Application{ID: appID})
-	return d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
-		a, err := tx.GetApplication(ctx, tenantID, appID)
-		if err != nil {
-			return notFoundAs(err, "application", appID)
-		}
-		e.Target.Name = a.DisplayName
+	return d.changeApplication(ctx, tenantID, appID, activity, "application", func(tx store.Store, _ store.Application) error {
 		if _, err := tx.GetUser(ctx, tenantID, userID); err != nil {
 			return notFoundAs(err, "user", userID)
 		}

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -41,30 +40,16 @@ func MFAPeriodSeconds(p store.MFAPolicy) int {
 // has one (reset them first); otherwise every one of them would stop
 // working. The change is audited as "Update policy".
 func (d *Directory) SetMFAPolicy(ctx context.Context, tenantID string, p store.MFAPolicy) (store.Tenant, error) {
-	var t store.Tenant
-	e := audit.Entry{TenantID: tenantID, Category: audit.CategoryPolicy, Activity: audit.ActivityUpdatePolicy,
-		Target: audit.Target{Type: audit.TargetPolicy, ID: MFAPolicyID, Name: MFAPolicyID}}
-	err := d.change(ctx, e, func(tx store.Store, _ *audit.Entry) error {
-		if err := checkMFAPolicy(p); err != nil {
-			return err
-		}
-		var err error
-		if t, err = tx.GetTenant(ctx, tenantID); err != nil {
-			return err
-		}
-		if MFAPeriodSeconds(p) != MFAPeriodSeconds(t.MFA) {
-			if err := periodMayChange(ctx, tx, t); err != nil {
-				return err
+	return d.setTenantPolicy(ctx, tenantID, MFAPolicyID, func() error { return checkMFAPolicy(p) },
+		func(tx store.Store, t *store.Tenant) error {
+			if MFAPeriodSeconds(p) != MFAPeriodSeconds(t.MFA) {
+				if err := periodMayChange(ctx, tx, *t); err != nil {
+					return err
+				}
 			}
-		}
-		t.MFA = p
-		t.UpdatedAt = d.clock()
-		return tx.UpdateTenant(ctx, t)
-	})
-	if err != nil {
-		return store.Tenant{}, err
-	}
-	return t, nil
+			t.MFA = p
+			return nil
+		})
 }
 
 // checkMFAPolicy names every problem with p by the admin API's property

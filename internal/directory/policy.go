@@ -78,18 +78,36 @@ var hostLabel = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 // domain; a deny rule without one denies nothing and is stored as no rule;
 // no rule takes no domains. The change is audited as "Update policy".
 func (d *Directory) SetInvitationPolicy(ctx context.Context, tenantID string, p store.InvitationPolicy) (store.Tenant, error) {
+	check := func() (err error) {
+		p, err = checkInvitationPolicy(p)
+		return err
+	}
+	return d.setTenantPolicy(ctx, tenantID, AuthorizationPolicyID, check, func(_ store.Store, t *store.Tenant) error {
+		t.Invitations = p
+		return nil
+	})
+}
+
+// setTenantPolicy changes one of the tenant's policies, policyID in the
+// audit log, in one transaction: check refuses a bad policy before the
+// tenant is read, apply writes the policy into the tenant as stored (tx
+// for what else it must read). Audited as "Update policy".
+func (d *Directory) setTenantPolicy(ctx context.Context, tenantID, policyID string, check func() error,
+	apply func(tx store.Store, t *store.Tenant) error) (store.Tenant, error) {
 	var t store.Tenant
 	e := audit.Entry{TenantID: tenantID, Category: audit.CategoryPolicy, Activity: audit.ActivityUpdatePolicy,
-		Target: audit.Target{Type: audit.TargetPolicy, ID: AuthorizationPolicyID, Name: AuthorizationPolicyID}}
+		Target: audit.Target{Type: audit.TargetPolicy, ID: policyID, Name: policyID}}
 	err := d.change(ctx, e, func(tx store.Store, _ *audit.Entry) error {
-		var err error
-		if p, err = checkInvitationPolicy(p); err != nil {
+		if err := check(); err != nil {
 			return err
 		}
+		var err error
 		if t, err = tx.GetTenant(ctx, tenantID); err != nil {
 			return err
 		}
-		t.Invitations = p
+		if err := apply(tx, &t); err != nil {
+			return err
+		}
 		t.UpdatedAt = d.clock()
 		return tx.UpdateTenant(ctx, t)
 	})

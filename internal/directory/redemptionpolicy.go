@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -19,26 +18,17 @@ var redemptionWays = []string{store.RedeemPartnerTenant, store.RedeemIdentityPro
 // values, each at most once; empty for the default) and whether any
 // account may redeem. Audited as "Update policy".
 func (d *Directory) SetRedemptionPolicy(ctx context.Context, tenantID string, order []string, anyAccount bool) (store.Tenant, error) {
-	var t store.Tenant
-	e := audit.Entry{TenantID: tenantID, Category: audit.CategoryPolicy, Activity: audit.ActivityUpdatePolicy,
-		Target: audit.Target{Type: audit.TargetPolicy, ID: RedemptionPolicyID, Name: RedemptionPolicyID}}
-	err := d.change(ctx, e, func(tx store.Store, _ *audit.Entry) error {
+	check := func() error {
 		if fe := checkRedemptionOrder(order); fe != nil {
 			return fe
 		}
-		var err error
-		if t, err = tx.GetTenant(ctx, tenantID); err != nil {
-			return err
-		}
+		return nil
+	}
+	return d.setTenantPolicy(ctx, tenantID, RedemptionPolicyID, check, func(_ store.Store, t *store.Tenant) error {
 		t.Invitations.RedemptionOrder = append([]string{}, order...)
 		t.Invitations.RedeemWithAnyAccount = anyAccount
-		t.UpdatedAt = d.clock()
-		return tx.UpdateTenant(ctx, t)
+		return nil
 	})
-	if err != nil {
-		return store.Tenant{}, err
-	}
-	return t, nil
 }
 
 func checkRedemptionOrder(order []string) *FieldError {

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,26 +55,13 @@ func (c *cli) openStore(t *testing.T) *sqlstore.Store {
 // token and answers the status and the decoded answer.
 func graphCall(t *testing.T, token, method, rawURL, body string) (int, map[string]any) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, rawURL, rd)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	require.NotEmpty(t, token)
+	status, _, raw := sendAPI(t, token, method, rawURL, body)
 	var out map[string]any
 	if len(raw) > 0 {
-		require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+		require.NoError(t, json.Unmarshal([]byte(raw), &out), raw)
 	}
-	return resp.StatusCode, out
+	return status, out
 }
 
 // requireGraphError asserts Graph's error body with code and a message
@@ -107,20 +92,7 @@ func (s *devServer) appToken(t *testing.T, clientID string, permissions ...strin
 		} `json:"passwordCredential"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(s.cli.mustRun(t, args...)), &app))
-	form := url.Values{"grant_type": {"client_credentials"}, "scope": {s.base + "/.default"}}
-	req, err := http.NewRequest(http.MethodPost, s.base+"/t/woodgrove/oauth/token", strings.NewReader(form.Encode()))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(clientID, app.Secret.Value)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
-	return tok.AccessToken
+	return clientCredentialsOf(t, s.base, clientID, app.Secret.Value, s.base+"/.default")
 }
 
 const staffPassword = "staff-password-1"
@@ -332,11 +304,7 @@ func TestLastTenantAdministratorThroughCLIAndBootstrap(t *testing.T) {
 		for k, v := range backendEnv(t, b) {
 			c.env[k] = v
 		}
-		c.env["ADMIN_PASSWORD"] = "admin-password-from-env"
-		c.env["PORTAL_SECRET"] = "portal-secret-of-at-least-32-characters!"
-		file := filepath.Join(t.TempDir(), "foyer-bootstrap.yaml")
-		require.NoError(t, os.WriteFile(file, []byte(bootstrapFile), 0o600))
-		r := c.bootstrap(t, "", "--file", file)
+		r := c.applyBootstrapFile(t)
 		require.Equal(t, exitOK, r.code, r.stderr)
 
 		const admin = "admin@woodgrove.test"

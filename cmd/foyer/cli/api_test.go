@@ -16,6 +16,14 @@ import (
 // seeded demo-app and answers the access token.
 func clientCredentials(t *testing.T, base, scope string) string {
 	t.Helper()
+	return clientCredentialsOf(t, base, "demo-app", "demo-secret", scope)
+}
+
+// clientCredentialsOf answers an access token woodgrove's token endpoint
+// issues to clientID with the client credentials grant (scope "": none
+// asked for).
+func clientCredentialsOf(t *testing.T, base, clientID, secret, scope string) string {
+	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}}
 	if scope != "" {
 		form.Set("scope", scope)
@@ -23,7 +31,7 @@ func clientCredentials(t *testing.T, base, scope string) string {
 	req, err := http.NewRequest(http.MethodPost, base+"/t/woodgrove/oauth/token", strings.NewReader(form.Encode()))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("demo-app", "demo-secret")
+	req.SetBasicAuth(clientID, secret)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -38,17 +46,30 @@ func clientCredentials(t *testing.T, base, scope string) string {
 
 func callAPI(t *testing.T, token, method, rawURL string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, rawURL, nil)
+	return sendAPI(t, token, method, rawURL, "")
+}
+
+// sendAPI is callAPI with a JSON body (none when "").
+func sendAPI(t *testing.T, token, method, rawURL, body string) (int, http.Header, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, rawURL, rd)
 	require.NoError(t, err)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	return resp.StatusCode, resp.Header, string(body)
+	return resp.StatusCode, resp.Header, string(raw)
 }
 
 // TestAdminAPIWithRealTokens calls /v1.0 of a running serve --dev with
@@ -104,23 +125,15 @@ func TestInvitationsThroughServe(t *testing.T) {
 
 	body := `{"invitedUserEmailAddress":"Kim@Partner.test","inviteRedirectUrl":"http://127.0.0.1:5556/callback",` +
 		`"sendInvitationMessage":true,"invitedUserMessageInfo":{"customizedMessageBody":"Hi"}}`
-	req, err := http.NewRequest(http.MethodPost, base+"/v1.0/invitations", strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+apiToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	raw, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.NoError(t, err)
-	require.Equal(t, http.StatusCreated, resp.StatusCode, string(raw))
+	status, _, raw := sendAPI(t, apiToken, http.MethodPost, base+"/v1.0/invitations", body)
+	require.Equal(t, http.StatusCreated, status, raw)
 	var inv struct {
 		ID              string
 		InviteRedeemURL string `json:"inviteRedeemUrl"`
 		Status          string
 		InvitedUser     struct{ ID string } `json:"invitedUser"`
 	}
-	require.NoError(t, json.Unmarshal(raw, &inv))
+	require.NoError(t, json.Unmarshal([]byte(raw), &inv))
 	require.Equal(t, "PendingAcceptance", inv.Status)
 	require.True(t, strings.HasPrefix(inv.InviteRedeemURL, base+"/t/woodgrove/redeem?token="), inv.InviteRedeemURL)
 
@@ -154,16 +167,8 @@ func TestInviteRedirectStaysUnderHomePageThroughServe(t *testing.T) {
 	invite := func(email, redirect string) (int, string) {
 		body, err := json.Marshal(map[string]any{"invitedUserEmailAddress": email, "inviteRedirectUrl": redirect})
 		require.NoError(t, err)
-		req, err := http.NewRequest(http.MethodPost, base+"/v1.0/invitations", strings.NewReader(string(body)))
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+apiToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		return resp.StatusCode, string(raw)
+		status, _, raw := sendAPI(t, apiToken, http.MethodPost, base+"/v1.0/invitations", string(body))
+		return status, raw
 	}
 	for i, bad := range []string{
 		base + "/demo/../t/woodgrove/logout",

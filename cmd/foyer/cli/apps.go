@@ -49,29 +49,18 @@ func newAppsCmd(d deps) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				apps = nonNil(apps)
-				return printOut(cmd, apps, func(w io.Writer) {
-					row(w, "CLIENT ID", "NAME", "TYPE", "GRANTS", "ID", "CREATED")
-					for _, app := range apps {
-						row(w, app.ClientID, app.DisplayName, app.ClientType, listCell(app.GrantTypes), app.ID, timeCell(&app.CreatedAt))
-					}
-				})
+				return printList(cmd, apps, []string{"CLIENT ID", "NAME", "TYPE", "GRANTS", "ID", "CREATED"},
+					func(app store.Application) []string {
+						return []string{app.ClientID, app.DisplayName, app.ClientType, listCell(app.GrantTypes), app.ID, timeCell(&app.CreatedAt)}
+					})
 			}),
-		tenantCommand(d, "show --tenant SLUG APP", "Show an application with its secrets, owners and assignments", exactArgs("APP"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				app, err := a.application(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		objectCommand(d, "show --tenant SLUG APP", "Show an application with its secrets, owners and assignments", "APP", localAdmin.application,
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
 				return printApp(ctx, cmd, a.app, app)
 			}),
 		newAppsUpdateCmd(d),
-		tenantCommand(d, "delete --tenant SLUG APP", "Delete an application with its secrets, owners and assignments", exactArgs("APP"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				app, err := a.application(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		objectCommand(d, "delete --tenant SLUG APP", "Delete an application with its secrets, owners and assignments", "APP", localAdmin.application,
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
 				if err := a.dir.DeleteApplication(ctx, a.t.ID, app.ID); err != nil {
 					return err
 				}
@@ -144,14 +133,10 @@ func newAppsCreateCmd(d deps) *cobra.Command {
 }
 
 func newAppsUpdateCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "update --tenant SLUG APP", "Change an application (repeatable flags replace the whole list; \"\" clears it)", exactArgs("APP"),
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-			app, err := a.application(ctx, args[0])
-			if err != nil {
-				return err
-			}
+	cmd := objectCommand(d, "update --tenant SLUG APP", "Change an application (repeatable flags replace the whole list; \"\" clears it)", "APP",
+		localAdmin.application, func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
 			f := cmd.Flags()
-			app, err = a.dir.UpdateApplication(ctx, a.t.ID, app.ID, directory.ApplicationPatch{
+			app, err := a.dir.UpdateApplication(ctx, a.t.ID, app.ID, directory.ApplicationPatch{
 				DisplayName:            changed(cmd, flagName, f.GetString),
 				RedirectURIs:           changedList(cmd, flagRedirectURI),
 				PostLogoutRedirectURIs: changedList(cmd, flagPostLogoutURI),
@@ -176,12 +161,8 @@ func newAppsUpdateCmd(d deps) *cobra.Command {
 
 func newAppsSecretsCmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("secrets", "Add, list and remove a confidential application's client secrets")
-	add := tenantCommand(d, "add --tenant SLUG APP", "Add a client secret, shown once (roll over without downtime, then remove the old one)", exactArgs("APP"),
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-			app, err := a.application(ctx, args[0])
-			if err != nil {
-				return err
-			}
+	add := objectCommand(d, "add --tenant SLUG APP", "Add a client secret, shown once (roll over without downtime, then remove the old one)", "APP",
+		localAdmin.application, func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
 			var expiresAt *time.Time
 			if in, _ := cmd.Flags().GetDuration("expires-in"); in > 0 {
 				expiresAt = new(time.Now().Add(in))
@@ -201,12 +182,8 @@ func newAppsSecretsCmd(d deps) *cobra.Command {
 	}
 	cmd.AddCommand(
 		add,
-		tenantCommand(d, "list --tenant SLUG APP", "List an application's client secrets (hints and dates only)", exactArgs("APP"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				app, err := a.application(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		objectCommand(d, "list --tenant SLUG APP", "List an application's client secrets (hints and dates only)", "APP", localAdmin.application,
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
 				return printSecrets(ctx, cmd, a.app, app)
 			}),
 		tenantCommand(d, "remove --tenant SLUG APP KEY_ID", "Remove one of an application's client secrets", exactArgs("APP", "KEY_ID"),
@@ -225,12 +202,8 @@ func newAppsSecretsCmd(d deps) *cobra.Command {
 }
 
 func newAppsAssignCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "assign --tenant SLUG APP (--user USER | --group ID)", "Let a user or a group's members sign in to an application", exactArgs("APP"),
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-			app, err := a.application(ctx, args[0])
-			if err != nil {
-				return err
-			}
+	cmd := objectCommand(d, "assign --tenant SLUG APP (--user USER | --group ID)", "Let a user or a group's members sign in to an application", "APP",
+		localAdmin.application, func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
 			principalType, principalID := store.PrincipalGroup, ""
 			if ref, _ := cmd.Flags().GetString(flagUser); ref != "" {
 				u, err := a.user(ctx, ref)
@@ -259,12 +232,8 @@ func newAppsAssignCmd(d deps) *cobra.Command {
 }
 
 func newAppsUnassignCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "unassign --tenant SLUG APP --principal ID", "Withdraw a user's or group's assignment to an application", exactArgs("APP"),
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-			app, err := a.application(ctx, args[0])
-			if err != nil {
-				return err
-			}
+	cmd := objectCommand(d, "unassign --tenant SLUG APP --principal ID", "Withdraw a user's or group's assignment to an application", "APP",
+		localAdmin.application, func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
 			id, _ := cmd.Flags().GetString("principal")
 			if err := a.dir.Unassign(ctx, a.t.ID, app.ID, id); err != nil {
 				return err
@@ -293,11 +262,7 @@ func printApp(ctx context.Context, cmd *cobra.Command, a *app, app store.Applica
 	if err != nil {
 		return err
 	}
-	assignments, err := a.dir.Assignments(ctx, app.TenantID, app.ID)
-	if err != nil {
-		return err
-	}
-	names, err := principalNames(ctx, a, app.TenantID, assignments)
+	assignments, names, err := namedAssignments(ctx, a, app)
 	if err != nil {
 		return err
 	}
@@ -363,11 +328,7 @@ func expiresCell(t *time.Time) string {
 }
 
 func printAssignments(ctx context.Context, cmd *cobra.Command, a *app, app store.Application) error {
-	assignments, err := a.dir.Assignments(ctx, app.TenantID, app.ID)
-	if err != nil {
-		return err
-	}
-	names, err := principalNames(ctx, a, app.TenantID, assignments)
+	assignments, names, err := namedAssignments(ctx, a, app)
 	if err != nil {
 		return err
 	}
@@ -380,6 +341,17 @@ func assignmentTable(w io.Writer, assignments []store.Assignment, names map[stri
 	for _, as := range assignments {
 		row(w, as.PrincipalType, as.PrincipalID, firstOf(names[as.PrincipalID]), timeCell(&as.CreatedAt))
 	}
+}
+
+// namedAssignments answers the application's assignments with the names
+// of the assigned users and groups.
+func namedAssignments(ctx context.Context, a *app, app store.Application) ([]store.Assignment, map[string]string, error) {
+	assignments, err := a.dir.Assignments(ctx, app.TenantID, app.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, err := principalNames(ctx, a, app.TenantID, assignments)
+	return assignments, names, err
 }
 
 // principalNames names assigned users and groups for people reading a

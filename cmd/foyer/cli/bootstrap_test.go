@@ -58,6 +58,17 @@ func (c *cli) bootstrap(t *testing.T, stdin string, args ...string) result {
 	return c.runWith(t, stdin, []func(deps) *cobra.Command{newBootstrapCmd}, append([]string{"bootstrap"}, args...)...)
 }
 
+// applyBootstrapFile applies bootstrapFile from a file, with the
+// secrets it names in the environment, and answers the result.
+func (c *cli) applyBootstrapFile(t *testing.T) result {
+	t.Helper()
+	c.env["ADMIN_PASSWORD"] = "admin-password-from-env"
+	c.env["PORTAL_SECRET"] = "portal-secret-of-at-least-32-characters!"
+	file := filepath.Join(t.TempDir(), "foyer-bootstrap.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(bootstrapFile), 0o600))
+	return c.bootstrap(t, "", "--file", file)
+}
+
 const bootstrapFile = `
 tenants:
   - slug: woodgrove
@@ -82,12 +93,7 @@ tenants:
 func TestBootstrapCommand(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
-	c.env["ADMIN_PASSWORD"] = "admin-password-from-env"
-	c.env["PORTAL_SECRET"] = "portal-secret-of-at-least-32-characters!"
-	file := filepath.Join(t.TempDir(), "foyer-bootstrap.yaml")
-	require.NoError(t, os.WriteFile(file, []byte(bootstrapFile), 0o600))
-
-	r := c.bootstrap(t, "", "--file", file)
+	r := c.applyBootstrapFile(t)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	require.Contains(t, r.stdout, "tenant       woodgrove  woodgrove")
 	require.Contains(t, r.stdout, "5 created, 0 updated, 0 unchanged.")

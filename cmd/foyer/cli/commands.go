@@ -105,15 +105,7 @@ func addPasswordFlags(cmd *cobra.Command) {
 // password answers the password the command line gives, or "" for none.
 func password(cmd *cobra.Command) (string, error) {
 	if fromStdin, _ := cmd.Flags().GetBool(flagPasswordStdin); fromStdin {
-		line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("read password from standard input: %w", err)
-		}
-		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
-		if line == "" {
-			return "", usageErrorf("--%s: standard input holds no password", flagPasswordStdin)
-		}
-		return line, nil
+		return stdinLine(cmd, "password", flagPasswordStdin)
 	}
 	pw, _ := cmd.Flags().GetString(flagPassword)
 	if cmd.Flags().Changed(flagPassword) {
@@ -121,6 +113,20 @@ func password(cmd *cobra.Command) (string, error) {
 			flagPassword, flagPasswordStdin)
 	}
 	return pw, nil
+}
+
+// stdinLine reads a secret, what, from one line of standard input, as
+// the flag fromFlag asks; an empty line is a usage mistake.
+func stdinLine(cmd *cobra.Command, what, fromFlag string) (string, error) {
+	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read %s from standard input: %w", what, err)
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", usageErrorf("--%s: standard input holds no %s", fromFlag, what)
+	}
+	return line, nil
 }
 
 // explain words an error for the command line. The directory's refusals
@@ -144,6 +150,33 @@ func printDeleted(cmd *cobra.Command, what, id string) error {
 		Deleted bool   `json:"deleted"`
 	}{id, true}
 	return printOut(cmd, v, func(w io.Writer) { fmt.Fprintf(w, "Deleted %s.\n", what) })
+}
+
+// objectCommand is tenantCommand for a command acting on the one object
+// its argument arg names: find resolves it (localAdmin.user, …), run acts
+// on what it found.
+func objectCommand[T any](d deps, use, short, arg string, find func(localAdmin, context.Context, string) (T, error),
+	run func(ctx context.Context, a localAdmin, cmd *cobra.Command, v T) error) *cobra.Command {
+	return tenantCommand(d, use, short, exactArgs(arg),
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
+			v, err := find(a, ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return run(ctx, a, cmd, v)
+		})
+}
+
+// printList answers a list: as JSON, or as a table with header and one
+// row of cells an item.
+func printList[T any](cmd *cobra.Command, items []T, header []string, cells func(T) []string) error {
+	items = nonNil(items)
+	return printOut(cmd, items, func(w io.Writer) {
+		row(w, header...)
+		for _, v := range items {
+			row(w, cells(v)...)
+		}
+	})
 }
 
 // field writes one "Name:  value" line of a record shown on its own.

@@ -43,29 +43,18 @@ func newGroupsCmd(d deps) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				groups = nonNil(groups)
-				return printOut(cmd, groups, func(w io.Writer) {
-					row(w, "ID", "NAME", "OWNERS CAN INVITE", "CREATED", "DESCRIPTION")
-					for _, g := range groups {
-						row(w, g.ID, g.DisplayName, boolCell(g.OwnersCanInviteGuests), timeCell(&g.CreatedAt), firstOf(g.Description))
-					}
-				})
+				return printList(cmd, groups, []string{"ID", "NAME", "OWNERS CAN INVITE", "CREATED", "DESCRIPTION"},
+					func(g store.Group) []string {
+						return []string{g.ID, g.DisplayName, boolCell(g.OwnersCanInviteGuests), timeCell(&g.CreatedAt), firstOf(g.Description)}
+					})
 			}),
-		tenantCommand(d, "show --tenant SLUG ID", "Show a group with its members and owners", exactArgs("ID"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				g, err := a.group(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		objectCommand(d, "show --tenant SLUG ID", "Show a group with its members and owners", "ID", localAdmin.group,
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, g store.Group) error {
 				return printGroup(ctx, cmd, a.app, g)
 			}),
 		newGroupsUpdateCmd(d),
-		tenantCommand(d, "delete --tenant SLUG ID", "Delete a group with its memberships and assignments", exactArgs("ID"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				g, err := a.group(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		objectCommand(d, "delete --tenant SLUG ID", "Delete a group with its memberships and assignments", "ID", localAdmin.group,
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, g store.Group) error {
 				if err := a.dir.DeleteGroup(ctx, a.t.ID, g.ID); err != nil {
 					return err
 				}
@@ -112,14 +101,10 @@ func newGroupsCreateCmd(d deps) *cobra.Command {
 }
 
 func newGroupsUpdateCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "update --tenant SLUG ID", "Change a group's name, description or what its owners may do", exactArgs("ID"),
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-			g, err := a.group(ctx, args[0])
-			if err != nil {
-				return err
-			}
+	cmd := objectCommand(d, "update --tenant SLUG ID", "Change a group's name, description or what its owners may do", "ID", localAdmin.group,
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, g store.Group) error {
 			f := cmd.Flags()
-			g, err = a.dir.UpdateGroup(ctx, a.t.ID, g.ID, directory.GroupPatch{
+			g, err := a.dir.UpdateGroup(ctx, a.t.ID, g.ID, directory.GroupPatch{
 				DisplayName:           changed(cmd, flagName, f.GetString),
 				Description:           changed(cmd, flagDescription, f.GetString),
 				OwnersCanInviteGuests: changed(cmd, flagOwnersCanInvite, f.GetBool),

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -19,22 +18,14 @@ func newGuestsCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			guests = nonNil(guests)
-			return printOut(cmd, guests, func(w io.Writer) {
-				row(w, "ID", "USER PRINCIPAL NAME", "MAIL", "NAME", "STATE", "ENABLED", "CREATED")
-				for _, u := range guests {
-					row(w, u.ID, u.UserPrincipalName, firstOf(u.Mail), u.DisplayName, firstOf(u.ExternalUserState),
-						boolCell(u.AccountEnabled), timeCell(&u.CreatedAt))
-				}
-			})
+			return printList(cmd, guests, []string{"ID", "USER PRINCIPAL NAME", "MAIL", "NAME", "STATE", "ENABLED", "CREATED"},
+				func(u store.User) []string {
+					return []string{u.ID, u.UserPrincipalName, firstOf(u.Mail), u.DisplayName, firstOf(u.ExternalUserState),
+						boolCell(u.AccountEnabled), timeCell(&u.CreatedAt)}
+				})
 		})
 	list.Flags().String("state", "", "only guests in this state: PendingAcceptance or Accepted")
-	list.PreRunE = func(cmd *cobra.Command, _ []string) error {
-		if v, _ := cmd.Flags().GetString("state"); v != "" && v != store.ExternalStatePending && v != store.ExternalStateAccepted {
-			return usageErrorf("--state must be %s or %s, got %q", store.ExternalStatePending, store.ExternalStateAccepted, v)
-		}
-		return nil
-	}
+	list.PreRunE = func(cmd *cobra.Command, _ []string) error { return checkStateFlag(cmd) }
 	remove := adminCommand(d, "remove --tenant SLUG GUEST",
 		"Delete a guest user (by id or user principal name) with its invitations, memberships and assignments", exactArgs("GUEST"),
 		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
@@ -52,4 +43,12 @@ func newGuestsCmd(d deps) *cobra.Command {
 		})
 	cmd.AddCommand(list, remove)
 	return cmd
+}
+
+// checkStateFlag refuses a --state that is not a guest's state.
+func checkStateFlag(cmd *cobra.Command) error {
+	if v, _ := cmd.Flags().GetString("state"); v != "" && v != store.ExternalStatePending && v != store.ExternalStateAccepted {
+		return usageErrorf("--state must be %s or %s, got %q", store.ExternalStatePending, store.ExternalStateAccepted, v)
+	}
+	return nil
 }

@@ -15,9 +15,7 @@ func TestGuestCommandsLocal(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove Bank", "--signing-alg", "ES256")
-	c.mustRun(t, "users", "create", "--tenant", "woodgrove", "--mail", "admin@woodgrove.test", "--name", "Admin")
-	c.mustRun(t, "apps", "create", "--tenant", "woodgrove", "--name", "Portal", "--client-id", "portal",
-		"--type", "public", "--redirect-uri", "https://portal.woodgrove.test/signin", "--grant", "authorization_code")
+	c.seedAdminAndPortal(t)
 	invite := func(email string) invitationOut {
 		t.Helper()
 		var inv invitationOut

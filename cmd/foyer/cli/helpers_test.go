@@ -97,3 +97,13 @@ func (c *cli) auditOf(ctx context.Context, t *testing.T, f store.AuditFilter) []
 	require.NoError(t, err)
 	return events
 }
+
+// seedAdminAndPortal gives the tenant woodgrove, made before, a member
+// admin@woodgrove.test and a public application portal redirecting to
+// https://portal.woodgrove.test/signin.
+func (c *cli) seedAdminAndPortal(t *testing.T) {
+	t.Helper()
+	c.mustRun(t, "users", "create", "--tenant", "woodgrove", "--mail", "admin@woodgrove.test", "--name", "Admin")
+	c.mustRun(t, "apps", "create", "--tenant", "woodgrove", "--name", "Portal", "--client-id", "portal",
+		"--type", "public", "--redirect-uri", "https://portal.woodgrove.test/signin", "--grant", "authorization_code")
+}

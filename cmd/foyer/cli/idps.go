@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -73,31 +71,18 @@ func newIdPsCmd(d deps) *cobra.Command {
 				for i, p := range providers {
 					views[i] = idpView(p)
 				}
-				return printOut(cmd, views, func(w io.Writer) {
-					row(w, "ID", "NAME", "TYPE", "CLIENT ID", "ENABLED", "DOMAINS")
-					for _, v := range views {
-						row(w, v.ID, v.DisplayName, v.Type, firstOf(v.ClientID), boolCell(v.Enabled), listCell(v.Domains))
-					}
-				})
+				return printList(cmd, views, []string{"ID", "NAME", "TYPE", "CLIENT ID", "ENABLED", "DOMAINS"},
+					func(v identityProviderView) []string {
+						return []string{v.ID, v.DisplayName, v.Type, firstOf(v.ClientID), boolCell(v.Enabled), listCell(v.Domains)}
+					})
 			}),
-		tenantCommand(d, "show --tenant SLUG ID", "Show an identity provider (never its client secret)", exactArgs("ID"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				p, err := a.identityProvider(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		objectCommand(d, "show --tenant SLUG ID", "Show an identity provider (never its client secret)", "ID", localAdmin.identityProvider,
+			func(_ context.Context, _ localAdmin, cmd *cobra.Command, p store.IdentityProvider) error {
 				return printIdP(cmd, p)
 			}),
 		newIdPsUpdateCmd(d),
-		tenantCommand(d, "delete --tenant SLUG ID", "Delete an identity provider (its guests keep their accounts)", exactArgs("ID"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				p, err := a.identityProvider(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				if err := managedByFoyer(p); err != nil {
-					return err
-				}
+		objectCommand(d, "delete --tenant SLUG ID", "Delete an identity provider (its guests keep their accounts)", "ID", localAdmin.managedIdentityProvider,
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, p store.IdentityProvider) error {
 				if err := a.dir.DeleteIdentityProvider(ctx, a.t.ID, p.ID); err != nil {
 					return err
 				}
@@ -107,12 +92,14 @@ func newIdPsCmd(d deps) *cobra.Command {
 	return cmd
 }
 
-// managedByFoyer refuses changing a Foyer partner provider.
-func managedByFoyer(p store.IdentityProvider) error {
-	if p.Type == store.IdPFoyer {
-		return fmt.Errorf("identity provider %q is managed by Foyer (a partner tenant of this Foyer) and cannot be changed or deleted", p.ID)
+// managedIdentityProvider finds a provider the tenant's admins manage,
+// refusing a Foyer partner provider, which Foyer manages.
+func (a localAdmin) managedIdentityProvider(ctx context.Context, id string) (store.IdentityProvider, error) {
+	p, err := a.identityProvider(ctx, id)
+	if err == nil && p.Type == store.IdPFoyer {
+		return p, fmt.Errorf("identity provider %q is managed by Foyer (a partner tenant of this Foyer) and cannot be changed or deleted", p.ID)
 	}
-	return nil
+	return p, err
 }
 
 func addIdPFlags(cmd *cobra.Command) {
@@ -167,15 +154,8 @@ func newIdPsAddCmd(d deps) *cobra.Command {
 }
 
 func newIdPsUpdateCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "update --tenant SLUG ID", "Change an identity provider (repeatable flags replace the whole list; \"\" clears it)", exactArgs("ID"),
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-			p, err := a.identityProvider(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if err := managedByFoyer(p); err != nil {
-				return err
-			}
+	cmd := objectCommand(d, "update --tenant SLUG ID", "Change an identity provider (repeatable flags replace the whole list; \"\" clears it)", "ID",
+		localAdmin.managedIdentityProvider, func(ctx context.Context, a localAdmin, cmd *cobra.Command, p store.IdentityProvider) error {
 			f := cmd.Flags()
 			patch := directory.IdentityProviderPatch{
 				DisplayName: changed(cmd, flagName, f.GetString),
@@ -186,6 +166,7 @@ func newIdPsUpdateCmd(d deps) *cobra.Command {
 				Enabled:     changed(cmd, flagEnabled, f.GetBool),
 				MFATrusted:  changed(cmd, flagMFATrusted, f.GetBool),
 			}
+			var err error
 			if patch.ClaimsMapping, err = claimsFlag(cmd); err != nil {
 				return err
 			}
@@ -236,15 +217,7 @@ func clientSecret(cmd *cobra.Command) (string, error) {
 	if fromStdin, _ := cmd.Flags().GetBool(flagClientSecretStdin); !fromStdin {
 		return "", nil
 	}
-	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read client secret from standard input: %w", err)
-	}
-	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
-	if line == "" {
-		return "", usageErrorf("--%s: standard input holds no client secret", flagClientSecretStdin)
-	}
-	return line, nil
+	return stdinLine(cmd, "client secret", flagClientSecretStdin)
 }
 
 func printIdP(cmd *cobra.Command, p store.IdentityProvider) error {

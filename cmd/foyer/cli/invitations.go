@@ -31,14 +31,11 @@ func newInvitationsListCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list = nonNil(list)
-			return printOut(cmd, list, func(w io.Writer) {
-				row(w, "ID", "EMAIL", "STATUS", "GUEST ID", "REDIRECT", "EXPIRES")
-				for _, inv := range list {
-					row(w, inv.ID, inv.InvitedUserEmailAddress, inv.Status, inv.InvitedUserID, inv.InviteRedirectURL,
-						timeCell(&inv.ExpirationDateTime))
-				}
-			})
+			return printList(cmd, list, []string{"ID", "EMAIL", "STATUS", "GUEST ID", "REDIRECT", "EXPIRES"},
+				func(inv invitationItem) []string {
+					return []string{inv.ID, inv.InvitedUserEmailAddress, inv.Status, inv.InvitedUserID, inv.InviteRedirectURL,
+						timeCell(&inv.ExpirationDateTime)}
+				})
 		})
 	cmd.Flags().String("status", store.InvitationPending, "only invitations in this status: PendingAcceptance, Accepted or Revoked")
 	cmd.Flags().String("email", "", "only the invitations of this email address")

@@ -18,9 +18,7 @@ func TestInviteCommand(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove Bank", "--signing-alg", "ES256")
-	c.mustRun(t, "users", "create", "--tenant", "woodgrove", "--mail", "admin@woodgrove.test", "--name", "Admin")
-	c.mustRun(t, "apps", "create", "--tenant", "woodgrove", "--name", "Portal", "--client-id", "portal",
-		"--type", "public", "--redirect-uri", "https://portal.woodgrove.test/signin", "--grant", "authorization_code")
+	c.seedAdminAndPortal(t)
 	var g struct{ ID string }
 	require.NoError(t, json.Unmarshal([]byte(c.mustRun(t, "-o", "json", "groups", "create", "--tenant", "woodgrove",
 		"--name", "Partners")), &g))

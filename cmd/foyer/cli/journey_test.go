@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -35,16 +34,9 @@ func TestGuestJourneyThroughSMTP(t *testing.T) {
 	const guest = "gsamoogle@gmail.com"
 
 	token := clientCredentials(t, s.base, s.base+"/.default")
-	req, err := http.NewRequest(http.MethodPost, s.base+"/v1.0/invitations", strings.NewReader(
-		`{"invitedUserEmailAddress":"`+guest+`","inviteRedirectUrl":"`+bootstrap.DevRedirectURI+`","sendInvitationMessage":true}`))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.Equal(t, http.StatusCreated, resp.StatusCode, string(body))
+	status, _, body := sendAPI(t, token, http.MethodPost, s.base+"/v1.0/invitations",
+		`{"invitedUserEmailAddress":"`+guest+`","inviteRedirectUrl":"`+bootstrap.DevRedirectURI+`","sendInvitationMessage":true}`)
+	require.Equal(t, http.StatusCreated, status, body)
 
 	invitation := mailAbout(t, inbox, "invited you", 0)
 	require.Contains(t, invitation.Subject, "invited you")

@@ -63,12 +63,8 @@ func newMFACmd(d deps) *cobra.Command {
 	)
 	cmd.AddCommand(
 		policy,
-		tenantCommand(d, "status --tenant SLUG USER", "Show whether a user has an authenticator app registered, and any lock", exactArgs("USER"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				u, err := a.user(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		objectCommand(d, "status --tenant SLUG USER", "Show whether a user has an authenticator app registered, and any lock", "USER",
+			localAdmin.user, func(ctx context.Context, a localAdmin, cmd *cobra.Command, u store.User) error {
 				st, err := a.mfa.Status(ctx, a.t.ID, u.ID)
 				if err != nil {
 					return err
@@ -192,12 +188,8 @@ func printMFADone(cmd *cobra.Command, u store.User, done, message string) error 
 // (reset, unlock): doneKey is its JSON flag, done the sentence printed,
 // with the user's name.
 func mfaAdminCommand(d deps, verb, doneKey, short string, act func(ctx context.Context, a localAdmin, userID string) error, done string) *cobra.Command {
-	return tenantCommand(d, verb+" --tenant SLUG USER", short, exactArgs("USER"),
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-			u, err := a.user(ctx, args[0])
-			if err != nil {
-				return err
-			}
+	return objectCommand(d, verb+" --tenant SLUG USER", short, "USER", localAdmin.user,
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, u store.User) error {
 			st, err := a.mfa.Status(ctx, a.t.ID, u.ID)
 			if err != nil {
 				return err

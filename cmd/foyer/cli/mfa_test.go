@@ -28,9 +28,7 @@ func TestMFACommands(t *testing.T) {
 	ctx := t.Context()
 	c.mustRun(t, "tenants", "create", "--slug", "woodgrove", "--name", "Woodgrove Bank")
 	c.mustRun(t, "tenants", "create", "--slug", "contoso", "--name", "Contoso")
-	c.mustRun(t, "users", "create", "--tenant", "woodgrove", "--mail", "admin@woodgrove.test", "--name", "Admin")
-	c.mustRun(t, "apps", "create", "--tenant", "woodgrove", "--name", "Portal", "--client-id", "portal",
-		"--type", "public", "--redirect-uri", "https://portal.woodgrove.test/signin", "--grant", "authorization_code")
+	c.seedAdminAndPortal(t)
 	var inv invitationOut
 	require.NoError(t, json.Unmarshal([]byte(c.mustRun(t, "-o", "json", "invite", "--tenant", "woodgrove",
 		"--email", "kim@partner.test", "--redirect-url", "https://portal.woodgrove.test/signin", "--no-mail")), &inv))

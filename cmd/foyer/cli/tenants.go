@@ -21,30 +21,18 @@ func newTenantsCmd(d deps) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tenants = nonNil(tenants)
-				return printOut(cmd, tenants, func(w io.Writer) {
-					row(w, "SLUG", "NAME", "ALG", "ID", "CREATED")
-					for _, t := range tenants {
-						row(w, t.Slug, t.DisplayName, t.SigningAlg, t.ID, timeCell(&t.CreatedAt))
-					}
+				return printList(cmd, tenants, []string{"SLUG", "NAME", "ALG", "ID", "CREATED"}, func(t store.Tenant) []string {
+					return []string{t.Slug, t.DisplayName, t.SigningAlg, t.ID, timeCell(&t.CreatedAt)}
 				})
 			}),
-		appCommand(d, "show SLUG", "Show a tenant", exactArgs("SLUG"),
-			func(ctx context.Context, a *app, cmd *cobra.Command, args []string) error {
-				t, err := a.tenantBySlug(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		tenantArgCommand(d, "show SLUG", "Show a tenant",
+			func(_ context.Context, _ *app, cmd *cobra.Command, t store.Tenant) error {
 				return printTenant(cmd, t)
 			}),
 		newTenantsUpdateCmd(d),
 		newTenantsPolicyCmd(d),
-		appCommand(d, "delete SLUG", "Delete a tenant with everything it holds (its audit events stay)", exactArgs("SLUG"),
-			func(ctx context.Context, a *app, cmd *cobra.Command, args []string) error {
-				t, err := a.tenantBySlug(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		tenantArgCommand(d, "delete SLUG", "Delete a tenant with everything it holds (its audit events stay)",
+			func(ctx context.Context, a *app, cmd *cobra.Command, t store.Tenant) error {
 				if err := a.dir.DeleteTenant(ctx, t.ID); err != nil {
 					return err
 				}
@@ -52,6 +40,18 @@ func newTenantsCmd(d deps) *cobra.Command {
 			}),
 	)
 	return cmd
+}
+
+// tenantArgCommand is appCommand for a command acting on the tenant its
+// SLUG argument names.
+func tenantArgCommand(d deps, use, short string, run func(ctx context.Context, a *app, cmd *cobra.Command, t store.Tenant) error) *cobra.Command {
+	return appCommand(d, use, short, exactArgs("SLUG"), func(ctx context.Context, a *app, cmd *cobra.Command, args []string) error {
+		t, err := a.tenantBySlug(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return run(ctx, a, cmd, t)
+	})
 }
 
 // Tenant flags, shared by create and update.
@@ -100,12 +100,8 @@ func newTenantsCreateCmd(d deps) *cobra.Command {
 }
 
 func newTenantsUpdateCmd(d deps) *cobra.Command {
-	cmd := appCommand(d, "update SLUG", "Change a tenant's name, branding or signing algorithm", exactArgs("SLUG"),
-		func(ctx context.Context, a *app, cmd *cobra.Command, args []string) error {
-			t, err := a.tenantBySlug(ctx, args[0])
-			if err != nil {
-				return err
-			}
+	cmd := tenantArgCommand(d, "update SLUG", "Change a tenant's name, branding or signing algorithm",
+		func(ctx context.Context, a *app, cmd *cobra.Command, t store.Tenant) error {
 			f := cmd.Flags()
 			p := directory.TenantPatch{
 				DisplayName: changed(cmd, flagName, f.GetString),
@@ -115,7 +111,8 @@ func newTenantsUpdateCmd(d deps) *cobra.Command {
 				SigningAlg:  changed(cmd, flagSigningAlg, f.GetString),
 			}
 			before := t.SigningAlg
-			if t, err = a.dir.UpdateTenant(ctx, t.ID, p); err != nil {
+			t, err := a.dir.UpdateTenant(ctx, t.ID, p)
+			if err != nil {
 				return err
 			}
 			if t.SigningAlg != before {

@@ -18,22 +18,14 @@ func newUsersCmd(d deps) *cobra.Command {
 	cmd.AddCommand(
 		newUsersCreateCmd(d),
 		newUsersListCmd(d),
-		tenantCommand(d, "show --tenant SLUG USER", "Show a user with their roles and groups", exactArgs("USER"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				u, err := a.user(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		objectCommand(d, "show --tenant SLUG USER", "Show a user with their roles and groups", "USER", localAdmin.user,
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, u store.User) error {
 				return printUser(ctx, cmd, a.app, u)
 			}),
 		newUsersUpdateCmd(d),
 		newUsersSetPasswordCmd(d),
-		tenantCommand(d, "delete --tenant SLUG USER", "Delete a user with their memberships, ownerships and assignments", exactArgs("USER"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				u, err := a.user(ctx, args[0])
-				if err != nil {
-					return err
-				}
+		objectCommand(d, "delete --tenant SLUG USER", "Delete a user with their memberships, ownerships and assignments", "USER", localAdmin.user,
+			func(ctx context.Context, a localAdmin, cmd *cobra.Command, u store.User) error {
 				if err := a.dir.DeleteUser(ctx, a.t.ID, u.ID); err != nil {
 					return err
 				}
@@ -115,14 +107,11 @@ func newUsersListCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			users = nonNil(users)
-			return printOut(cmd, users, func(w io.Writer) {
-				row(w, "ID", "USER PRINCIPAL NAME", "NAME", "TYPE", "STATE", "ENABLED", "CREATED")
-				for _, u := range users {
-					row(w, u.ID, u.UserPrincipalName, u.DisplayName, u.UserType, firstOf(u.ExternalUserState),
-						boolCell(u.AccountEnabled), timeCell(&u.CreatedAt))
-				}
-			})
+			return printList(cmd, users, []string{"ID", "USER PRINCIPAL NAME", "NAME", "TYPE", "STATE", "ENABLED", "CREATED"},
+				func(u store.User) []string {
+					return []string{u.ID, u.UserPrincipalName, u.DisplayName, u.UserType, firstOf(u.ExternalUserState),
+						boolCell(u.AccountEnabled), timeCell(&u.CreatedAt)}
+				})
 		})
 	f := cmd.Flags()
 	f.String("type", "", "only users of this type: Member or Guest")
@@ -133,8 +122,8 @@ func newUsersListCmd(d deps) *cobra.Command {
 		if v, _ := f.GetString("type"); v != "" && v != store.UserTypeMember && v != store.UserTypeGuest {
 			return usageErrorf("--type must be %s or %s, got %q", store.UserTypeMember, store.UserTypeGuest, v)
 		}
-		if v, _ := f.GetString("state"); v != "" && v != store.ExternalStatePending && v != store.ExternalStateAccepted {
-			return usageErrorf("--state must be %s or %s, got %q", store.ExternalStatePending, store.ExternalStateAccepted, v)
+		if err := checkStateFlag(cmd); err != nil {
+			return err
 		}
 		if top, _ := f.GetInt("top"); top < 0 {
 			return usageErrorf("--top must not be negative, got %d", top)
@@ -145,14 +134,10 @@ func newUsersListCmd(d deps) *cobra.Command {
 }
 
 func newUsersUpdateCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "update --tenant SLUG USER", "Change a user's profile or enable/disable their account", exactArgs("USER"),
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-			u, err := a.user(ctx, args[0])
-			if err != nil {
-				return err
-			}
+	cmd := objectCommand(d, "update --tenant SLUG USER", "Change a user's profile or enable/disable their account", "USER", localAdmin.user,
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, u store.User) error {
 			f := cmd.Flags()
-			u, err = a.dir.UpdateUser(ctx, a.t.ID, u.ID, directory.UserPatch{
+			u, err := a.dir.UpdateUser(ctx, a.t.ID, u.ID, directory.UserPatch{
 				DisplayName:       changed(cmd, flagName, f.GetString),
 				GivenName:         changed(cmd, flagGivenName, f.GetString),
 				Surname:           changed(cmd, flagSurname, f.GetString),
@@ -172,13 +157,9 @@ func newUsersUpdateCmd(d deps) *cobra.Command {
 }
 
 func newUsersSetPasswordCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "set-password --tenant SLUG USER (--password-stdin | --password PASSWORD)",
-		"Replace a user's password", exactArgs("USER"),
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-			u, err := a.user(ctx, args[0])
-			if err != nil {
-				return err
-			}
+	cmd := objectCommand(d, "set-password --tenant SLUG USER (--password-stdin | --password PASSWORD)",
+		"Replace a user's password", "USER", localAdmin.user,
+		func(ctx context.Context, a localAdmin, cmd *cobra.Command, u store.User) error {
 			pw, err := password(cmd)
 			if err != nil {
 				return err
