@@ -160,6 +160,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		logf("%s is up (%v)", t.Name, t.ready.Sub(t.started).Round(time.Millisecond))
+		if t.Profiles != "" {
+			logf("%s profiles: %s", t.Name, t.Profiles)
+		}
 	}
 	byName := map[string]*target{}
 	for _, t := range targets {

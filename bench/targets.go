@@ -88,10 +88,13 @@ type endpoint struct {
 // target is a running provider: its ES256 endpoints for most scenarios
 // and its RS256 ones for client_credentials RS256.
 type target struct {
-	Name           string
-	ES, RS         endpoint
-	ServiceES      endpoint // client_credentials ES256
-	ServiceRS      endpoint // client_credentials RS256
+	Name      string
+	ES, RS    endpoint
+	ServiceES endpoint // client_credentials ES256
+	ServiceRS endpoint // client_credentials RS256
+	// Profiles is Foyer's debug listener (debugAddr), for go tool pprof
+	// during a run.
+	Profiles       string
 	procs          []*exec.Cmd
 	logs           []*os.File
 	started, ready time.Time
@@ -222,7 +225,13 @@ func startFoyer(ctx context.Context, name, foyerBin, dir, dsn string) (*target, 
 		return t, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	env := childEnv("FOYER_ENV=development", "FOYER_DATA_DIR="+dataDir, "FOYER_MASTER_KEY="+benchMasterKey, "FOYER_LOG_LEVEL=warn")
+	debugPort, err := freePort()
+	if err != nil {
+		return t, err
+	}
+	t.Profiles = "http://127.0.0.1:" + strconv.Itoa(debugPort) + "/debug/pprof/"
+	env := childEnv("FOYER_ENV=development", "FOYER_DATA_DIR="+dataDir, "FOYER_MASTER_KEY="+benchMasterKey, "FOYER_LOG_LEVEL=warn",
+		"FOYER_DEBUG_ADDR=127.0.0.1:"+strconv.Itoa(debugPort))
 	if dsn != "" {
 		env = append(env, "FOYER_DATABASE="+dsn)
 	}
