@@ -192,18 +192,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		report.Runs = append(report.Runs, r)
 		logf("[%d/%d] round %d %-24s %-15s %9.1f ops/s p50 %.2fms p99 %.2fms errors %d load %.2f %s",
 			i+1, len(steps), r.Round, r.Scenario, r.Target, r.OpsPerSecond, r.P50Ms, r.P99Ms, r.Errors, r.LoadAvg[0], r.Failed)
-		// The bounds close each round, alternating with the runs too.
-		if !o.noBounds && (i+1 == len(steps) || steps[i+1].Round != s.Round) {
-			a, err := argon2Bound(ctx, o.workers, o.duration)
-			if err != nil {
-				return fmt.Errorf("argon2id bound: %w", err)
+		if o.noBounds {
+			continue
+		}
+		for _, b := range boundsAfter(steps, i, o.scenarios) {
+			la := loadAverage()
+			switch b {
+			case boundArgon2:
+				a, err := argon2Bound(ctx, o.workers, o.duration)
+				if err != nil {
+					return fmt.Errorf("argon2id bound: %w", err)
+				}
+				argon = append(argon, a)
+				logf("round %d bound: argon2id %.1f/s load %.2f", s.Round, a, la[0])
+			case boundRSA:
+				rs, err := rsaBound(ctx, o.workers, o.duration)
+				if err != nil {
+					return fmt.Errorf("RSA bound: %w", err)
+				}
+				rsaRates = append(rsaRates, rs)
+				logf("round %d bound: RSA-2048 %.0f/s load %.2f", s.Round, rs, la[0])
 			}
-			rs, err := rsaBound(ctx, o.workers, o.duration)
-			if err != nil {
-				return fmt.Errorf("RSA bound: %w", err)
-			}
-			argon, rsaRates = append(argon, a), append(rsaRates, rs)
-			logf("round %d bounds: argon2id %.1f/s, RSA-2048 %.0f/s", s.Round, a, rs)
 		}
 	}
 	report.Rows = summarize(report.Runs, o.scenarios, report.Targets, targetReference)
@@ -294,4 +303,26 @@ func machine() string {
 		}
 	}
 	return fmt.Sprintf("%s, %d CPUs (GOMAXPROCS %d)", model, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+}
+
+// boundsAfter answers the bounds to measure after step i: each right
+// after the runs it bounds (RSA after client_credentials RS256, argon2id
+// after password-flow) in every round, so that both meet the machine in
+// the same state; at the end of the round when its scenario is not run.
+func boundsAfter(steps []Step, i int, scenarios []string) []string {
+	s := steps[i]
+	last := i+1 == len(steps)
+	endOfGroup := last || steps[i+1].Round != s.Round || steps[i+1].Scenario != s.Scenario
+	endOfRound := last || steps[i+1].Round != s.Round
+	var out []string
+	for _, b := range []struct{ name, after string }{{boundRSA, rowCCRS256}, {boundArgon2, loadtest.PasswordFlow}} {
+		if slices.Contains(scenarios, b.after) {
+			if endOfGroup && s.Scenario == b.after {
+				out = append(out, b.name)
+			}
+		} else if endOfRound {
+			out = append(out, b.name)
+		}
+	}
+	return out
 }

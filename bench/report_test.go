@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +137,30 @@ func TestCheckDSNRefusesDatabasesOffThisMachine(t *testing.T) {
 	require.ErrorContains(t, checkDSN("postgres://u@db.example.com/bench"), "on this machine")
 	require.ErrorContains(t, checkDSN("postgres://u@127.0.0.1:5432/"), "names no database")
 	require.Error(t, checkDSN("mysql://u@127.0.0.1/x"))
+}
+
+func TestBoundsFollowTheRunsTheyBound(t *testing.T) {
+	t.Parallel()
+	scenarios := []string{rowCCRS256, "jwks", "password-flow"}
+	steps := plan(2, scenarios, []string{"A", "B"})
+	var got []string
+	for i := range steps {
+		for _, b := range boundsAfter(steps, i, scenarios) {
+			got = append(got, fmt.Sprintf("%d:%s:%s", i, steps[i].Scenario, b))
+		}
+	}
+	require.Equal(t, []string{
+		"1:" + rowCCRS256 + ":" + boundRSA, "5:password-flow:" + boundArgon2,
+		"7:" + rowCCRS256 + ":" + boundRSA, "11:password-flow:" + boundArgon2,
+	}, got)
+
+	// Without their scenarios, the bounds close each round.
+	steps = plan(2, []string{"jwks"}, []string{"A", "B"})
+	got = nil
+	for i := range steps {
+		for _, b := range boundsAfter(steps, i, []string{"jwks"}) {
+			got = append(got, fmt.Sprintf("%d:%s", i, b))
+		}
+	}
+	require.Equal(t, []string{"1:" + boundRSA, "1:" + boundArgon2, "3:" + boundRSA, "3:" + boundArgon2}, got)
 }
