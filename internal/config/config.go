@@ -41,6 +41,9 @@ type Config struct {
 	TrustedProxies          []string      `yaml:"trustedProxies"`
 	PasswordHashConcurrency int           `yaml:"passwordHashConcurrency"`
 	ShutdownTimeout         time.Duration `yaml:"shutdownTimeout"`
+	// DebugAddr, when set, is a loopback host:port where serve answers
+	// net/http/pprof on a listener of its own, never on Addr. Empty: off.
+	DebugAddr string `yaml:"debugAddr"`
 }
 
 // Log configures the process logger.

@@ -367,3 +367,46 @@ func TestTrustedProxies(t *testing.T) {
 	require.ErrorContains(t, err, "trustedProxies (FOYER_TRUSTED_PROXIES)")
 	require.ErrorContains(t, err, `["10.0.0.0/33" "proxy.internal" "fe80::1%eth0"]`)
 }
+
+func TestDebugAddrIsOffByDefaultAndLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(Sources{LookupEnv: envOf(nil)})
+	require.NoError(t, err)
+	require.Empty(t, cfg.DebugAddr, "off unless asked for")
+	require.NoError(t, cfg.Validate())
+
+	for _, tt := range []struct{ addr, wantErr string }{
+		{addr: "127.0.0.1:6060"},
+		{addr: "127.0.0.2:0"},
+		{addr: "[::1]:6060"},
+		{addr: "localhost:6060"},
+		{addr: ":6060", wantErr: "loopback"},
+		{addr: "0.0.0.0:6060", wantErr: "loopback"},
+		{addr: "[::]:6060", wantErr: "loopback"},
+		{addr: "192.168.1.10:6060", wantErr: "loopback"},
+		{addr: "debug.example.com:6060", wantErr: "loopback"},
+		{addr: "127.0.0.1", wantErr: "host:port"},
+		{addr: "127.0.0.1:99999", wantErr: "port"},
+	} {
+		t.Run(tt.addr, func(t *testing.T) {
+			cfg, err := Load(Sources{LookupEnv: envOf(map[string]string{"FOYER_DEBUG_ADDR": tt.addr})})
+			require.NoError(t, err)
+			require.Equal(t, tt.addr, cfg.DebugAddr)
+			err = cfg.Validate()
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tt.wantErr)
+			require.ErrorContains(t, err, "debugAddr (FOYER_DEBUG_ADDR)", "the message names the setting")
+		})
+	}
+
+	// YAML and the flag reach it too.
+	cfg, err = Load(Sources{File: writeFile(t, "debugAddr: 127.0.0.1:7070\n"), LookupEnv: envOf(nil)})
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:7070", cfg.DebugAddr)
+	cfg, err = Load(Sources{LookupEnv: envOf(nil), Flags: map[string]string{"debug-addr": "0.0.0.0:1"}})
+	require.NoError(t, err)
+	require.ErrorContains(t, cfg.Validate(), "loopback")
+}

@@ -72,6 +72,9 @@ func Settings() []Setting {
 			Usage: "argon2id hashes running at once; more wait", set: setInt(func(c *Config) *int { return &c.PasswordHashConcurrency })},
 		{Key: "shutdownTimeout", Env: "FOYER_SHUTDOWN_TIMEOUT", Default: "15s",
 			Usage: "how long serve waits for requests in flight on SIGINT/SIGTERM", set: setDuration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{Key: "debugAddr", Env: "FOYER_DEBUG_ADDR", Flag: "debug-addr", Default: "(none: off)",
+			Usage: "loopback host:port where serve answers net/http/pprof (/debug/pprof/) on a listener of its own, never on the public port",
+			set:   setString(func(c *Config) *string { return &c.DebugAddr })},
 	}
 }
 

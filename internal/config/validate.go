@@ -26,6 +26,9 @@ func (c Config) Validate() error {
 	v.check("keys.retirePublishFor", positive(c.Keys.RetirePublishFor))
 	c.checkTokens(&v)
 	v.check("shutdownTimeout", positive(c.ShutdownTimeout))
+	if c.DebugAddr != "" {
+		v.check("debugAddr", checkDebugAddr(c.DebugAddr))
+	}
 	if c.PasswordHashConcurrency < 1 {
 		v.check("passwordHashConcurrency", fmt.Errorf("must be at least 1, got %d", c.PasswordHashConcurrency))
 	}
@@ -134,6 +137,21 @@ func checkAddr(addr string) error {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("%q has no valid port number", addr)
+	}
+	return nil
+}
+
+// checkDebugAddr lets the profiling listener bind a loopback address
+// only: profiles and goroutine dumps show the server's insides, so they
+// are for someone on the machine itself. An empty host (":6060") would
+// listen on every interface.
+func checkDebugAddr(addr string) error {
+	if err := checkAddr(addr); err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if !isLoopback(host) {
+		return fmt.Errorf("%q must be on a loopback address like 127.0.0.1:6060 or [::1]:6060: profiles show the server's insides", addr)
 	}
 	return nil
 }

@@ -30,8 +30,9 @@ const (
 // folders.
 var owners = map[string][]string{
 	// federation/fedtest runs fake upstream OpenID providers on op for
-	// tests only; nothing in the binary imports it.
-	"github.com/zitadel/oidc/v3/pkg/op":        {"idp", "federation/fedtest"},
+	// tests only, and bench/reference the provider Foyer is measured
+	// against; nothing in the binary imports either.
+	"github.com/zitadel/oidc/v3/pkg/op":        {"idp", "federation/fedtest", "bench/reference"},
 	"github.com/zitadel/oidc/v3/pkg/client/rp": {"federation"},
 	"github.com/jackc/pgx/v5":                  {"internal/store"},
 	"modernc.org/sqlite":                       {"internal/store"},

@@ -58,7 +58,7 @@ func newServeCmd(d deps) *cobra.Command {
 			return serve(cmd.Context(), a, d.listening)
 		},
 	}
-	addConfigFlags(cmd.Flags(), "addr", "external-url", "smtp-url", "trusted-proxies")
+	addConfigFlags(cmd.Flags(), "addr", "external-url", "smtp-url", "trusted-proxies", "debug-addr")
 	cmd.Flags().Bool(flagDev, false, "development mode: seed the woodgrove and fabrikam tenants and serve the /demo relying party, on localhost only")
 	return cmd
 }
@@ -168,6 +168,12 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 	if err != nil {
 		return listenError(a.cfg.Addr, err)
 	}
+	stopDebug, err := startDebug(ctx, a)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopDebug()
 	srv := newHTTPServer(handler, a.logger)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
