@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -27,10 +26,11 @@ import (
 // store.ErrNotFound. The store itself satisfies it.
 type Tenants = tenancy.Tenants
 
-// KeySets answers a tenant's published signing keys; *keys.Manager
+// KeySets answers a tenant's published signing keys as a JWKS document
+// with its strong ETag, rebuilt only when the keys change; *keys.Manager
 // satisfies it.
 type KeySets interface {
-	JWKS(ctx context.Context, tenantID string) (jose.JSONWebKeySet, error)
+	JWKSDocument(ctx context.Context, tenantID string) (body []byte, etag string, err error)
 }
 
 // Check is one readiness condition: Func answers nil when the dependency
