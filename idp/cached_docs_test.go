@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -121,4 +123,37 @@ func TestDiscoveryAllowsCrossOriginReads(t *testing.T) {
 	got := fetch(t, e.issuer("fabrikam")+"/.well-known/openid-configuration", "Origin", "https://spa.example")
 	require.Equal(t, http.StatusOK, got.status)
 	assert.Equal(t, "https://spa.example", got.header.Get("Access-Control-Allow-Origin"))
+}
+
+// With AccessSample, the token endpoint, JWKS and discovery log one in N
+// successful requests each; their failures and other routes every one.
+func TestAccessLogSamplesTheBusyRoutes(t *testing.T) {
+	e := newEnv(t, sqltest.Backends()[0], func(o *envOptions) { o.accessSample = 3 })
+	tn := e.tenant(t, "fabrikam", "ES256")
+	daemon := e.app(t, tn, "daemon", func(in *directoryApp) {
+		in.GrantTypes = []string{"client_credentials"}
+		in.RedirectURIs = nil
+	})
+	count := func(route string) int {
+		return strings.Count(e.logs.String(), `route="`+route+`"`)
+	}
+	for range 6 {
+		r := daemon.token(t, url.Values{"grant_type": {"client_credentials"}})
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		require.Equal(t, http.StatusOK, fetch(t, e.issuer("fabrikam")+"/keys").status)
+		require.Equal(t, http.StatusOK, fetch(t, e.issuer("fabrikam")+"/.well-known/openid-configuration").status)
+		require.Equal(t, http.StatusOK, fetch(t, e.base+"/healthz").status)
+	}
+	assert.Equal(t, 2, count("POST /t/{tenant}/oauth/token"), "requests 1 and 4 of 6")
+	assert.Equal(t, 2, count("GET /t/{tenant}/keys"))
+	assert.Equal(t, 2, count("GET /t/{tenant}/.well-known/openid-configuration"))
+	assert.Equal(t, 6, count("GET /healthz"), "other routes are not sampled")
+	assert.Contains(t, e.logs.String(), "sample=3")
+
+	bad := &client{app: daemon.app, secret: "wrong", tenant: tn, env: e}
+	for range 4 {
+		r := bad.token(t, url.Values{"grant_type": {"client_credentials"}})
+		require.Equal(t, http.StatusUnauthorized, r.status, r.body)
+	}
+	assert.Equal(t, 6, count("POST /t/{tenant}/oauth/token"), "every failure is logged")
 }

@@ -353,3 +353,26 @@ func TestTrustedProxies(t *testing.T) {
 	require.ErrorContains(t, err, "trustedProxies (FOYER_TRUSTED_PROXIES)")
 	require.ErrorContains(t, err, `["10.0.0.0/33" "proxy.internal" "fe80::1%eth0"]`)
 }
+
+func TestLogAccessSample(t *testing.T) {
+	c, err := Load(Sources{})
+	require.NoError(t, err)
+	require.Equal(t, 1, c.Log.AccessSample, "every line by default")
+
+	c, err = Load(Sources{LookupEnv: envOf(map[string]string{"FOYER_LOG_ACCESS_SAMPLE": "100"})})
+	require.NoError(t, err)
+	require.Equal(t, 100, c.Log.AccessSample)
+	require.NoError(t, c.Validate())
+
+	c, err = Load(Sources{File: writeFile(t, "log:\n  accessSample: 7\n")})
+	require.NoError(t, err)
+	require.Equal(t, 7, c.Log.AccessSample)
+
+	for _, bad := range []string{"0", "-3"} {
+		c, err = Load(Sources{LookupEnv: envOf(map[string]string{"FOYER_LOG_ACCESS_SAMPLE": bad})})
+		require.NoError(t, err)
+		require.ErrorContains(t, c.Validate(), "log.accessSample (FOYER_LOG_ACCESS_SAMPLE)", bad)
+	}
+	_, err = Load(Sources{LookupEnv: envOf(map[string]string{"FOYER_LOG_ACCESS_SAMPLE": "often"})})
+	require.ErrorContains(t, err, "often")
+}
