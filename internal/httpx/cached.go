@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// valueJSON is the Content-Type of JSON answers, shared as the security
+// headers' values are.
+var valueJSON = []string{"application/json"}
+
 // WriteCached answers body, a JSON document built once and served many
 // times (a JWKS, a discovery document), with its strong entity tag etag
 // (quoted) and cacheControl. A request whose If-None-Match names etag gets
@@ -13,12 +17,12 @@ import (
 func WriteCached(w http.ResponseWriter, r *http.Request, body []byte, etag, cacheControl string) {
 	h := w.Header()
 	h.Set("Cache-Control", cacheControl)
-	h.Set("ETag", etag)
+	h.Set("Etag", etag) // canonical form: Set need not make it
 	if NoneMatch(r.Header.Values("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", "application/json")
+	h["Content-Type"] = valueJSON
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {

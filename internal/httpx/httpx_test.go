@@ -275,3 +275,27 @@ func TestAccessLogSamplingOffLogsEveryLine(t *testing.T) {
 		require.NotContains(t, logs.String(), "sample")
 	}
 }
+
+// The security headers' values are shared between responses: a handler
+// that sets or adds to one changes its own response only.
+func TestSecurityHeadersAreNotChangedByAHandler(t *testing.T) {
+	h := SecurityHeaders(Security{HSTS: true})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/page" {
+			w.Header().Set("Content-Security-Policy", "default-src 'self'")
+			w.Header().Add("X-Frame-Options", "SAMEORIGIN")
+			w.Header().Add("Referrer-Policy", "origin")
+		}
+	}))
+	page := httptest.NewRecorder()
+	h.ServeHTTP(page, httptest.NewRequest(http.MethodGet, "/page", nil))
+	require.Equal(t, "default-src 'self'", page.Header().Get("Content-Security-Policy"))
+	require.Equal(t, []string{"DENY", "SAMEORIGIN"}, page.Header().Values("X-Frame-Options"))
+
+	next := httptest.NewRecorder()
+	h.ServeHTTP(next, httptest.NewRequest(http.MethodGet, "/json", nil))
+	require.Equal(t, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'", next.Header().Get("Content-Security-Policy"))
+	require.Equal(t, []string{"DENY"}, next.Header().Values("X-Frame-Options"))
+	require.Equal(t, []string{"no-referrer"}, next.Header().Values("Referrer-Policy"))
+	require.Equal(t, "nosniff", next.Header().Get("X-Content-Type-Options"))
+	require.Equal(t, "max-age=31536000", next.Header().Get("Strict-Transport-Security"))
+}
