@@ -42,6 +42,7 @@ func fetch(t *testing.T, url string, header ...string) fetched {
 // has them, and a new body and ETag once a rotation changes the keys (and,
 // for discovery, the algorithms).
 func TestJWKSAndDiscoveryRevalidate(t *testing.T) {
+	t.Parallel()
 	runBoth(t, func(t *testing.T, e *env) {
 		tn := e.tenant(t, "contoso", "RS256")
 		for name, doc := range map[string]struct {
@@ -103,6 +104,7 @@ func TestJWKSAndDiscoveryRevalidate(t *testing.T) {
 // A rotation that keeps the algorithms changes the JWKS but not the
 // discovery document, whose ETag stays.
 func TestDiscoveryETagOutlivesARotationOfTheSameAlgorithm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqltest.Backends()[0])
 	tn := e.tenant(t, "fabrikam", "ES256")
 	url := e.issuer("fabrikam") + "/.well-known/openid-configuration"
@@ -118,6 +120,7 @@ func TestDiscoveryETagOutlivesARotationOfTheSameAlgorithm(t *testing.T) {
 // Browser apps may read the discovery document across origins, as they
 // could when op served it.
 func TestDiscoveryAllowsCrossOriginReads(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqltest.Backends()[0])
 	e.tenant(t, "fabrikam", "")
 	got := fetch(t, e.issuer("fabrikam")+"/.well-known/openid-configuration", "Origin", "https://spa.example")
@@ -128,6 +131,7 @@ func TestDiscoveryAllowsCrossOriginReads(t *testing.T) {
 // With AccessSample, the token endpoint, JWKS and discovery log one in N
 // successful requests each; their failures and other routes every one.
 func TestAccessLogSamplesTheBusyRoutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqltest.Backends()[0], func(o *envOptions) { o.accessSample = 3 })
 	tn := e.tenant(t, "fabrikam", "ES256")
 	daemon := e.app(t, tn, "daemon", func(in *directoryApp) {

@@ -11,6 +11,7 @@ import (
 // rawECDSA turns DER signatures into fixed-size R||S: short integers are
 // left-padded, a sign byte dropped, anything malformed refused.
 func TestRawECDSA(t *testing.T) {
+	t.Parallel()
 	der := func(r, s []byte) []byte {
 		integer := func(v []byte) []byte { return append([]byte{0x02, byte(len(v))}, v...) }
 		body := append(integer(r), integer(s)...)

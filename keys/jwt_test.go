@@ -18,6 +18,7 @@ import (
 // every algorithm Foyer signs with, and carry the header go-jose itself
 // would write for the same key and type.
 func TestSignJWTVerifiesWithGoJose(t *testing.T) {
+	t.Parallel()
 	for _, alg := range []string{keys.RS256, keys.ES256, keys.EdDSA} {
 		t.Run(alg, func(t *testing.T) {
 			e := newEnv(t)
@@ -54,6 +55,7 @@ func TestSignJWTVerifiesWithGoJose(t *testing.T) {
 // A token tampered with after signing does not verify: the signature
 // covers header and payload.
 func TestSignJWTSignatureCoversHeaderAndPayload(t *testing.T) {
+	t.Parallel()
 	for _, alg := range []string{keys.RS256, keys.ES256, keys.EdDSA} {
 		t.Run(alg, func(t *testing.T) {
 			e := newEnv(t)
@@ -84,6 +86,7 @@ func TestSignJWTSignatureCoversHeaderAndPayload(t *testing.T) {
 
 // ES256 signatures are the 64-byte R||S of JWS, not ASN.1.
 func TestSignJWTES256SignatureIsRaw(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t)
 	tenant := e.tenant(t, keys.ES256)
@@ -101,6 +104,7 @@ func TestSignJWTES256SignatureIsRaw(t *testing.T) {
 // The signer is unsealed once per active key: a cache refill that finds
 // the same key keeps it, a rotation brings the next key.
 func TestSignerIsKeptUntilRotation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t, func(c *keys.Config) { c.CacheFor = time.Second })
 	tenant := e.tenant(t, keys.ES256)
@@ -127,6 +131,7 @@ func TestSignerIsKeptUntilRotation(t *testing.T) {
 // The key set's document is the JWKS, encoded once: its ETag stays while
 // the keys stay (across cache refills), and both change on rotation.
 func TestKeySetDocumentChangesOnlyWithTheKeys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t, func(c *keys.Config) { c.CacheFor = time.Second })
 	tenant := e.tenant(t, keys.ES256)
@@ -174,6 +179,7 @@ func TestKeySetDocumentChangesOnlyWithTheKeys(t *testing.T) {
 }
 
 func TestKeySetAlgorithms(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.node(t)
 	tenant := e.tenant(t, keys.ES256)

@@ -24,6 +24,7 @@ import (
 // and byte for byte, for access and ID tokens and every optional claim.
 // The map-based code is kept below as it was, as the reference.
 func TestTypedClaimsMatchTheMapBasedClaims(t *testing.T) {
+	t.Parallel()
 	const external = "https://id.example"
 	now := time.Date(2026, 3, 1, 9, 30, 15, 0, time.UTC)
 	tk := &tokens{
@@ -95,6 +96,7 @@ func TestTypedClaimsMatchTheMapBasedClaims(t *testing.T) {
 // userinfo's claims come from the same rules as the ID token's, as they
 // did before.
 func TestUserClaimsMatchTheMapBasedClaims(t *testing.T) {
+	t.Parallel()
 	users := []store.User{
 		{ID: "u1", DisplayName: "A <b>", GivenName: "A", Surname: "B", UserPrincipalName: "a@x", Mail: "a@x", MailVerified: true},
 		{ID: "u2", Mail: "m@x"},

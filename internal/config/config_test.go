@@ -355,6 +355,7 @@ func TestTrustedProxies(t *testing.T) {
 }
 
 func TestLogAccessSample(t *testing.T) {
+	t.Parallel()
 	c, err := Load(Sources{})
 	require.NoError(t, err)
 	require.Equal(t, 1, c.Log.AccessSample, "every line by default")

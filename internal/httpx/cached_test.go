@@ -10,6 +10,7 @@ import (
 )
 
 func TestNoneMatch(t *testing.T) {
+	t.Parallel()
 	const tag = `"abc"`
 	for _, tc := range []struct {
 		values []string
@@ -36,6 +37,7 @@ func TestNoneMatch(t *testing.T) {
 }
 
 func TestWriteCached(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"keys":[]}` + "\n")
 	serve := func(method string, ifNoneMatch ...string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, "/doc", nil)

@@ -213,6 +213,7 @@ func TestStack(t *testing.T) {
 // A sampled route logs one in Every successful requests (the first of
 // each run), with the rate; its errors and other routes log every line.
 func TestAccessLogSampling(t *testing.T) {
+	t.Parallel()
 	logger, logs := newLogger()
 	status := http.StatusOK
 	mux := http.NewServeMux()
@@ -263,6 +264,7 @@ func TestAccessLogSampling(t *testing.T) {
 
 // Every of 0 or 1 logs each request, as AccessLog does.
 func TestAccessLogSamplingOffLogsEveryLine(t *testing.T) {
+	t.Parallel()
 	for _, every := range []int{0, 1} {
 		logger, logs := newLogger()
 		mux := http.NewServeMux()
@@ -279,6 +281,7 @@ func TestAccessLogSamplingOffLogsEveryLine(t *testing.T) {
 // The security headers' values are shared between responses: a handler
 // that sets or adds to one changes its own response only.
 func TestSecurityHeadersAreNotChangedByAHandler(t *testing.T) {
+	t.Parallel()
 	h := SecurityHeaders(Security{HSTS: true})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/page" {
 			w.Header().Set("Content-Security-Policy", "default-src 'self'")

@@ -154,6 +154,7 @@ func TestPasswordHasherHonoursContext(t *testing.T) {
 // Reused HMAC states answer what a fresh HMAC does, whatever was hashed
 // before and however many hash at once.
 func TestHasherReusesNoState(t *testing.T) {
+	t.Parallel()
 	key := bytes.Repeat([]byte{7}, 32)
 	h, err := NewHasher(key)
 	require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 // The process logger looks up no source position: that is a stack walk
 // per line, and the access log writes a line per request.
 func TestLoggerRecordsNoSource(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"json", "text"} {
 		buf := &testlog.Buffer{}
 		newLogger(config.Config{Log: config.Log{Level: "info", Format: format}}, buf).Info("hello", "k", "v")
