@@ -47,3 +47,32 @@ func BenchmarkTokenEndpoint(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPublishedDocuments measures the JWKS and the discovery
+// document through the real handler stack, as relying parties fetch them
+// (no If-None-Match).
+func BenchmarkPublishedDocuments(b *testing.B) {
+	e := newEnv(b, sqltest.Backends()[0])
+	e.tenant(b, "bench", "ES256")
+	h := e.srv.Config.Handler
+	for name, path := range map[string]string{"jwks": "/keys", "discovery": "/.well-known/openid-configuration"} {
+		b.Run(name, func(b *testing.B) {
+			target := e.issuer("bench") + path
+			request := func() *httptest.ResponseRecorder {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+				return w
+			}
+			if w := request(); w.Code != http.StatusOK {
+				b.Fatalf("%s answered %d: %s", path, w.Code, w.Body)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if w := request(); w.Code != http.StatusOK {
+					b.Fatalf("%s answered %d: %s", path, w.Code, w.Body)
+				}
+			}
+		})
+	}
+}

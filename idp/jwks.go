@@ -14,17 +14,17 @@ const jwksCacheControl = "public, max-age=300"
 
 // jwks serves GET /t/{tenant}/keys, the tenant's JSON Web Key Set (the
 // jwks_uri of its discovery document). The tenant gate has resolved the
-// slug.
+// slug. The document is encoded once per key set (keys.KeySet), and its
+// ETag lets relying parties revalidate without fetching it again.
 func (s *Server) jwks(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	tenant, _ := tenancy.From(ctx)
-	set, err := s.keys.JWKS(ctx, tenant.ID)
+	body, etag, err := s.keys.JWKSDocument(ctx, tenant.ID)
 	if err != nil {
 		s.unavailable(w, r, "load key set", err)
 		return
 	}
-	w.Header().Set("Cache-Control", jwksCacheControl)
-	httpx.WriteJSON(w, http.StatusOK, set)
+	httpx.WriteCached(w, r, body, etag, jwksCacheControl)
 }
 
 // unavailable logs what went wrong and tells the client only that it

@@ -157,6 +157,8 @@ type envOptions struct {
 	// tokens, when set, edits the token settings (default
 	// config.DefaultTokens).
 	tokens func(*config.Tokens)
+	// accessSample is idp.Config.AccessSample.
+	accessSample int
 }
 
 // newEnv starts Foyer on a fresh database of back end b.
@@ -206,7 +208,7 @@ func newEnv(t testing.TB, b sqltest.Backend, opts ...func(*envOptions)) *env {
 	}
 	s, err := idp.New(idp.Config{
 		Tenants: e.store, Keys: e.keys, Registry: e.registry, Logger: logger, ExternalURL: external,
-		TrustedProxies: o.trustedProxies,
+		TrustedProxies: o.trustedProxies, AccessSample: o.accessSample,
 		OIDC: &idp.OIDC{
 			Store: e.store, Directory: e.dir, Keys: e.keys, Hasher: master.Hasher("tokens"), Passcodes: codes, MFA: second,
 			Lifetimes: tokens, Now: e.clock.Now,

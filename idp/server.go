@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -27,10 +26,11 @@ import (
 // store.ErrNotFound. The store itself satisfies it.
 type Tenants = tenancy.Tenants
 
-// KeySets answers a tenant's published signing keys; *keys.Manager
+// KeySets answers a tenant's published signing keys as a JWKS document
+// with its strong ETag, rebuilt only when the keys change; *keys.Manager
 // satisfies it.
 type KeySets interface {
-	JWKS(ctx context.Context, tenantID string) (jose.JSONWebKeySet, error)
+	JWKSDocument(ctx context.Context, tenantID string) (body []byte, etag string, err error)
 }
 
 // Check is one readiness condition: Func answers nil when the dependency
@@ -68,6 +68,10 @@ type Config struct {
 	// X-Forwarded-For headers give the client address for throttling,
 	// audit and the access log; nil trusts none.
 	TrustedProxies []netip.Prefix
+	// AccessSample logs one in AccessSample successful requests to the
+	// token endpoint, JWKS and discovery; errors are always logged. 0 and
+	// 1 log every request.
+	AccessSample int
 	// OIDC, when set, serves the OpenID provider and its sign-in pages
 	// under /t/{tenant}. Without it the server answers health, metrics
 	// and JWKS only.
@@ -128,6 +132,7 @@ type Server struct {
 	logger       *slog.Logger
 	security     httpx.Security
 	readyTimeout time.Duration
+	accessSample int
 	provider     *provider.Provider
 	pages        *signinPages
 	extra        []mount
@@ -160,6 +165,7 @@ func New(cfg Config) (*Server, error) {
 		logger:       cfg.Logger,
 		security:     httpx.Security{HSTS: strings.HasPrefix(cfg.ExternalURL, "https://"), TrustedProxies: cfg.TrustedProxies},
 		readyTimeout: cfg.ReadyTimeout,
+		accessSample: cfg.AccessSample,
 	}
 	if cfg.OIDC != nil {
 		if err := s.buildOIDC(cfg); err != nil {
@@ -221,6 +227,9 @@ func (c Config) validate() error {
 	if c.Logger == nil {
 		errs = append(errs, errors.New("idp: Logger is required"))
 	}
+	if c.AccessSample < 0 {
+		errs = append(errs, fmt.Errorf("idp: AccessSample %d is negative", c.AccessSample))
+	}
 	if c.ReadyTimeout < 0 {
 		errs = append(errs, fmt.Errorf("idp: ReadyTimeout %v is negative", c.ReadyTimeout))
 	}
@@ -251,8 +260,20 @@ func (s *Server) Mount(pattern string, h http.Handler) {
 
 // Handler answers the whole HTTP face wrapped in the shared middleware.
 func (s *Server) Handler() http.Handler {
-	return httpx.Stack(s.Routes(), s.logger, s.metrics, s.security)
+	return httpx.Stack(s.Routes(), s.logger, s.metrics, s.security, httpx.AccessSampling{Every: s.accessSample, Routes: sampledRoutes})
 }
+
+// Route patterns, as Routes registers them.
+const (
+	tenantRoutes   = tenancy.PathPrefix + "/{tenant}"
+	routeJWKS      = "GET " + tenantRoutes + provider.PathKeys
+	routeToken     = "POST " + tenantRoutes + provider.PathToken
+	routeDiscovery = "GET " + tenantRoutes + provider.PathDiscovery
+)
+
+// sampledRoutes are the routes whose successful access-log lines
+// Config.AccessSample thins: many, alike, and cheap to lose.
+var sampledRoutes = []string{routeToken, routeJWKS, routeDiscovery}
 
 // Routes answers the bare ServeMux, for callers that bring their own
 // middleware.
@@ -262,7 +283,7 @@ func (s *Server) Routes() *http.ServeMux {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)}))
 	gate := tenancy.Gate(s.tenants, s.logger)
-	mux.Handle("GET /t/{tenant}/keys", gate(http.HandlerFunc(s.jwks)))
+	mux.Handle(routeJWKS, gate(http.HandlerFunc(s.jwks)))
 	if s.provider != nil {
 		s.provider.Mount(mux, gate)
 		s.pages.mount(mux, gate)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"github.com/foyer-idp/foyer/internal/testlog"
@@ -36,8 +38,15 @@ func (f fakeTenants) GetTenantBySlug(_ context.Context, slug string) (store.Tena
 
 type fakeKeys map[string]jose.JSONWebKeySet
 
-func (f fakeKeys) JWKS(_ context.Context, tenantID string) (jose.JSONWebKeySet, error) {
-	return f[tenantID], nil
+// JWKSDocument encodes the tenant's set as keys.Manager does, with an ETag
+// of its bytes.
+func (f fakeKeys) JWKSDocument(_ context.Context, tenantID string) ([]byte, string, error) {
+	body, err := json.Marshal(f[tenantID])
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(body)
+	return append(body, '\n'), `"` + hex.EncodeToString(sum[:8]) + `"`, nil
 }
 
 type harness struct {

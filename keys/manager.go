@@ -58,7 +58,7 @@ type Manager struct {
 	cacheFor         time.Duration
 	logger           *slog.Logger
 	signers          *ttlCache[*SigningKey]
-	published        *ttlCache[[]*PublicKey]
+	published        *ttlCache[*KeySet]
 }
 
 // New checks cfg, reporting every problem at once, and answers a Manager.
@@ -76,7 +76,7 @@ func New(cfg Config) (*Manager, error) {
 		cacheFor:         cfg.CacheFor,
 		logger:           cfg.Logger,
 		signers:          newTTLCache[*SigningKey](),
-		published:        newTTLCache[[]*PublicKey](),
+		published:        newTTLCache[*KeySet](),
 	}, nil
 }
 

@@ -10,11 +10,13 @@ import (
 )
 
 // SigningKey is a tenant's active private key. Its method set is zitadel's
-// op.SigningKey.
+// op.SigningKey; SignJWT signs with it directly.
 type SigningKey struct {
 	id        string
 	algorithm jose.SignatureAlgorithm
 	key       crypto.Signer
+	// headers are the protected headers encoded so far, one per typ.
+	headers headerCache
 }
 
 // ID answers the kid.

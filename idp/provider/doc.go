@@ -4,9 +4,10 @@
 // handler per grant (authorization code, refresh rotation with reuse
 // detection, client credentials) over one shared token issuer (RFC 9068
 // access tokens, ID tokens, the records a response leaves), introspection,
-// userinfo, revocation and discovery. The authorization endpoint and its
-// callback (RFC 9207 iss, exact redirect URIs, S256-only PKCE) and
-// RP-initiated logout are its own handlers. It decides protocol; the
+// userinfo and revocation. Discovery (encoded once per issuer and key
+// set, with an ETag), the authorization endpoint and its callback (RFC 9207
+// iss, exact redirect URIs, S256-only PKCE) and RP-initiated logout are its
+// own handlers. It decides protocol; the
 // browser's cookies and pages belong to the sign-in flow (the Flow
 // interface), and JWTs are verified by internal/accesstoken.
 package provider

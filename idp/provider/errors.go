@@ -38,12 +38,20 @@ func invalidRequest(description string) error {
 	return oidc.ErrInvalidRequest().WithDescription("%s", description)
 }
 
+// The values noStore sets, shared by every response: headers are only
+// read, or replaced whole, after it (see httpx.SetSecurityHeaders).
+var (
+	valueNoStore = []string{"no-store"}
+	valueNoCache = []string{"no-cache"}
+)
+
 // noStore marks every answer of next uncachable (RFC 6749 §5.1): set
 // before next writes, so errors carry it too.
 func noStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Pragma", "no-cache")
+		h := w.Header()
+		h["Cache-Control"] = valueNoStore
+		h["Pragma"] = valueNoCache
 		next.ServeHTTP(w, r)
 	})
 }

@@ -74,6 +74,9 @@ type Clients interface {
 type Keys interface {
 	Signer(ctx context.Context, tenantID string) (*keys.SigningKey, error)
 	PublicKeys(ctx context.Context, tenantID string) ([]*keys.PublicKey, error)
+	// KeySet answers the published keys as one value, which stays the
+	// same while the keys do.
+	KeySet(ctx context.Context, tenantID string) (*keys.KeySet, error)
 }
 
 // Lifetimes of what the provider issues.
@@ -117,9 +120,13 @@ type Provider struct {
 	issued  *prometheus.CounterVec
 	logger  *slog.Logger
 
-	// handler is op's router over server: discovery and the
-	// token-side endpoints.
+	// handler is op's router over server: the token-side endpoints and
+	// CORS preflights.
 	handler http.Handler
+	// cors answers browsers' cross-origin requests as handler does, for
+	// the endpoints Foyer serves without op (discovery).
+	cors func(http.Handler) http.Handler
+	docs discoveryDocs
 }
 
 // Endpoint paths under a tenant's issuer.
@@ -178,17 +185,23 @@ func New(cfg Config) (*Provider, error) {
 		Revocation:    op.NewEndpoint(strings.TrimPrefix(PathRevoke, "/")),
 	},
 		op.WithTenantPrefix(tenancy.PathPrefix),
-		// Browser apps may call the token, userinfo and revocation
-		// endpoints; they never need cookies there.
-		op.WithServerCORSOptions(&cors.Options{
-			AllowOriginFunc:  func(string) bool { return true },
-			AllowedMethods:   []string{http.MethodGet, http.MethodPost},
-			AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept"},
-			AllowCredentials: false,
-			MaxAge:           600,
-		}),
+		op.WithServerCORSOptions(corsOptions()),
 	)
+	p.cors = cors.New(*corsOptions()).Handler
 	return p, nil
+}
+
+// corsOptions are the cross-origin rules of the protocol endpoints:
+// browser apps may read discovery and call the token, userinfo and
+// revocation endpoints; they never need cookies there.
+func corsOptions() *cors.Options {
+	return &cors.Options{
+		AllowOriginFunc:  func(string) bool { return true },
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept"},
+		AllowCredentials: false,
+		MaxAge:           600,
+	}
 }
 
 // Mount registers the provider's endpoints on mux behind wrap, which must
@@ -197,7 +210,7 @@ func New(cfg Config) (*Provider, error) {
 func (p *Provider) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
 	const t = tenancy.PathPrefix + "/{tenant}"
 	tokenish := wrap(noStore(p.challenge(p.handler, basicChallenge)))
-	mux.Handle("GET "+t+PathDiscovery, wrap(p.handler))
+	mux.Handle("GET "+t+PathDiscovery, wrap(p.cors(http.HandlerFunc(p.serveDiscovery))))
 	mux.Handle("OPTIONS "+t+PathDiscovery, wrap(p.handler))
 	for _, path := range []string{PathToken, PathIntrospect, PathRevoke} {
 		mux.Handle("POST "+t+path, tokenish)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
@@ -162,38 +161,4 @@ func (s *server) Revocation(ctx context.Context, r *op.ClientRequest[oidc.Revoca
 		return nil, err
 	}
 	return op.NewResponse(nil), nil
-}
-
-// Discovery answers the tenant's OpenID Provider Metadata: what Foyer
-// serves, not what op could (no implicit or hybrid response types, no
-// plain PKCE, no device or JWT grants), and the RFC 9207 flag op lacks.
-func (s *server) Discovery(ctx context.Context, _ *op.Request[struct{}]) (*op.Response, error) {
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	algs, err := s.p.signingAlgorithms(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	iss := s.p.issuer(t)
-	resp := op.NewResponse(discovery(iss, algs))
-	resp.Header.Set("Cache-Control", "public, max-age=300")
-	return resp, nil
-}
-
-// signingAlgorithms answers the distinct algorithms of the tenant's
-// published keys.
-func (p *Provider) signingAlgorithms(ctx context.Context, t store.Tenant) ([]jose.SignatureAlgorithm, error) {
-	public, err := p.keys.PublicKeys(ctx, t.ID)
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	var algs []jose.SignatureAlgorithm
-	for _, k := range public {
-		if !slices.Contains(algs, k.Algorithm()) {
-			algs = append(algs, k.Algorithm())
-		}
-	}
-	return algs, nil
 }

@@ -2,13 +2,11 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
@@ -136,22 +134,20 @@ func (tk *tokens) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 		rec.ID = tk.hasher.Hash(accessToken)
 	} else {
 		rec.ID = secret.NewID()
-		claims := map[string]any{
-			"iss": tk.issuer(is.tenant), "sub": subject, "aud": aud,
-			"exp": exp.Unix(), "iat": now.Unix(), "nbf": now.Unix(), "jti": rec.ID,
-			"client_id": is.app.ClientID, "scope": strings.Join(is.scopes, " "), "tid": is.tenant.ID,
+		claims := &accessClaims{
+			Issuer: tk.issuer(is.tenant), Subject: subject, Audience: aud,
+			Expiry: exp.Unix(), IssuedAt: now.Unix(), NotBefore: now.Unix(), ID: rec.ID,
+			ClientID: is.app.ClientID, Scope: strings.Join(is.scopes, " "), TenantID: is.tenant.ID,
 		}
 		switch {
 		case is.user != nil:
-			claims["auth_time"] = is.authTime.Unix()
-			if len(scp) > 0 {
-				// Delegated permissions, as Graph puts them in "scp".
-				claims["scp"] = strings.Join(scp, " ")
-			}
-		case appToken && len(is.app.APIPermissions) > 0:
+			claims.setAuthTime(is.authTime.Unix())
+			// Delegated permissions, as Graph puts them in "scp".
+			claims.Scp = strings.Join(scp, " ")
+		case appToken:
 			// Application permissions, as Entra puts them in "roles",
 			// only in tokens for the API.
-			claims["roles"] = is.app.APIPermissions
+			claims.Roles = is.app.APIPermissions
 		}
 		if accessToken, err = sign(key, typAccessToken, claims); err != nil {
 			return minted{}, err
@@ -197,61 +193,14 @@ func (tk *tokens) idToken(key *keys.SigningKey, is issue, accessToken string, no
 	if err != nil {
 		return "", fmt.Errorf("at_hash: %w", err)
 	}
-	claims := map[string]any{
-		"iss": tk.issuer(is.tenant), "sub": is.user.ID, "aud": is.app.ClientID, "azp": is.app.ClientID,
-		"exp": now.Add(tk.lifetimes.IDToken).Unix(), "iat": now.Unix(), "auth_time": is.authTime.Unix(),
-		"amr": is.amr, "acr": mfa.ACR(is.amr), "tid": is.tenant.ID, "at_hash": atHash,
+	claims := &idClaims{
+		Issuer: tk.issuer(is.tenant), Subject: is.user.ID, Audience: is.app.ClientID, AuthorizedParty: is.app.ClientID,
+		Expiry: now.Add(tk.lifetimes.IDToken).Unix(), IssuedAt: now.Unix(), AuthTime: is.authTime.Unix(),
+		AMR: is.amr, ACR: mfa.ACR(is.amr), TenantID: is.tenant.ID, AtHash: atHash,
+		Nonce: is.nonce, SessionID: is.sid,
 	}
-	if is.nonce != "" {
-		claims["nonce"] = is.nonce
-	}
-	if is.sid != "" {
-		claims["sid"] = is.sid
-	}
-	userClaims(claims, *is.user, is.scopes)
+	claims.setProfile(profileOf(*is.user, is.scopes))
 	return sign(key, "JWT", claims)
-}
-
-// userClaims adds the profile and email claims the scopes allow.
-func userClaims(claims map[string]any, u store.User, scopes []string) {
-	set := func(k, v string) {
-		if v != "" {
-			claims[k] = v
-		}
-	}
-	if slices.Contains(scopes, oidc.ScopeProfile) {
-		set("name", u.DisplayName)
-		set("given_name", u.GivenName)
-		set("family_name", u.Surname)
-		set("preferred_username", u.UserPrincipalName)
-	}
-	if slices.Contains(scopes, oidc.ScopeEmail) && u.Mail != "" {
-		claims["email"] = u.Mail
-		// True only for an address Foyer itself verified (the invited
-		// address at redemption, or an upstream's verified address in a
-		// domain it serves). An admin's word is not verification: members'
-		// mail is false, as Entra treats it.
-		claims["email_verified"] = u.MailVerified
-	}
-}
-
-// sign makes a compact JWS of claims with the key, naming its kid and the
-// token type in the header.
-func sign(key *keys.SigningKey, typ string, claims map[string]any) (string, error) {
-	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader(jose.HeaderKey("kid"), key.ID())
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: key.SignatureAlgorithm(), Key: key.Key()}, opts)
-	if err != nil {
-		return "", fmt.Errorf("signer: %w", err)
-	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("sign: %w", err)
-	}
-	return jws.CompactSerialize()
 }
 
 // commit stores the records of a minted response in one transaction.

@@ -50,6 +50,10 @@ type Config struct {
 type Log struct {
 	Level  string `yaml:"level"`  // debug, info, warn, error
 	Format string `yaml:"format"` // text or json
+	// AccessSample logs one in AccessSample successful requests to the
+	// token endpoint, JWKS and discovery; 1 logs every one. Errors are
+	// always logged.
+	AccessSample int `yaml:"accessSample"`
 }
 
 // Keys configures signing-key rotation.
@@ -132,7 +136,7 @@ func Default() Config {
 		Addr:                    ":8080",
 		ExternalURL:             "http://localhost:8080",
 		DataDir:                 "./foyer-data",
-		Log:                     Log{Level: "info"},
+		Log:                     Log{Level: "info", AccessSample: 1},
 		Keys:                    Keys{RotationPeriod: 720 * time.Hour, RetirePublishFor: 24 * time.Hour},
 		Tokens:                  DefaultTokens(),
 		PasswordHashConcurrency: runtime.GOMAXPROCS(0),

@@ -410,3 +410,27 @@ func TestDebugAddrIsOffByDefaultAndLoopbackOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorContains(t, cfg.Validate(), "loopback")
 }
+
+func TestLogAccessSample(t *testing.T) {
+	t.Parallel()
+	c, err := Load(Sources{})
+	require.NoError(t, err)
+	require.Equal(t, 1, c.Log.AccessSample, "every line by default")
+
+	c, err = Load(Sources{LookupEnv: envOf(map[string]string{"FOYER_LOG_ACCESS_SAMPLE": "100"})})
+	require.NoError(t, err)
+	require.Equal(t, 100, c.Log.AccessSample)
+	require.NoError(t, c.Validate())
+
+	c, err = Load(Sources{File: writeFile(t, "log:\n  accessSample: 7\n")})
+	require.NoError(t, err)
+	require.Equal(t, 7, c.Log.AccessSample)
+
+	for _, bad := range []string{"0", "-3"} {
+		c, err = Load(Sources{LookupEnv: envOf(map[string]string{"FOYER_LOG_ACCESS_SAMPLE": bad})})
+		require.NoError(t, err)
+		require.ErrorContains(t, c.Validate(), "log.accessSample (FOYER_LOG_ACCESS_SAMPLE)", bad)
+	}
+	_, err = Load(Sources{LookupEnv: envOf(map[string]string{"FOYER_LOG_ACCESS_SAMPLE": "often"})})
+	require.ErrorContains(t, err, "often")
+}

@@ -39,6 +39,8 @@ func Settings() []Setting {
 			Usage: "debug, info, warn or error", set: setString(func(c *Config) *string { return &c.Log.Level })},
 		{Key: "log.format", Env: "FOYER_LOG_FORMAT", Flag: "log-format", Default: "text in development, json in production",
 			Usage: "text or json", set: setString(func(c *Config) *string { return &c.Log.Format })},
+		{Key: "log.accessSample", Env: "FOYER_LOG_ACCESS_SAMPLE", Default: "1",
+			Usage: "log one in N successful token, JWKS and discovery requests (1: every one); errors are always logged", set: setInt(func(c *Config) *int { return &c.Log.AccessSample })},
 		{Key: "keys.rotationPeriod", Env: "FOYER_KEY_ROTATION_PERIOD", Default: "720h",
 			Usage: "how long a signing key stays active", set: setDuration(func(c *Config) *time.Duration { return &c.Keys.RotationPeriod })},
 		{Key: "keys.retirePublishFor", Env: "FOYER_KEY_RETIRE_PUBLISH_FOR", Default: "24h",

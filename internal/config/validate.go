@@ -22,6 +22,9 @@ func (c Config) Validate() error {
 	v.check("database", checkDatabase(c.Database))
 	v.check("log.level", oneOf(c.Log.Level, "debug", "info", "warn", "error"))
 	v.check("log.format", oneOf(c.Log.Format, "text", "json"))
+	if c.Log.AccessSample < 1 {
+		v.check("log.accessSample", fmt.Errorf("must be at least 1 (every line), got %d", c.Log.AccessSample))
+	}
 	v.check("keys.rotationPeriod", positive(c.Keys.RotationPeriod))
 	v.check("keys.retirePublishFor", positive(c.Keys.RetirePublishFor))
 	c.checkTokens(&v)

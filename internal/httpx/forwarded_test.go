@@ -148,7 +148,7 @@ func TestAccessLogHasTheClientAddress(t *testing.T) {
 	logger, logs := newLogger()
 	metrics, err := NewMetrics(prometheus.NewRegistry())
 	require.NoError(t, err)
-	h := Stack(http.NewServeMux(), logger, metrics, Security{TrustedProxies: testProxies})
+	h := Stack(http.NewServeMux(), logger, metrics, Security{TrustedProxies: testProxies}, AccessSampling{})
 	r := httptest.NewRequest(http.MethodGet, "/x", nil)
 	r.RemoteAddr = "10.0.0.1:443"
 	r.Header.Set("Forwarded", "for=198.51.100.1")

@@ -17,17 +17,30 @@ type Security struct {
 	TrustedProxies []netip.Prefix
 }
 
+// The security headers' values, one slice each shared by every response
+// rather than one allocated per header per request. net/http only reads
+// them; Set replaces a slice and Add appends to a full one (a copy), so
+// none is ever changed in place.
+var (
+	valueNoSniff = []string{"nosniff"}
+	valueDeny    = []string{"DENY"}
+	valueNoRef   = []string{"no-referrer"}
+	valueCSP     = []string{"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"}
+	valueHSTS    = []string{"max-age=31536000"}
+)
+
 // SetSecurityHeaders sets the headers every Foyer response carries. The CSP
 // is the strictest there is, right for JSON; a handler serving HTML sets its
 // own before writing.
 func SetSecurityHeaders(h http.Header, s Security) {
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
+	// Keys in canonical form, as Set would make them.
+	h["X-Content-Type-Options"] = valueNoSniff
+	h["X-Frame-Options"] = valueDeny
 	// Codes and states ride in URLs; never leak them to another site.
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
+	h["Referrer-Policy"] = valueNoRef
+	h["Content-Security-Policy"] = valueCSP
 	if s.HSTS {
-		h.Set("Strict-Transport-Security", "max-age=31536000")
+		h["Strict-Transport-Security"] = valueHSTS
 	}
 }
 

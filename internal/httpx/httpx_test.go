@@ -204,7 +204,7 @@ func TestStack(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ok/{id}", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fine")) })
 	mux.HandleFunc("GET /boom", func(w http.ResponseWriter, r *http.Request) { panic("kaboom") })
-	srv := httptest.NewServer(Stack(mux, logger, m, Security{}))
+	srv := httptest.NewServer(Stack(mux, logger, m, Security{}, AccessSampling{}))
 	defer srv.Close()
 
 	for _, path := range []string{"/ok/1", "/boom"} {
@@ -219,4 +219,97 @@ func TestStack(t *testing.T) {
 	require.Contains(t, logs.String(), `"route":"GET /ok/{id}"`)
 	require.Contains(t, logs.String(), `"status":500`)
 	require.Contains(t, logs.String(), "kaboom")
+}
+
+// A sampled route logs one in Every successful requests (the first of
+// each run), with the rate; its errors and other routes log every line.
+func TestAccessLogSampling(t *testing.T) {
+	t.Parallel()
+	logger, logs := newLogger()
+	status := http.StatusOK
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /t/{tenant}/keys", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) })
+	mux.HandleFunc("GET /other", func(w http.ResponseWriter, r *http.Request) {})
+	h := RequestID(SampledAccessLog(logger, AccessSampling{Every: 4, Routes: []string{"GET /t/{tenant}/keys"}})(mux))
+	get := func(path string, n int) {
+		for range n {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+		}
+	}
+	lines := func() []map[string]any {
+		var out []map[string]any
+		for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			if l == "" {
+				continue
+			}
+			var m map[string]any
+			require.NoError(t, json.Unmarshal([]byte(l), &m))
+			out = append(out, m)
+		}
+		return out
+	}
+
+	get("/t/acme/keys", 9)
+	got := lines()
+	require.Len(t, got, 3, "requests 1, 5 and 9 of 9")
+	for _, l := range got {
+		require.EqualValues(t, 4, l["sample"])
+		require.Equal(t, "GET /t/{tenant}/keys", l["route"])
+	}
+
+	get("/other", 3)
+	require.Len(t, lines(), 6, "other routes log every line")
+	require.NotContains(t, lines()[5], "sample")
+
+	status = http.StatusServiceUnavailable
+	get("/t/acme/keys", 3)
+	got = lines()
+	require.Len(t, got, 9, "errors are always logged")
+	require.EqualValues(t, http.StatusServiceUnavailable, got[8]["status"])
+	require.NotContains(t, got[8], "sample")
+
+	status = http.StatusNotModified
+	get("/t/acme/keys", 4)
+	require.Len(t, lines(), 10, "a 304 is a success, sampled")
+}
+
+// Every of 0 or 1 logs each request, as AccessLog does.
+func TestAccessLogSamplingOffLogsEveryLine(t *testing.T) {
+	t.Parallel()
+	for _, every := range []int{0, 1} {
+		logger, logs := newLogger()
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /k", func(w http.ResponseWriter, r *http.Request) {})
+		h := SampledAccessLog(logger, AccessSampling{Every: every, Routes: []string{"GET /k"}})(mux)
+		for range 5 {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/k", nil))
+		}
+		require.Equal(t, 5, strings.Count(logs.String(), "\n"), "every=%d", every)
+		require.NotContains(t, logs.String(), "sample")
+	}
+}
+
+// The security headers' values are shared between responses: a handler
+// that sets or adds to one changes its own response only.
+func TestSecurityHeadersAreNotChangedByAHandler(t *testing.T) {
+	t.Parallel()
+	h := SecurityHeaders(Security{HSTS: true})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/page" {
+			w.Header().Set("Content-Security-Policy", "default-src 'self'")
+			w.Header().Add("X-Frame-Options", "SAMEORIGIN")
+			w.Header().Add("Referrer-Policy", "origin")
+		}
+	}))
+	page := httptest.NewRecorder()
+	h.ServeHTTP(page, httptest.NewRequest(http.MethodGet, "/page", nil))
+	require.Equal(t, "default-src 'self'", page.Header().Get("Content-Security-Policy"))
+	require.Equal(t, []string{"DENY", "SAMEORIGIN"}, page.Header().Values("X-Frame-Options"))
+
+	next := httptest.NewRecorder()
+	h.ServeHTTP(next, httptest.NewRequest(http.MethodGet, "/json", nil))
+	require.Equal(t, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'", next.Header().Get("Content-Security-Policy"))
+	require.Equal(t, []string{"DENY"}, next.Header().Values("X-Frame-Options"))
+	require.Equal(t, []string{"no-referrer"}, next.Header().Values("Referrer-Policy"))
+	require.Equal(t, "nosniff", next.Header().Get("X-Content-Type-Options"))
+	require.Equal(t, "max-age=31536000", next.Header().Get("Strict-Transport-Security"))
 }

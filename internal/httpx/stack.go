@@ -10,11 +10,11 @@ import (
 // sec.TrustedProxies) (it replaces the request), then the access
 // log and metrics (which read the matched pattern off the request the mux
 // was given), security headers, and Recover innermost so the 500 it writes
-// is logged and counted.
-func Stack(mux http.Handler, logger *slog.Logger, metrics *Metrics, sec Security) http.Handler {
+// is logged and counted. sampling thins the access log of busy routes.
+func Stack(mux http.Handler, logger *slog.Logger, metrics *Metrics, sec Security, sampling AccessSampling) http.Handler {
 	h := Recover(logger)(mux)
 	h = SecurityHeaders(sec)(h)
 	h = metrics.Middleware(h)
-	h = AccessLog(logger)(h)
+	h = SampledAccessLog(logger, sampling)(h)
 	return RequestIDBehind(sec.TrustedProxies)(h)
 }

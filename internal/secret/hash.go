@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"hash"
+	"sync"
 )
 
 // Hasher is a keyed SHA-256 (HMAC) for high-entropy secrets Foyer generates
@@ -13,6 +15,9 @@ import (
 // endpoint; the key keeps a stolen table from being checked offline.
 type Hasher struct {
 	key []byte
+	// macs holds keyed HMAC states between uses: making one per hash
+	// costs more than the hash of a short secret.
+	macs sync.Pool
 }
 
 // NewHasher answers a Hasher keyed with key (at least 32 bytes).
@@ -20,14 +25,19 @@ func NewHasher(key []byte) (*Hasher, error) {
 	if len(key) < 32 {
 		return nil, errors.New("hash key must be at least 32 bytes")
 	}
-	return &Hasher{key: append([]byte(nil), key...)}, nil
+	h := &Hasher{key: append([]byte(nil), key...)}
+	h.macs.New = func() any { return hmac.New(sha256.New, h.key) }
+	return h, nil
 }
 
 // Hash answers the base64url HMAC-SHA256 of s.
 func (h *Hasher) Hash(s string) string {
-	m := hmac.New(sha256.New, h.key)
+	m := h.macs.Get().(hash.Hash)
+	defer h.macs.Put(m)
+	m.Reset()
 	m.Write([]byte(s))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	return base64.RawURLEncoding.EncodeToString(m.Sum(sum[:0]))
 }
 
 // Equal reports in constant time whether s hashes to stored.

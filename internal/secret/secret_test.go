@@ -1,7 +1,11 @@
 package secret
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,4 +158,31 @@ func TestPasswordHasherHonoursContext(t *testing.T) {
 	cancel()
 	_, err := h.Hash(ctx, "pw")
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// Reused HMAC states answer what a fresh HMAC does, whatever was hashed
+// before and however many hash at once.
+func TestHasherReusesNoState(t *testing.T) {
+	t.Parallel()
+	key := bytes.Repeat([]byte{7}, 32)
+	h, err := NewHasher(key)
+	require.NoError(t, err)
+	want := func(s string) string {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(s))
+		return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 200 {
+				s := strings.Repeat("x", (i*200+j)%97)
+				if got := h.Hash(s); got != want(s) {
+					t.Errorf("Hash(%q) = %s, want %s", s, got, want(s))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -228,6 +228,7 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 		ExternalURL: a.cfg.ExternalURL,
 		// Validated by loadConfig.
 		TrustedProxies: a.cfg.TrustedProxyPrefixes(),
+		AccessSample:   a.cfg.Log.AccessSample,
 		Ready: []idp.Check{
 			{Name: "store", Func: a.store.Ping},
 			{Name: "keys", Func: func(context.Context) error {

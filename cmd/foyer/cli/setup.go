@@ -56,7 +56,8 @@ func loadConfig(cmd *cobra.Command, d deps) (config.Config, error) {
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level)) // validated already
-	opts := &slog.HandlerOptions{Level: level}
+	// No source lookups: a runtime.Callers per line, on every request.
+	opts := &slog.HandlerOptions{Level: level, AddSource: false}
 	if cfg.Log.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
