@@ -36,14 +36,7 @@ func addConfigFlags(fs *pflag.FlagSet, names ...string) {
 // loadConfig merges defaults, file, environment and the flags the user set,
 // then validates.
 func loadConfig(cmd *cobra.Command, d deps) (config.Config, error) {
-	file, _ := cmd.Flags().GetString(flagConfig)
-	set := map[string]string{}
-	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if _, ok := config.FlagSetting(f.Name); ok {
-			set[f.Name] = f.Value.String()
-		}
-	})
-	cfg, err := config.Load(config.Sources{File: file, LookupEnv: d.lookupEnv, Flags: set})
+	cfg, err := config.Load(configSources(cmd, d))
 	if err == nil {
 		err = cfg.Validate()
 	}
@@ -51,6 +44,19 @@ func loadConfig(cmd *cobra.Command, d deps) (config.Config, error) {
 		return config.Config{}, fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
 	return cfg, nil
+}
+
+// configSources are where a command's configuration comes from: the
+// --config file, the environment and the configuration flags the user set.
+func configSources(cmd *cobra.Command, d deps) config.Sources {
+	file, _ := cmd.Flags().GetString(flagConfig)
+	set := map[string]string{}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if _, ok := config.FlagSetting(f.Name); ok {
+			set[f.Name] = f.Value.String()
+		}
+	})
+	return config.Sources{File: file, LookupEnv: d.lookupEnv, Flags: set}
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
