@@ -16,6 +16,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
+	"github.com/foyer-idp/foyer/internal/telemetry"
 )
 
 const flagConfig = "config"
@@ -63,10 +64,12 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level)) // validated already
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// Departed clients' errors at INFO, repeated error lines rate-limited.
+	return slog.New(telemetry.NewLogHandler(h, telemetry.LogConfig{}))
 }
 
 // openStore opens the configured database without migrating it.
