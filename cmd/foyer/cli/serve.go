@@ -23,6 +23,7 @@ import (
 	"github.com/foyer-idp/foyer/idp"
 	"github.com/foyer-idp/foyer/internal/bootstrap"
 	"github.com/foyer-idp/foyer/internal/config"
+	"github.com/foyer-idp/foyer/internal/telemetry"
 )
 
 // HTTP server limits. Headers must arrive quickly (slowloris); bodies are
@@ -50,6 +51,7 @@ func newServeCmd(d deps) *cobra.Command {
 			}
 			defer a.Close()
 			slog.SetDefault(a.logger)
+			a.tracing = tracingConfig(d.lookupEnv)
 			if dev {
 				if err := startDev(cmd.Context(), a); err != nil {
 					return err
@@ -164,6 +166,12 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 	if err != nil {
 		return err
 	}
+	tracing, err := telemetry.NewTracing(ctx, a.tracing)
+	if err != nil {
+		return err
+	}
+	defer flushTraces(ctx, a, tracing)
+	handler = tracing.Middleware(handler)
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return listenError(a.cfg.Addr, err)
@@ -385,4 +393,23 @@ func shutdown(ctx context.Context, a *app, srv *http.Server, served <-chan error
 	}
 	a.logger.InfoContext(ctx, "stopped")
 	return nil
+}
+
+// tracingConfig reads OpenTelemetry's standard variables: traces are
+// exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, and not made otherwise.
+func tracingConfig(lookupEnv func(string) (string, bool)) telemetry.TracingConfig {
+	endpoint, _ := lookupEnv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	traces, _ := lookupEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+	return telemetry.TracingConfig{Endpoint: endpoint, TracesEndpoint: traces, ServiceVersion: version}
+}
+
+// flushTraces exports the spans still queued when serve stops, for a few
+// seconds at most.
+func flushTraces(ctx context.Context, a *app, t *telemetry.Tracing) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(ctx); err != nil {
+		a.logger.WarnContext(ctx, "flush traces", "err", err)
+	}
 }
