@@ -106,7 +106,7 @@ func newDoctorCmd(d deps) *cobra.Command {
 			return nil
 		},
 	}
-	addConfigFlags(cmd.Flags(), "addr", "external-url", "smtp-url", "trusted-proxies")
+	addConfigFlags(cmd.Flags(), "addr", "metrics-addr", "external-url", "smtp-url", "trusted-proxies")
 	return cmd
 }
 

@@ -425,3 +425,20 @@ func TestServeExportsTraces(t *testing.T) {
 	require.Equal(t, "woodgrove", token.Attributes["foyer.tenant"])
 	require.Equal(t, bootstrap.DevClientID, token.Attributes["foyer.client_id"])
 }
+
+// TestServeMetricsAddr: with FOYER_METRICS_ADDR, /metrics answers on that
+// listener only; the public one says 404.
+func TestServeMetricsAddr(t *testing.T) {
+	metricsAddr := "127.0.0.1:" + freePort(t)
+	s := startDevServerWith(t, map[string]string{"FOYER_METRICS_ADDR": metricsAddr})
+	st, _ := get(t, s.base+"/readyz")
+	require.Equal(t, http.StatusOK, st)
+	st, _ = get(t, s.base+"/metrics")
+	require.Equal(t, http.StatusNotFound, st, "no /metrics on the public port")
+	st, body := get(t, "http://"+metricsAddr+"/metrics")
+	require.Equal(t, http.StatusOK, st)
+	require.Contains(t, body, `foyer_http_requests_total{method="GET",route="GET /readyz",status="200"}`)
+	s.shutdown(t)
+	_, err := http.Get("http://" + metricsAddr + "/metrics")
+	require.Error(t, err, "the metrics listener stops with serve")
+}
