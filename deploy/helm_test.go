@@ -124,8 +124,30 @@ func TestChartServiceMonitor(t *testing.T) {
 	}
 	svc := r.only(t, "Service")
 	selects(t, "ServiceMonitor", dig(t, sm, "spec", "selector", "matchLabels"), dig(t, svc, "metadata", "labels").(map[string]any))
-	if got := dig(t, sm, "spec", "endpoints", 0, "port"); got != dig(t, svc, "spec", "ports", 0, "name") {
-		t.Errorf("ServiceMonitor port %v is not the Service's port name", got)
+	if got := dig(t, sm, "spec", "endpoints", 0, "port"); got != "metrics" || dig(t, svc, "spec", "ports", 1, "name") != "metrics" {
+		t.Errorf("ServiceMonitor port %v is not the Service's metrics port", got)
+	}
+	c := dig(t, r.only(t, "Deployment"), "spec", "template", "spec", "containers", 0)
+	if got := envOf(t, c)["FOYER_METRICS_ADDR"]; got != ":9090" {
+		t.Errorf("FOYER_METRICS_ADDR = %v, want :9090 (metrics.port)", got)
+	}
+	if dig(t, c, "ports", 1, "name") != "metrics" || dig(t, c, "ports", 1, "containerPort") != 9090 {
+		t.Errorf("the container does not declare the metrics port: %v", dig(t, c, "ports"))
+	}
+
+	// metrics.port 0: /metrics stays on the http port, and so does the monitor.
+	r, err = renderChart(t, "foyer", withSecrets(map[string]any{
+		"metrics": map[string]any{"port": 0, "serviceMonitor": map[string]any{"enabled": true}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dig(t, r.only(t, "ServiceMonitor"), "spec", "endpoints", 0, "port"); got != "http" {
+		t.Errorf("with metrics.port 0 the ServiceMonitor scrapes port %v, want http", got)
+	}
+	c = dig(t, r.only(t, "Deployment"), "spec", "template", "spec", "containers", 0)
+	if _, ok := envOf(t, c)["FOYER_METRICS_ADDR"]; ok {
+		t.Error("FOYER_METRICS_ADDR set though metrics.port is 0")
 	}
 }
 
