@@ -62,6 +62,9 @@ type Config struct {
 	// {ExternalURL}/t/{slug}. https also turns on HSTS and Secure,
 	// __Host- cookies.
 	ExternalURL string
+	// MetricsElsewhere leaves /metrics off this server: the caller serves
+	// Registry on a listener of its own (serve's metricsAddr).
+	MetricsElsewhere bool
 	// ReadyTimeout bounds each readiness check; DefaultReadyTimeout when 0.
 	ReadyTimeout time.Duration
 	// TrustedProxies are the reverse proxies whose Forwarded and
@@ -128,6 +131,7 @@ type Server struct {
 	keys         KeySets
 	ready        []Check
 	registry     *prometheus.Registry
+	noMetrics    bool
 	metrics      *httpx.Metrics
 	logger       *slog.Logger
 	security     httpx.Security
@@ -161,6 +165,7 @@ func New(cfg Config) (*Server, error) {
 		keys:         cfg.Keys,
 		ready:        cfg.Ready,
 		registry:     cfg.Registry,
+		noMetrics:    cfg.MetricsElsewhere,
 		metrics:      metrics,
 		logger:       cfg.Logger,
 		security:     httpx.Security{HSTS: strings.HasPrefix(cfg.ExternalURL, "https://"), TrustedProxies: cfg.TrustedProxies},
@@ -281,7 +286,9 @@ func (s *Server) Routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)}))
+	if !s.noMetrics {
+		mux.Handle("GET /metrics", s.MetricsHandler())
+	}
 	gate := tenancy.Gate(s.tenants, s.logger)
 	mux.Handle(routeJWKS, gate(http.HandlerFunc(s.jwks)))
 	if s.provider != nil {
@@ -292,4 +299,9 @@ func (s *Server) Routes() *http.ServeMux {
 		mux.Handle(m.pattern, m.handler)
 	}
 	return mux
+}
+
+// MetricsHandler answers the Prometheus exposition of the registry.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)})
 }

@@ -19,6 +19,9 @@ type Config struct {
 	// shortcuts: a generated master key, plain-http external URLs.
 	Env  string `yaml:"env"`
 	Addr string `yaml:"addr"`
+	// MetricsAddr, when set, is a listener of its own for /metrics (and
+	// the public listener has none); empty: /metrics on Addr.
+	MetricsAddr string `yaml:"metricsAddr"`
 	// ExternalURL is where clients reach Foyer; tenant issuers are
 	// {ExternalURL}/t/{slug}. Stored without a trailing slash.
 	ExternalURL string `yaml:"externalURL"`

@@ -25,6 +25,8 @@ func Settings() []Setting {
 			Usage: "development or production", set: setString(func(c *Config) *string { return &c.Env })},
 		{Key: "addr", Env: "FOYER_ADDR", Flag: "addr", Default: ":8080",
 			Usage: "listen address, host:port", set: setString(func(c *Config) *string { return &c.Addr })},
+		{Key: "metricsAddr", Env: "FOYER_METRICS_ADDR", Flag: "metrics-addr", Default: "(none: /metrics on addr)",
+			Usage: "separate listen address, host:port, for /metrics; the main listener then has none", set: setString(func(c *Config) *string { return &c.MetricsAddr })},
 		{Key: "externalURL", Env: "FOYER_EXTERNAL_URL", Flag: "external-url", Default: "http://localhost:8080",
 			Usage: "URL clients reach Foyer at; issuers are {externalURL}/t/{tenant}", set: setString(func(c *Config) *string { return &c.ExternalURL })},
 		{Key: "dataDir", Env: "FOYER_DATA_DIR", Flag: "data-dir", Default: "./foyer-data",

@@ -18,6 +18,12 @@ func (c Config) Validate() error {
 	var v validation
 	v.check("env", oneOf(c.Env, EnvDevelopment, EnvProduction))
 	v.check("addr", checkAddr(c.Addr))
+	if c.MetricsAddr != "" {
+		v.check("metricsAddr", checkAddr(c.MetricsAddr))
+		if c.MetricsAddr == c.Addr {
+			v.check("metricsAddr", fmt.Errorf("%q is addr too: give /metrics a port of its own", c.MetricsAddr))
+		}
+	}
 	v.check("externalURL", checkExternalURL(c.ExternalURL, c.IsProduction()))
 	v.check("database", checkDatabase(c.Database))
 	v.check("log.level", oneOf(c.Log.Level, "debug", "info", "warn", "error"))

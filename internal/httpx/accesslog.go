@@ -23,7 +23,9 @@ type AccessSampling struct {
 
 // AccessLog logs one line per request, with the client address RequestID
 // found. It logs the path without the query
-// string: authorization codes, states and tokens travel in queries.
+// string: authorization codes, states and tokens travel in queries. A
+// request whose client hung up is logged with status 499
+// (StatusClientClosed), at INFO like every other.
 func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 	return SampledAccessLog(logger, AccessSampling{})
 }
@@ -45,7 +47,7 @@ func SampledAccessLog(logger *slog.Logger, s AccessSampling) func(http.Handler) 
 			start := time.Now()
 			sw := track(w)
 			next.ServeHTTP(sw, r)
-			status := sw.Status()
+			status := reportedStatus(sw, r)
 			sample := int64(1)
 			if n, ok := counters[r.Pattern]; ok && status < http.StatusBadRequest {
 				if (n.Add(1)-1)%every != 0 {

@@ -56,7 +56,7 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		if route == "" {
 			route = unmatchedRoute
 		}
-		values := []string{route, methodLabel(r.Method), strconv.Itoa(sw.Status())}
+		values := []string{route, methodLabel(r.Method), strconv.Itoa(reportedStatus(sw, r))}
 		m.requests.WithLabelValues(values...).Inc()
 		m.duration.WithLabelValues(values...).Observe(time.Since(start).Seconds())
 	})

@@ -39,6 +39,12 @@ var owners = map[string][]string{
 	"github.com/pquerna/otp":                   {"internal/mfa"},
 	"github.com/spf13/cobra":                   {"cmd"},
 	"github.com/wneessen/go-mail":              {"internal/mail"},
+	// The OpenTelemetry SDK, exporters and HTTP instrumentation (the API,
+	// go.opentelemetry.io/otel itself, is a dependency of zitadel's too).
+	"go.opentelemetry.io/otel/sdk":       {"internal/telemetry"},
+	"go.opentelemetry.io/otel/exporters": {"internal/telemetry"},
+	"go.opentelemetry.io/contrib":        {"internal/telemetry"},
+	"go.opentelemetry.io/proto/otlp":     {"internal/telemetry"},
 	// A real SMTP server for internal/mail's tests only.
 	"github.com/emersion/go-smtp": {"internal/mail"},
 }

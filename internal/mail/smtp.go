@@ -105,6 +105,21 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
+	client, err := s.client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		return fmt.Errorf("smtp %s: %w", net.JoinHostPort(s.host, strconv.Itoa(s.port)), err)
+	}
+	return nil
+}
+
+// client answers a go-mail client for the server, with the URL's TLS
+// policy and credentials; it does not connect yet.
+func (s *SMTPSender) client() (*gomail.Client, error) {
 	opts := []gomail.Option{gomail.WithPort(s.port), gomail.WithTimeout(s.timeout), gomail.WithTLSConfig(s.tls)}
 	switch s.scheme {
 	case SchemeTLS:
@@ -120,14 +135,9 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	}
 	client, err := gomail.NewClient(s.host, opts...)
 	if err != nil {
-		return fmt.Errorf("smtp client: %w", err)
+		return nil, fmt.Errorf("smtp client: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		return fmt.Errorf("smtp %s: %w", net.JoinHostPort(s.host, strconv.Itoa(s.port)), err)
-	}
-	return nil
+	return client, nil
 }
 
 func (s *SMTPSender) build(m Message) (*gomail.Msg, error) {

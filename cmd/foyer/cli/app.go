@@ -19,6 +19,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
+	"github.com/foyer-idp/foyer/internal/telemetry"
 	"github.com/foyer-idp/foyer/keys"
 )
 
@@ -67,6 +68,8 @@ type app struct {
 	// dev is set by --dev: serve mounts /demo and /dev/mail, and mail
 	// without SMTP is kept for the development mailbox.
 	dev bool
+	// tracing says where serve exports traces; zero: nowhere.
+	tracing telemetry.TracingConfig
 	// devSeeded is how many objects serve --dev's seed created or
 	// updated, for the log line once the port is bound.
 	devSeeded int

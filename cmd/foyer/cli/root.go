@@ -106,6 +106,7 @@ func newRootCmd(d deps) *cobra.Command {
 		newAuditCmd(d),
 		newBootstrapCmd(d),
 		newBenchCmd(d),
+		newDoctorCmd(d),
 	)
 	return root
 }

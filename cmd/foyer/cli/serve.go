@@ -23,6 +23,7 @@ import (
 	"github.com/foyer-idp/foyer/idp"
 	"github.com/foyer-idp/foyer/internal/bootstrap"
 	"github.com/foyer-idp/foyer/internal/config"
+	"github.com/foyer-idp/foyer/internal/telemetry"
 )
 
 // HTTP server limits. Headers must arrive quickly (slowloris); bodies are
@@ -50,6 +51,7 @@ func newServeCmd(d deps) *cobra.Command {
 			}
 			defer a.Close()
 			slog.SetDefault(a.logger)
+			a.tracing = tracingConfig(d.lookupEnv)
 			if dev {
 				if err := startDev(cmd.Context(), a); err != nil {
 					return err
@@ -58,7 +60,7 @@ func newServeCmd(d deps) *cobra.Command {
 			return serve(cmd.Context(), a, d.listening)
 		},
 	}
-	addConfigFlags(cmd.Flags(), "addr", "external-url", "smtp-url", "trusted-proxies", "debug-addr")
+	addConfigFlags(cmd.Flags(), "addr", "metrics-addr", "external-url", "smtp-url", "trusted-proxies", "debug-addr")
 	cmd.Flags().Bool(flagDev, false, "development mode: seed the woodgrove and fabrikam tenants and serve the /demo relying party, on localhost only")
 	return cmd
 }
@@ -160,10 +162,21 @@ func logDevMode(ctx context.Context, a *app) {
 // at once, and reports ready once every tenant has signing keys.
 func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 	var keysReady atomic.Bool
-	handler, err := newHandler(a, &keysReady)
+	handler, metrics, err := newHandlers(a, &keysReady)
 	if err != nil {
 		return err
 	}
+	stopMetrics, err := startMetrics(ctx, a, metrics)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	tracing, err := telemetry.NewTracing(ctx, a.tracing)
+	if err != nil {
+		return err
+	}
+	defer flushTraces(ctx, a, tracing)
+	handler = tracing.Middleware(handler)
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return listenError(a.cfg.Addr, err)
@@ -214,11 +227,18 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 // provider and its sign-in pages. /readyz needs the store to answer and
 // the signing keys to be in place.
 func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
+	h, _, err := newHandlers(a, keysReady)
+	return h, err
+}
+
+// newHandlers answers the public handler and the metrics handler; with
+// metricsAddr set, the public one has no /metrics.
+func newHandlers(a *app, keysReady *atomic.Bool) (public, metrics http.Handler, err error) {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	codes, err := passcode.New(passcode.Config{Store: a.store, Mailer: a.outbox, Hasher: a.master.Hasher(passcodesPurpose)})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	srv, err := idp.New(idp.Config{
 		Tenants:     a.store,
@@ -226,6 +246,8 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 		Registry:    registry,
 		Logger:      a.logger,
 		ExternalURL: a.cfg.ExternalURL,
+		// /metrics on its own listener keeps it off the public port.
+		MetricsElsewhere: a.cfg.MetricsAddr != "",
 		// Validated by loadConfig.
 		TrustedProxies: a.cfg.TrustedProxyPrefixes(),
 		AccessSample:   a.cfg.Log.AccessSample,
@@ -252,16 +274,16 @@ func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
 		},
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	extra, err := extraHandlers(a)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for pattern, h := range extra {
 		srv.Mount(pattern, h)
 	}
-	return srv.Handler(), nil
+	return srv.Handler(), srv.MetricsHandler(), nil
 }
 
 // extraHandlers are mounted beside Foyer's own routes, behind the same
@@ -392,4 +414,49 @@ func shutdown(ctx context.Context, a *app, srv *http.Server, served <-chan error
 	}
 	a.logger.InfoContext(ctx, "stopped")
 	return nil
+}
+
+// tracingConfig reads OpenTelemetry's standard variables: traces are
+// exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, and not made otherwise.
+func tracingConfig(lookupEnv func(string) (string, bool)) telemetry.TracingConfig {
+	endpoint, _ := lookupEnv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	traces, _ := lookupEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+	return telemetry.TracingConfig{Endpoint: endpoint, TracesEndpoint: traces, ServiceVersion: version}
+}
+
+// flushTraces exports the spans still queued when serve stops, for a few
+// seconds at most.
+func flushTraces(ctx context.Context, a *app, t *telemetry.Tracing) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(ctx); err != nil {
+		a.logger.WarnContext(ctx, "flush traces", "err", err)
+	}
+}
+
+// startMetrics serves /metrics on metricsAddr, when it is set, until the
+// function it answers is called.
+func startMetrics(ctx context.Context, a *app, metrics http.Handler) (stop func(), err error) {
+	if a.cfg.MetricsAddr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on metricsAddr %s (FOYER_METRICS_ADDR, --metrics-addr): %w", a.cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	srv := newHTTPServer(mux, a.logger)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	a.logger.InfoContext(ctx, "metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+	return func() {
+		drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(drainCtx)
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			a.logger.WarnContext(ctx, "metrics listener", "err", err)
+		}
+	}, nil
 }

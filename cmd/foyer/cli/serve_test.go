@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -18,9 +19,11 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/foyer-idp/foyer/internal/bootstrap"
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
+	"github.com/foyer-idp/foyer/internal/telemetry/telemetrytest"
 	"github.com/foyer-idp/foyer/internal/testlog"
 	"github.com/foyer-idp/foyer/internal/webclient"
 )
@@ -391,4 +394,54 @@ func TestServeDevExternalURLFollowsAddr(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve --dev did not stop")
 	}
+}
+
+// TestServeExportsTraces runs serve with OTEL_EXPORTER_OTLP_ENDPOINT
+// pointing at an in-process collector: a client-credentials token request
+// arrives there as a server span with the tenant and client id, and
+// without the client's secret.
+func TestServeExportsTraces(t *testing.T) {
+	collector := telemetrytest.Start(t)
+	s := startDevServerWith(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL})
+	req, err := http.NewRequest(http.MethodPost, s.base+"/t/woodgrove/oauth/token",
+		strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(bootstrap.DevClientID, bootstrap.DevClientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	s.shutdown(t) // flushes the batch
+
+	var token *telemetrytest.Span
+	for _, span := range collector.Spans() {
+		if span.Name == "POST /t/{tenant}/oauth/token" {
+			token = &span
+		}
+		for k, v := range span.Attributes {
+			require.NotContains(t, v, bootstrap.DevClientSecret, "span attribute %s", k)
+		}
+	}
+	require.NotNil(t, token, "no span of the token request among %v", collector.Spans())
+	require.True(t, token.Server)
+	require.Equal(t, "woodgrove", token.Attributes["foyer.tenant"])
+	require.Equal(t, bootstrap.DevClientID, token.Attributes["foyer.client_id"])
+}
+
+// TestServeMetricsAddr: with FOYER_METRICS_ADDR, /metrics answers on that
+// listener only; the public one says 404.
+func TestServeMetricsAddr(t *testing.T) {
+	metricsAddr := "127.0.0.1:" + freePort(t)
+	s := startDevServerWith(t, map[string]string{"FOYER_METRICS_ADDR": metricsAddr})
+	st, _ := get(t, s.base+"/readyz")
+	require.Equal(t, http.StatusOK, st)
+	st, _ = get(t, s.base+"/metrics")
+	require.Equal(t, http.StatusNotFound, st, "no /metrics on the public port")
+	st, body := get(t, "http://"+metricsAddr+"/metrics")
+	require.Equal(t, http.StatusOK, st)
+	require.Contains(t, body, `foyer_http_requests_total{method="GET",route="GET /readyz",status="200"}`)
+	s.shutdown(t)
+	_, err := http.Get("http://" + metricsAddr + "/metrics")
+	require.Error(t, err, "the metrics listener stops with serve")
 }

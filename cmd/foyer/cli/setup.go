@@ -16,6 +16,7 @@ import (
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
+	"github.com/foyer-idp/foyer/internal/telemetry"
 )
 
 const flagConfig = "config"
@@ -36,14 +37,7 @@ func addConfigFlags(fs *pflag.FlagSet, names ...string) {
 // loadConfig merges defaults, file, environment and the flags the user set,
 // then validates.
 func loadConfig(cmd *cobra.Command, d deps) (config.Config, error) {
-	file, _ := cmd.Flags().GetString(flagConfig)
-	set := map[string]string{}
-	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if _, ok := config.FlagSetting(f.Name); ok {
-			set[f.Name] = f.Value.String()
-		}
-	})
-	cfg, err := config.Load(config.Sources{File: file, LookupEnv: d.lookupEnv, Flags: set})
+	cfg, err := config.Load(configSources(cmd, d))
 	if err == nil {
 		err = cfg.Validate()
 	}
@@ -53,15 +47,30 @@ func loadConfig(cmd *cobra.Command, d deps) (config.Config, error) {
 	return cfg, nil
 }
 
+// configSources are where a command's configuration comes from: the
+// --config file, the environment and the configuration flags the user set.
+func configSources(cmd *cobra.Command, d deps) config.Sources {
+	file, _ := cmd.Flags().GetString(flagConfig)
+	set := map[string]string{}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if _, ok := config.FlagSetting(f.Name); ok {
+			set[f.Name] = f.Value.String()
+		}
+	})
+	return config.Sources{File: file, LookupEnv: d.lookupEnv, Flags: set}
+}
+
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level)) // validated already
 	// No source lookups: a runtime.Callers per line, on every request.
 	opts := &slog.HandlerOptions{Level: level, AddSource: false}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// Departed clients' errors at INFO, repeated error lines rate-limited.
+	return slog.New(telemetry.NewLogHandler(h, telemetry.LogConfig{}))
 }
 
 // openStore opens the configured database without migrating it.
