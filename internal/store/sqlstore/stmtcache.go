@@ -37,19 +37,25 @@ func (c *stmtCache) stmt(ctx context.Context, query string) *sql.Stmt {
 	if ok {
 		return st
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st, ok := c.m[query]; ok {
-		return st
-	}
-	if len(c.m) >= maxCachedStatements {
+	c.mu.RLock()
+	full := len(c.m) >= maxCachedStatements
+	c.mu.RUnlock()
+	if full {
 		return nil
 	}
-	// A statement prepared on the pool outlives the caller's context and
+	// Prepared without holding the lock: preparing waits for a
+	// connection, which a transaction may hold while it looks up
+	// statements here. A statement outlives the caller's context and
 	// re-prepares itself on each connection it meets.
 	st, err := c.db.PrepareContext(context.WithoutCancel(ctx), query)
 	if err != nil {
 		return nil // let the direct call report the error
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if had, ok := c.m[query]; ok {
+		_ = st.Close() // another caller prepared it meanwhile
+		return had
 	}
 	c.m[query] = st
 	c.prepared++
