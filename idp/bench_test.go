@@ -1,6 +1,7 @@
 package idp_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -72,6 +73,98 @@ func BenchmarkPublishedDocuments(b *testing.B) {
 				if w := request(); w.Code != http.StatusOK {
 					b.Fatalf("%s answered %d: %s", path, w.Code, w.Body)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkRefresh measures one refresh-token rotation through the real
+// handler stack on each back end: the client keeps the new refresh token
+// for the next round, as a real client does.
+func BenchmarkRefresh(b *testing.B) {
+	for _, be := range sqltest.Backends() {
+		b.Run(be.Name, func(b *testing.B) {
+			be.Require(b)
+			e := newEnv(b, be)
+			tn := e.tenant(b, "bench", "ES256")
+			e.member(b, tn, "ada@bench.test")
+			c := e.app(b, tn, "web", firstParty)
+			tok, _ := c.tokens(b, e.browser(), "ada@bench.test")
+			h := e.srv.Config.Handler
+			target := e.issuer("bench") + "/oauth/token"
+			refresh := tok.RefreshToken
+			rotate := func() {
+				body := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}}.Encode()
+				r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				r.SetBasicAuth(c.app.ClientID, c.secret)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("refresh answered %d: %s", w.Code, w.Body)
+				}
+				var out struct {
+					RefreshToken string `json:"refresh_token"`
+				}
+				if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil || out.RefreshToken == "" {
+					b.Fatalf("refresh answered no refresh token: %v %s", err, w.Body)
+				}
+				refresh = out.RefreshToken
+			}
+			rotate()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				rotate()
+			}
+		})
+	}
+}
+
+// BenchmarkSessionSignIn measures a sign-in by a browser that already has
+// a session, on each back end: the authorization request answered with a
+// code at once, and the code exchanged for tokens (with a refresh token),
+// as foyer bench's session-flow does.
+func BenchmarkSessionSignIn(b *testing.B) {
+	for _, be := range sqltest.Backends() {
+		b.Run(be.Name, func(b *testing.B) {
+			be.Require(b)
+			e := newEnv(b, be)
+			tn := e.tenant(b, "bench", "ES256")
+			e.member(b, tn, "ada@bench.test")
+			c := e.app(b, tn, "web", firstParty)
+			browser := e.browser()
+			c.tokens(b, browser, "ada@bench.test")
+			h := e.srv.Config.Handler
+			target := e.issuer("bench") + "/oauth/token"
+			signIn := func() {
+				ar := c.authURL(nil)
+				r := httptest.NewRequest(http.MethodGet, ar.url, nil)
+				for _, ck := range browser.Cookies(r.URL) {
+					r.AddCookie(ck)
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				loc, err := url.Parse(w.Header().Get("Location"))
+				if w.Code != http.StatusFound || err != nil || loc.Query().Get("code") == "" {
+					b.Fatalf("authorize answered %d to %q: %s", w.Code, w.Header().Get("Location"), w.Body)
+				}
+				body := url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+					"redirect_uri": {rpCallback}, "code_verifier": {ar.verifier}}.Encode()
+				r = httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				r.SetBasicAuth(c.app.ClientID, c.secret)
+				w = httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("code exchange answered %d: %s", w.Code, w.Body)
+				}
+			}
+			signIn()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				signIn()
 			}
 		})
 	}

@@ -278,7 +278,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, t store.Tenant
 	}
 	// The sign-in flow marks a transaction done only after the second
 	// factor; this is the last line should anything reach here without.
-	user, err := p.store.GetUser(ctx, t.ID, req.UserID)
+	user, err := p.store.GetUserCore(ctx, t.ID, req.UserID)
 	if err != nil {
 		p.flow.Unavailable(w, r, t, "load user", err)
 		return

@@ -145,7 +145,7 @@ func (ce *codeExchange) redeem(ctx context.Context, tx store.Store, t store.Tena
 	if err := checkPKCE(app, g.CodeChallenge, req.CodeVerifier); err != nil {
 		return minted{}, err
 	}
-	u, err := tx.GetUser(ctx, t.ID, g.UserID)
+	u, err := tx.GetUserCore(ctx, t.ID, g.UserID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return minted{}, invalidGrant("the user no longer exists")

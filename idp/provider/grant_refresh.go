@@ -26,7 +26,7 @@ type refreshGrant struct {
 // refusing one deleted or disabled since, or whose sign-ins until after
 // authTime were ended (see honoured).
 func (g *refreshGrant) activeUser(ctx context.Context, t store.Tenant, id string, authTime time.Time) (store.User, error) {
-	u, err := g.store.GetUser(ctx, t.ID, id)
+	u, err := g.store.GetUserCore(ctx, t.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, invalidGrant("the user no longer exists")
 	}

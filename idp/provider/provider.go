@@ -43,7 +43,7 @@ var _ Flow = (*signin.Core)(nil)
 
 // Store is the storage the provider needs. Every call names the tenant.
 type Store interface {
-	GetUser(ctx context.Context, tenantID, id string) (store.User, error)
+	GetUserCore(ctx context.Context, tenantID, id string) (store.User, error)
 	GetApplicationByClientID(ctx context.Context, tenantID, clientID string) (store.Application, error)
 	GetAuthRequest(ctx context.Context, tenantID, id string, now time.Time) (store.AuthRequest, error)
 	DeleteAuthRequest(ctx context.Context, tenantID, id string) error

@@ -61,7 +61,7 @@ func signInOf(at store.AccessToken) time.Time {
 // a sign-in at authTime (store.User.Honours); a deleted user honours
 // nothing. Only a store failure is an error.
 func (p *Provider) honours(ctx context.Context, t store.Tenant, userID string, authTime time.Time) (store.User, bool, error) {
-	u, err := p.store.GetUser(ctx, t.ID, userID)
+	u, err := p.store.GetUserCore(ctx, t.ID, userID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return store.User{}, false, nil

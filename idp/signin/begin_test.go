@@ -55,6 +55,12 @@ func (s *fakeStore) GetUser(_ context.Context, _, id string) (store.User, error)
 	return store.User{}, store.ErrNotFound
 }
 
+func (s *fakeStore) GetUserCore(ctx context.Context, tenantID, id string) (store.User, error) {
+	u, err := s.GetUser(ctx, tenantID, id)
+	u.Identities = nil
+	return u, err
+}
+
 func (s *fakeStore) GetConsent(_ context.Context, _, userID, _ string) (store.Consent, error) {
 	if c, ok := s.consents[userID]; ok {
 		return c, nil

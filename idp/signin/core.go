@@ -18,6 +18,7 @@ import (
 // Store is the storage the sign-in flow needs.
 type Store interface {
 	GetUser(ctx context.Context, tenantID, id string) (store.User, error)
+	GetUserCore(ctx context.Context, tenantID, id string) (store.User, error)
 	GetUserByEmail(ctx context.Context, tenantID, email string) (store.User, error)
 	GetApplicationByClientID(ctx context.Context, tenantID, clientID string) (store.Application, error)
 	ListApplications(ctx context.Context, tenantID string) ([]store.Application, error)

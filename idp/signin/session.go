@@ -102,7 +102,7 @@ func (c *Core) currentSession(r *http.Request, t store.Tenant) (store.Session, s
 	if idle := now.Sub(sess.LastSeenAt); idle >= c.sessionIdleTimeout {
 		return store.Session{}, store.User{}, false, nil
 	}
-	u, err := c.store.GetUser(ctx, t.ID, sess.UserID)
+	u, err := c.store.GetUserCore(ctx, t.ID, sess.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Session{}, store.User{}, false, nil
 	}

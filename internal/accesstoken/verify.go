@@ -44,7 +44,7 @@ type Keys interface {
 // Store is what verification reads; store.Store satisfies it.
 type Store interface {
 	GetAccessToken(ctx context.Context, tenantID, id string) (store.AccessToken, error)
-	GetUser(ctx context.Context, tenantID, id string) (store.User, error)
+	GetUserCore(ctx context.Context, tenantID, id string) (store.User, error)
 }
 
 var (
@@ -240,7 +240,7 @@ func Verify(ctx context.Context, raw string, exp Expect, deps Deps) (Claims, err
 		return Claims{}, invalid("record does not match")
 	}
 	if out.IsUser && exp.ActiveUser {
-		u, err := deps.Store.GetUser(ctx, t.ID, c.Subject)
+		u, err := deps.Store.GetUserCore(ctx, t.ID, c.Subject)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			return Claims{}, invalid("the user no longer exists")

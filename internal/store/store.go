@@ -89,6 +89,10 @@ type Users interface {
 	// mail or an identity is taken in the tenant.
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, tenantID, id string) (User, error)
+	// GetUserCore is GetUser without the identities (Identities is nil):
+	// one indexed row, for the token and session paths, which need only
+	// the account's state and profile.
+	GetUserCore(ctx context.Context, tenantID, id string) (User, error)
 	// GetUserByEmail matches mail or userPrincipalName, case-insensitively
 	// (callers pass it lower-cased).
 	GetUserByEmail(ctx context.Context, tenantID, email string) (User, error)

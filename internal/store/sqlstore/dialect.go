@@ -27,4 +27,8 @@ type dialect struct {
 	// the key-share locks foreign keys take, so inserts that reference the
 	// row go on.
 	lockRow string
+	// modifyingCTE: a WITH clause may hold an UPDATE whose RETURNING feeds
+	// an INSERT, so a rotation is one statement (PostgreSQL; SQLite's
+	// WITH takes only a SELECT).
+	modifyingCTE bool
 }

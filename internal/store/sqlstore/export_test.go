@@ -39,3 +39,26 @@ func KnownVersions(s *Store) ([]int, error) {
 	}
 	return versions, nil
 }
+
+// StatementsPrepared answers how many statements the writer pool's cache
+// has prepared; -1 where the driver caches statements itself.
+func StatementsPrepared(s *Store) int {
+	if s.writeCache == nil {
+		return -1
+	}
+	s.writeCache.mu.RLock()
+	defer s.writeCache.mu.RUnlock()
+	return s.writeCache.prepared
+}
+
+// ServerPrepared answers, inside tx, how many statements the PostgreSQL
+// session holding tx has prepared whose text is query.
+func ServerPrepared(ctx context.Context, tx any, query string) (int, error) {
+	var n int
+	err := tx.(*Store).write.QueryRowContext(ctx,
+		`SELECT count(*) FROM pg_prepared_statements WHERE statement = $1`, query).Scan(&n)
+	return n, err
+}
+
+// TenantBySlugQuery is the text GetTenantBySlug runs.
+const GetTenantQuery = `SELECT ` + tenantColumns + ` FROM tenants WHERE id = $1`

@@ -44,15 +44,18 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 func (s *Store) applyMigrations(ctx context.Context, migrations []migration) error {
+	// Straight on the transaction: schema changes run once and are not
+	// worth a place in the statement cache.
+	var q querier = s.tx
 	if s.dialect.migrationLock != "" {
-		if _, err := s.write.ExecContext(ctx, s.dialect.migrationLock); err != nil {
+		if _, err := q.ExecContext(ctx, s.dialect.migrationLock); err != nil {
 			return err
 		}
 	}
-	if _, err := s.write.ExecContext(ctx, s.dialect.migrationsTable); err != nil {
+	if _, err := q.ExecContext(ctx, s.dialect.migrationsTable); err != nil {
 		return err
 	}
-	applied, err := queryAll(ctx, s.write, scanColumn[int], `SELECT version FROM schema_migrations ORDER BY version`)
+	applied, err := queryAll(ctx, q, scanColumn[int], `SELECT version FROM schema_migrations ORDER BY version`)
 	if err != nil {
 		return err
 	}
@@ -63,10 +66,10 @@ func (s *Store) applyMigrations(ctx context.Context, migrations []migration) err
 		if slices.Contains(applied, m.version) {
 			continue
 		}
-		if _, err := s.write.ExecContext(ctx, m.sql); err != nil {
+		if _, err := q.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("apply %s: %w", m.name, err)
 		}
-		_, err := s.write.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
+		_, err := q.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
 			m.version, s.timeArg(time.Now()))
 		if err != nil {
 			return fmt.Errorf("record %s: %w", m.name, err)

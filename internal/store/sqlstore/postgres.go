@@ -52,6 +52,7 @@ func postgresDialect() dialect {
 		violation:     postgresViolation,
 		skipLocked:    " FOR UPDATE SKIP LOCKED",
 		lockRow:       " FOR NO KEY UPDATE",
+		modifyingCTE:  true,
 		migrationLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,

@@ -66,6 +66,12 @@ func selectRefreshToken(ctx context.Context, q querier, tenantID, hash string) (
 // outlives it: its TenantID, FamilyID and GrantID are taken from the old
 // token and its ExpiresAt is capped at the old one's.
 func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, oldHash string, next store.RefreshToken, at time.Time) error {
+	if s.dialect.modifyingCTE {
+		if err := s.rotateInOneStatement(ctx, tenantID, oldHash, next, at); err != nil {
+			return fmt.Errorf("rotate refresh token: %w", s.dbError(err))
+		}
+		return nil
+	}
 	err := s.atomically(ctx, func(tx *Store) error {
 		var familyEnd time.Time
 		err := tx.write.QueryRowContext(ctx, `UPDATE refresh_tokens SET used_at = $3
@@ -88,6 +94,32 @@ func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, oldHash string
 		return fmt.Errorf("rotate refresh token: %w", s.dbError(err))
 	}
 	return nil
+}
+
+// rotateInOneStatement is RotateRefreshToken as one statement: the
+// conditional UPDATE in a WITH clause hands the old token's family, grant
+// and end to the INSERT of next, and the statement commits whole or not at
+// all. Concurrent rotations queue on the row lock as before; the losers'
+// UPDATE matches nothing once the winner commits, so they insert nothing.
+func (s *Store) rotateInOneStatement(ctx context.Context, tenantID, oldHash string, next store.RefreshToken, at time.Time) error {
+	var id string
+	err := s.write.QueryRowContext(ctx, `WITH old AS (
+			UPDATE refresh_tokens SET used_at = $3
+			WHERE tenant_id = $1 AND hash = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+			RETURNING family_id, grant_id, expires_at)
+		INSERT INTO refresh_tokens (`+refreshTokenColumns+`)
+		SELECT $1, $4::text, $5::text, old.family_id, old.grant_id, $6::text, $7::text, $8::text, $9::text,
+			$10::timestamptz, $11::text, LEAST($12::timestamptz, old.expires_at), $13::timestamptz,
+			$14::timestamptz, $15::timestamptz
+		FROM old
+		RETURNING id`,
+		tenantID, oldHash, s.timeArg(at), next.ID, next.Hash, next.ClientID, next.UserID, listArg(next.Scopes),
+		listArg(next.Audience), s.timeArg(next.AuthTime), listArg(next.AMR), s.timeArg(next.ExpiresAt),
+		s.timeArg(next.CreatedAt), s.nullTimeArg(next.UsedAt), s.nullTimeArg(next.RevokedAt)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return whyNotRotatable(ctx, s.write, tenantID, oldHash)
+	}
+	return err
 }
 
 // CreateAccessTokenUnder holds the refresh token's row with a conditional

@@ -96,3 +96,46 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 		require.ErrorIs(t, s.Ping(t.Context()), store.ErrUnavailable)
 	})
 }
+
+// TestStatementsInTransactionsArePrepared holds the statements run inside
+// transactions to the prepared ones: on SQLite the store's own cache, which
+// transactions used to bypass (each statement parsed and planned again);
+// on PostgreSQL pgx's cache of the connection, which the transaction's
+// statements go through too.
+func TestStatementsInTransactionsArePrepared(t *testing.T) {
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		s := b.OpenMigrated(t)
+		ctx := t.Context()
+		tn := store.Tenant{ID: secret.NewID(), Slug: "prepared"}
+		require.NoError(t, s.CreateTenant(ctx, tn))
+		readTwice := func() {
+			t.Helper()
+			require.NoError(t, s.InTx(ctx, func(tx store.Store) error {
+				for range 2 {
+					if _, err := tx.GetTenant(ctx, tn.ID); err != nil {
+						return err
+					}
+				}
+				if b.Name != "Postgres" {
+					return nil
+				}
+				n, err := sqlstore.ServerPrepared(ctx, tx, sqlstore.GetTenantQuery)
+				require.NoError(t, err)
+				require.Equal(t, 1, n, "prepared once on the transaction's connection, and reused")
+				return nil
+			}))
+		}
+		before := sqlstore.StatementsPrepared(s)
+		readTwice()
+		if b.Name == "Postgres" {
+			require.Equal(t, -1, sqlstore.StatementsPrepared(s), "pgx caches statements itself")
+			return
+		}
+		first := sqlstore.StatementsPrepared(s)
+		require.Greater(t, first, before, "the transaction's statements were cached once it ended")
+		for range 3 {
+			readTwice()
+		}
+		require.Equal(t, first, sqlstore.StatementsPrepared(s), "later transactions reuse them")
+	})
+}

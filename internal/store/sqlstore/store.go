@@ -50,13 +50,16 @@ type Store struct {
 	read    querier
 	tx      *sql.Tx // non-nil inside InTx
 	caches  []*stmtCache
+	// writeCache is the writer pool's statement cache, which transactions
+	// share (see txQuerier); nil where the driver caches statements itself.
+	writeCache *stmtCache
 }
 
 func newStore(d dialect, p pools) *Store {
 	s := &Store{dialect: d, pools: p, write: p.writer, read: p.reader}
 	if d.cacheStatements {
 		w, r := newStmtCache(p.writer), newStmtCache(p.reader)
-		s.write, s.read, s.caches = w, r, []*stmtCache{w, r}
+		s.write, s.read, s.caches, s.writeCache = w, r, []*stmtCache{w, r}, w
 	}
 	return s
 }
@@ -108,12 +111,28 @@ func (s *Store) atomically(ctx context.Context, fn func(tx *Store) error) (err e
 			panic(p)
 		}
 	}()
-	if err := fn(&Store{dialect: s.dialect, pools: s.pools, write: tx, read: tx, tx: tx}); err != nil {
+	var q querier = tx
+	var missed []string
+	if s.writeCache != nil {
+		q = txQuerier{tx: tx, cache: s.writeCache, missed: &missed}
+	}
+	if err := fn(&Store{dialect: s.dialect, pools: s.pools, write: q, read: q, tx: tx, writeCache: s.writeCache}); err != nil {
 		_ = tx.Rollback()
+		s.prepareMissed(ctx, missed)
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	s.prepareMissed(ctx, missed)
+	if err != nil {
 		return fmt.Errorf("commit transaction: %w", s.dbError(err))
 	}
 	return nil
+}
+
+// prepareMissed caches the statements a transaction ran uncached, once it
+// has given its connection back (see txQuerier).
+func (s *Store) prepareMissed(ctx context.Context, missed []string) {
+	if s.writeCache != nil && len(missed) > 0 {
+		s.writeCache.prepare(ctx, missed)
+	}
 }

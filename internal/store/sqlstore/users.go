@@ -115,6 +115,17 @@ func (s *Store) GetUser(ctx context.Context, tenantID, id string) (store.User, e
 	return u, nil
 }
 
+// GetUserCore reads the user's own row by its primary key, no identities.
+func (s *Store) GetUserCore(ctx context.Context, tenantID, id string) (store.User, error) {
+	var u store.User
+	err := s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`,
+		tenantID, id).Scan(userDests(&u)...)
+	if err != nil {
+		return store.User{}, fmt.Errorf("get user %q: %w", id, s.dbError(err))
+	}
+	return u, nil
+}
+
 // GetUserByEmail ignores empty mails, so "" never matches a user without
 // one. Should a mail and another user's UPN coincide, the older user wins.
 func (s *Store) GetUserByEmail(ctx context.Context, tenantID, email string) (store.User, error) {

@@ -16,6 +16,7 @@ func userCases() []testCase {
 		{"CreateGet", userCreateGet},
 		{"CreateInUnknownTenant", userCreateInUnknownTenant},
 		{"GetUnknown", userGetUnknown},
+		{"GetCore", userGetCore},
 		{"GetByEmail", userGetByEmail},
 		{"GetByIdentity", userGetByIdentity},
 		{"CreateConflicts", userCreateConflicts},
@@ -45,6 +46,29 @@ func userCreateGet(t *testing.T, s store.Store) {
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 	}
+}
+
+// userGetCore reads the user's own row, every field but the identities,
+// in its tenant only.
+func userGetCore(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	other := createTenant(t, s, "fabrikam")
+	disabled := guestFixture(tn.ID, "bo")
+	disabled.AccountEnabled = false
+	validFrom := at(time.Hour)
+	disabled.SignInSessionsValidFrom = &validFrom
+	for _, want := range []store.User{createUser(t, s, memberFixture(tn.ID, "alex")), createUser(t, s, disabled)} {
+		got, err := s.GetUserCore(ctx, tn.ID, want.ID)
+		require.NoError(t, err)
+		require.Nil(t, got.Identities)
+		want.Identities = nil
+		require.Equal(t, want, got)
+		_, err = s.GetUserCore(ctx, other.ID, want.ID)
+		require.ErrorIs(t, err, store.ErrNotFound, "another tenant's user")
+	}
+	_, err := s.GetUserCore(ctx, tn.ID, newID())
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func userCreateInUnknownTenant(t *testing.T, s store.Store) {
