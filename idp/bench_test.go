@@ -94,12 +94,7 @@ func BenchmarkRefresh(b *testing.B) {
 			target := e.issuer("bench") + "/oauth/token"
 			refresh := tok.RefreshToken
 			rotate := func() {
-				body := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}}.Encode()
-				r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
-				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				r.SetBasicAuth(c.app.ClientID, c.secret)
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, r)
+				w := postToken(h, target, c, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}})
 				if w.Code != http.StatusOK {
 					b.Fatalf("refresh answered %d: %s", w.Code, w.Body)
 				}
@@ -149,13 +144,8 @@ func BenchmarkSessionSignIn(b *testing.B) {
 				if w.Code != http.StatusFound || err != nil || loc.Query().Get("code") == "" {
 					b.Fatalf("authorize answered %d to %q: %s", w.Code, w.Header().Get("Location"), w.Body)
 				}
-				body := url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
-					"redirect_uri": {rpCallback}, "code_verifier": {ar.verifier}}.Encode()
-				r = httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
-				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				r.SetBasicAuth(c.app.ClientID, c.secret)
-				w = httptest.NewRecorder()
-				h.ServeHTTP(w, r)
+				w = postToken(h, target, c, url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+					"redirect_uri": {rpCallback}, "code_verifier": {ar.verifier}})
 				if w.Code != http.StatusOK {
 					b.Fatalf("code exchange answered %d: %s", w.Code, w.Body)
 				}
@@ -168,4 +158,14 @@ func BenchmarkSessionSignIn(b *testing.B) {
 			}
 		})
 	}
+}
+
+// postToken sends form to the token endpoint as client c, through h.
+func postToken(h http.Handler, target string, c *client, form url.Values) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.SetBasicAuth(c.app.ClientID, c.secret)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
 }
