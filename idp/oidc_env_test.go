@@ -77,11 +77,11 @@ func (f *faults) hooks() (afterConsume, onRevokeGrant func()) {
 	return f.afterConsume, f.onRevokeGrant
 }
 
-func (f *faultyStore) RevokeGrant(ctx context.Context, tenantID, grantID string, at time.Time) error {
+func (f *faultyStore) RevokeGrant(ctx context.Context, tenantID, grantID string, at, until time.Time) error {
 	if _, hook := f.faults.hooks(); hook != nil {
 		hook()
 	}
-	return f.Store.RevokeGrant(ctx, tenantID, grantID, at)
+	return f.Store.RevokeGrant(ctx, tenantID, grantID, at, until)
 }
 
 func (f *faultyStore) fail(methods ...string) {
@@ -130,11 +130,11 @@ func (f *faultyStore) ListClientSecrets(ctx context.Context, tenantID, appID str
 	return f.Store.ListClientSecrets(ctx, tenantID, appID)
 }
 
-func (f *faultyStore) GetAccessToken(ctx context.Context, tenantID, id string) (store.AccessToken, error) {
-	if err := f.err("GetAccessToken"); err != nil {
-		return store.AccessToken{}, err
+func (f *faultyStore) TokenRevoked(ctx context.Context, tenantID string, ids ...string) (bool, error) {
+	if err := f.err("TokenRevoked"); err != nil {
+		return false, err
 	}
-	return f.Store.GetAccessToken(ctx, tenantID, id)
+	return f.Store.TokenRevoked(ctx, tenantID, ids...)
 }
 
 // env is one Foyer on one database.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/foyer-idp/foyer/internal/config"
 	"github.com/foyer-idp/foyer/internal/secret"
+	"github.com/foyer-idp/foyer/internal/accesstoken"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -626,7 +627,7 @@ func TestStoreOutageAtTheTokenEndpointIs5xx(t *testing.T) {
 		requireOAuthError(t, w.web.token(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}),
 			http.StatusServiceUnavailable, "server_error")
 
-		w.store.fail("GetAccessToken")
+		w.store.fail("TokenRevoked")
 		r = w.userinfo(t, "woodgrove", tok.AccessToken)
 		assert.Equal(t, http.StatusServiceUnavailable, r.status, "userinfo: 503, not 401")
 	})
@@ -692,6 +693,44 @@ func TestAccessTokenRevocation(t *testing.T) {
 		// Unknown tokens are fine too (RFC 7009 §2.2).
 		r = w.post(t, w.issuer("woodgrove")+"/oauth/revoke", url.Values{"token": {"never-issued"}}, "web-app", w.web.secret)
 		require.Equal(t, http.StatusOK, r.status)
+	})
+}
+
+// TestUserAccessTokensNameTheirFamily: a user's access tokens are not
+// stored one row each; their jti names the refresh family, so revoking one
+// token, or the family, still reaches exactly what it should.
+func TestUserAccessTokensNameTheirFamily(t *testing.T) {
+	t.Parallel()
+	runWoodgrove(t, func(t *testing.T, w woodgrove) {
+		tok, _ := w.web.tokens(t, w.browser(), w.alice.Mail)
+		r := w.web.token(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}})
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		second, nextRefresh := r.json["access_token"].(string), r.json["refresh_token"].(string)
+
+		var family string
+		for _, at := range []string{tok.AccessToken, second} {
+			_, claims := jwtParts(t, at)
+			jti := claims["jti"].(string)
+			ref, ok := accesstoken.RefOf(jti)
+			require.True(t, ok, "jti %q names a family", jti)
+			if family == "" {
+				family = ref
+			}
+			assert.Equal(t, family, ref, "code and refresh tokens name one family")
+			_, err := w.raw.GetAccessToken(t.Context(), w.tn.ID, jti)
+			require.ErrorIs(t, err, store.ErrNotFound, "no row per access token")
+			assert.Equal(t, true, w.web.introspect(t, at)["active"])
+		}
+
+		r = w.post(t, w.issuer("woodgrove")+"/oauth/revoke", url.Values{"token": {tok.AccessToken}}, "web-app", w.web.secret)
+		require.Equal(t, http.StatusOK, r.status)
+		assert.Equal(t, false, w.web.introspect(t, tok.AccessToken)["active"], "the revoked token")
+		assert.Equal(t, true, w.web.introspect(t, second)["active"], "its sibling lives on")
+
+		r = w.post(t, w.issuer("woodgrove")+"/oauth/revoke", url.Values{"token": {nextRefresh}}, "web-app", w.web.secret)
+		require.Equal(t, http.StatusOK, r.status)
+		assert.Equal(t, false, w.web.introspect(t, second)["active"], "the family's revocation reaches it")
+		assert.Equal(t, http.StatusUnauthorized, w.userinfo(t, "woodgrove", second).status)
 	})
 }
 

@@ -106,7 +106,7 @@ func (ce *codeExchange) serve(ctx context.Context, t store.Tenant, app store.App
 		ce.logger.WarnContext(ctx, "spent authorization code presented by another client", "tenant", t.Slug, "client_id", app.ClientID)
 		return nil, invalidGrant("the code is invalid or expired")
 	case errors.Is(err, store.ErrAlreadyUsed):
-		if err := ce.store.RevokeGrant(ctx, t.ID, hash, now); err != nil {
+		if err := ce.store.RevokeGrant(ctx, t.ID, hash, now, ce.revokedUntil(now)); err != nil {
 			return nil, unavailable(fmt.Errorf("revoke replayed grant: %w", err))
 		}
 		ce.logger.WarnContext(ctx, "authorization code redeemed twice; its tokens are revoked", "tenant", t.Slug, "client_id", app.ClientID)

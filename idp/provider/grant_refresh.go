@@ -74,12 +74,18 @@ func (g *refreshGrant) serve(ctx context.Context, t store.Tenant, app store.Appl
 	if err != nil {
 		return nil, err
 	}
-	err = g.store.InTx(ctx, func(tx store.Store) error {
-		if err := tx.RotateRefreshToken(ctx, t.ID, hash, *m.refresh, now); err != nil {
-			return err
-		}
-		return tx.CreateAccessToken(ctx, m.access)
-	})
+	if m.storeAccess {
+		err = g.store.InTx(ctx, func(tx store.Store) error {
+			if err := tx.RotateRefreshToken(ctx, t.ID, hash, *m.refresh, now); err != nil {
+				return err
+			}
+			return tx.CreateAccessToken(ctx, m.access)
+		})
+	} else {
+		// The access token names the family, so the rotation is the one
+		// write (one statement on PostgreSQL).
+		err = g.store.RotateRefreshToken(ctx, t.ID, hash, *m.refresh, now)
+	}
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
 		// A concurrent request rotated it first: maybe the same
@@ -169,6 +175,8 @@ func (g *refreshGrant) retry(ctx context.Context, t store.Tenant, app store.Appl
 		// The client already moved on with the new token: the old one
 		// coming back is a replay.
 		return nil, g.reused(ctx, t, rt, now)
+	case !now.Before(next.ExpiresAt):
+		return nil, invalidGrant("the refresh token has expired")
 	}
 	is, err := g.refreshIssue(ctx, t, app, req, next)
 	if err != nil {
@@ -179,7 +187,11 @@ func (g *refreshGrant) retry(ctx context.Context, t store.Tenant, app store.Appl
 	if err != nil {
 		return nil, err
 	}
-	err = g.store.CreateAccessTokenUnder(ctx, t.ID, nextHash, m.access, now)
+	if m.storeAccess {
+		err = g.store.CreateAccessTokenUnder(ctx, t.ID, nextHash, m.access, now)
+	}
+	// Otherwise nothing is written: the access token names the family,
+	// so a revocation racing this retry still reaches it.
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
 		return nil, g.reused(ctx, t, rt, now)
@@ -197,7 +209,7 @@ func (g *refreshGrant) retry(ctx context.Context, t store.Tenant, app store.Appl
 // reused answers a refresh token presented after it was rotated or
 // revoked: someone holds a copy, so the whole family goes.
 func (g *refreshGrant) reused(ctx context.Context, t store.Tenant, rt store.RefreshToken, now time.Time) error {
-	if err := g.store.RevokeRefreshFamily(ctx, t.ID, rt.FamilyID, now); err != nil {
+	if err := g.store.RevokeRefreshFamily(ctx, t.ID, rt.FamilyID, now, g.revokedUntil(now)); err != nil {
 		return unavailable(fmt.Errorf("revoke refresh family: %w", err))
 	}
 	g.logger.WarnContext(ctx, "refresh token reused; its family is revoked", "tenant", t.Slug, "client_id", rt.ClientID, "family", rt.FamilyID)

@@ -107,7 +107,7 @@ func (p *Provider) revoke(ctx context.Context, t store.Tenant, app store.Applica
 		if rt.ClientID != app.ClientID {
 			return nil
 		}
-		if err := p.store.RevokeRefreshFamily(ctx, t.ID, rt.FamilyID, now); err != nil {
+		if err := p.store.RevokeRefreshFamily(ctx, t.ID, rt.FamilyID, now, p.revokedUntil(now)); err != nil {
 			return unavailable(err)
 		}
 		return nil
@@ -126,6 +126,16 @@ func (p *Provider) revoke(ctx context.Context, t store.Tenant, app store.Applica
 			return err
 		}
 		if !accesstoken.IsAccessTyp(c.Typ) || c.JTI == "" {
+			return nil
+		}
+		if _, ok := accesstoken.RefOf(c.JTI); ok {
+			// Not stored: its jti is recorded until it expires.
+			if c.ClientID != app.ClientID || !now.Before(c.ExpiresAt) {
+				return nil
+			}
+			if err := p.store.RevokeTokenID(ctx, t.ID, c.JTI, now, c.ExpiresAt); err != nil {
+				return unavailable(err)
+			}
 			return nil
 		}
 		rec, err = p.store.GetAccessToken(ctx, t.ID, c.JTI)

@@ -127,13 +127,24 @@ func (tk *tokens) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 		Audience: []string{aud}, GrantID: is.grantID, AuthTime: authTime, AMR: is.amr,
 		CreatedAt: now, ExpiresAt: exp,
 	}
-	out := minted{storeAccess: is.user != nil || is.app.AccessTokenFormat == formatOpaque}
+	familyID := is.familyID
+	if is.refresh && familyID == "" {
+		familyID = secret.NewID()
+	}
+	rec.FamilyID = familyID
+	// A user's JWT names what revokes it in its jti (see revocationRef);
+	// one that cannot is stored, as opaque tokens are.
+	ref := ""
+	if is.user != nil {
+		ref = revocationRef(familyID, is.grantID)
+	}
+	out := minted{storeAccess: is.app.AccessTokenFormat == formatOpaque || (is.user != nil && ref == "")}
 	var accessToken string
 	if is.app.AccessTokenFormat == formatOpaque {
 		accessToken = secret.NewToken(tokenBytes)
 		rec.ID = tk.hasher.Hash(accessToken)
 	} else {
-		rec.ID = secret.NewID()
+		rec.ID = accesstoken.NewJTI(ref)
 		claims := &accessClaims{
 			Issuer: tk.issuer(is.tenant), Subject: subject, Audience: aud,
 			Expiry: exp.Unix(), IssuedAt: now.Unix(), NotBefore: now.Unix(), ID: rec.ID,
@@ -168,23 +179,41 @@ func (tk *tokens) mintWith(key *keys.SigningKey, is issue) (minted, error) {
 			value = secret.NewToken(tokenBytes)
 		}
 		rt := &store.RefreshToken{
-			TenantID: is.tenant.ID, ID: secret.NewID(), Hash: tk.hasher.Hash(value), FamilyID: is.familyID,
+			TenantID: is.tenant.ID, ID: secret.NewID(), Hash: tk.hasher.Hash(value), FamilyID: familyID,
 			GrantID: is.grantID, ClientID: is.app.ClientID, UserID: subject, Scopes: is.refreshScopes,
 			Audience: rec.Audience, AuthTime: is.authTime, AMR: is.amr, ExpiresAt: is.familyExpiresAt, CreatedAt: now,
 		}
-		if rt.FamilyID == "" {
-			rt.FamilyID = secret.NewID()
+		if is.familyID == "" {
 			rt.ExpiresAt = now.Add(tk.lifetimes.RefreshToken)
 		}
 		if len(rt.Scopes) == 0 {
 			rt.Scopes = is.scopes
 		}
-		rec.FamilyID = rt.FamilyID
 		out.refresh = rt
 		out.resp.RefreshToken = value
 	}
 	out.access = rec
 	return out, nil
+}
+
+// revocationRef is what a user's access token names in its jti so that a
+// verifier can ask whether it was revoked without a row per token: the
+// refresh family it was issued with or from (revoking the family, or the
+// grant that started it, records the family id), else the grant (the code)
+// it was issued from. Empty when the token has neither.
+func revocationRef(familyID, grantID string) string {
+	if familyID != "" {
+		return familyID
+	}
+	return grantID
+}
+
+// revokedUntil is how long a family or grant revoked at 'at' must stay
+// recorded: until every access token issued from it has expired. The
+// minute covers a token minted by a request that checked the family just
+// before the revocation committed.
+func (tk *tokens) revokedUntil(at time.Time) time.Time {
+	return at.Add(tk.lifetimes.AccessToken + time.Minute)
 }
 
 // idToken signs the ID token of a response.

@@ -43,6 +43,7 @@ type Keys interface {
 
 // Store is what verification reads; store.Store satisfies it.
 type Store interface {
+	TokenRevoked(ctx context.Context, tenantID string, ids ...string) (bool, error)
 	GetAccessToken(ctx context.Context, tenantID, id string) (store.AccessToken, error)
 	GetUserCore(ctx context.Context, tenantID, id string) (store.User, error)
 }
@@ -156,9 +157,8 @@ func LooksLikeJWT(raw string) bool { return strings.Count(raw, ".") == 2 }
 // compact JWS in one of Foyer's algorithms signed by a published key of
 // that tenant (whose algorithm the header names), typ at+jwt, tid and iss
 // matching the tenant, exp in the future, iat and nbf not beyond Leeway
-// ahead, a jti, the expected audience, not revoked, and — for user tokens
-// — stored (Foyer stores every user token so revoking a grant reaches it)
-// and, with ActiveUser, a user still present and enabled.
+// ahead, a jti, the expected audience, not revoked (see notRevoked) and,
+// for a user's token with ActiveUser, a user still present and enabled.
 func Verify(ctx context.Context, raw string, exp Expect, deps Deps) (Claims, error) {
 	if exp.Tenant == nil || exp.ExternalURL == "" || deps.Keys == nil || deps.Store == nil {
 		return Claims{}, errors.New("accesstoken: Expect.Tenant, Expect.ExternalURL, Deps.Keys and Deps.Store are required")
@@ -225,19 +225,8 @@ func Verify(ctx context.Context, raw string, exp Expect, deps Deps) (Claims, err
 	if c.AuthTime != nil {
 		out.AuthTime = time.Unix(*c.AuthTime, 0).UTC()
 	}
-	stored, err := deps.Store.GetAccessToken(ctx, t.ID, c.JTI)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		// Client-credentials tokens are stored only once revoked.
-		if out.IsUser {
-			return Claims{}, invalid("unknown user token")
-		}
-	case err != nil:
-		return Claims{}, fmt.Errorf("load access token: %w", err)
-	case stored.RevokedAt != nil:
-		return Claims{}, invalid("revoked")
-	case stored.ClientID != c.ClientID || stored.Subject != c.Subject:
-		return Claims{}, invalid("record does not match")
+	if err := notRevoked(ctx, deps.Store, t.ID, c.JTI, c.ClientID, c.Subject, out.IsUser); err != nil {
+		return Claims{}, err
 	}
 	if out.IsUser && exp.ActiveUser {
 		u, err := deps.Store.GetUserCore(ctx, t.ID, c.Subject)
@@ -253,6 +242,38 @@ func Verify(ctx context.Context, raw string, exp Expect, deps Deps) (Claims, err
 		}
 	}
 	return out, nil
+}
+
+// notRevoked checks a verified token's jti. One that names a refresh
+// family or grant (NewJTI) is live unless it or its reference was revoked:
+// one lookup, no row per token. Any other is a client-credentials token,
+// stored only once revoked, or a user token stored when issued (before
+// user tokens carried references, or without one), which must be found.
+func notRevoked(ctx context.Context, s Store, tenantID, jti, clientID, subject string, isUser bool) error {
+	if ref, ok := RefOf(jti); ok {
+		revoked, err := s.TokenRevoked(ctx, tenantID, jti, ref)
+		switch {
+		case err != nil:
+			return fmt.Errorf("look up revocations: %w", err)
+		case revoked:
+			return invalid("revoked")
+		}
+		return nil
+	}
+	stored, err := s.GetAccessToken(ctx, tenantID, jti)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if isUser {
+			return invalid("unknown user token")
+		}
+	case err != nil:
+		return fmt.Errorf("load access token: %w", err)
+	case stored.RevokedAt != nil:
+		return invalid("revoked")
+	case stored.ClientID != clientID || stored.Subject != subject:
+		return invalid("record does not match")
+	}
+	return nil
 }
 
 // parse reads raw as a compact JWS with one signature in one of Foyer's

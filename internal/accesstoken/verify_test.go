@@ -165,6 +165,57 @@ func TestVerifyUserToken(t *testing.T) {
 	require.ErrorIs(t, err, accesstoken.ErrInvalid)
 }
 
+// TestVerifyReferencedUserToken: a user token whose jti names its refresh
+// family or grant is live without any stored row, and dead once the jti
+// or the reference is revoked, in its own tenant only.
+func TestVerifyReferencedUserToken(t *testing.T) {
+	t.Parallel()
+	for _, revoke := range []string{"jti", "reference"} {
+		t.Run(revoke, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			tn := f.tenants["woodgrove"]
+			family := secret.NewID()
+			c := f.appClaims("woodgrove")
+			delete(c, "roles")
+			c["sub"], c["client_id"], c["scp"] = secret.NewID(), "web-app", "User.Read"
+			c["jti"] = accesstoken.NewJTI(family)
+			raw := f.sign(t, "woodgrove", "at+jwt", c)
+
+			got, err := accesstoken.Verify(t.Context(), raw, f.expect(external), f.deps())
+			require.NoError(t, err, "no row is needed")
+			assert.True(t, got.IsUser)
+			_, err = f.store.GetAccessToken(t.Context(), tn.ID, got.JTI)
+			require.ErrorIs(t, err, store.ErrNotFound)
+
+			require.NoError(t, f.store.RevokeTokenID(t.Context(), f.tenants["fabrikam"].ID, c["jti"].(string), f.now, f.now.Add(time.Hour)))
+			require.NoError(t, f.store.RevokeTokenID(t.Context(), f.tenants["fabrikam"].ID, family, f.now, f.now.Add(time.Hour)))
+			_, err = accesstoken.Verify(t.Context(), raw, f.expect(external), f.deps())
+			require.NoError(t, err, "another tenant's revocations do not reach it")
+
+			id := map[string]string{"jti": c["jti"].(string), "reference": family}[revoke]
+			require.NoError(t, f.store.RevokeTokenID(t.Context(), tn.ID, id, f.now, f.now.Add(time.Hour)))
+			_, err = accesstoken.Verify(t.Context(), raw, f.expect(external), f.deps())
+			require.ErrorIs(t, err, accesstoken.ErrInvalid)
+		})
+	}
+}
+
+func TestJTIReference(t *testing.T) {
+	t.Parallel()
+	for _, ref := range []string{secret.NewID(), "pHk0tP4Xx9c3bK_d-1aZ0QeWq8yJm2LnVr5sTu7vWx0"} {
+		jti := accesstoken.NewJTI(ref)
+		got, ok := accesstoken.RefOf(jti)
+		assert.True(t, ok)
+		assert.Equal(t, ref, got)
+		assert.NotEqual(t, jti, accesstoken.NewJTI(ref), "unique")
+	}
+	_, ok := accesstoken.RefOf(accesstoken.NewJTI(""))
+	assert.False(t, ok, "a plain jti names nothing")
+	_, ok = accesstoken.RefOf(".x")
+	assert.False(t, ok, "an empty reference is none")
+}
+
 func TestVerifyRefuses(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

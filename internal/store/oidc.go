@@ -67,20 +67,32 @@ type RefreshTokens interface {
 	// token already issued with a new access token.
 	CreateAccessTokenUnder(ctx context.Context, tenantID, refreshHash string, access AccessToken, at time.Time) error
 	// RevokeRefreshFamily revokes every refresh and access token of the
-	// family. Revoking twice, or a family without tokens, is no error; the
-	// first revocation time stays.
-	RevokeRefreshFamily(ctx context.Context, tenantID, familyID string, at time.Time) error
+	// family: stored ones are marked, and the family id is recorded revoked
+	// until 'until' (see TokenRevoked), which must be when the last access
+	// token issued from the family expires. Revoking twice, or a family
+	// without tokens, is no error; the first revocation time stays.
+	RevokeRefreshFamily(ctx context.Context, tenantID, familyID string, at, until time.Time) error
 	// RevokeGrant revokes every refresh and access token issued from one
 	// authorization code (GrantID), as a replayed code requires, and the
-	// access tokens issued from its refresh tokens. Idempotent like
-	// RevokeRefreshFamily.
-	RevokeGrant(ctx context.Context, tenantID, grantID string, at time.Time) error
+	// access tokens issued from its refresh tokens: the grant id and the id
+	// of each of its families are recorded revoked until 'until'.
+	// Idempotent like RevokeRefreshFamily.
+	RevokeGrant(ctx context.Context, tenantID, grantID string, at, until time.Time) error
 }
 
-// AccessTokens records access tokens that can be looked up or revoked:
-// opaque ones, and those issued to users (so revoking their grant reaches
-// them). Client-credentials JWTs are not stored unless revoked.
+// AccessTokens records access tokens that must be found by their value
+// (opaque ones) and revocations. A JWT access token is not stored: a
+// user's names the refresh family or grant it came from in its jti, and a
+// verifier asks TokenRevoked about the jti and that reference.
 type AccessTokens interface {
+	// TokenRevoked reports whether any of ids — a JWT's jti, a refresh
+	// family id, a grant id — is recorded revoked (RevokeTokenID,
+	// RevokeRefreshFamily, RevokeGrant). One indexed lookup.
+	TokenRevoked(ctx context.Context, tenantID string, ids ...string) (bool, error)
+	// RevokeTokenID records id (a JWT access token's jti) revoked at 'at'
+	// until 'until', the token's expiry. Revoking twice is no error; the
+	// first revocation stays.
+	RevokeTokenID(ctx context.Context, tenantID, id string, at, until time.Time) error
 	CreateAccessToken(ctx context.Context, t AccessToken) error
 	// GetAccessToken answers the token in any state; ErrNotFound if never
 	// stored.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/foyer-idp/foyer/internal/store"
@@ -62,4 +63,42 @@ func (s *Store) RevokeAccessToken(ctx context.Context, t store.AccessToken, at t
 		return fmt.Errorf("revoke access token for client %q: %w", t.ClientID, s.dbError(err))
 	}
 	return nil
+}
+
+// TokenRevoked is one lookup of the ids on the table's primary key.
+func (s *Store) TokenRevoked(ctx context.Context, tenantID string, ids ...string) (bool, error) {
+	if len(ids) == 0 {
+		return false, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, tenantID)
+	in := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		in[i] = fmt.Sprintf("$%d", i+2)
+	}
+	var revoked bool
+	err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM token_revocations
+		WHERE tenant_id = $1 AND id IN (`+strings.Join(in, ", ")+`))`, args...).Scan(&revoked)
+	if err != nil {
+		return false, fmt.Errorf("look up token revocations: %w", s.dbError(err))
+	}
+	return revoked, nil
+}
+
+// RevokeTokenID records one id.
+func (s *Store) RevokeTokenID(ctx context.Context, tenantID, id string, at, until time.Time) error {
+	if err := s.recordRevoked(ctx, tenantID, id, at, until); err != nil {
+		return fmt.Errorf("revoke access token: %w", s.dbError(err))
+	}
+	return nil
+}
+
+// recordRevoked inserts id into token_revocations unless it is there; the
+// first revocation stays. An unknown tenant is ErrNotFound (foreign key).
+func (s *Store) recordRevoked(ctx context.Context, tenantID, id string, at, until time.Time) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO token_revocations (tenant_id, id, revoked_at, expires_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, id) DO NOTHING`,
+		tenantID, id, s.timeArg(at), s.timeArg(until))
+	return err
 }

@@ -165,10 +165,11 @@ func whyNotRotatable(ctx context.Context, q querier, tenantID, hash string) erro
 }
 
 // RevokeRefreshFamily revokes the family's refresh tokens and the access
-// tokens issued with them. An unknown family, or one revoked before, is no
+// tokens issued with them: stored ones are marked, and the family id is
+// recorded for JWTs. An unknown family, or one revoked before, is no
 // error; the first revocation time stays.
-func (s *Store) RevokeRefreshFamily(ctx context.Context, tenantID, familyID string, at time.Time) error {
-	err := s.revokeTokens(ctx, tenantID, familyID, at, `family_id = $2`, `family_id = $2`)
+func (s *Store) RevokeRefreshFamily(ctx context.Context, tenantID, familyID string, at, until time.Time) error {
+	err := s.revokeTokens(ctx, tenantID, familyID, at, until, `family_id = $2`, `family_id = $2`)
 	if err != nil {
 		return fmt.Errorf("revoke refresh token family: %w", s.dbError(err))
 	}
@@ -177,9 +178,10 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, tenantID, familyID stri
 
 // RevokeGrant revokes the grant's refresh tokens, and the access tokens
 // issued from the code or from any refresh token of its families (which
-// may not carry the grant id themselves).
-func (s *Store) RevokeGrant(ctx context.Context, tenantID, grantID string, at time.Time) error {
-	err := s.revokeTokens(ctx, tenantID, grantID, at, `grant_id = $2`, `grant_id = $2`,
+// may not carry the grant id themselves); for JWTs the grant id and its
+// families' ids are recorded.
+func (s *Store) RevokeGrant(ctx context.Context, tenantID, grantID string, at, until time.Time) error {
+	err := s.revokeTokens(ctx, tenantID, grantID, at, until, `grant_id = $2`, `grant_id = $2`,
 		`family_id IN (SELECT r.family_id FROM refresh_tokens r
 			WHERE r.tenant_id = $1 AND r.grant_id = $2 AND r.family_id <> '')`)
 	if err != nil {
@@ -188,18 +190,31 @@ func (s *Store) RevokeGrant(ctx context.Context, tenantID, grantID string, at ti
 	return nil
 }
 
-// revokeTokens sets revoked_at, where not set yet, on the refresh tokens
-// of tenantID matching refreshMatch and the access tokens matching any of
+// revokeTokens records id revoked, with the families of the refresh tokens
+// matching refreshMatch, and sets revoked_at, where not set yet, on those
+// refresh tokens and on the stored access tokens matching any of
 // accessMatches (constant clauses over $1 = tenant, $2 = id), in one
-// transaction. Each clause is its own UPDATE so that each uses its index;
-// an OR would scan the tenant. An empty id is refused: it would match
-// every token without a family or grant.
-func (s *Store) revokeTokens(ctx context.Context, tenantID, id string, at time.Time, refreshMatch string, accessMatches ...string) error {
+// transaction. The families are recorded before the tokens are marked, so
+// the refresh tokens matched are the ones being revoked. Each clause is
+// its own UPDATE so that each uses its index; an OR would scan the tenant.
+// An empty id is refused: it would match every token without a family or
+// grant.
+func (s *Store) revokeTokens(ctx context.Context, tenantID, id string, at, until time.Time, refreshMatch string, accessMatches ...string) error {
 	if id == "" {
 		return fmt.Errorf("empty id: %w", store.ErrNotFound)
 	}
 	return s.atomically(ctx, func(tx *Store) error {
-		_, err := tx.write.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = $3
+		families, err := queryAll(ctx, tx.write, scanColumn[string], `SELECT DISTINCT family_id FROM refresh_tokens
+			WHERE tenant_id = $1 AND family_id <> '' AND `+refreshMatch, tenantID, id)
+		if err != nil {
+			return err
+		}
+		for _, ref := range append(families, id) {
+			if err := tx.recordRevoked(ctx, tenantID, ref, at, until); err != nil {
+				return err
+			}
+		}
+		_, err = tx.write.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = $3
 			WHERE tenant_id = $1 AND revoked_at IS NULL AND `+refreshMatch, tenantID, id, s.timeArg(at))
 		if err != nil {
 			return err

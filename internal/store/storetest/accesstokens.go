@@ -17,6 +17,7 @@ func accessTokenCases() []testCase {
 		{"Revoke", accessRevoke},
 		{"RevokeNeverStored", accessRevokeNeverStored},
 		{"OutliveTheirSubject", accessOutliveSubject},
+		{"RevokeID", accessRevokeID},
 	}
 }
 
@@ -25,6 +26,14 @@ func requireAccessToken(t *testing.T, s store.Store, want store.AccessToken) {
 	got, err := s.GetAccessToken(t.Context(), want.TenantID, want.ID)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
+}
+
+// requireRevoked asks TokenRevoked about ids in tenantID.
+func requireRevoked(t *testing.T, s store.Store, tenantID string, want bool, ids ...string) {
+	t.Helper()
+	got, err := s.TokenRevoked(t.Context(), tenantID, ids...)
+	require.NoError(t, err)
+	require.Equal(t, want, got, "revoked %v", ids)
 }
 
 func accessCreateGet(t *testing.T, s store.Store) {
@@ -105,4 +114,24 @@ func accessOutliveSubject(t *testing.T, s store.Store) {
 	require.NoError(t, s.DeleteUser(ctx, c.tenantID, c.user.ID))
 	require.NoError(t, s.DeleteApplication(ctx, c.tenantID, c.app.ID))
 	requireAccessToken(t, s, tok)
+}
+
+// accessRevokeID: a revoked jti is found alone or beside other ids, stays
+// revoked when revoked again, belongs to its tenant only, and needs one.
+func accessRevokeID(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := newClient(t, s)
+	other := newClientIn(t, s, "fabrikam")
+	jti, never := newID(), newID()
+
+	requireRevoked(t, s, c.tenantID, false, jti)
+	require.NoError(t, s.RevokeTokenID(ctx, c.tenantID, jti, at(time.Minute), at(time.Hour)))
+	require.NoError(t, s.RevokeTokenID(ctx, c.tenantID, jti, at(2*time.Minute), at(2*time.Hour)), "twice")
+	requireRevoked(t, s, c.tenantID, true, jti)
+	requireRevoked(t, s, c.tenantID, true, never, jti)
+	requireRevoked(t, s, c.tenantID, false, never)
+	requireRevoked(t, s, c.tenantID, false)
+	requireRevoked(t, s, other.tenantID, false, jti)
+	require.ErrorIs(t, s.RevokeTokenID(ctx, newID(), jti, at(time.Minute), at(time.Hour)), store.ErrNotFound,
+		"unknown tenant")
 }

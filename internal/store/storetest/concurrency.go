@@ -328,7 +328,7 @@ func concurrentAccessTokenUnderRevoke(t *testing.T, s store.Store) {
 	}
 	errs := race(len(access)+1, func(i int) error {
 		if i == len(access) {
-			return s.RevokeRefreshFamily(ctx, c.tenantID, rt.FamilyID, at(time.Hour))
+			return s.RevokeRefreshFamily(ctx, c.tenantID, rt.FamilyID, at(time.Hour), at(48*time.Hour))
 		}
 		return s.CreateAccessTokenUnder(ctx, c.tenantID, rt.Hash, access[i], at(time.Minute))
 	})

@@ -53,12 +53,13 @@ func isolationRefreshTokens(t *testing.T, s store.Store) {
 	require.ErrorIs(t, s.RotateRefreshToken(ctx, bid, rt.Hash, next, at(time.Hour)), store.ErrNotFound)
 	requireNoRefreshToken(t, s, bid, next.Hash)
 	requireNoRefreshToken(t, s, a.Tenant.ID, next.Hash)
-	require.NoError(t, s.RevokeRefreshFamily(ctx, bid, rt.FamilyID, at(time.Hour)), "B has no such family")
-	require.NoError(t, s.RevokeGrant(ctx, bid, rt.GrantID, at(time.Hour)), "B has no such grant")
+	require.NoError(t, s.RevokeRefreshFamily(ctx, bid, rt.FamilyID, at(time.Hour), at(48*time.Hour)), "B has no such family")
+	require.NoError(t, s.RevokeGrant(ctx, bid, rt.GrantID, at(time.Hour), at(48*time.Hour)), "B has no such grant")
 
 	forged := refreshTokenFixture(bid, a.Member.ID, b.App.ClientID)
 	require.ErrorIs(t, s.CreateRefreshToken(ctx, forged), store.ErrNotFound, "A's user in B")
 	requireWorldIntact(t, s, a) // A's refresh and access tokens are unrevoked
+	requireRevoked(t, s, a.Tenant.ID, false, rt.FamilyID, rt.GrantID)
 }
 
 func isolationAccessTokens(t *testing.T, s store.Store) {

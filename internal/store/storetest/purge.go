@@ -78,6 +78,8 @@ func oneOfEach(t *testing.T, s store.Store, c client, expires time.Time) []func(
 	tok := clientCredentialsFixture(tid, c.app.ClientID)
 	tok.ExpiresAt = expires
 	createAccessToken(t, s, tok)
+	revokedJTI := newID()
+	require.NoError(t, s.RevokeTokenID(ctx, tid, revokedJTI, at(0), expires))
 	key := "counter:" + newID()
 	_, err := s.IncrementCounter(ctx, tid, key, expires, at(0))
 	require.NoError(t, err)
@@ -103,6 +105,14 @@ func oneOfEach(t *testing.T, s store.Store, c client, expires time.Time) []func(
 		},
 		func(t *testing.T, _ time.Time) error {
 			_, err := s.GetAccessToken(t.Context(), tid, tok.ID)
+			return err
+		},
+		func(t *testing.T, _ time.Time) error {
+			// A revocation that is gone reads as not revoked.
+			revoked, err := s.TokenRevoked(t.Context(), tid, revokedJTI)
+			if err == nil && !revoked {
+				return store.ErrNotFound
+			}
 			return err
 		},
 		func(t *testing.T, clock time.Time) error {

@@ -234,7 +234,7 @@ func refreshRevokeFamily(t *testing.T, s store.Store) {
 	otherAccess := createAccessToken(t, s, accessTokenFixture(otherFamily))
 	clientOnly := createAccessToken(t, s, clientCredentialsFixture(c.tenantID, c.app.ClientID))
 
-	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, first.FamilyID, at(2*time.Hour)))
+	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, first.FamilyID, at(2*time.Hour), at(48*time.Hour)))
 	err := s.RotateRefreshToken(ctx, c.tenantID, second.Hash, successor(second, 3*time.Hour), at(3*time.Hour))
 	require.ErrorIs(t, err, store.ErrAlreadyUsed, "a revoked token is spent")
 
@@ -248,12 +248,14 @@ func refreshRevokeFamily(t *testing.T, s store.Store) {
 	requireRefreshToken(t, s, otherFamily)
 	requireAccessToken(t, s, otherAccess)
 	requireAccessToken(t, s, clientOnly)
+	requireRevoked(t, s, c.tenantID, true, first.FamilyID)
+	requireRevoked(t, s, c.tenantID, false, otherFamily.FamilyID, first.GrantID)
 
 	// Twice is no error and keeps the first time; so is an unknown family.
-	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, first.FamilyID, at(4*time.Hour)))
+	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, first.FamilyID, at(4*time.Hour), at(48*time.Hour)))
 	requireRefreshToken(t, s, second)
 	requireAccessToken(t, s, fromSecond)
-	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, newID(), at(4*time.Hour)))
+	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, newID(), at(4*time.Hour), at(48*time.Hour)))
 }
 
 // refreshRevokeGrant revokes what one code led to, down every family of it
@@ -278,7 +280,7 @@ func refreshRevokeGrant(t *testing.T, s store.Store) {
 	keptAccess := createAccessToken(t, s, accessTokenFixture(kept))
 	clientOnly := createAccessToken(t, s, clientCredentialsFixture(c.tenantID, c.app.ClientID))
 
-	require.NoError(t, s.RevokeGrant(ctx, c.tenantID, replayed.GrantID, at(2*time.Hour)))
+	require.NoError(t, s.RevokeGrant(ctx, c.tenantID, replayed.GrantID, at(2*time.Hour), at(48*time.Hour)))
 	revoked := ptr(at(2 * time.Hour))
 	replayed.RevokedAt, second.RevokedAt = revoked, revoked
 	fromCode.RevokedAt, fromRefresh.RevokedAt, noRefresh.RevokedAt = revoked, revoked, revoked
@@ -290,12 +292,15 @@ func refreshRevokeGrant(t *testing.T, s store.Store) {
 	requireRefreshToken(t, s, kept)
 	requireAccessToken(t, s, keptAccess)
 	requireAccessToken(t, s, clientOnly)
+	requireRevoked(t, s, c.tenantID, true, replayed.GrantID)
+	requireRevoked(t, s, c.tenantID, true, replayed.FamilyID)
+	requireRevoked(t, s, c.tenantID, false, kept.FamilyID, kept.GrantID)
 
 	err := s.RotateRefreshToken(ctx, c.tenantID, second.Hash, successor(second, 3*time.Hour), at(3*time.Hour))
 	require.ErrorIs(t, err, store.ErrAlreadyUsed)
-	require.NoError(t, s.RevokeGrant(ctx, c.tenantID, replayed.GrantID, at(4*time.Hour)), "twice")
+	require.NoError(t, s.RevokeGrant(ctx, c.tenantID, replayed.GrantID, at(4*time.Hour), at(48*time.Hour)), "twice")
 	requireRefreshToken(t, s, second)
-	require.NoError(t, s.RevokeGrant(ctx, c.tenantID, newID(), at(4*time.Hour)), "unknown grant")
+	require.NoError(t, s.RevokeGrant(ctx, c.tenantID, newID(), at(4*time.Hour), at(48*time.Hour)), "unknown grant")
 }
 
 // refreshRevokeEmptyID: an empty family or grant id must not reach the
@@ -306,14 +311,14 @@ func refreshRevokeEmptyID(t *testing.T, s store.Store) {
 	c := newClient(t, s)
 	clientOnly := createAccessToken(t, s, clientCredentialsFixture(c.tenantID, c.app.ClientID))
 
-	require.ErrorIs(t, s.RevokeRefreshFamily(ctx, c.tenantID, "", at(time.Hour)), store.ErrNotFound)
-	require.ErrorIs(t, s.RevokeGrant(ctx, c.tenantID, "", at(time.Hour)), store.ErrNotFound)
+	require.ErrorIs(t, s.RevokeRefreshFamily(ctx, c.tenantID, "", at(time.Hour), at(48*time.Hour)), store.ErrNotFound)
+	require.ErrorIs(t, s.RevokeGrant(ctx, c.tenantID, "", at(time.Hour), at(48*time.Hour)), store.ErrNotFound)
 	requireAccessToken(t, s, clientOnly)
 
 	noFamily := c.refreshToken()
 	noFamily.FamilyID = ""
 	createRefreshToken(t, s, noFamily)
-	require.NoError(t, s.RevokeGrant(ctx, c.tenantID, noFamily.GrantID, at(time.Hour)))
+	require.NoError(t, s.RevokeGrant(ctx, c.tenantID, noFamily.GrantID, at(time.Hour), at(48*time.Hour)))
 	noFamily.RevokedAt = ptr(at(time.Hour))
 	requireRefreshToken(t, s, noFamily)
 	requireAccessToken(t, s, clientOnly)
@@ -350,7 +355,7 @@ func refreshAccessTokenUnderLive(t *testing.T, s store.Store) {
 	requireAccessToken(t, s, access)
 	requireRefreshToken(t, s, rt) // not marked used
 
-	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, rt.FamilyID, at(time.Hour)))
+	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, rt.FamilyID, at(time.Hour), at(48*time.Hour)))
 	access.RevokedAt = ptr(at(time.Hour))
 	requireAccessToken(t, s, access)
 }
@@ -364,7 +369,7 @@ func refreshAccessTokenUnderSpent(t *testing.T, s store.Store) {
 	used := createRefreshToken(t, s, c.refreshToken())
 	require.NoError(t, s.RotateRefreshToken(ctx, c.tenantID, used.Hash, successor(used, time.Minute), at(time.Minute)))
 	revoked := createRefreshToken(t, s, c.refreshToken())
-	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, revoked.FamilyID, at(time.Minute)))
+	require.NoError(t, s.RevokeRefreshFamily(ctx, c.tenantID, revoked.FamilyID, at(time.Minute), at(48*time.Hour)))
 	live := createRefreshToken(t, s, c.refreshToken())
 	foreign := createRefreshToken(t, s, other.refreshToken())
 
