@@ -2,9 +2,11 @@ package deploy
 
 import (
 	"encoding/base64"
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
+	"time"
 )
 
 // secrets are the values a release must give unless it names its own
@@ -94,6 +96,15 @@ func TestChartDefaults(t *testing.T) {
 	}
 	if got := env["FOYER_EXTERNAL_URL"]; got != "https://id.example.com" {
 		t.Errorf("FOYER_EXTERNAL_URL = %v", got)
+	}
+	// The hand-over outlasts the readiness probe's notice (5 s × 2), and
+	// the grace period covers it and the 15 s drain.
+	delay, err := time.ParseDuration(fmt.Sprint(env["FOYER_SHUTDOWN_DELAY"]))
+	if err != nil || delay <= 10*time.Second {
+		t.Errorf("FOYER_SHUTDOWN_DELAY = %v, want a duration over the probe's 10 s", env["FOYER_SHUTDOWN_DELAY"])
+	}
+	if grace, _ := dig(t, pod, "terminationGracePeriodSeconds").(int); time.Duration(grace)*time.Second < delay+15*time.Second {
+		t.Errorf("terminationGracePeriodSeconds = %v, want at least the delay and the 15 s drain", grace)
 	}
 
 	podLabels := dig(t, dep, "spec", "template", "metadata", "labels").(map[string]any)

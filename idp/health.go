@@ -30,7 +30,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	for _, check := range s.ready {
 		if err := s.runCheck(r.Context(), check); err != nil {
 			s.logger.WarnContext(r.Context(), "not ready", "check", check.Name, "err", err)
-			httpx.WriteJSON(w, http.StatusServiceUnavailable, readiness{Status: "unavailable", Reason: check.Name + " not ready"})
+			reason := check.Reason
+			if reason == "" {
+				reason = check.Name + " not ready"
+			}
+			httpx.WriteJSON(w, http.StatusServiceUnavailable, readiness{Status: "unavailable", Reason: reason})
 			return
 		}
 	}

@@ -38,6 +38,9 @@ type KeySets interface {
 type Check struct {
 	Name string
 	Func func(ctx context.Context) error
+	// Reason is what /readyz says when Func fails; empty is
+	// "<Name> not ready".
+	Reason string
 }
 
 // tenantCacheFor is how long a node serves a tenant's record from memory;

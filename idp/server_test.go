@@ -112,10 +112,11 @@ func TestReadyz(t *testing.T) {
 		wantReason string
 	}{
 		{name: "no checks", wantStatus: http.StatusOK},
-		{name: "all pass", checks: []Check{{"store", ok}, {"keys", ok}}, wantStatus: http.StatusOK},
-		{name: "store fails", checks: []Check{{"store", fail}, {"keys", ok}}, wantStatus: http.StatusServiceUnavailable, wantReason: "store not ready"},
-		{name: "store hangs past the timeout", checks: []Check{{"store", hang}}, wantStatus: http.StatusServiceUnavailable, wantReason: "store not ready"},
-		{name: "keys not loaded", checks: []Check{{"store", ok}, {"keys", fail}}, wantStatus: http.StatusServiceUnavailable, wantReason: "keys not ready"},
+		{name: "all pass", checks: []Check{{Name: "store", Func: ok}, {Name: "keys", Func: ok}}, wantStatus: http.StatusOK},
+		{name: "store fails", checks: []Check{{Name: "store", Func: fail}, {Name: "keys", Func: ok}}, wantStatus: http.StatusServiceUnavailable, wantReason: "store not ready"},
+		{name: "store hangs past the timeout", checks: []Check{{Name: "store", Func: hang}}, wantStatus: http.StatusServiceUnavailable, wantReason: "store not ready"},
+		{name: "keys not loaded", checks: []Check{{Name: "store", Func: ok}, {Name: "keys", Func: fail}}, wantStatus: http.StatusServiceUnavailable, wantReason: "keys not ready"},
+		{name: "a check with its own reason", checks: []Check{{Name: "shutdown", Func: fail, Reason: "shutting down"}}, wantStatus: http.StatusServiceUnavailable, wantReason: "shutting down"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,6 +44,10 @@ type Config struct {
 	TrustedProxies          []string      `yaml:"trustedProxies"`
 	PasswordHashConcurrency int           `yaml:"passwordHashConcurrency"`
 	ShutdownTimeout         time.Duration `yaml:"shutdownTimeout"`
+	// ShutdownDelay is how long serve, told to stop, keeps serving while
+	// /readyz says it is shutting down, so load balancers stop sending it
+	// requests before connections close. 0: drain at once.
+	ShutdownDelay time.Duration `yaml:"shutdownDelay"`
 	// DebugAddr, when set, is a loopback host:port where serve answers
 	// net/http/pprof on a listener of its own, never on Addr. Empty: off.
 	DebugAddr string `yaml:"debugAddr"`
@@ -144,6 +148,7 @@ func Default() Config {
 		Tokens:                  DefaultTokens(),
 		PasswordHashConcurrency: runtime.GOMAXPROCS(0),
 		ShutdownTimeout:         15 * time.Second,
+		ShutdownDelay:           5 * time.Second,
 	}
 }
 

@@ -76,6 +76,8 @@ func Settings() []Setting {
 			Usage: "argon2id hashes running at once; more wait", set: setInt(func(c *Config) *int { return &c.PasswordHashConcurrency })},
 		{Key: "shutdownTimeout", Env: "FOYER_SHUTDOWN_TIMEOUT", Default: "15s",
 			Usage: "how long serve waits for requests in flight on SIGINT/SIGTERM", set: setDuration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{Key: "shutdownDelay", Env: "FOYER_SHUTDOWN_DELAY", Default: "5s (0 with serve --dev)",
+			Usage: "how long serve keeps serving on SIGINT/SIGTERM while /readyz answers 503, before it drains", set: setDuration(func(c *Config) *time.Duration { return &c.ShutdownDelay })},
 		{Key: "debugAddr", Env: "FOYER_DEBUG_ADDR", Flag: "debug-addr", Default: "(none: off)",
 			Usage: "loopback host:port where serve answers net/http/pprof (/debug/pprof/) on a listener of its own, never on the public port",
 			set:   setString(func(c *Config) *string { return &c.DebugAddr })},

@@ -35,6 +35,7 @@ func (c Config) Validate() error {
 	v.check("keys.retirePublishFor", positive(c.Keys.RetirePublishFor))
 	c.checkTokens(&v)
 	v.check("shutdownTimeout", positive(c.ShutdownTimeout))
+	v.check("shutdownDelay", notNegative(c.ShutdownDelay))
 	if c.DebugAddr != "" {
 		v.check("debugAddr", checkDebugAddr(c.DebugAddr))
 	}
@@ -130,6 +131,13 @@ func oneOf(got string, allowed ...string) error {
 		}
 	}
 	return fmt.Errorf("%q is not one of %q", got, allowed)
+}
+
+func notNegative(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("must not be negative, got %v", d)
+	}
+	return nil
 }
 
 func positive(d time.Duration) error {

@@ -25,7 +25,9 @@ type cli struct {
 func newCLI(t *testing.T) *cli {
 	t.Helper()
 	dir := t.TempDir()
-	return &cli{dataDir: dir, env: map[string]string{"FOYER_DATA_DIR": dir}}
+	// No load balancer waits on a test's serve: it stops at once
+	// (TestServeHandsOver sets a delay).
+	return &cli{dataDir: dir, env: map[string]string{"FOYER_DATA_DIR": dir, "FOYER_SHUTDOWN_DELAY": "0s"}}
 }
 
 func (c *cli) deps() deps {

@@ -161,8 +161,8 @@ func logDevMode(ctx context.Context, a *app) {
 // serve answers HTTP until ctx ends. It listens first, so /healthz answers
 // at once, and reports ready once every tenant has signing keys.
 func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
-	var keysReady atomic.Bool
-	handler, metrics, err := newHandlers(a, &keysReady)
+	var life lifecycle
+	handler, metrics, err := newHandlers(a, &life)
 	if err != nil {
 		return err
 	}
@@ -200,14 +200,14 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 
 	tenants, err := ensureAllKeys(ctx, a)
 	if err != nil {
-		return errors.Join(err, shutdown(ctx, a, srv, served))
+		return errors.Join(err, shutdown(ctx, a, srv, served, nil))
 	}
 	if tenants == 0 {
 		a.logger.WarnContext(ctx, "no tenants yet: nobody can sign in until there is one. Create one with "+
 			"'foyer tenants create --slug SLUG --name NAME' or 'foyer bootstrap --file FILE', "+
 			"or start with 'foyer serve --dev' for a seeded demo on this machine")
 	}
-	keysReady.Store(true)
+	life.keysReady.Store(true)
 	stopRotation := startRotation(ctx, a)
 	defer stopRotation()
 	stopPurge := startPurge(ctx, a)
@@ -219,21 +219,46 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 	case err := <-served:
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
-		return shutdown(ctx, a, srv, served)
+		return shutdown(ctx, a, srv, served, &life)
+	}
+}
+
+// lifecycle is what /readyz knows of serve's own progress: ready once
+// every tenant has signing keys, not ready again once told to stop.
+type lifecycle struct {
+	keysReady atomic.Bool
+	stopping  atomic.Bool
+}
+
+// checks are serve's own readiness checks, after the store's.
+func (l *lifecycle) checks() []idp.Check {
+	return []idp.Check{
+		{Name: "keys", Func: func(context.Context) error {
+			if !l.keysReady.Load() {
+				return errors.New("signing keys are not in place yet")
+			}
+			return nil
+		}},
+		{Name: "shutdown", Reason: "shutting down", Func: func(context.Context) error {
+			if l.stopping.Load() {
+				return errors.New("serve was told to stop")
+			}
+			return nil
+		}},
 	}
 }
 
 // newHandler builds the HTTP face: health, metrics, JWKS, the OpenID
 // provider and its sign-in pages. /readyz needs the store to answer and
 // the signing keys to be in place.
-func newHandler(a *app, keysReady *atomic.Bool) (http.Handler, error) {
-	h, _, err := newHandlers(a, keysReady)
+func newHandler(a *app, life *lifecycle) (http.Handler, error) {
+	h, _, err := newHandlers(a, life)
 	return h, err
 }
 
 // newHandlers answers the public handler and the metrics handler; with
 // metricsAddr set, the public one has no /metrics.
-func newHandlers(a *app, keysReady *atomic.Bool) (public, metrics http.Handler, err error) {
+func newHandlers(a *app, life *lifecycle) (public, metrics http.Handler, err error) {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	codes, err := passcode.New(passcode.Config{Store: a.store, Mailer: a.outbox, Hasher: a.master.Hasher(passcodesPurpose)})
@@ -251,15 +276,7 @@ func newHandlers(a *app, keysReady *atomic.Bool) (public, metrics http.Handler, 
 		// Validated by loadConfig.
 		TrustedProxies: a.cfg.TrustedProxyPrefixes(),
 		AccessSample:   a.cfg.Log.AccessSample,
-		Ready: []idp.Check{
-			{Name: "store", Func: a.store.Ping},
-			{Name: "keys", Func: func(context.Context) error {
-				if !keysReady.Load() {
-					return errors.New("signing keys are not in place yet")
-				}
-				return nil
-			}},
-		},
+		Ready:          append([]idp.Check{{Name: "store", Func: a.store.Ping}}, life.checks()...),
 		OIDC: &idp.OIDC{
 			Store:      a.store,
 			Directory:  a.dir,
@@ -398,9 +415,21 @@ func rotationCheckEvery(period time.Duration) time.Duration {
 	return min(10*time.Minute, max(period/10, time.Second))
 }
 
-// shutdown stops accepting connections and waits up to ShutdownTimeout for
-// requests in flight.
-func shutdown(ctx context.Context, a *app, srv *http.Server, served <-chan error) error {
+// shutdown hands the node over: with life, /readyz answers 503 for
+// ShutdownDelay while requests are still served, so a load balancer stops
+// sending new ones before connections close (not in development mode,
+// which has no balancer). Then it stops accepting connections and waits up
+// to ShutdownTimeout for requests in flight.
+func shutdown(ctx context.Context, a *app, srv *http.Server, served <-chan error, life *lifecycle) error {
+	if life != nil && a.cfg.ShutdownDelay > 0 && !a.dev {
+		life.stopping.Store(true)
+		a.logger.InfoContext(ctx, "not ready: serving until the load balancer has seen it", "delay", a.cfg.ShutdownDelay)
+		select {
+		case <-time.After(a.cfg.ShutdownDelay):
+		case err := <-served:
+			return fmt.Errorf("http server: %w", err)
+		}
+	}
 	a.logger.InfoContext(ctx, "shutting down", "timeout", a.cfg.ShutdownTimeout)
 	// ctx is already cancelled by the signal; the drain gets its own clock.
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -131,8 +130,8 @@ func TestReadyzWaitsForSigningKeys(t *testing.T) {
 	defer st.Close()
 	a := &app{cfg: config.Default(), logger: slog.New(slog.DiscardHandler), store: st, keys: c.keyManager(t, st)}
 
-	var keysReady atomic.Bool
-	h, err := newHandler(a, &keysReady)
+	var life lifecycle
+	h, err := newHandler(a, &life)
 	require.NoError(t, err)
 	probe := func() *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
@@ -143,13 +142,70 @@ func TestReadyzWaitsForSigningKeys(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, w.Code)
 	require.JSONEq(t, `{"status":"unavailable","reason":"keys not ready"}`, w.Body.String())
 
-	keysReady.Store(true)
+	life.keysReady.Store(true)
 	require.Equal(t, http.StatusOK, probe().Code)
+
+	life.stopping.Store(true)
+	w = probe()
+	require.Equal(t, http.StatusServiceUnavailable, w.Code)
+	require.JSONEq(t, `{"status":"unavailable","reason":"shutting down"}`, w.Body.String())
+	life.stopping.Store(false)
 
 	require.NoError(t, st.Close())
 	w = probe()
 	require.Equal(t, http.StatusServiceUnavailable, w.Code, "a closed store is not ready")
 	require.Contains(t, w.Body.String(), "store not ready")
+}
+
+// TestServeHandsOver: told to stop, serve first answers 503 on /readyz
+// for shutdownDelay while it still serves everything else, then closes.
+func TestServeHandsOver(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.seedTenant(t, "acme")
+	const delay = 1500 * time.Millisecond
+	c.env["FOYER_SHUTDOWN_DELAY"] = delay.String()
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	addrs := make(chan net.Addr, 1)
+	d := c.deps()
+	d.listening = func(a net.Addr) { addrs <- a }
+	var logs testlog.Buffer
+	exited := make(chan int, 1)
+	go func() { exited <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, &logs, d) }()
+	var base string
+	select {
+	case a := <-addrs:
+		base = "http://" + a.String()
+	case code := <-exited:
+		t.Fatalf("serve exited with %d before listening:\n%s", code, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not listen:\n%s", logs.String())
+	}
+	require.Eventually(t, func() bool { s, _ := get(t, base+"/readyz"); return s == http.StatusOK }, 10*time.Second, 20*time.Millisecond)
+
+	stopped := time.Now()
+	stop()
+	require.Eventually(t, func() bool { s, _ := get(t, base+"/readyz"); return s == http.StatusServiceUnavailable },
+		time.Second, 10*time.Millisecond)
+	status, body := get(t, base+"/readyz")
+	require.Equal(t, http.StatusServiceUnavailable, status)
+	require.JSONEq(t, `{"status":"unavailable","reason":"shutting down"}`, body)
+	status, _ = get(t, base+"/t/acme/.well-known/openid-configuration")
+	require.Equal(t, http.StatusOK, status, "still serving while the balancer catches up")
+	status, _ = get(t, base+"/healthz")
+	require.Equal(t, http.StatusOK, status, "alive: a restart now would be wrong")
+
+	select {
+	case code := <-exited:
+		require.Equal(t, exitOK, code, logs.String())
+		require.GreaterOrEqual(t, time.Since(stopped), delay, "not before the delay")
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	require.Contains(t, logs.String(), "not ready: serving until the load balancer has seen it")
+	_, err := http.Get(base + "/healthz")
+	require.Error(t, err, "the port is closed after the hand-over")
 }
 
 func TestServeRefusesAnAddressInUse(t *testing.T) {
