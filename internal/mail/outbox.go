@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/foyer-idp/foyer/internal/secret"
@@ -35,7 +36,7 @@ type Enqueuer interface {
 
 // OutboxStore is what the drainer needs of the store.
 type OutboxStore interface {
-	ClaimDueMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]store.OutboundMail, error)
+	ClaimDueMail(ctx context.Context, now, leaseUntil time.Time, limit int, upTo store.MailPriority) ([]store.OutboundMail, error)
 	MarkMailSent(ctx context.Context, tenantID, id string, at time.Time) error
 	MarkMailFailed(ctx context.Context, tenantID, id string, nextAttemptAt time.Time, lastError string) error
 }
@@ -63,8 +64,10 @@ type OutboxConfig struct {
 // through a Sender. Delivery is at least once: a node that dies between
 // sending and recording it sends the message again after the lease.
 type Outbox struct {
-	c    OutboxConfig
-	kick chan struct{}
+	c OutboxConfig
+	// kick wakes the lane that sends everything, kickUrgent the one that
+	// sends urgent mail only (see Run).
+	kick, kickUrgent chan struct{}
 }
 
 // NewOutbox checks c.
@@ -103,7 +106,7 @@ func NewOutbox(c OutboxConfig) (*Outbox, error) {
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = DefaultMaxAttempts
 	}
-	return &Outbox{c: c, kick: make(chan struct{}, 1)}, nil
+	return &Outbox{c: c, kick: make(chan struct{}, 1), kickUrgent: make(chan struct{}, 1)}, nil
 }
 
 // Kick asks a running drainer of this process to drain now rather than at
@@ -111,9 +114,11 @@ func NewOutbox(c OutboxConfig) (*Outbox, error) {
 // has committed (a drainer cannot see it before), so a passcode arrives in
 // seconds; other nodes' messages still go at their tick.
 func (o *Outbox) Kick() {
-	select {
-	case o.kick <- struct{}{}:
-	default: // a kick is already pending
+	for _, lane := range []chan struct{}{o.kick, o.kickUrgent} {
+		select {
+		case lane <- struct{}{}:
+		default: // a kick is already pending
+		}
 	}
 }
 
@@ -151,6 +156,9 @@ func (o *Outbox) Enqueue(ctx context.Context, tx Enqueuer, tenantID, kind string
 		CreatedAt:     now,
 		NextAttemptAt: now,
 	}
+	if m.Bulk {
+		rec.Priority = store.MailBulk
+	}
 	rec.SealedBody = o.c.Sealer.Seal(plain, associated(tenantID, rec.ID))
 	if err := tx.EnqueueMail(ctx, rec); err != nil {
 		return "", err
@@ -168,7 +176,8 @@ func Open(sealer *secret.Sealer, rec store.OutboundMail) (Message, error) {
 	if err := json.Unmarshal(plain, &b); err != nil {
 		return Message{}, fmt.Errorf("open mail body: %w", err)
 	}
-	return Message{To: rec.To, Cc: rec.Cc, Subject: rec.Subject, Text: b.Text, HTML: b.HTML, FromName: b.FromName}, nil
+	return Message{To: rec.To, Cc: rec.Cc, Subject: rec.Subject, Text: b.Text, HTML: b.HTML, FromName: b.FromName,
+		Bulk: rec.Priority == store.MailBulk}, nil
 }
 
 // DrainResult counts what one Drain did.
@@ -176,13 +185,20 @@ type DrainResult struct {
 	Sent, Failed, GaveUp int
 }
 
-// Drain makes one pass: it claims the messages due, sends each and records
-// the outcome, scheduling a failed one with backoff. It answers an error
-// only when the store fails; a failed delivery is recorded, not returned.
+// Drain makes one pass over every message due, urgent first (see
+// DrainUpTo).
 func (o *Outbox) Drain(ctx context.Context) (DrainResult, error) {
+	return o.DrainUpTo(ctx, store.MailBulk)
+}
+
+// DrainUpTo makes one pass: it claims the messages due of priority upTo or
+// more urgent, sends each and records the outcome, scheduling a failed one
+// with backoff. It answers an error only when the store fails; a failed
+// delivery is recorded, not returned.
+func (o *Outbox) DrainUpTo(ctx context.Context, upTo store.MailPriority) (DrainResult, error) {
 	var res DrainResult
 	now := o.c.Now()
-	claimed, err := o.c.Store.ClaimDueMail(ctx, now, now.Add(o.c.Lease), o.c.Batch)
+	claimed, err := o.c.Store.ClaimDueMail(ctx, now, now.Add(o.c.Lease), o.c.Batch, upTo)
 	if err != nil {
 		return res, err
 	}
@@ -240,14 +256,26 @@ func (o *Outbox) backoff(attempts int) time.Duration {
 }
 
 // Run drains every 'every' until ctx ends, once at the start, and when
-// kicked.
+// kicked, in two lanes side by side: one sends only urgent mail, so a
+// passcode never waits behind a batch of invitations; the other sends
+// everything, urgent first.
 func (o *Outbox) Run(ctx context.Context, every time.Duration) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { o.runLane(ctx, every, store.MailUrgent, o.kickUrgent) })
+	o.runLane(ctx, every, store.MailBulk, o.kick)
+	wg.Wait()
+	return nil
+}
+
+// runLane drains messages up to a priority until ctx ends: at once, every
+// 'every' and when kicked.
+func (o *Outbox) runLane(ctx context.Context, every time.Duration, upTo store.MailPriority, kick <-chan struct{}) {
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
 	for {
 		// A full batch may mean more are due: go again at once.
 		for {
-			res, err := o.Drain(ctx)
+			res, err := o.DrainUpTo(ctx, upTo)
 			if err != nil && ctx.Err() == nil {
 				o.c.Logger.WarnContext(ctx, "drain mail outbox", "err", err)
 			}
@@ -257,9 +285,9 @@ func (o *Outbox) Run(ctx context.Context, every time.Duration) error {
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-ticker.C:
-		case <-o.kick:
+		case <-kick:
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -52,6 +53,11 @@ func newFixture(t *testing.T, b sqltest.Backend) *fixture {
 
 func (f *fixture) outbox(t *testing.T, sender mail.Sender, maxAttempts int) *mail.Outbox {
 	t.Helper()
+	return f.outboxOfBatch(t, sender, maxAttempts, 5)
+}
+
+func (f *fixture) outboxOfBatch(t *testing.T, sender mail.Sender, maxAttempts, batch int) *mail.Outbox {
+	t.Helper()
 	rnd := rand.New(rand.NewPCG(1, 2))
 	var mu sync.Mutex
 	o, err := mail.NewOutbox(mail.OutboxConfig{
@@ -65,7 +71,7 @@ func (f *fixture) outbox(t *testing.T, sender mail.Sender, maxAttempts int) *mai
 			defer mu.Unlock()
 			return rnd.Float64()
 		},
-		Batch:       5,
+		Batch:       batch,
 		MaxAttempts: maxAttempts,
 	})
 	require.NoError(t, err)
@@ -368,5 +374,66 @@ func TestKickDrainsAtOnce(t *testing.T) {
 		o.Kick()
 		require.Eventually(t, func() bool { return len(srv.Messages()) > sent }, 10*time.Second, 20*time.Millisecond,
 			"sent on the kick, an hour before the tick")
+	})
+}
+
+// slowSender takes a while over each message, as a remote SMTP server
+// does, so a lane stays busy with a long queue.
+type slowSender struct {
+	mail.Sender
+	delay time.Duration
+}
+
+func (s slowSender) Send(ctx context.Context, m mail.Message) error {
+	time.Sleep(s.delay)
+	return s.Sender.Send(ctx, m)
+}
+
+// TestPasscodeOvertakesInvitations: with thousands of invitations queued
+// and being sent, a passcode enqueued behind them is delivered within a
+// second: it is claimed before them, and by a lane of its own, so it waits
+// neither behind the queue nor behind the batch being sent (20 messages of
+// 100 ms here).
+func TestPasscodeOvertakesInvitations(t *testing.T) {
+	t.Parallel()
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		f := newFixture(t, b)
+		srv := mailtest.StartSMTP(t, f.addr, nil)
+		o := f.outboxOfBatch(t, slowSender{Sender: f.smtpSender(t), delay: 100 * time.Millisecond}, 0, 20)
+		const invitations = 2000
+		invitation := renderInvitation(t, "bo@fabrikam.example")
+		require.True(t, invitation.Bulk, "invitations are bulk mail")
+		require.NoError(t, f.store.InTx(t.Context(), func(tx store.Store) error {
+			for range invitations {
+				if _, err := o.Enqueue(t.Context(), tx, f.tenantID, "invitation", invitation); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { _ = o.Run(ctx, time.Hour); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+		require.Eventually(t, func() bool { return len(srv.Messages()) >= 3 }, 30*time.Second, 10*time.Millisecond,
+			"the invitations are going out")
+
+		code, err := mail.RenderPasscode(mail.PasscodeData{To: "kim@partner.example", Brand: mail.Branding{Name: "Woodgrove Bank"},
+			Code: "12345678", Lifetime: 10 * time.Minute})
+		require.NoError(t, err)
+		require.False(t, code.Bulk)
+		f.enqueue(t, o, code)
+		o.Kick()
+		passcodeSent := func() bool {
+			for _, m := range srv.Messages() {
+				if slices.Contains(m.To, "kim@partner.example") {
+					return true
+				}
+			}
+			return false
+		}
+		require.Eventually(t, passcodeSent, time.Second, 5*time.Millisecond, "the passcode is delivered within a second")
+		require.Less(t, len(srv.Messages()), invitations, "it overtook invitations queued before it")
 	})
 }

@@ -33,6 +33,9 @@ type Message struct {
 	// FromName is the display name of the sender; the address is the
 	// operator's (mail.from).
 	FromName string
+	// Bulk mail (invitations) waits behind mail a person is waiting for
+	// (passcodes, security notices).
+	Bulk bool
 }
 
 // Branding is what an email shows of the tenant.
@@ -183,7 +186,9 @@ func Render(d InvitationData) (Message, error) {
 	if v.Inviter == "" {
 		v.Inviter = oneLine(d.Brand.Name)
 	}
-	return render("invitation", d.Language, d.Brand, v, d.To, d.Cc)
+	m, err := render("invitation", d.Language, d.Brand, v, d.To, d.Cc)
+	m.Bulk = true
+	return m, err
 }
 
 // PasscodeData is what a one-time passcode email says.

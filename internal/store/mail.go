@@ -13,12 +13,12 @@ type Outbox interface {
 	// EnqueueMail stores m as due at m.NextAttemptAt. ErrConflict for an id
 	// taken in the tenant, ErrNotFound for an unknown tenant.
 	EnqueueMail(ctx context.Context, m OutboundMail) error
-	// ClaimDueMail leases up to limit unsent messages, of any tenant, whose
-	// NextAttemptAt has come at now and whose lease (if any) has lapsed,
-	// setting LeaseUntil to leaseUntil, oldest due first. One conditional
-	// UPDATE … RETURNING decides: of concurrent claimers each message goes
-	// to one.
-	ClaimDueMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]OutboundMail, error)
+	// ClaimDueMail leases up to limit unsent messages, of any tenant, of
+	// priority upTo or more urgent, whose NextAttemptAt has come at now and
+	// whose lease (if any) has lapsed, setting LeaseUntil to leaseUntil:
+	// the most urgent first, then the oldest due. One conditional UPDATE …
+	// RETURNING decides: of concurrent claimers each message goes to one.
+	ClaimDueMail(ctx context.Context, now, leaseUntil time.Time, limit int, upTo MailPriority) ([]OutboundMail, error)
 	// MarkMailSent records delivery at 'at' and clears the lease.
 	// ErrNotFound when the message is not in the tenant or already sent.
 	MarkMailSent(ctx context.Context, tenantID, id string, at time.Time) error
@@ -39,6 +39,7 @@ type OutboundMail struct {
 	TenantID string
 	ID       string
 	Kind     string // e.g. "invitation", "passcode"
+	Priority MailPriority
 	To       []string
 	Cc       []string
 	Subject  string
@@ -53,6 +54,18 @@ type OutboundMail struct {
 	SentAt        *time.Time
 	LastError     string
 }
+
+// MailPriority orders the outbox: lower goes first.
+type MailPriority int
+
+const (
+	// MailUrgent is mail a person is waiting for: a passcode, a notice
+	// about their sign-in methods.
+	MailUrgent MailPriority = 0
+	// MailBulk can wait behind it: invitations, which arrive by the
+	// thousand.
+	MailBulk MailPriority = 1
+)
 
 // MailFilter narrows ListMail. Zero values match everything.
 type MailFilter struct {

@@ -13,14 +13,14 @@ import (
 // Outbound mail. Error messages name ids only: never addresses or subjects.
 
 const mailColumns = `tenant_id, id, kind, to_addrs, cc_addrs, subject, sealed_body, created_at, attempts,
-	next_attempt_at, lease_until, sent_at, last_error`
+	next_attempt_at, lease_until, sent_at, last_error, priority`
 
 func scanMail(r rowScanner) (store.OutboundMail, error) {
 	var m store.OutboundMail
 	var next *time.Time
 	err := r.Scan(&m.TenantID, &m.ID, &m.Kind, listDest{&m.To}, listDest{&m.Cc}, &m.Subject,
 		bytesDest{&m.SealedBody}, timeDest{&m.CreatedAt}, &m.Attempts, nullTimeDest{&next},
-		nullTimeDest{&m.LeaseUntil}, nullTimeDest{&m.SentAt}, &m.LastError)
+		nullTimeDest{&m.LeaseUntil}, nullTimeDest{&m.SentAt}, &m.LastError, &m.Priority)
 	if next != nil {
 		m.NextAttemptAt = *next
 	}
@@ -38,10 +38,10 @@ func (s *Store) optionalTime(t time.Time) any {
 // EnqueueMail stores m.
 func (s *Store) EnqueueMail(ctx context.Context, m store.OutboundMail) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO outbound_mail (`+mailColumns+`)
-		VALUES (`+placeholders(13)+`)`,
+		VALUES (`+placeholders(14)+`)`,
 		m.TenantID, m.ID, m.Kind, listArg(m.To), listArg(m.Cc), m.Subject, m.SealedBody,
 		s.timeArg(m.CreatedAt), m.Attempts, s.optionalTime(m.NextAttemptAt), s.nullTimeArg(m.LeaseUntil),
-		s.nullTimeArg(m.SentAt), m.LastError)
+		s.nullTimeArg(m.SentAt), m.LastError, int(m.Priority))
 	if err != nil {
 		return fmt.Errorf("enqueue mail %q: %w", m.ID, s.dbError(err))
 	}
@@ -53,24 +53,24 @@ func (s *Store) EnqueueMail(ctx context.Context, m store.OutboundMail) error {
 // another claimer holds); the UPDATE repeats the conditions so that a row
 // another claimer leased meanwhile is re-checked after its lock and left
 // alone.
-func (s *Store) ClaimDueMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]store.OutboundMail, error) {
+func (s *Store) ClaimDueMail(ctx context.Context, now, leaseUntil time.Time, limit int, upTo store.MailPriority) ([]store.OutboundMail, error) {
 	if limit <= 0 {
 		return []store.OutboundMail{}, nil
 	}
 	const due = `sent_at IS NULL AND next_attempt_at IS NOT NULL AND next_attempt_at <= $1
-		AND (lease_until IS NULL OR lease_until <= $1)`
+		AND (lease_until IS NULL OR lease_until <= $1) AND priority <= $4`
 	query := `WITH picked AS MATERIALIZED (
 			SELECT tenant_id, id FROM outbound_mail WHERE ` + due + `
-			ORDER BY next_attempt_at, id LIMIT $3` + s.dialect.skipLocked + `)
+			ORDER BY priority, next_attempt_at, id LIMIT $3` + s.dialect.skipLocked + `)
 		UPDATE outbound_mail SET lease_until = $2
 		WHERE ` + due + ` AND (tenant_id, id) IN (SELECT tenant_id, id FROM picked)
 		RETURNING ` + mailColumns
-	claimed, err := queryAll(ctx, s.write, scanMail, query, s.timeArg(now), s.timeArg(leaseUntil), limit)
+	claimed, err := queryAll(ctx, s.write, scanMail, query, s.timeArg(now), s.timeArg(leaseUntil), limit, int(upTo))
 	if err != nil {
 		return nil, fmt.Errorf("claim due mail: %w", s.dbError(err))
 	}
 	slices.SortFunc(claimed, func(a, b store.OutboundMail) int {
-		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(a.Priority, b.Priority), a.NextAttemptAt.Compare(b.NextAttemptAt), cmp.Compare(a.ID, b.ID))
 	})
 	return claimed, nil
 }

@@ -16,6 +16,7 @@ func mailCases() []testCase {
 		{"EnqueueList", mailEnqueueList},
 		{"EnqueueConflictAndUnknownTenant", mailEnqueueErrors},
 		{"ClaimDueOnly", mailClaimDueOnly},
+		{"ClaimUrgentFirst", mailClaimUrgentFirst},
 		{"LeaseHoldsUntilItLapses", mailLease},
 		{"MarkSent", mailMarkSent},
 		{"MarkFailedReschedules", mailMarkFailed},
@@ -65,7 +66,7 @@ func getMail(t *testing.T, s store.Store, tenantID, id string) store.OutboundMai
 
 func claim(t *testing.T, s store.Store, now, lease time.Duration, limit int) []store.OutboundMail {
 	t.Helper()
-	got, err := s.ClaimDueMail(t.Context(), at(now), at(lease), limit)
+	got, err := s.ClaimDueMail(t.Context(), at(now), at(lease), limit, store.MailBulk)
 	require.NoError(t, err)
 	return got
 }
@@ -102,6 +103,30 @@ func mailEnqueueErrors(t *testing.T, s store.Store) {
 	dup.ID = m.ID
 	require.ErrorIs(t, s.EnqueueMail(ctx, dup), store.ErrConflict)
 	require.ErrorIs(t, s.EnqueueMail(ctx, mailFixture(newID(), 0)), store.ErrNotFound)
+}
+
+// mailClaimUrgentFirst: an urgent message goes before every bulk one due
+// earlier, and a claim for urgent mail only leaves bulk mail alone.
+func mailClaimUrgentFirst(t *testing.T, s store.Store) {
+	a := createTenant(t, s, "contoso").ID
+	var bulk []store.OutboundMail
+	for i := range 3 {
+		m := mailFixture(a, time.Duration(i)*time.Second)
+		m.Priority = store.MailBulk
+		bulk = append(bulk, enqueue(t, s, m))
+	}
+	urgent := mailFixture(a, time.Minute)
+	urgent.Kind, urgent.Priority = "passcode", store.MailUrgent
+	enqueue(t, s, urgent)
+	require.Equal(t, urgent, getMail(t, s, a, urgent.ID), "priority is kept")
+
+	got, err := s.ClaimDueMail(t.Context(), at(time.Hour), at(2*time.Hour), 10, store.MailUrgent)
+	require.NoError(t, err)
+	require.Equal(t, []string{urgent.ID}, mailIDs(got), "the urgent lane takes no bulk mail")
+	require.NoError(t, s.MarkMailFailed(t.Context(), a, urgent.ID, at(time.Hour), "try again"))
+
+	got = claim(t, s, time.Hour, 2*time.Hour, 2)
+	require.Equal(t, []string{urgent.ID, bulk[0].ID}, mailIDs(got), "urgent first, then the oldest bulk")
 }
 
 func mailClaimDueOnly(t *testing.T, s store.Store) {
@@ -224,7 +249,7 @@ func concurrentClaimMail(t *testing.T, s store.Store) {
 		now := at(time.Duration(round) * time.Hour)
 		errs := race(len(claimed), func(i int) error {
 			var err error
-			claimed[i], err = s.ClaimDueMail(ctx, now.Add(time.Second), now.Add(time.Minute), 7)
+			claimed[i], err = s.ClaimDueMail(ctx, now.Add(time.Second), now.Add(time.Minute), 7, store.MailBulk)
 			return err
 		})
 		for _, err := range errs {
