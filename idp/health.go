@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/foyer-idp/foyer/internal/httpx"
@@ -23,12 +24,27 @@ type readiness struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// readyz answers 200 when every check passes within the timeout, else 503
-// naming the first that failed.
+// ErrDegraded, wrapped by a check's error, reports a dependency that works
+// but poorly (a slow database): /readyz still answers 200, with status
+// "degraded" naming it, since every node shares it and taking them all out
+// would help nobody.
+var ErrDegraded = errors.New("degraded")
+
+// readyz answers 200 when every check passes within the timeout (status
+// "degraded" when one passes poorly), else 503 naming the first that
+// failed.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	answer := readiness{Status: "ok"}
 	for _, check := range s.ready {
-		if err := s.runCheck(r.Context(), check); err != nil {
+		err := s.runCheck(r.Context(), check)
+		if errors.Is(err, ErrDegraded) {
+			if answer.Reason == "" {
+				answer = readiness{Status: "degraded", Reason: check.Name + " slow"}
+			}
+			continue
+		}
+		if err != nil {
 			s.logger.WarnContext(r.Context(), "not ready", "check", check.Name, "err", err)
 			reason := check.Reason
 			if reason == "" {
@@ -38,7 +54,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	httpx.WriteJSON(w, http.StatusOK, readiness{Status: "ok"})
+	httpx.WriteJSON(w, http.StatusOK, answer)
 }
 
 func (s *Server) runCheck(ctx context.Context, check Check) error {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/foyer-idp/foyer/internal/testlog"
 	"io"
 	"log/slog"
@@ -105,12 +106,18 @@ func TestReadyz(t *testing.T) {
 	ok := func(context.Context) error { return nil }
 	hang := func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
 	fail := func(context.Context) error { return errors.New("pq: password authentication failed for user foyer") }
+	slow := func(context.Context) error { return fmt.Errorf("%w: ping took 400ms", ErrDegraded) }
 	tests := []struct {
 		name       string
 		checks     []Check
 		wantStatus int
 		wantReason string
+		wantState  string
 	}{
+		{name: "slow store is degraded, still ready", checks: []Check{{Name: "store", Func: slow}, {Name: "keys", Func: ok}},
+			wantStatus: http.StatusOK, wantReason: "store slow", wantState: "degraded"},
+		{name: "slow, then failing: not ready", checks: []Check{{Name: "store", Func: slow}, {Name: "keys", Func: fail}},
+			wantStatus: http.StatusServiceUnavailable, wantReason: "keys not ready", wantState: "unavailable"},
 		{name: "no checks", wantStatus: http.StatusOK},
 		{name: "all pass", checks: []Check{{Name: "store", Func: ok}, {Name: "keys", Func: ok}}, wantStatus: http.StatusOK},
 		{name: "store fails", checks: []Check{{Name: "store", Func: fail}, {Name: "keys", Func: ok}}, wantStatus: http.StatusServiceUnavailable, wantReason: "store not ready"},
@@ -127,6 +134,9 @@ func TestReadyz(t *testing.T) {
 			var got readiness
 			require.NoError(t, json.Unmarshal([]byte(body), &got))
 			require.Equal(t, tt.wantReason, got.Reason)
+			if tt.wantState != "" {
+				require.Equal(t, tt.wantState, got.Status)
+			}
 			require.NotContains(t, body, "password", "driver messages stay in the log")
 		})
 	}

@@ -28,6 +28,16 @@ type Config struct {
 	DataDir     string `yaml:"dataDir"`
 	// Database is empty for the embedded SQLite file, or a postgres:// URL.
 	Database string `yaml:"database"`
+	// DatabaseTimeout bounds one database operation (a statement, or a
+	// transaction from begin to commit) and, on PostgreSQL, is the
+	// server's statement_timeout and lock_timeout.
+	DatabaseTimeout time.Duration `yaml:"databaseTimeout"`
+	// DatabaseStallTimeout is how long the watchdog's ping may take before
+	// the database counts as not answering: then requests fail at once
+	// (503) until it answers again.
+	DatabaseStallTimeout time.Duration `yaml:"databaseStallTimeout"`
+	// DatabaseMaxConns is the PostgreSQL pool's size on this node.
+	DatabaseMaxConns int `yaml:"databaseMaxConns"`
 	// MasterKey, when set, wins over MasterKeyFile.
 	MasterKey Secret `yaml:"masterKey"`
 	// MasterKeyFile defaults to <DataDir>/master.key in development only;
@@ -148,6 +158,9 @@ func Default() Config {
 		Tokens:                  DefaultTokens(),
 		PasswordHashConcurrency: runtime.GOMAXPROCS(0),
 		ShutdownTimeout:         15 * time.Second,
+		DatabaseTimeout:         5 * time.Second,
+		DatabaseStallTimeout:    time.Second,
+		DatabaseMaxConns:        25,
 		ShutdownDelay:           5 * time.Second,
 	}
 }

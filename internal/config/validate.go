@@ -35,6 +35,11 @@ func (c Config) Validate() error {
 	v.check("keys.retirePublishFor", positive(c.Keys.RetirePublishFor))
 	c.checkTokens(&v)
 	v.check("shutdownTimeout", positive(c.ShutdownTimeout))
+	v.check("databaseTimeout", positive(c.DatabaseTimeout))
+	v.check("databaseStallTimeout", positive(c.DatabaseStallTimeout))
+	if c.DatabaseMaxConns < 1 {
+		v.check("databaseMaxConns", fmt.Errorf("must be at least 1, got %d", c.DatabaseMaxConns))
+	}
 	v.check("shutdownDelay", notNegative(c.ShutdownDelay))
 	if c.DebugAddr != "" {
 		v.check("debugAddr", checkDebugAddr(c.DebugAddr))

@@ -112,6 +112,8 @@ func (a *app) build(ctx context.Context) error {
 	if err := a.store.Migrate(ctx); err != nil {
 		return err
 	}
+	// After migrating: a schema change may take longer than a request may.
+	a.store.SetTimeout(a.cfg.DatabaseTimeout)
 	var err error
 	a.keys, err = keys.New(keys.Config{
 		Store:            a.store,

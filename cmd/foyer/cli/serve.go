@@ -23,6 +23,7 @@ import (
 	"github.com/foyer-idp/foyer/idp"
 	"github.com/foyer-idp/foyer/internal/bootstrap"
 	"github.com/foyer-idp/foyer/internal/config"
+	"github.com/foyer-idp/foyer/internal/store/sqlstore"
 	"github.com/foyer-idp/foyer/internal/telemetry"
 )
 
@@ -171,6 +172,8 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 		return err
 	}
 	defer stopMetrics()
+	stopWatch := startDBWatch(ctx, a)
+	defer stopWatch()
 	tracing, err := telemetry.NewTracing(ctx, a.tracing)
 	if err != nil {
 		return err
@@ -221,6 +224,38 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 	case <-ctx.Done():
 		return shutdown(ctx, a, srv, served, &life)
 	}
+}
+
+// storeReady is /readyz's database check: not ready while the watchdog
+// finds it not answering (without waiting on it again), degraded while it
+// answers slowly, else a ping.
+func storeReady(st *sqlstore.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		switch err := st.Health(); {
+		case errors.Is(err, sqlstore.ErrStalled):
+			return err
+		case errors.Is(err, sqlstore.ErrSlow):
+			return fmt.Errorf("%w: %w", idp.ErrDegraded, err)
+		}
+		return st.Ping(ctx)
+	}
+}
+
+// Every node watches its database: a ping every dbWatchEvery, slower than
+// databaseStallTimeout marks it not answering, slower than dbSlowAfter slow.
+const (
+	dbWatchEvery = 250 * time.Millisecond
+	dbSlowAfter  = 200 * time.Millisecond
+)
+
+// startDBWatch runs the store's watchdog until the function it answers is
+// called — not when ctx ends: requests still draining after a signal keep
+// failing fast if the database stalls.
+func startDBWatch(ctx context.Context, a *app) (stop func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { a.store.Watch(ctx, dbWatchEvery, a.cfg.DatabaseStallTimeout, dbSlowAfter) })
+	return func() { cancel(); wg.Wait() }
 }
 
 // lifecycle is what /readyz knows of serve's own progress: ready once
@@ -276,7 +311,7 @@ func newHandlers(a *app, life *lifecycle) (public, metrics http.Handler, err err
 		// Validated by loadConfig.
 		TrustedProxies: a.cfg.TrustedProxyPrefixes(),
 		AccessSample:   a.cfg.Log.AccessSample,
-		Ready:          append([]idp.Check{{Name: "store", Func: a.store.Ping}}, life.checks()...),
+		Ready:          append([]idp.Check{{Name: "store", Func: storeReady(a.store)}}, life.checks()...),
 		OIDC: &idp.OIDC{
 			Store:      a.store,
 			Directory:  a.dir,

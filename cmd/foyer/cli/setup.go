@@ -76,7 +76,9 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // openStore opens the configured database without migrating it.
 func openStore(ctx context.Context, cfg config.Config) (*sqlstore.Store, error) {
 	if cfg.IsPostgres() {
-		return sqlstore.OpenPostgres(ctx, cfg.Database)
+		return sqlstore.OpenPostgresWith(ctx, cfg.Database, sqlstore.PostgresOptions{
+			MaxConns: cfg.DatabaseMaxConns, StatementTimeout: cfg.DatabaseTimeout, LockTimeout: cfg.DatabaseTimeout,
+		})
 	}
 	// 0700: the database holds sealed secrets and password hashes.
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {

@@ -14,6 +14,9 @@ type dialect struct {
 	// migrationLock is run first in the migration transaction to keep
 	// concurrent migrators apart; empty when the transaction itself does.
 	migrationLock string
+	// migrationSettings run first in the migration transaction: a schema
+	// change may take longer than the timeouts set for requests.
+	migrationSettings []string
 	// migrationsTable creates schema_migrations if it is missing.
 	migrationsTable string
 	// cacheStatements prepares each query text once per pool; see

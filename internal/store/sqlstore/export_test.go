@@ -62,3 +62,7 @@ func ServerPrepared(ctx context.Context, tx any, query string) (int, error) {
 
 // TenantBySlugQuery is the text GetTenantBySlug runs.
 const GetTenantQuery = `SELECT ` + tenantColumns + ` FROM tenants WHERE id = $1`
+
+// Stall and Recover play the watchdog's verdicts.
+func Stall(s *Store)   { s.guard.stall() }
+func Recover(s *Store) { s.guard.recover() }

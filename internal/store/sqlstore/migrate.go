@@ -46,7 +46,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 func (s *Store) applyMigrations(ctx context.Context, migrations []migration) error {
 	// Straight on the transaction: schema changes run once and are not
 	// worth a place in the statement cache.
-	var q querier = s.tx
+	var q querier = guarded{s.tx, s.guard}
+	for _, setting := range s.dialect.migrationSettings {
+		if _, err := q.ExecContext(ctx, setting); err != nil {
+			return err
+		}
+	}
 	if s.dialect.migrationLock != "" {
 		if _, err := q.ExecContext(ctx, s.dialect.migrationLock); err != nil {
 			return err

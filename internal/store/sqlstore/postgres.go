@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,10 +16,13 @@ import (
 )
 
 const (
-	// postgresMaxConns caps one node's connections; several nodes share the
-	// server's max_connections.
-	postgresMaxConns    = 25
-	postgresMaxIdleTime = 5 * time.Minute
+	// DefaultPostgresMaxConns caps one node's connections; several nodes
+	// share the server's max_connections.
+	DefaultPostgresMaxConns = 25
+	postgresMaxIdleTime     = 5 * time.Minute
+	// defaultConnectTimeout bounds dialling a server that does not answer,
+	// unless the DSN says otherwise (connect_timeout).
+	defaultConnectTimeout = 5 * time.Second
 	// migrationLockKey is the pg_advisory_xact_lock key that keeps
 	// concurrent migrators apart ("foyer" in ASCII).
 	migrationLockKey = 0x666f796572
@@ -26,17 +31,44 @@ const (
 	pgForeignKeyViolation = "23503"
 )
 
-// OpenPostgres connects to PostgreSQL with pgx through database/sql, one
-// pool for reads and writes. Runtime parameters in the DSN (search_path …)
-// apply to every connection. It does not migrate: call Migrate.
+// OpenPostgres is OpenPostgresWith the default options.
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
+	return OpenPostgresWith(ctx, dsn, PostgresOptions{})
+}
+
+// PostgresOptions bound what one node asks of PostgreSQL. Zero values take
+// the defaults.
+type PostgresOptions struct {
+	// MaxConns is the pool's size (DefaultPostgresMaxConns).
+	MaxConns int
+	// StatementTimeout and LockTimeout, when set, become the server's
+	// statement_timeout and lock_timeout for every connection, unless the
+	// DSN sets them itself: the server gives up on a statement, or on
+	// waiting for a lock, instead of holding a connection.
+	StatementTimeout, LockTimeout time.Duration
+}
+
+// OpenPostgresWith connects to PostgreSQL with pgx through database/sql,
+// one pool for reads and writes. Runtime parameters in the DSN (search_path
+// …) apply to every connection; without connect_timeout a dial gives up
+// after 5 s. It does not migrate: call Migrate.
+func OpenPostgresWith(ctx context.Context, dsn string, o PostgresOptions) (*Store, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = defaultConnectTimeout
+	}
+	for name, d := range map[string]time.Duration{"statement_timeout": o.StatementTimeout, "lock_timeout": o.LockTimeout} {
+		if _, set := cfg.RuntimeParams[name]; !set && d > 0 {
+			cfg.RuntimeParams[name] = strconv.FormatInt(d.Milliseconds(), 10)
+		}
+	}
+	maxConns := cmp.Or(o.MaxConns, DefaultPostgresMaxConns)
 	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(postgresMaxConns)
-	db.SetMaxIdleConns(postgresMaxConns)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(postgresMaxIdleTime)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
@@ -47,13 +79,14 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 
 func postgresDialect() dialect {
 	return dialect{
-		name:          "postgres",
-		timeArg:       postgresTime,
-		violation:     postgresViolation,
-		skipLocked:    " FOR UPDATE SKIP LOCKED",
-		lockRow:       " FOR NO KEY UPDATE",
-		modifyingCTE:  true,
-		migrationLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
+		name:              "postgres",
+		timeArg:           postgresTime,
+		violation:         postgresViolation,
+		skipLocked:        " FOR UPDATE SKIP LOCKED",
+		lockRow:           " FOR NO KEY UPDATE",
+		modifyingCTE:      true,
+		migrationLock:     fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
+		migrationSettings: []string{"SET LOCAL statement_timeout = 0", "SET LOCAL lock_timeout = 0"},
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,
 			applied_at TIMESTAMPTZ NOT NULL

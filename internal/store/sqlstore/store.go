@@ -11,12 +11,31 @@ import (
 
 var _ store.Store = (*Store)(nil)
 
-// querier is what *sql.DB and *sql.Tx have in common, so every method runs
-// the same way inside and outside a transaction.
-type querier interface {
+// rawQuerier is what *sql.DB and *sql.Tx have in common.
+type rawQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// querier is how every method reaches the database, the same way inside
+// and outside a transaction: a rawQuerier under the guard (see guarded).
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) row
+}
+
+// rows and row are what *sql.Rows and *sql.Row offer the store's code.
+type rows interface {
+	rowScanner
+	Next() bool
+	Err() error
+	Close() error
+}
+
+type row interface {
+	Scan(dest ...any) error
 }
 
 // pools are the connection pools a Store owns. PostgreSQL uses one pool for
@@ -49,6 +68,7 @@ type Store struct {
 	write   querier
 	read    querier
 	tx      *sql.Tx // non-nil inside InTx
+	guard   *guard
 	caches  []*stmtCache
 	// writeCache is the writer pool's statement cache, which transactions
 	// share (see txQuerier); nil where the driver caches statements itself.
@@ -56,10 +76,11 @@ type Store struct {
 }
 
 func newStore(d dialect, p pools) *Store {
-	s := &Store{dialect: d, pools: p, write: p.writer, read: p.reader}
+	g := newGuard()
+	s := &Store{dialect: d, pools: p, guard: g, write: guarded{p.writer, g}, read: guarded{p.reader, g}}
 	if d.cacheStatements {
 		w, r := newStmtCache(p.writer), newStmtCache(p.reader)
-		s.write, s.read, s.caches, s.writeCache = w, r, []*stmtCache{w, r}, w
+		s.write, s.read, s.caches, s.writeCache = guarded{w, g}, guarded{r, g}, []*stmtCache{w, r}, w
 	}
 	return s
 }
@@ -101,7 +122,10 @@ func (s *Store) atomically(ctx context.Context, fn func(tx *Store) error) (err e
 	if s.tx != nil {
 		return fn(s)
 	}
-	tx, err := s.pools.writer.BeginTx(ctx, nil)
+	// The guard bounds the whole transaction: its end rolls it back.
+	txCtx, done := s.guard.op(ctx)
+	defer done()
+	tx, err := s.pools.writer.BeginTx(txCtx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", s.dbError(err))
 	}
@@ -111,12 +135,13 @@ func (s *Store) atomically(ctx context.Context, fn func(tx *Store) error) (err e
 			panic(p)
 		}
 	}()
-	var q querier = tx
+	var raw rawQuerier = tx
 	var missed []string
 	if s.writeCache != nil {
-		q = txQuerier{tx: tx, cache: s.writeCache, missed: &missed}
+		raw = txQuerier{tx: tx, cache: s.writeCache, missed: &missed}
 	}
-	if err := fn(&Store{dialect: s.dialect, pools: s.pools, write: q, read: q, tx: tx, writeCache: s.writeCache}); err != nil {
+	q := guarded{raw, s.guard}
+	if err := fn(&Store{dialect: s.dialect, pools: s.pools, guard: s.guard, write: q, read: q, tx: tx, writeCache: s.writeCache}); err != nil {
 		_ = tx.Rollback()
 		s.prepareMissed(ctx, missed)
 		return err
