@@ -38,6 +38,10 @@ type Config struct {
 	DatabaseStallTimeout time.Duration `yaml:"databaseStallTimeout"`
 	// DatabaseMaxConns is the PostgreSQL pool's size on this node.
 	DatabaseMaxConns int `yaml:"databaseMaxConns"`
+	// MailRetention is how long delivered (or abandoned) mail is kept;
+	// AuditRetention how long audit events are. 0 keeps them forever.
+	MailRetention  time.Duration `yaml:"mailRetention"`
+	AuditRetention time.Duration `yaml:"auditRetention"`
 	// MasterKey, when set, wins over MasterKeyFile.
 	MasterKey Secret `yaml:"masterKey"`
 	// MasterKeyFile defaults to <DataDir>/master.key in development only;
@@ -161,6 +165,8 @@ func Default() Config {
 		DatabaseTimeout:         5 * time.Second,
 		DatabaseStallTimeout:    time.Second,
 		DatabaseMaxConns:        25,
+		MailRetention:           7 * 24 * time.Hour,
+		AuditRetention:          365 * 24 * time.Hour,
 		ShutdownDelay:           5 * time.Second,
 	}
 }

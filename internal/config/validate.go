@@ -41,6 +41,8 @@ func (c Config) Validate() error {
 		v.check("databaseMaxConns", fmt.Errorf("must be at least 1, got %d", c.DatabaseMaxConns))
 	}
 	v.check("shutdownDelay", notNegative(c.ShutdownDelay))
+	v.check("mailRetention", notNegative(c.MailRetention))
+	v.check("auditRetention", notNegative(c.AuditRetention))
 	if c.DebugAddr != "" {
 		v.check("debugAddr", checkDebugAddr(c.DebugAddr))
 	}

@@ -134,12 +134,33 @@ type Counters interface {
 	ClaimCounter(ctx context.Context, tenantID, key string, expiresAt, now time.Time) (bool, time.Time, error)
 }
 
-// Purger removes what has expired everywhere: auth requests, sessions,
-// refresh and access tokens, counters and single-use tokens.
+// Purger removes, in every tenant, what has expired (auth requests,
+// sessions, refresh tokens, stored access tokens and revocations,
+// counters, single-use tokens, passcodes, redemptions, federation logins)
+// and what has outlived its retention (delivered or abandoned mail, audit
+// events).
 type Purger interface {
-	// PurgeExpired deletes, in every tenant, what expired before 'before'
-	// and answers how many rows went.
-	PurgeExpired(ctx context.Context, before time.Time) (int64, error)
+	// Purge deletes what r names, table by table, in statements of at most
+	// batch rows each (so no long transaction holds the tables), and
+	// answers how many rows went from each table that lost any. With
+	// dryRun it deletes nothing and answers how many would go.
+	Purge(ctx context.Context, r Retention, batch int, dryRun bool) (map[string]int64, error)
+}
+
+// Retention says what Purge deletes. A zero time deletes nothing of its
+// kind.
+type Retention struct {
+	// ExpiredBefore: rows whose expires_at is before it.
+	ExpiredBefore time.Time
+	// SingleUseBefore, when set, is ExpiredBefore for single-use tokens
+	// (authorization codes, redeem links): a spent code presented after
+	// its expiry must still be recognised as a replay, which revokes what
+	// it gave, so spent codes are kept longer.
+	SingleUseBefore time.Time
+	// MailBefore: mail created before it that was delivered or given up.
+	MailBefore time.Time
+	// AuditBefore: audit events that occurred before it.
+	AuditBefore time.Time
 }
 
 // AuthRequest is one login transaction: what the relying party asked for,

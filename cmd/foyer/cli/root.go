@@ -107,6 +107,7 @@ func newRootCmd(d deps) *cobra.Command {
 		newBootstrapCmd(d),
 		newBenchCmd(d),
 		newDoctorCmd(d),
+		newPurgeCmd(d),
 	)
 	return root
 }

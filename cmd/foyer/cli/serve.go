@@ -23,6 +23,7 @@ import (
 	"github.com/foyer-idp/foyer/idp"
 	"github.com/foyer-idp/foyer/internal/bootstrap"
 	"github.com/foyer-idp/foyer/internal/config"
+	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
 	"github.com/foyer-idp/foyer/internal/telemetry"
 )
@@ -408,18 +409,35 @@ func startRotation(ctx context.Context, a *app) (stop func()) {
 	return func() { cancel(); wg.Wait() }
 }
 
-// Expired login transactions, sessions, tokens and counters are deleted
-// every purgeEvery, once they have been expired for purgeGrace: long enough
-// that a code or refresh token replayed after its expiry is still
-// recognised as a replay.
+// Every purgeEvery, what expired more than purgeGrace ago is deleted (a
+// token presented just after its end still meets its row and is refused
+// as expired), spent single-use tokens once codeReplayGrace has passed
+// (long enough that a code replayed after its expiry is still recognised
+// as a replay), and mail and audit events past their retention, in
+// batches of purgeBatch rows.
 const (
-	purgeEvery = 10 * time.Minute
-	purgeGrace = 24 * time.Hour
+	purgeEvery      = time.Minute
+	purgeGrace      = time.Minute
+	codeReplayGrace = 24 * time.Hour
+	purgeBatch      = 1000
 )
 
-// startPurge deletes expired OpenID provider state in the background and
-// answers a function that stops it and waits for it to finish. Every node
-// may run it: the deletes are idempotent.
+// retentionAt is what a purge at now deletes under cfg's retention
+// settings (0 keeps mail or audit events forever).
+func retentionAt(cfg config.Config, now time.Time) store.Retention {
+	r := store.Retention{ExpiredBefore: now.Add(-purgeGrace), SingleUseBefore: now.Add(-codeReplayGrace)}
+	if cfg.MailRetention > 0 {
+		r.MailBefore = now.Add(-cfg.MailRetention)
+	}
+	if cfg.AuditRetention > 0 {
+		r.AuditBefore = now.Add(-cfg.AuditRetention)
+	}
+	return r
+}
+
+// startPurge deletes expired state and what outlived its retention in the
+// background, and answers a function that stops it and waits for it to
+// finish. Every node may run it: the deletes are idempotent.
 func startPurge(ctx context.Context, a *app) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -431,11 +449,12 @@ func startPurge(ctx context.Context, a *app) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-ticker.C:
-				n, err := a.store.PurgeExpired(ctx, time.Now().Add(-purgeGrace))
+				gone, err := a.store.Purge(ctx, retentionAt(a.cfg, time.Now()), purgeBatch, false)
 				if err != nil && ctx.Err() == nil {
-					a.logger.WarnContext(ctx, "purge expired rows", "err", err)
-				} else if n > 0 {
-					a.logger.DebugContext(ctx, "purged expired rows", "rows", n)
+					a.logger.WarnContext(ctx, "purge", "err", err)
+				}
+				for table, n := range gone {
+					a.logger.DebugContext(ctx, "purged", "table", table, "rows", n)
 				}
 			}
 		}

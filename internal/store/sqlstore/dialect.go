@@ -30,6 +30,9 @@ type dialect struct {
 	// the key-share locks foreign keys take, so inserts that reference the
 	// row go on.
 	lockRow string
+	// rowAddress names a row's physical address (rowid, ctid), by which
+	// a DELETE picks a limited batch.
+	rowAddress string
 	// modifyingCTE: a WITH clause may hold an UPDATE whose RETURNING feeds
 	// an INSERT, so a rotation is one statement (PostgreSQL; SQLite's
 	// WITH takes only a SELECT).

@@ -85,6 +85,7 @@ func postgresDialect() dialect {
 		skipLocked:        " FOR UPDATE SKIP LOCKED",
 		lockRow:           " FOR NO KEY UPDATE",
 		modifyingCTE:      true,
+		rowAddress:        "ctid",
 		migrationLock:     fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
 		migrationSettings: []string{"SET LOCAL statement_timeout = 0", "SET LOCAL lock_timeout = 0"},
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -107,6 +107,7 @@ func sqliteDialect() dialect {
 		// across processes too.
 		migrationLock:   "",
 		cacheStatements: true,
+		rowAddress:      "rowid",
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,
 			applied_at INTEGER NOT NULL

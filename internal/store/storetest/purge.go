@@ -13,7 +13,23 @@ func purgeCases() []testCase {
 	return []testCase{
 		{"RemovesOnlyExpired", purgeRemovesOnlyExpired},
 		{"NothingExpired", purgeNothingExpired},
+		{"InBatches", purgeInBatches},
+		{"MailAndAuditRetention", purgeRetention},
+		{"DryRunDeletesNothing", purgeDryRun},
 	}
+}
+
+// purgeExpired purges what expired before 'before', in batches of 1000,
+// and answers how many rows went in all.
+func purgeExpired(t *testing.T, s store.Store, before time.Time) int64 {
+	t.Helper()
+	gone, err := s.Purge(t.Context(), store.Retention{ExpiredBefore: before}, 1000, false)
+	require.NoError(t, err)
+	var n int64
+	for _, count := range gone {
+		n += count
+	}
+	return n
 }
 
 // purgeRemovesOnlyExpired puts one row expiring before the purge time, one
@@ -21,7 +37,6 @@ func purgeCases() []testCase {
 // Gone rows are checked with a clock from before their expiry, so only
 // deletion can make them miss.
 func purgeRemovesOnlyExpired(t *testing.T, s store.Store) {
-	ctx := t.Context()
 	const purgeAt = 24 * time.Hour
 	var gone, kept []func(t *testing.T, clock time.Time) error
 	for _, slug := range []string{"contoso", "fabrikam"} {
@@ -36,8 +51,7 @@ func purgeRemovesOnlyExpired(t *testing.T, s store.Store) {
 		}
 	}
 
-	n, err := s.PurgeExpired(ctx, at(purgeAt))
-	require.NoError(t, err)
+	n := purgeExpired(t, s, at(purgeAt))
 	require.EqualValues(t, len(gone), n)
 	for i, check := range gone {
 		require.ErrorIs(t, check(t, at(0)), store.ErrNotFound, "gone %d", i)
@@ -45,16 +59,12 @@ func purgeRemovesOnlyExpired(t *testing.T, s store.Store) {
 	for i, check := range kept {
 		require.NoError(t, check(t, at(0)), "kept %d", i)
 	}
-	n, err = s.PurgeExpired(ctx, at(purgeAt))
-	require.NoError(t, err)
-	require.Zero(t, n, "a second purge finds nothing")
+	require.Zero(t, purgeExpired(t, s, at(purgeAt)), "a second purge finds nothing")
 }
 
 func purgeNothingExpired(t *testing.T, s store.Store) {
 	w := populate(t, s, "contoso")
-	n, err := s.PurgeExpired(t.Context(), at(time.Minute))
-	require.NoError(t, err)
-	require.Zero(t, n)
+	require.Zero(t, purgeExpired(t, s, at(time.Minute)))
 	requireWorldIntact(t, s, w)
 }
 
@@ -133,4 +143,72 @@ func oneOfEach(t *testing.T, s store.Store, c client, expires time.Time) []func(
 			return err
 		},
 	}
+}
+
+// purgeInBatches: more rows than a batch go in several statements, all of
+// them, and the count says so.
+func purgeInBatches(t *testing.T, s store.Store) {
+	c := newClient(t, s)
+	for range 7 {
+		ss := sessionFixture(c.tenantID, c.user.ID)
+		ss.ExpiresAt = at(time.Minute)
+		createSession(t, s, ss)
+	}
+	gone, err := s.Purge(t.Context(), store.Retention{ExpiredBefore: at(time.Hour)}, 3, false)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"sessions": 7}, gone)
+	require.Zero(t, purgeExpired(t, s, at(time.Hour)))
+}
+
+// purgeRetention: delivered and abandoned mail older than its retention
+// goes, mail still to be sent never does; audit events go by age; a zero
+// time keeps everything of its kind.
+func purgeRetention(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	sentOld := enqueue(t, s, mailFixture(tid, 0))
+	require.NoError(t, s.MarkMailSent(ctx, tid, sentOld.ID, at(time.Minute)))
+	abandonedOld := enqueue(t, s, mailFixture(tid, 0))
+	require.NoError(t, s.MarkMailFailed(ctx, tid, abandonedOld.ID, time.Time{}, "gave up"))
+	pendingOld := enqueue(t, s, mailFixture(tid, 0))
+	sentNew := enqueue(t, s, mailFixture(tid, 48*time.Hour))
+	require.NoError(t, s.MarkMailSent(ctx, tid, sentNew.ID, at(49*time.Hour)))
+	oldEvent := appendAudit(t, s, auditFixture(tid, "Add user", 0))
+	newEvent := appendAudit(t, s, auditFixture(tid, "Add user", 48*time.Hour))
+
+	gone, err := s.Purge(ctx, store.Retention{MailBefore: at(24 * time.Hour)}, 10, false)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"outbound_mail": 2}, gone, "mail only: audit kept at a zero time")
+	require.ElementsMatch(t, []string{pendingOld.ID, sentNew.ID}, mailIDs(listMail(t, s, store.MailFilter{TenantID: tid})))
+
+	gone, err = s.Purge(ctx, store.Retention{AuditBefore: at(24 * time.Hour)}, 10, false)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"audit_events": 1}, gone)
+	events, err := s.ListAudit(ctx, store.AuditFilter{TenantID: tid})
+	require.NoError(t, err)
+	require.Len(t, events, 1)
+	require.Equal(t, newEvent.ID, events[0].ID)
+	require.NotEqual(t, oldEvent.ID, events[0].ID)
+}
+
+// purgeDryRun counts what would go and deletes nothing.
+func purgeDryRun(t *testing.T, s store.Store) {
+	c := newClient(t, s)
+	checks := oneOfEach(t, s, c, at(time.Minute))
+	r := store.Retention{ExpiredBefore: at(time.Hour), MailBefore: at(time.Hour), AuditBefore: at(time.Hour)}
+	would, err := s.Purge(t.Context(), r, 2, true)
+	require.NoError(t, err)
+	var n int
+	for _, count := range would {
+		n += int(count)
+	}
+	require.Equal(t, len(checks), n, "one of each expiring row: %v", would)
+	// The checks would spend single-use rows: a second dry run shows the
+	// first deleted nothing.
+	again, err := s.Purge(t.Context(), r, 2, true)
+	require.NoError(t, err)
+	require.Equal(t, would, again)
+	gone, err := s.Purge(t.Context(), r, 2, false)
+	require.NoError(t, err)
+	require.Equal(t, would, gone, "the dry run said what goes")
 }
