@@ -1,6 +1,7 @@
 package idp_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -47,6 +48,28 @@ func BenchmarkTokenEndpoint(b *testing.B) {
 			}
 		})
 	}
+}
+
+// dbGrowth answers a function that, called once the benchmark's loop is
+// done, reports how many bytes the database grew per operation
+// ("db-B/op"): what a million of them cost in storage, before any purge.
+func dbGrowth(b *testing.B, e *env) func() {
+	b.Helper()
+	sized, ok := e.raw.(interface {
+		Size(ctx context.Context) (int64, error)
+	})
+	if !ok {
+		b.Fatalf("%T cannot tell its size", e.raw)
+	}
+	size := func() int64 {
+		n, err := sized.Size(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return n
+	}
+	before := size()
+	return func() { b.ReportMetric(float64(size()-before)/float64(b.N), "db-B/op") }
 }
 
 // BenchmarkPublishedDocuments measures the JWKS and the discovery
@@ -107,11 +130,13 @@ func BenchmarkRefresh(b *testing.B) {
 				refresh = out.RefreshToken
 			}
 			rotate()
+			reportGrowth := dbGrowth(b, e)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				rotate()
 			}
+			reportGrowth()
 		})
 	}
 }

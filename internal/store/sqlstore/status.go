@@ -44,3 +44,23 @@ func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
 	}
 	return pending, nil
 }
+
+// databaseSize asks each dialect how many bytes the store takes.
+var databaseSize = map[string]string{
+	"sqlite": `SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`,
+	"postgres": `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_catalog.pg_class c
+		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relkind = 'r'`,
+}
+
+// Size answers how many bytes the store's tables take: the database file's
+// pages on SQLite (freed pages included: the file does not shrink), the
+// tables of the current schema with their indexes and TOAST on
+// PostgreSQL.
+func (s *Store) Size(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.read.QueryRowContext(ctx, databaseSize[s.dialect.name]).Scan(&n); err != nil {
+		return 0, fmt.Errorf("database size: %w", s.dbError(err))
+	}
+	return n, nil
+}

@@ -1,7 +1,10 @@
 package sqlstore_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -37,5 +40,25 @@ func TestPendingMigrations(t *testing.T) {
 		require.NoError(t, sqlstore.RecordMigration(ctx, s, last+1000))
 		_, err = s.PendingMigrations(ctx)
 		require.ErrorIs(t, err, store.ErrConflict, "a schema from a newer binary")
+	})
+}
+
+// TestSize: a migrated store takes some room, and rows make it grow.
+func TestSize(t *testing.T) {
+	t.Parallel()
+	sqltest.Run(t, func(t *testing.T, b sqltest.Backend) {
+		ctx := t.Context()
+		s := b.OpenMigrated(t)
+		empty, err := s.Size(ctx)
+		require.NoError(t, err)
+		require.Positive(t, empty)
+		name := strings.Repeat("x", 200)
+		for i := range 2000 {
+			tn := store.Tenant{ID: fmt.Sprintf("t%d", i), Slug: fmt.Sprintf("t%d", i), DisplayName: name, SigningAlg: "ES256", CreatedAt: time.Now()}
+			require.NoError(t, s.CreateTenant(ctx, tn))
+		}
+		grown, err := s.Size(ctx)
+		require.NoError(t, err)
+		require.Greater(t, grown, empty+200*2000/2, "2,000 rows of 200-odd bytes show")
 	})
 }
