@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	nooptrace "go.opentelemetry.io/otel/trace/noop"
 )
 
 // Span attributes Foyer adds to the HTTP server span. Never a secret: the
@@ -84,6 +85,18 @@ func (t *Tracing) Middleware(h http.Handler) http.Handler {
 		}),
 	)
 }
+
+// Tracer answers a tracer of the exporting provider, or one that makes no
+// spans when tracing is off.
+func (t *Tracing) Tracer(name string) trace.Tracer {
+	if t == nil {
+		return nooptrace.NewTracerProvider().Tracer(name)
+	}
+	return t.provider.Tracer(name)
+}
+
+// Enabled reports whether spans are exported.
+func (t *Tracing) Enabled() bool { return t != nil }
 
 // Shutdown flushes the spans not yet exported.
 func (t *Tracing) Shutdown(ctx context.Context) error {

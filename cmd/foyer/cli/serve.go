@@ -180,6 +180,9 @@ func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 		return err
 	}
 	defer flushTraces(ctx, a, tracing)
+	if tracing.Enabled() {
+		a.store.SetTracer(tracing.Tracer("github.com/foyer-idp/foyer/internal/store/sqlstore"))
+	}
 	handler = tracing.Middleware(handler)
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -471,9 +472,15 @@ func TestServeExportsTraces(t *testing.T) {
 	s.shutdown(t) // flushes the batch
 
 	var token *telemetrytest.Span
+	var statements []telemetrytest.Span
 	for _, span := range collector.Spans() {
 		if span.Name == "POST /t/{tenant}/oauth/token" {
 			token = &span
+		}
+		if strings.HasPrefix(span.Name, "db ") {
+			statements = append(statements, span)
+			require.Equal(t, "sqlite", span.Attributes["db.system.name"], "span %s", span.Name)
+			require.NotEmpty(t, span.Attributes["db.query.text"])
 		}
 		for k, v := range span.Attributes {
 			require.NotContains(t, v, bootstrap.DevClientSecret, "span attribute %s", k)
@@ -483,6 +490,8 @@ func TestServeExportsTraces(t *testing.T) {
 	require.True(t, token.Server)
 	require.Equal(t, "woodgrove", token.Attributes["foyer.tenant"])
 	require.Equal(t, bootstrap.DevClientID, token.Attributes["foyer.client_id"])
+	inRequest := slices.ContainsFunc(statements, func(s telemetrytest.Span) bool { return s.TraceID == token.TraceID })
+	require.True(t, inRequest, "the token request's statements are spans in its trace (%d statement spans)", len(statements))
 }
 
 // TestServeMetricsAddr: with FOYER_METRICS_ADDR, /metrics answers on that

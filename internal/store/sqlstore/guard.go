@@ -1,12 +1,18 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -43,6 +49,15 @@ type guard struct {
 	// watched is set once Watch runs: until then an operation without a
 	// timeout needs no context of its own.
 	watched atomic.Bool
+	// tracer, once set (SetTracer), makes a client span of every
+	// statement.
+	tracer atomic.Pointer[traced]
+}
+
+// traced is what a statement's span needs.
+type traced struct {
+	tracer trace.Tracer
+	system attribute.KeyValue
 }
 
 type epoch struct {
@@ -94,54 +109,85 @@ func (g *guard) recover() { g.epoch.CompareAndSwap(nil, newEpoch()) }
 
 func (g *guard) stalled() bool { return g.epoch.Load() == nil }
 
-// guarded runs a raw querier's operations under the guard. A statement's
-// context ends when its result has been read: at once for Exec, when the
-// rows are closed for Query, after Scan for QueryRow.
+// statement begins one statement: its context under the guard and, with a
+// tracer, a span named by the statement's verb carrying its text (never
+// its arguments). end closes both, recording err on the span.
+func (g *guard) statement(ctx context.Context, query string) (context.Context, func(err error)) {
+	var span trace.Span
+	if t := g.tracer.Load(); t != nil {
+		verb, _, _ := strings.Cut(strings.TrimSpace(query), " ")
+		ctx, span = t.tracer.Start(ctx, "db "+strings.ToUpper(verb), trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(t.system, attribute.String("db.query.text", query)))
+	}
+	ctx, done := g.op(ctx)
+	return ctx, func(err error) {
+		done()
+		if span == nil {
+			return
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "")
+		}
+		span.End()
+	}
+}
+
+// guarded runs a raw querier's statements under the guard. A statement
+// ends when its result has been read: at once for Exec, when the rows are
+// closed for Query, after Scan for QueryRow.
 type guarded struct {
 	q rawQuerier
 	g *guard
 }
 
-func (w guarded) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	ctx, done := w.g.op(ctx)
-	defer done()
+func (w guarded) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	ctx, end := w.g.statement(ctx, query)
+	defer func() { end(err) }()
 	return w.q.ExecContext(ctx, query, args...)
 }
 
 func (w guarded) QueryContext(ctx context.Context, query string, args ...any) (rows, error) {
-	ctx, done := w.g.op(ctx)
+	ctx, end := w.g.statement(ctx, query)
 	r, err := w.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		done()
+		end(err)
 		return nil, err
 	}
-	return guardedRows{Rows: r, done: done}, nil
+	return guardedRows{Rows: r, end: end}, nil
 }
 
 func (w guarded) QueryRowContext(ctx context.Context, query string, args ...any) row {
-	ctx, done := w.g.op(ctx)
-	return guardedRow{row: w.q.QueryRowContext(ctx, query, args...), done: done}
+	ctx, end := w.g.statement(ctx, query)
+	return guardedRow{row: w.q.QueryRowContext(ctx, query, args...), end: end}
 }
 
 type guardedRows struct {
 	*sql.Rows
-	done context.CancelFunc
+	end func(error)
 }
 
 func (r guardedRows) Close() error {
 	err := r.Rows.Close()
-	r.done()
+	r.end(cmp.Or(r.Rows.Err(), err))
 	return err
 }
 
 type guardedRow struct {
-	row  *sql.Row
-	done context.CancelFunc
+	row *sql.Row
+	end func(error)
 }
 
-func (r guardedRow) Scan(dest ...any) error {
-	defer r.done()
+func (r guardedRow) Scan(dest ...any) (err error) {
+	defer func() { r.end(err) }()
 	return r.row.Scan(dest...)
+}
+
+// SetTracer makes a client span of every later statement of s and its
+// transactions, as a child of the span in the statement's context.
+func (s *Store) SetTracer(t trace.Tracer) {
+	system := map[string]string{"sqlite": "sqlite", "postgres": "postgresql"}[s.dialect.name]
+	s.guard.tracer.Store(&traced{tracer: t, system: attribute.String("db.system.name", system)})
 }
 
 // SetTimeout bounds every later operation of s and its transactions (a

@@ -1,6 +1,7 @@
 package telemetrytest
 
 import (
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,8 @@ type Span struct {
 	Attributes map[string]string
 	// Path is where the exporter posted it (/v1/traces).
 	Path string
+	// TraceID is the trace the span belongs to, hex-encoded.
+	TraceID string
 }
 
 // Collector receives OTLP/HTTP protobuf trace exports.
@@ -59,7 +62,8 @@ func (c *Collector) receive(w http.ResponseWriter, r *http.Request) {
 				for _, kv := range s.GetAttributes() {
 					attrs[kv.GetKey()] = kv.GetValue().GetStringValue()
 				}
-				c.spans = append(c.spans, Span{Name: s.GetName(), Server: s.GetKind() == 2, Attributes: attrs, Path: r.URL.Path})
+				c.spans = append(c.spans, Span{Name: s.GetName(), Server: s.GetKind() == 2, Attributes: attrs, Path: r.URL.Path,
+					TraceID: hex.EncodeToString(s.GetTraceId())})
 			}
 		}
 	}
