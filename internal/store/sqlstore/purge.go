@@ -10,7 +10,7 @@ import (
 // expires_at.
 func expiringTables() []string {
 	return []string{"auth_requests", "sessions", "refresh_tokens", "access_tokens", "counters", "single_use_tokens",
-		"redemptions", "passcodes", "federation_logins"}
+		"redemptions", "passcodes", "federation_logins", "device_authorizations"}
 }
 
 // PurgeExpired deletes, in every tenant, the rows whose expires_at is
