@@ -19,19 +19,23 @@ import (
 // environment of the test's making.
 type cli struct {
 	dataDir string
-	env     map[string]string
+	// configDir is the user's configuration directory, where foyer login
+	// keeps its sign-in.
+	configDir string
+	env       map[string]string
 }
 
 func newCLI(t *testing.T) *cli {
 	t.Helper()
 	dir := t.TempDir()
-	return &cli{dataDir: dir, env: map[string]string{"FOYER_DATA_DIR": dir}}
+	return &cli{dataDir: dir, configDir: t.TempDir(), env: map[string]string{"FOYER_DATA_DIR": dir}}
 }
 
 func (c *cli) deps() deps {
 	return deps{
 		lookupEnv: func(k string) (string, bool) { v, ok := c.env[k]; return v, ok },
 		osUser:    func() string { return "tester" },
+		configDir: func() (string, error) { return c.configDir, nil },
 	}
 }
 
