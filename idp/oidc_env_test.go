@@ -427,11 +427,19 @@ func (e *env) get(t testing.TB, rawURL string, header ...string) response {
 // token posts to the client's token endpoint with its credentials.
 func (c *client) token(t testing.TB, form url.Values) response {
 	t.Helper()
+	return c.postAs(t, "/oauth/token", form)
+}
+
+// postAs posts form to the tenant's endpoint at path as the client: with
+// basic auth when it has a secret, its client_id alone otherwise.
+func (c *client) postAs(t testing.TB, path string, form url.Values) response {
+	t.Helper()
+	endpoint := c.env.issuer(c.tenant.Slug) + path
 	if c.secret == "" {
 		form.Set("client_id", c.app.ClientID)
-		return c.env.post(t, c.env.issuer(c.tenant.Slug)+"/oauth/token", form, "", "")
+		return c.env.post(t, endpoint, form, "", "")
 	}
-	return c.env.post(t, c.env.issuer(c.tenant.Slug)+"/oauth/token", form, c.app.ClientID, c.secret)
+	return c.env.post(t, endpoint, form, c.app.ClientID, c.secret)
 }
 
 // introspect asks whether token is active, as the client.

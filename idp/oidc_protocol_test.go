@@ -544,7 +544,8 @@ func TestDiscovery(t *testing.T) {
 		assert.Equal(t, true, d["authorization_response_iss_parameter_supported"])
 		assert.Equal(t, []any{"S256"}, d["code_challenge_methods_supported"])
 		assert.Equal(t, []any{"code"}, d["response_types_supported"])
-		assert.Equal(t, []any{"authorization_code", "refresh_token", "client_credentials"}, d["grant_types_supported"])
+		assert.Equal(t, []any{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"},
+			d["grant_types_supported"])
 		assert.Equal(t, []any{"RS256"}, d["id_token_signing_alg_values_supported"])
 		assert.Equal(t, iss+"/authorize", d["authorization_endpoint"])
 		assert.Equal(t, iss+"/oauth/token", d["token_endpoint"])
@@ -554,7 +555,7 @@ func TestDiscovery(t *testing.T) {
 		assert.Equal(t, iss+"/oauth/revoke", d["revocation_endpoint"])
 		assert.Equal(t, iss+"/oauth/introspect", d["introspection_endpoint"])
 		assert.ElementsMatch(t, []any{"client_secret_basic", "client_secret_post", "none"}, d["token_endpoint_auth_methods_supported"])
-		assert.NotContains(t, d, "device_authorization_endpoint")
+		assert.Equal(t, iss+"/oauth/device_authorization", d["device_authorization_endpoint"])
 
 		// The keys the discovery names are the tenant's.
 		jwks := getJSON(t, d["jwks_uri"].(string))
@@ -580,13 +581,15 @@ func TestUnsupportedGrantTypes(t *testing.T) {
 	t.Parallel()
 	runWoodgrove(t, func(t *testing.T, w woodgrove) {
 		for _, gt := range []string{"password", "implicit", "urn:ietf:params:oauth:grant-type:jwt-bearer",
-			"urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:device_code"} {
+			"urn:ietf:params:oauth:grant-type:token-exchange"} {
 			r := w.web.token(t, url.Values{"grant_type": {gt}, "username": {w.alice.Mail}, "password": {password}, "assertion": {"x.y.z"}})
 			requireOAuthError(t, r, http.StatusBadRequest, "unsupported_grant_type")
 			assert.Nil(t, r.json["access_token"], gt)
 		}
 		// A grant the client is not registered for: unauthorized_client.
 		requireOAuthError(t, w.web.token(t, url.Values{"grant_type": {"client_credentials"}}), http.StatusBadRequest, "unauthorized_client")
+		requireOAuthError(t, w.web.token(t, url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {"x"}}),
+			http.StatusBadRequest, "unauthorized_client")
 	})
 }
 

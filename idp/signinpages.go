@@ -19,6 +19,7 @@ type signinPages struct {
 	second   *signin.SecondFactor
 	security *signin.SecurityInfo
 	consent  *signin.Consent
+	device   *signin.Device
 	redeem   *redeem.Handler
 }
 
@@ -50,6 +51,9 @@ func newSigninPages(cfg Config, signIns *prometheus.CounterVec) (*signinPages, e
 	if p.second, err = signin.NewSecondFactor(signin.SecondFactorConfig{Core: core, MFA: o.MFA, Landings: o.Directory}); err != nil {
 		return nil, err
 	}
+	if p.device, err = signin.NewDevice(signin.DeviceConfig{Core: core, Devices: o.Store}); err != nil {
+		return nil, err
+	}
 	p.redeem, err = redeem.New(redeem.Config{Core: core, Upstream: upstream, Directory: o.Directory, Passcodes: o.Passcodes,
 		Federation: o.Federation, Logger: cfg.Logger})
 	if err != nil {
@@ -62,6 +66,7 @@ func newSigninPages(cfg Config, signIns *prometheus.CounterVec) (*signinPages, e
 func (p *signinPages) mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
 	p.login.Mount(mux, wrap)
 	p.consent.Mount(mux, wrap)
+	p.device.Mount(mux, wrap)
 	p.second.Mount(mux, wrap)
 	p.security.Mount(mux, wrap)
 	if p.upstream != nil {

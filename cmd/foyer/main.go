@@ -13,7 +13,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, os.Args[1:], os.Stdout, os.Stderr, cli.Process{
-		LookupEnv: os.LookupEnv, OSUser: currentUser, Stdin: os.Stdin})
+		LookupEnv: os.LookupEnv, OSUser: currentUser, Stdin: os.Stdin, ConfigDir: os.UserConfigDir})
 	stop()
 	os.Exit(code)
 }

@@ -141,26 +141,9 @@ func (p *Provider) validate(form url.Values, t store.Tenant, app store.Applicati
 	if !slices.Contains(requested, oidc.ScopeOpenID) {
 		return store.AuthRequest{}, &authError{"invalid_scope", "the openid scope is required"}
 	}
-	var scopes []string
-	for _, s := range requested {
-		// Delegated admin-API permissions, by name; a name the API
-		// does not know (.default included) is an error, not dropped.
-		if perm, ok := p.apiPermission(s); ok {
-			if !slices.Contains(directory.APIPermissions, perm) {
-				return store.AuthRequest{}, &authError{"invalid_scope", s + " is not a delegated permission of the admin API"}
-			}
-			if !slices.Contains(scopes, s) {
-				scopes = append(scopes, s)
-			}
-			continue
-		}
-		if !slices.Contains(scopesSupported, s) || slices.Contains(scopes, s) {
-			continue
-		}
-		if s == oidc.ScopeOfflineAccess && !slices.Contains(app.GrantTypes, directory.GrantRefreshToken) {
-			continue
-		}
-		scopes = append(scopes, s)
+	scopes, aerr := p.grantableScopes(app, requested)
+	if aerr != nil {
+		return store.AuthRequest{}, aerr
 	}
 	challenge, method := form.Get("code_challenge"), form.Get("code_challenge_method")
 	switch {
@@ -199,6 +182,33 @@ func (p *Provider) validate(form url.Values, t store.Tenant, app store.Applicati
 		UILocales: strings.Fields(form.Get("ui_locales")), ACRValues: strings.Fields(form.Get("acr_values")),
 		CreatedAt: now, ExpiresAt: now.Add(p.flow.LoginLifetime()),
 	}, nil
+}
+
+// grantableScopes answers the requested scopes a user may grant app:
+// the supported OIDC scopes (offline_access only with the refresh grant),
+// others dropped, and delegated admin-API permissions, where a name the
+// API does not know (.default included) is an error, not dropped.
+func (p *Provider) grantableScopes(app store.Application, requested []string) ([]string, *authError) {
+	var scopes []string
+	for _, s := range requested {
+		if perm, ok := p.apiPermission(s); ok {
+			if !slices.Contains(directory.APIPermissions, perm) {
+				return nil, &authError{"invalid_scope", s + " is not a delegated permission of the admin API"}
+			}
+			if !slices.Contains(scopes, s) {
+				scopes = append(scopes, s)
+			}
+			continue
+		}
+		if !slices.Contains(scopesSupported, s) || slices.Contains(scopes, s) {
+			continue
+		}
+		if s == oidc.ScopeOfflineAccess && !slices.Contains(app.GrantTypes, directory.GrantRefreshToken) {
+			continue
+		}
+		scopes = append(scopes, s)
+	}
+	return scopes, nil
 }
 
 // checkIDTokenHint verifies an id_token_hint and records its subject. An
@@ -247,6 +257,11 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		p.flow.Unavailable(w, r, t, "load application", err)
 		return
 	}
+	if req.DeviceID != "" {
+		// A device's transaction has no redirect URI: it ends on a page.
+		p.finishDevice(w, r, t, app, req)
+		return
+	}
 	switch {
 	case !req.Done:
 		p.redirectError(w, r, t, req.RedirectURI, req.State, authError{"interaction_required", "the sign-in is not complete"})
@@ -266,26 +281,10 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, t store.Tenant
 		// The transaction ends here, whatever the answer.
 		defer p.deleteRequest(r, t, req.ID)
 	}
-	mayUse, err := p.dir.MayUse(ctx, app, req.UserID)
-	if err != nil {
-		p.flow.Unavailable(w, r, t, "check assignment", err)
-		return
-	}
-	if !mayUse {
-		p.flow.RecordDenied(ctx, t, app, req.UserID, "user is not assigned to the application")
-		p.redirectError(w, r, t, req.RedirectURI, req.State, authError{"access_denied", "the user is not assigned to this application"})
-		return
-	}
-	// The sign-in flow marks a transaction done only after the second
-	// factor; this is the last line should anything reach here without.
-	user, err := p.store.GetUserCore(ctx, t.ID, req.UserID)
-	if err != nil {
-		p.flow.Unavailable(w, r, t, "load user", err)
-		return
-	}
-	if mfa.NeedsMFA(t, app, user, req.AMR, req.ACRValues) {
-		p.flow.RecordDenied(ctx, t, app, req.UserID, "no second factor")
-		p.redirectError(w, r, t, req.RedirectURI, req.State, authError{"interaction_required", "the user must prove a second factor"})
+	if refusal, ok := p.admitted(w, r, t, app, req); !ok {
+		if refusal != nil {
+			p.redirectError(w, r, t, req.RedirectURI, req.State, *refusal)
+		}
 		return
 	}
 	code := secret.NewToken(tokenBytes)
@@ -311,6 +310,35 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, t store.Tenant
 		return
 	}
 	p.redirect(w, r, t, req.RedirectURI, url.Values{"code": {code}}, req.State)
+}
+
+// admitted checks that the signed-in user of a finished transaction may
+// have what it asks for: the app is theirs to use, and the second factor
+// policy asks for is proven. The sign-in flow marks a transaction done
+// only after the second factor; this is the last line should anything
+// reach here without. A refusal is audited and answered for the client;
+// a failure of the store has been answered (refusal nil).
+func (p *Provider) admitted(w http.ResponseWriter, r *http.Request, t store.Tenant, app store.Application, req store.AuthRequest) (*authError, bool) {
+	ctx := r.Context()
+	mayUse, err := p.dir.MayUse(ctx, app, req.UserID)
+	if err != nil {
+		p.flow.Unavailable(w, r, t, "check assignment", err)
+		return nil, false
+	}
+	if !mayUse {
+		p.flow.RecordDenied(ctx, t, app, req.UserID, "user is not assigned to the application")
+		return &authError{"access_denied", "the user is not assigned to this application"}, false
+	}
+	user, err := p.store.GetUserCore(ctx, t.ID, req.UserID)
+	if err != nil {
+		p.flow.Unavailable(w, r, t, "load user", err)
+		return nil, false
+	}
+	if mfa.NeedsMFA(t, app, user, req.AMR, req.ACRValues) {
+		p.flow.RecordDenied(ctx, t, app, req.UserID, "no second factor")
+		return &authError{"interaction_required", "the user must prove a second factor"}, false
+	}
+	return nil, true
 }
 
 func (p *Provider) deleteRequest(r *http.Request, t store.Tenant, id string) {

@@ -117,6 +117,7 @@ type metadata struct {
 	EndSessionEndpoint                     string   `json:"end_session_endpoint"`
 	RevocationEndpoint                     string   `json:"revocation_endpoint"`
 	IntrospectionEndpoint                  string   `json:"introspection_endpoint"`
+	DeviceAuthorizationEndpoint            string   `json:"device_authorization_endpoint"`
 	ScopesSupported                        []string `json:"scopes_supported"`
 	ResponseTypesSupported                 []string `json:"response_types_supported"`
 	ResponseModesSupported                 []string `json:"response_modes_supported"`
@@ -150,6 +151,7 @@ func discovery(iss string, algs []jose.SignatureAlgorithm) metadata {
 		EndSessionEndpoint:                iss + PathEndSession,
 		RevocationEndpoint:                iss + PathRevoke,
 		IntrospectionEndpoint:             iss + PathIntrospect,
+		DeviceAuthorizationEndpoint:       iss + PathDeviceAuthorization,
 		ScopesSupported:                   scopesSupported,
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},

@@ -2,7 +2,8 @@
 // ({external URL}/t/{slug}). zitadel/oidc's op.Server seam parses the
 // token-side requests and writes their responses; Foyer decides: one small
 // handler per grant (authorization code, refresh rotation with reuse
-// detection, client credentials) over one shared token issuer (RFC 9068
+// detection, client credentials, the device code of RFC 8628 with its
+// device authorization endpoint) over one shared token issuer (RFC 9068
 // access tokens, ID tokens, the records a response leaves), introspection,
 // userinfo and revocation. Discovery (encoded once per issuer and key
 // set, with an ETag), the authorization endpoint and its callback (RFC 9207

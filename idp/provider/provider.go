@@ -33,6 +33,8 @@ type Flow interface {
 	SID(sessionID string) string
 	// SignOut ends the browser's session at the tenant (RP-initiated logout).
 	SignOut(w http.ResponseWriter, r *http.Request, t store.Tenant, so signin.SignOut)
+	// Message shows a branded page that is not an error.
+	Message(w http.ResponseWriter, r *http.Request, t store.Tenant, title, message string)
 	// RecordDenied audits a sign-in refused at the end.
 	RecordDenied(ctx context.Context, t store.Tenant, app store.Application, userID, reason string)
 	ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string)
@@ -51,6 +53,7 @@ type Store interface {
 	ConsumeToken(ctx context.Context, tenantID, kind, hash string, at time.Time) (store.Token, error)
 	store.RefreshTokens
 	store.AccessTokens
+	store.DeviceAuthorizations
 	// InTx commits the tokens of one response together.
 	InTx(ctx context.Context, fn func(tx store.Store) error) error
 }
@@ -140,6 +143,9 @@ const (
 	PathRevoke     = "/oauth/revoke"
 	PathEndSession = "/end_session"
 	PathKeys       = "/keys"
+	// PathDeviceAuthorization is RFC 8628's device authorization
+	// endpoint; its verification URI is signin.DevicePath.
+	PathDeviceAuthorization = "/oauth/device_authorization"
 )
 
 // New checks cfg, reporting every problem at once, and builds the op
@@ -177,12 +183,13 @@ func New(cfg Config) (*Provider, error) {
 	p := &Provider{tokens: tk, dir: cfg.Directory, clients: cfg.Clients, flow: cfg.Flow, issued: cfg.TokensIssued, logger: cfg.Logger}
 	p.handler = op.RegisterServer(&server{
 		p: p, code: codeExchange{tokens: tk, logger: cfg.Logger}, refresh: refreshGrant{tokens: tk, dir: cfg.Directory, logger: cfg.Logger},
-		clientCredentials: clientCredentials{tk},
+		clientCredentials: clientCredentials{tk}, device: deviceGrant{tokens: tk, logger: cfg.Logger},
 	}, op.Endpoints{
-		Token:         op.NewEndpoint(strings.TrimPrefix(PathToken, "/")),
-		Introspection: op.NewEndpoint(strings.TrimPrefix(PathIntrospect, "/")),
-		Userinfo:      op.NewEndpoint(strings.TrimPrefix(PathUserinfo, "/")),
-		Revocation:    op.NewEndpoint(strings.TrimPrefix(PathRevoke, "/")),
+		Token:               op.NewEndpoint(strings.TrimPrefix(PathToken, "/")),
+		Introspection:       op.NewEndpoint(strings.TrimPrefix(PathIntrospect, "/")),
+		Userinfo:            op.NewEndpoint(strings.TrimPrefix(PathUserinfo, "/")),
+		Revocation:          op.NewEndpoint(strings.TrimPrefix(PathRevoke, "/")),
+		DeviceAuthorization: op.NewEndpoint(strings.TrimPrefix(PathDeviceAuthorization, "/")),
 	},
 		op.WithTenantPrefix(tenancy.PathPrefix),
 		op.WithServerCORSOptions(corsOptions()),
@@ -212,7 +219,7 @@ func (p *Provider) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handle
 	tokenish := wrap(noStore(p.challenge(p.handler, basicChallenge)))
 	mux.Handle("GET "+t+PathDiscovery, wrap(p.cors(http.HandlerFunc(p.serveDiscovery))))
 	mux.Handle("OPTIONS "+t+PathDiscovery, wrap(p.handler))
-	for _, path := range []string{PathToken, PathIntrospect, PathRevoke} {
+	for _, path := range []string{PathToken, PathIntrospect, PathRevoke, PathDeviceAuthorization} {
 		mux.Handle("POST "+t+path, tokenish)
 		mux.Handle("OPTIONS "+t+path, wrap(p.handler))
 	}

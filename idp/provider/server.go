@@ -16,7 +16,7 @@ import (
 // server is the provider on op's Server seam: op parses requests,
 // dispatches grant types, checks each client's grant types and writes
 // responses and errors; the methods below decide. What it does not
-// implement (device flow, token exchange, health) op answers as not
+// implement (token exchange, JWT profile, health) op answers as not
 // served; authorization, its callback and logout are Foyer's own handlers.
 type server struct {
 	op.UnimplementedServer
@@ -25,6 +25,7 @@ type server struct {
 	code              codeExchange
 	refresh           refreshGrant
 	clientCredentials clientCredentials
+	device            deviceGrant
 }
 
 var _ op.Server = (*server)(nil)
@@ -38,7 +39,7 @@ func tenantOf(ctx context.Context) (store.Tenant, error) {
 }
 
 // supportedGrants are the grant types the token endpoint serves.
-var supportedGrants = []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken, directory.GrantClientCredentials}
+var supportedGrants = []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken, directory.GrantClientCredentials, directory.GrantDeviceCode}
 
 // VerifyClient authenticates the client of a token or revocation request:
 // a confidential client by its secret (client_secret_basic or
@@ -114,6 +115,26 @@ func (s *server) grant(ctx context.Context, c op.Client, grantType string,
 		return nil, err
 	}
 	s.p.countIssued(t, grantType)
+	return op.NewResponse(resp), nil
+}
+
+func (s *server) DeviceToken(ctx context.Context, r *op.ClientRequest[oidc.DeviceAccessTokenRequest]) (*op.Response, error) {
+	return s.grant(ctx, r.Client, directory.GrantDeviceCode, func(t store.Tenant, app store.Application) (*oidc.AccessTokenResponse, error) {
+		return s.device.serve(ctx, t, app, r.Data.DeviceCode)
+	})
+}
+
+// DeviceAuthorization serves the device authorization endpoint, its
+// client authenticated as at the token endpoint.
+func (s *server) DeviceAuthorization(ctx context.Context, r *op.ClientRequest[oidc.DeviceAuthorizationRequest]) (*op.Response, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.p.authorizeDevice(ctx, t, appOf(r.Client), r.Data.Scopes)
+	if err != nil {
+		return nil, err
+	}
 	return op.NewResponse(resp), nil
 }
 

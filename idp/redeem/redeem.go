@@ -532,9 +532,8 @@ func (h *Handler) redeemConsent(w http.ResponseWriter, r *http.Request) {
 			h.core.Unavailable(w, r, x.tenant, "delete redemption", err)
 			return
 		}
-		v := signin.Branded(x.tenant, "Invitation not accepted")
-		v.Error = "You did not accept the invitation. You can accept it later from the same email while it is valid."
-		h.core.Render(w, r, http.StatusOK, "message", v)
+		h.core.Message(w, r, x.tenant, "Invitation not accepted",
+			"You did not accept the invitation. You can accept it later from the same email while it is valid.")
 		return
 	default:
 		h.core.Render(w, r, http.StatusBadRequest, "redeemconsent", h.redeemConsentView(x))
@@ -586,9 +585,7 @@ func (h *Handler) block(w http.ResponseWriter, r *http.Request) {
 		h.redeemFailed(w, r, t, "block invitations", err)
 		return
 	}
-	v := signin.Branded(t, "Invitations blocked")
-	v.Error = "You will not receive more invitations from " + t.DisplayName + "."
-	h.core.Render(w, r, http.StatusOK, "message", v)
+	h.core.Message(w, r, t, "Invitations blocked", "You will not receive more invitations from "+t.DisplayName+".")
 }
 
 // maskEmail shows enough of an address for its owner to recognise it, and

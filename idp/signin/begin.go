@@ -73,7 +73,7 @@ func (c *Core) Begin(w http.ResponseWriter, r *http.Request, s Start) (Outcome, 
 		req.AuthTime = &authTime
 	}
 	if !needLogin && !needMFA {
-		needConsent, err := c.needsConsent(ctx, s.App, user.ID, req.Scopes, slices.Contains(req.Prompt, "consent"))
+		needConsent, err := c.needsConsent(ctx, s.App, user.ID, *req)
 		if err != nil {
 			return 0, err
 		}

@@ -26,6 +26,10 @@ func (p *Consent) consentView(tx transaction, user store.User) View {
 	v.AppName = tx.app.DisplayName
 	v.Scopes = describeScopes(p.external, tx.req.Scopes)
 	v.Person = person(user)
+	v.Device = tx.req.DeviceID != ""
+	if v.Device {
+		v.Title = "Approve sign-in on a device"
+	}
 	return v
 }
 
@@ -52,6 +56,12 @@ func (p *Consent) consent(w http.ResponseWriter, r *http.Request) {
 	req := tx.req
 	switch r.PostFormValue("decision") {
 	case "allow":
+		// A device approval is for that device only: remembering it would
+		// let the app's browser sign-ins skip review.
+		if tx.req.DeviceID != "" {
+			req.ConsentGiven = true
+			break
+		}
 		if err := p.remember(r, tx); err != nil {
 			p.Unavailable(w, r, tx.tenant, "save consent", err)
 			return

@@ -5,7 +5,8 @@
 // and sign-out. On it sit one handler type per capability, each with its
 // own Config: Login (password, home-realm discovery, guests' passcodes),
 // Upstream (the trip to an upstream identity provider and its callback),
-// SecondFactor, SecurityInfo and Consent. It decides who the user is and
+// SecondFactor, SecurityInfo, Consent and Device (the device flow's
+// verification page). It decides who the user is and
 // what they allowed; it speaks no OAuth: the provider package validates
 // requests, calls Begin, and turns a finished transaction into a code at
 // its callback. Redemption's pages are idp/redeem's; MFA policy is

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
@@ -298,7 +297,7 @@ func (p *SecondFactor) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep
 	req.SessionID, req.AMR = sess.ID, sess.AMR
 	authTime := sess.AuthTime
 	req.AuthTime = &authTime
-	needConsent, err := p.needsConsent(ctx, s.tx.app, s.user.ID, req.Scopes, slices.Contains(req.Prompt, "consent"))
+	needConsent, err := p.needsConsent(ctx, s.tx.app, s.user.ID, req)
 	if err != nil {
 		p.Unavailable(w, r, s.tenant, "load consent", err)
 		return "", false

@@ -24,7 +24,7 @@ func parsePages() pages {
 	p := pages{}
 	for _, name := range []string{"login", "password", "consent", "error", "signout", "signedout",
 		"redeem", "passcode", "redeemconsent", "block", "message",
-		"mfaenrol", "mfaverify", "mfacodes", "securityinfo"} {
+		"mfaenrol", "mfaverify", "mfacodes", "securityinfo", "device"} {
 		p[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return p
@@ -60,6 +60,10 @@ type View struct {
 	Methods *methodsView
 	Scopes  []string
 	Hidden  map[string]string
+	// UserCode is the device page's code, prefilled from the device's
+	// link; Device makes the consent page a device approval.
+	UserCode string
+	Device   bool
 	// RequestRef is the request id, for the user to quote to an admin.
 	RequestRef string
 	// NextStep is an error page's next step, a link; none when nil.
@@ -210,4 +214,12 @@ func (c *Core) showRecoveryCodes(w http.ResponseWriter, r *http.Request, t store
 		v.Next = u.String()
 	}
 	c.Render(w, r, http.StatusOK, "mfacodes", v)
+}
+
+// Message shows the tenant's branded page with a title and a message, for
+// an outcome that is not an error (a device approved or denied).
+func (c *Core) Message(w http.ResponseWriter, r *http.Request, t store.Tenant, title, message string) {
+	v := Branded(t, title)
+	v.Error = message
+	c.Render(w, r, http.StatusOK, "message", v)
 }

@@ -112,13 +112,18 @@ func (c *Core) toMFA(w http.ResponseWriter, r *http.Request, t store.Tenant, que
 	c.SeeOther(w, r, c.TenantURL(t, "/mfa?"+query))
 }
 
-// needsConsent reports whether the user must review what app asks for.
-// First-party apps never ask.
-func (c *Core) needsConsent(ctx context.Context, app store.Application, userID string, scopes []string, forced bool) (bool, error) {
+// needsConsent reports whether the user must review what req's app asks
+// for. First-party apps never ask, except to approve a device: a device
+// sign-in is always confirmed, so a code someone else started cannot sign
+// in a device unseen (RFC 8628 §5.4).
+func (c *Core) needsConsent(ctx context.Context, app store.Application, userID string, req store.AuthRequest) (bool, error) {
+	if req.DeviceID != "" {
+		return true, nil
+	}
 	if app.FirstParty {
 		return false, nil
 	}
-	if forced {
+	if slices.Contains(req.Prompt, "consent") {
 		return true, nil
 	}
 	given, err := c.store.GetConsent(ctx, app.TenantID, userID, app.ClientID)
@@ -128,7 +133,7 @@ func (c *Core) needsConsent(ctx context.Context, app store.Application, userID s
 	if err != nil {
 		return false, fmt.Errorf("load consent: %w", err)
 	}
-	for _, s := range scopes {
+	for _, s := range req.Scopes {
 		if !slices.Contains(given.Scopes, s) {
 			return true, nil
 		}
@@ -160,7 +165,7 @@ func (c *Core) finishSignIn(w http.ResponseWriter, r *http.Request, tx transacti
 		return
 	}
 	c.signInEvent(ctx, tx.tenant, tx.app, userActor(user), ActivitySignIn, resultSuccess, "")
-	needConsent, err := c.needsConsent(ctx, tx.app, user.ID, req.Scopes, slices.Contains(req.Prompt, "consent"))
+	needConsent, err := c.needsConsent(ctx, tx.app, user.ID, req)
 	if err != nil {
 		c.Unavailable(w, r, tx.tenant, "load consent", err)
 		return

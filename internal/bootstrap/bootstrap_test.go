@@ -461,6 +461,7 @@ func testDevFile(t *testing.T, f *fixture) {
 	cli, err := f.dir.Application(ctx, wg.ID, "demo-cli")
 	require.NoError(t, err)
 	require.Equal(t, store.ClientNative, cli.ClientType)
+	require.Contains(t, cli.GrantTypes, directory.GrantDeviceCode, "the CLI signs in with the device flow")
 	demo, err := f.dir.Application(ctx, wg.ID, "foyer-demo")
 	require.NoError(t, err)
 	require.Equal(t, store.ClientPublic, demo.ClientType)

@@ -62,7 +62,8 @@ func DevFile(externalURL string) File {
 					// to accept (RFC 8252 §7.3).
 					ClientID: DevNativeClientID, DisplayName: "Demo CLI", ClientType: &native,
 					RedirectURIs: []string{"http://127.0.0.1/callback"},
-					GrantTypes:   []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken},
+					// The device flow signs in where no browser runs.
+					GrantTypes: []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken, directory.GrantDeviceCode},
 				},
 				{
 					ClientID: DemoClientID, DisplayName: "Foyer demo", ClientType: &public,

@@ -20,9 +20,12 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
+	// GrantDeviceCode is RFC 8628's device authorization grant, for apps
+	// on devices without a browser (command-line tools, TVs).
+	GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
-var grantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials}
+var grantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantDeviceCode}
 
 // APIPermissions are the admin-API permissions an application can be
 // granted for itself, by Microsoft Graph's names.

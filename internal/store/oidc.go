@@ -194,8 +194,11 @@ type AuthRequest struct {
 	AMR            []string
 	ConsentGiven   bool
 	Done           bool
-	CreatedAt      time.Time
-	ExpiresAt      time.Time
+	// DeviceID names the device authorization the transaction approves
+	// (RFC 8628); empty for an authorization request.
+	DeviceID  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Session is a signed-in browser at one tenant.

@@ -52,6 +52,7 @@ type Store interface {
 	IdentityProviders
 	FederationLogins
 	MFAFactors
+	DeviceAuthorizations
 
 	// InTx runs fn in one transaction: every call on tx commits together or
 	// not at all. Returning an error rolls back. Nested InTx reuses the outer

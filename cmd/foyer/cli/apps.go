@@ -83,7 +83,7 @@ func addAppFlags(cmd *cobra.Command) {
 	f.String(flagName, "", "display name")
 	f.StringArray(flagRedirectURI, nil, "redirect URI, matched exactly (repeatable)")
 	f.StringArray(flagPostLogoutURI, nil, "post-logout redirect URI (repeatable)")
-	f.StringArray(flagGrant, nil, "grant type: authorization_code, refresh_token or client_credentials (repeatable; default the first two)")
+	f.StringArray(flagGrant, nil, "grant type: authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:device_code (repeatable; default the first two)")
 	f.String(flagHomePage, "", "home page URL")
 	f.Bool(flagFirstParty, false, "the tenant's own application: no consent screen")
 	f.Bool(flagAssignmentRequired, false, "only assigned users and groups may sign in")

@@ -19,7 +19,10 @@ import (
 // environment of the test's making.
 type cli struct {
 	dataDir string
-	env     map[string]string
+	// configDir is the user's configuration directory, where foyer login
+	// keeps its sign-in.
+	configDir string
+	env       map[string]string
 }
 
 func newCLI(t *testing.T) *cli {
@@ -27,13 +30,14 @@ func newCLI(t *testing.T) *cli {
 	dir := t.TempDir()
 	// No load balancer waits on a test's serve: it stops at once
 	// (TestServeHandsOver sets a delay).
-	return &cli{dataDir: dir, env: map[string]string{"FOYER_DATA_DIR": dir, "FOYER_SHUTDOWN_DELAY": "0s"}}
+	return &cli{dataDir: dir, configDir: t.TempDir(), env: map[string]string{"FOYER_DATA_DIR": dir, "FOYER_SHUTDOWN_DELAY": "0s"}}
 }
 
 func (c *cli) deps() deps {
 	return deps{
 		lookupEnv: func(k string) (string, bool) { v, ok := c.env[k]; return v, ok },
 		osUser:    func() string { return "tester" },
+		configDir: func() (string, error) { return c.configDir, nil },
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -19,7 +20,8 @@ import (
 // A client of a running server's admin API, for the commands that can act
 // either on the local database or, given --server, through /v1.0 as any
 // Graph script would: with an app's client credentials, so the server
-// checks the app's permissions and audits the app.
+// checks the app's permissions and audits the app, or, without them, as
+// the user foyer login signed in.
 
 // Remote flags and their environment variables (--client-id and
 // --client-secret share their names with the apps and bench commands'
@@ -81,6 +83,21 @@ func newAPIClient(cmd *cobra.Command, d deps, tenant string) (*apiClient, error)
 	secret, err := secretFlag(cmd, d, flagClientSecret, envClientSecret) // warns when given as a flag
 	if err != nil {
 		return nil, err
+	}
+	if clientID == "" && secret == "" {
+		// No app credentials: the sign-in of foyer login, if it is for
+		// this server and tenant.
+		l, err := loadLogin(d)
+		switch {
+		case err == nil && l.Server == server && l.Tenant == tenant:
+			c := newRemoteClient(server, tenant, l.ClientID, "")
+			c.login, c.saveLogin = &l, func(l storedLogin) error { return saveLogin(d, l) }
+			return c, nil
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			return nil, err
+		}
+		return nil, usageErrorf("with --%s, run foyer login --%s %s --%s %s first, or give app credentials: --%s and --%s (or %s and %s)",
+			flagServer, flagServer, server, flagTenant, tenant, flagClientID, flagClientSecret, envClientID, envClientSecret)
 	}
 	var missing []string
 	if clientID == "" {
@@ -154,6 +171,10 @@ type apiClient struct {
 	secret   string
 	http     *http.Client
 	token    string // once fetched
+	// login, when set, is foyer login's sign-in: the client acts as the
+	// signed-in user with its tokens, and saveLogin keeps them renewed.
+	login     *storedLogin
+	saveLogin func(storedLogin) error
 }
 
 // graphError is the admin API's error body, {"error":{"code","message"}}.
@@ -165,45 +186,25 @@ type graphError struct {
 
 func (e *graphError) Error() string { return e.Code + ": " + e.Message }
 
-// accessToken gets (once) an access token for the API.
+// accessToken gets (once) an access token for the API: the signed-in
+// user's, or the app's by client credentials.
 func (c *apiClient) accessToken(ctx context.Context) (string, error) {
+	if c.login != nil {
+		return c.delegatedToken(ctx)
+	}
 	if c.token != "" {
 		return c.token, nil
 	}
-	endpoint := c.server + "/t/" + url.PathEscape(c.tenant) + "/oauth/token"
-	form := url.Values{"grant_type": {"client_credentials"}, "scope": {c.server + "/.default"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	tok, err := c.requestToken(ctx, url.Values{"grant_type": {"client_credentials"}, "scope": {c.server + "/.default"}})
+	var refused oauthError
+	if errors.As(err, &refused) {
+		return "", fmt.Errorf("%s refused client %q of tenant %q: %w", c.tenantEndpoint("/oauth/token"), c.clientID, c.tenant, refused)
+	}
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	// RFC 6749 §2.3.1: both form-encoded before Basic.
-	req.SetBasicAuth(url.QueryEscape(c.clientID), url.QueryEscape(c.secret))
-	status, body, err := c.send(req)
-	if err != nil {
-		return "", err
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	decodeErr := json.Unmarshal(body, &tok)
-	switch {
-	case status == http.StatusOK && decodeErr == nil && tok.AccessToken != "":
-		c.token = tok.AccessToken
-		return c.token, nil
-	case decodeErr == nil && tok.Error != "":
-		msg := tok.Error
-		if tok.Description != "" {
-			msg += ": " + tok.Description
-		}
-		return "", fmt.Errorf("%s refused client %q of tenant %q: %s", endpoint, c.clientID, c.tenant, msg)
-	default:
-		return "", fmt.Errorf("%s answered %s without an access token: is %s a Foyer server with tenant %q?",
-			endpoint, http.StatusText(status), c.server, c.tenant)
-	}
+	c.token = tok.AccessToken
+	return c.token, nil
 }
 
 // send does req and answers the status and body. Transport failures say

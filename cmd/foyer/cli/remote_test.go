@@ -193,7 +193,8 @@ func TestRemoteErrors(t *testing.T) {
 		want string
 	}{
 		{"no client id", map[string]string{envClientID: ""}, nil, "--client-id (or FOYER_CLIENT_ID) is required"},
-		{"no credentials", map[string]string{envClientID: "", envClientSecret: ""}, nil, "are required"},
+		// Neither app credentials nor a foyer login sign-in.
+		{"no credentials", map[string]string{envClientID: "", envClientSecret: ""}, nil, "run foyer login --server " + base + " --tenant woodgrove first, or give app credentials"},
 		{"client id without server", map[string]string{envServer: ""}, []string{"--client-id", "demo-app"}, "--client-id needs --server"},
 		{"plain http to another machine", map[string]string{envServer: "http://foyer.example"}, nil, "use https"},
 		{"not a URL", nil, []string{"--server", "foyer.example"}, "must be an http(s) URL"},

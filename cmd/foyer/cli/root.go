@@ -24,6 +24,9 @@ type deps struct {
 	listening func(net.Addr)
 	// stdin is where --password-stdin reads; nil: the process's.
 	stdin io.Reader
+	// configDir answers the user's configuration directory, where foyer
+	// login keeps its sign-in (os.UserConfigDir).
+	configDir func() (string, error)
 }
 
 // Process is what main hands the commands from the process.
@@ -33,11 +36,13 @@ type Process struct {
 	OSUser func() string
 	// Stdin is where --password-stdin reads.
 	Stdin io.Reader
+	// ConfigDir answers the user's configuration directory.
+	ConfigDir func() (string, error)
 }
 
 // Run executes one command line and answers the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, p Process) int {
-	return run(ctx, args, stdout, stderr, deps{lookupEnv: p.LookupEnv, osUser: p.OSUser, stdin: p.Stdin})
+	return run(ctx, args, stdout, stderr, deps{lookupEnv: p.LookupEnv, osUser: p.OSUser, stdin: p.Stdin, configDir: p.ConfigDir})
 }
 
 // Exit codes.
@@ -108,6 +113,8 @@ func newRootCmd(d deps) *cobra.Command {
 		newBenchCmd(d),
 		newDoctorCmd(d),
 		newPurgeCmd(d),
+		newLoginCmd(d),
+		newLogoutCmd(d),
 	)
 	return root
 }

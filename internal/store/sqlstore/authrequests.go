@@ -11,7 +11,7 @@ import (
 const authRequestColumns = `tenant_id, id, client_id, redirect_uri, scopes, state, nonce, response_type,
 	response_mode, code_challenge, code_challenge_method, prompt, max_age, login_hint, ui_locales, acr_values,
 	id_token_hint_subject, browser_binding, user_id, session_id, auth_time, amr, consent_given, done,
-	created_at, expires_at`
+	device_id, created_at, expires_at`
 
 func scanAuthRequest(r rowScanner) (store.AuthRequest, error) {
 	var a store.AuthRequest
@@ -19,18 +19,18 @@ func scanAuthRequest(r rowScanner) (store.AuthRequest, error) {
 		&a.ResponseType, &a.ResponseMode, &a.CodeChallenge, &a.CodeChallengeMethod, listDest{&a.Prompt},
 		&a.MaxAge, &a.LoginHint, listDest{&a.UILocales}, listDest{&a.ACRValues}, &a.IDTokenHintSubject,
 		&a.BrowserBinding, &a.UserID, &a.SessionID, nullTimeDest{&a.AuthTime}, listDest{&a.AMR},
-		&a.ConsentGiven, &a.Done, timeDest{&a.CreatedAt}, timeDest{&a.ExpiresAt})
+		&a.ConsentGiven, &a.Done, &a.DeviceID, timeDest{&a.CreatedAt}, timeDest{&a.ExpiresAt})
 	return a, err
 }
 
 func (s *Store) CreateAuthRequest(ctx context.Context, r store.AuthRequest) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO auth_requests (`+authRequestColumns+`)
-		VALUES (`+placeholders(26)+`)`,
+		VALUES (`+placeholders(27)+`)`,
 		r.TenantID, r.ID, r.ClientID, r.RedirectURI, listArg(r.Scopes), r.State, r.Nonce, r.ResponseType,
 		r.ResponseMode, r.CodeChallenge, r.CodeChallengeMethod, listArg(r.Prompt), r.MaxAge, r.LoginHint,
 		listArg(r.UILocales), listArg(r.ACRValues), r.IDTokenHintSubject, r.BrowserBinding, r.UserID,
 		r.SessionID, s.nullTimeArg(r.AuthTime), listArg(r.AMR), r.ConsentGiven, r.Done,
-		s.timeArg(r.CreatedAt), s.timeArg(r.ExpiresAt))
+		r.DeviceID, s.timeArg(r.CreatedAt), s.timeArg(r.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create auth request: %w", s.dbError(err))
 	}

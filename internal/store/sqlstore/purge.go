@@ -13,7 +13,7 @@ import (
 // those others, so a dry run counts what a purge deletes.
 func expiringTables() []string {
 	return []string{"federation_logins", "redemptions", "passcodes", "single_use_tokens", "auth_requests", "sessions",
-		"refresh_tokens", "access_tokens", "token_revocations", "counters"}
+		"refresh_tokens", "access_tokens", "token_revocations", "counters", "device_authorizations"}
 }
 
 // purgeRule is one table's condition over $1, the time before which its

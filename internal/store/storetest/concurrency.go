@@ -31,6 +31,8 @@ func concurrencyCases() []testCase {
 		{"UseTOTPStepOnce", concurrentUseTOTPStep},
 		{"MFAFailuresLockExactly", concurrentMFAFailures},
 		{"LockTenantSerialisesChecks", concurrentLockTenant},
+		{"ConsumeDeviceAuthorizationOnce", concurrentDeviceConsume},
+		{"DecideDeviceAuthorizationOnce", concurrentDeviceDecide},
 	}
 }
 

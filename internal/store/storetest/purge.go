@@ -99,6 +99,9 @@ func oneOfEach(t *testing.T, s store.Store, c client, expires time.Time) []func(
 	login := federationLoginFixture(tid, newID())
 	login.ExpiresAt = expires
 	createFederationLogin(t, s, login)
+	device := deviceFixture(tid, c.app.ClientID)
+	device.ExpiresAt = expires
+	createDevice(t, s, device)
 
 	return []func(t *testing.T, clock time.Time) error{
 		func(t *testing.T, clock time.Time) error {
@@ -140,6 +143,10 @@ func oneOfEach(t *testing.T, s store.Store, c client, expires time.Time) []func(
 		},
 		func(t *testing.T, clock time.Time) error {
 			_, err := s.ConsumeFederationLogin(t.Context(), tid, login.StateHash, clock)
+			return err
+		},
+		func(t *testing.T, _ time.Time) error {
+			_, err := s.GetDeviceAuthorizationByDeviceCode(t.Context(), tid, device.DeviceCodeHash)
 			return err
 		},
 	}

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityProviders", identityProviderCases()},
 		{"FederationLogins", federationLoginCases()},
 		{"MFA", mfaCases()},
+		{"DeviceAuthorizations", deviceCases()},
 		{"Transactions", transactionCases()},
 		{"TenantIsolation", isolationCases()},
 		{"Times", timeCases()},
