@@ -167,7 +167,7 @@ func newAppsSecretsCmd(d deps) *cobra.Command {
 			if in, _ := cmd.Flags().GetDuration("expires-in"); in > 0 {
 				expiresAt = new(time.Now().Add(in))
 			}
-			sec, err := a.dir.AddClientSecret(ctx, a.t.ID, app.ID, expiresAt)
+			sec, err := a.dir.AddClientSecret(ctx, a.t.ID, app.ID, directory.SecretInput{ExpiresAt: expiresAt})
 			if err != nil {
 				return err
 			}

@@ -83,19 +83,19 @@ func (s *Store) DeleteApplication(ctx context.Context, tenantID, id string) erro
 	return nil
 }
 
-const clientSecretColumns = `tenant_id, app_id, id, hash, hint, created_at, expires_at`
+const clientSecretColumns = `tenant_id, app_id, id, hash, hint, created_at, expires_at, display_name`
 
 func scanClientSecret(r rowScanner) (store.ClientSecret, error) {
 	var cs store.ClientSecret
 	err := r.Scan(&cs.TenantID, &cs.AppID, &cs.ID, &cs.Hash, &cs.Hint,
-		timeDest{&cs.CreatedAt}, nullTimeDest{&cs.ExpiresAt})
+		timeDest{&cs.CreatedAt}, nullTimeDest{&cs.ExpiresAt}, &cs.DisplayName)
 	return cs, err
 }
 
 func (s *Store) AddClientSecret(ctx context.Context, cs store.ClientSecret) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO client_secrets (`+clientSecretColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		cs.TenantID, cs.AppID, cs.ID, cs.Hash, cs.Hint, s.timeArg(cs.CreatedAt), s.nullTimeArg(cs.ExpiresAt))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		cs.TenantID, cs.AppID, cs.ID, cs.Hash, cs.Hint, s.timeArg(cs.CreatedAt), s.nullTimeArg(cs.ExpiresAt), cs.DisplayName)
 	if err != nil {
 		return fmt.Errorf("add client secret %q to application %q: %w", cs.ID, cs.AppID, s.dbError(err))
 	}

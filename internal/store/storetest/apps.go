@@ -142,6 +142,7 @@ func applicationClientSecrets(t *testing.T, s store.Store) {
 	older := clientSecretFixture(wiki, 0)
 	newer := clientSecretFixture(wiki, time.Hour)
 	newer.ExpiresAt = nil
+	newer.DisplayName = "CI pipeline, rolled over in March"
 	require.NoError(t, s.AddClientSecret(ctx, older))
 	require.NoError(t, s.AddClientSecret(ctx, newer))
 
