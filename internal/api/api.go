@@ -35,7 +35,15 @@ type Directory interface {
 
 	Application(ctx context.Context, tenantID, ref string) (store.Application, error)
 	Applications(ctx context.Context, tenantID string) ([]store.Application, error)
+	CreateApplication(ctx context.Context, tenantID string, in directory.NewApplication) (store.Application, *directory.NewSecret, error)
 	UpdateApplication(ctx context.Context, tenantID, appID string, p directory.ApplicationPatch) (store.Application, error)
+	DeleteApplication(ctx context.Context, tenantID, appID string) error
+	AddClientSecret(ctx context.Context, tenantID, appID string, in directory.SecretInput) (*directory.NewSecret, error)
+	RemoveClientSecret(ctx context.Context, tenantID, appID, secretID string) error
+	ClientSecrets(ctx context.Context, tenantID, appID string) ([]store.ClientSecret, error)
+	AddApplicationOwner(ctx context.Context, tenantID, appID, userID string) error
+	RemoveApplicationOwner(ctx context.Context, tenantID, appID, userID string) error
+	ApplicationOwners(ctx context.Context, tenantID, appID string) ([]store.User, error)
 
 	MayChangeUser(ctx context.Context, tenantID string, caller directory.Caller, activity string, u store.User) error
 	MayInvite(ctx context.Context, tenantID string, inviter directory.Inviter, in directory.InviteInput) error
@@ -164,8 +172,16 @@ func (a *API) Handler() http.Handler {
 	route("DELETE /v1.0/groups/{id}/members/{userId}/$ref", writeMembers, a.removeMember)
 
 	route("GET /v1.0/applications", readApps, a.listApplications)
+	route("POST /v1.0/applications", writeApps, a.createApplication)
 	route("GET /v1.0/applications/{id}", readApps, a.getApplication)
 	route("PATCH /v1.0/applications/{id}", writeApps, a.patchApplication)
+	route("DELETE /v1.0/applications/{id}", writeApps, a.deleteApplication)
+	route("POST /v1.0/applications/{id}/addPassword", manageAppSecrets, a.addPassword)
+	route("POST /v1.0/applications/{id}/removePassword", manageAppSecrets, a.removePassword)
+	route("GET /v1.0/applications/{id}/owners", readApps, a.listApplicationOwners(false))
+	route("GET /v1.0/applications/{id}/owners/$ref", readApps, a.listApplicationOwners(true))
+	route("POST /v1.0/applications/{id}/owners/$ref", writeApps, a.addApplicationOwner)
+	route("DELETE /v1.0/applications/{id}/owners/{userId}/$ref", writeApps, a.removeApplicationOwner)
 
 	route("POST /v1.0/invitations", sendInvitations, a.createInvitation)
 	route("GET /v1.0/invitations", inviteGuests, a.listInvitations)

@@ -440,6 +440,24 @@ func (d *fieldDecoder) boolean(name string, dst **bool) {
 	*dst = b
 }
 
+// list sets *dst to the property's array of strings when present; null
+// clears it.
+func (d *fieldDecoder) list(name string, dst **[]string) {
+	raw, ok := d.obj[name]
+	if !ok {
+		return
+	}
+	var l []string
+	if err := json.Unmarshal(raw, &l); err != nil {
+		d.errs = append(d.errs, fmt.Sprintf("Invalid value specified for property '%s': must be an array of strings.", name))
+		return
+	}
+	if l == nil {
+		l = []string{}
+	}
+	*dst = &l
+}
+
 // integer sets *dst to the property's value when present; null and
 // fractions are refused.
 func (d *fieldDecoder) integer(name string, dst **int) {
