@@ -44,6 +44,9 @@ type Directory interface {
 	AddApplicationOwner(ctx context.Context, tenantID, appID, userID string) error
 	RemoveApplicationOwner(ctx context.Context, tenantID, appID, userID string) error
 	ApplicationOwners(ctx context.Context, tenantID, appID string) ([]store.User, error)
+	Assign(ctx context.Context, tenantID, appID, principalType, principalID string) error
+	Unassign(ctx context.Context, tenantID, appID, principalID string) error
+	Assignments(ctx context.Context, tenantID, appID string) ([]store.Assignment, error)
 
 	MayChangeUser(ctx context.Context, tenantID string, caller directory.Caller, activity string, u store.User) error
 	MayInvite(ctx context.Context, tenantID string, inviter directory.Inviter, in directory.InviteInput) error
@@ -182,6 +185,9 @@ func (a *API) Handler() http.Handler {
 	route("GET /v1.0/applications/{id}/owners/$ref", readApps, a.listApplicationOwners(true))
 	route("POST /v1.0/applications/{id}/owners/$ref", writeApps, a.addApplicationOwner)
 	route("DELETE /v1.0/applications/{id}/owners/{userId}/$ref", writeApps, a.removeApplicationOwner)
+	route("GET /v1.0/applications/{id}/appRoleAssignedTo", readApps, a.listAssignments)
+	route("POST /v1.0/applications/{id}/appRoleAssignedTo", writeApps, a.addAssignment)
+	route("DELETE /v1.0/applications/{id}/appRoleAssignedTo/{assignmentId}", writeApps, a.removeAssignment)
 
 	route("POST /v1.0/invitations", sendInvitations, a.createInvitation)
 	route("GET /v1.0/invitations", inviteGuests, a.listInvitations)

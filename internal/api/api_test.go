@@ -262,6 +262,7 @@ func TestAPI(t *testing.T) {
 		{Name: "ApplicationPasswords", Fn: testApplicationPasswords},
 		{Name: "ApplicationPasswordsByOwners", Fn: testApplicationPasswordsByOwners},
 		{Name: "ApplicationOwners", Fn: testApplicationOwners},
+		{Name: "ApplicationAssignments", Fn: testApplicationAssignments},
 		{Name: "UnknownRouteAndBodyLimits", Fn: testUnknownRouteAndLimits},
 		{Name: "ChangesAreAuditedAsCaller", Fn: testAuditActor},
 		{Name: "InviteContract", Fn: testInviteContract},

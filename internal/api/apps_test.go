@@ -351,3 +351,53 @@ func testApplicationOwners(t *testing.T, f *fixture) {
 	f.requireAudited(t, audit.ActivityRemoveAppOwner, id)
 	require.Empty(t, values(t, f.call(t, p, "GET", "/v1.0/applications/"+id+"/owners", nil)))
 }
+
+func testApplicationAssignments(t *testing.T, f *fixture) {
+	id := f.newApp(t, map[string]any{"displayName": "Portal", "appRoleAssignmentRequired": true})["id"].(string)
+	ada := f.member(t, f.a.ID, "ada@contoso.example")
+	staff := f.group(t, f.a.ID, "Staff")
+	stranger := f.member(t, f.b.ID, "sam@fabrikam.example")
+	p := f.app(appWriter...)
+	path := "/v1.0/applications/" + id + "/appRoleAssignedTo"
+
+	res := f.call(t, p, "POST", path, map[string]any{"principalId": ada.ID, "resourceId": id, "appRoleId": "00000000-0000-0000-0000-000000000000"})
+	require.Equal(t, http.StatusCreated, res.status, res.raw)
+	require.Equal(t, "User", res.body["principalType"])
+	require.Equal(t, ada.DisplayName, res.body["principalDisplayName"])
+	require.Equal(t, "Portal", res.body["resourceDisplayName"])
+	f.requireAudited(t, audit.ActivityAddAppAssignment, id)
+	res = f.call(t, p, "POST", path, map[string]any{"principalId": staff.ID})
+	require.Equal(t, http.StatusCreated, res.status, res.raw)
+	require.Equal(t, "Group", res.body["principalType"])
+	ok, err := f.dir.MayUse(t.Context(), store.Application{TenantID: f.a.ID, ID: id, AssignmentRequired: true}, ada.ID)
+	require.NoError(t, err)
+	require.True(t, ok, "the assignment lets ada sign in")
+
+	for _, c := range []struct {
+		name   string
+		body   map[string]any
+		status int
+		code   string
+		part   string
+	}{
+		{"principal required", map[string]any{}, http.StatusBadRequest, "Request_BadRequest", "'principalId'"},
+		{"another tenant's user", map[string]any{"principalId": stranger.ID}, http.StatusNotFound, "Request_ResourceNotFound", stranger.ID},
+		{"another app", map[string]any{"principalId": ada.ID, "resourceId": "other"}, http.StatusBadRequest, "Request_BadRequest", "'resourceId'"},
+		{"an app role Foyer has not", map[string]any{"principalId": ada.ID, "appRoleId": "1"}, http.StatusBadRequest, "Request_BadRequest", "'appRoleId'"},
+		{"twice", map[string]any{"principalId": ada.ID}, http.StatusBadRequest, "ObjectConflict", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f.requireError(t, f.call(t, p, "POST", path, c.body), c.status, c.code, c.part)
+		})
+	}
+	f.requireError(t, f.call(t, f.app("User.ReadWrite.All"), "POST", path, map[string]any{"principalId": ada.ID}),
+		http.StatusForbidden, "Authorization_RequestDenied")
+
+	list := values(t, f.call(t, p, "GET", path, nil))
+	require.ElementsMatch(t, []string{ada.ID, staff.ID}, ids(list))
+	res = f.call(t, p, "DELETE", path+"/"+ada.ID, nil)
+	require.Equal(t, http.StatusNoContent, res.status, res.raw)
+	f.requireAudited(t, audit.ActivityRemoveAppAssignment, id)
+	f.requireError(t, f.call(t, p, "DELETE", path+"/"+ada.ID, nil), http.StatusNotFound, "Request_ResourceNotFound")
+	require.Equal(t, []string{staff.ID}, ids(values(t, f.call(t, p, "GET", path, nil))))
+}
