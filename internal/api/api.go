@@ -55,6 +55,7 @@ type Directory interface {
 	RevokeInvitation(ctx context.Context, tenantID, id string) error
 
 	Tenant(ctx context.Context, idOrSlug string) (store.Tenant, error)
+	UpdateTenant(ctx context.Context, tenantID string, p directory.TenantPatch) (store.Tenant, error)
 	SetInvitationPolicy(ctx context.Context, tenantID string, p store.InvitationPolicy) (store.Tenant, error)
 	SetRedemptionPolicy(ctx context.Context, tenantID string, order []string, anyAccount bool) (store.Tenant, error)
 	SetMFAPolicy(ctx context.Context, tenantID string, p store.MFAPolicy) (store.Tenant, error)
@@ -208,6 +209,11 @@ func (a *API) Handler() http.Handler {
 	route("GET /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.getIdentityProvider)
 	route("PATCH /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.patchIdentityProvider)
 	route("DELETE /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.deleteIdentityProvider)
+
+	route("GET /v1.0/organization", readOrganization, a.listOrganization)
+	route("GET /v1.0/organization/{id}", readOrganization, a.getOrganization)
+	route("GET /v1.0/organization/{id}/branding", readOrganization, a.getBranding)
+	route("PATCH /v1.0/organization/{id}/branding", writeBranding, a.patchBranding)
 
 	route("GET /v1.0/domains", manageDomains, a.listDomains)
 	route("POST /v1.0/domains", manageDomains, a.createDomain)

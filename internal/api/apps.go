@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -258,16 +257,7 @@ func withGraphNames(err error, clientType string) error {
 	if isPublic(clientType) {
 		uris = "publicClient.redirectUris"
 	}
-	names := map[string]string{"redirectUris": uris, "homePageUrl": "web.homePageUrl"}
-	for _, e := range flatten(err) {
-		var fe *directory.FieldError
-		if errors.As(e, &fe) {
-			if n, ok := names[fe.Field]; ok {
-				fe.Field = n
-			}
-		}
-	}
-	return err
+	return renameFields(err, map[string]string{"redirectUris": uris, "homePageUrl": "web.homePageUrl"})
 }
 
 func (a *API) createApplication(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -410,13 +400,7 @@ func (a *API) addPassword(w http.ResponseWriter, r *http.Request, p Principal) e
 // withPath puts prefix before the fields err names, other than the
 // client type: a body's nested properties are named by their path.
 func withPath(err error, prefix string) error {
-	for _, e := range flatten(err) {
-		var fe *directory.FieldError
-		if errors.As(e, &fe) && fe.Field != "clientType" {
-			fe.Field = prefix + fe.Field
-		}
-	}
-	return err
+	return renameFields(err, map[string]string{"displayName": prefix + "displayName", "endDateTime": prefix + "endDateTime"})
 }
 
 var removePasswordResource = resource{name: "microsoft.graph.application", settable: []string{"keyId"}}

@@ -30,7 +30,7 @@ var APIPermissions = []string{
 	"User.Invite.All", "User.ReadWrite.All", "Group.ReadWrite.All",
 	"Application.ReadWrite.All", "AuditLog.Read.All", "Policy.ReadWrite.Authentication",
 	"Policy.ReadWrite.Authorization", "IdentityProvider.ReadWrite.All", "Domain.ReadWrite.All",
-	"Policy.ReadWrite.AuthenticationMethod", "UserAuthenticationMethod.ReadWrite.All",
+	"Policy.ReadWrite.AuthenticationMethod", "UserAuthenticationMethod.ReadWrite.All", "Organization.ReadWrite.All",
 }
 
 var clientTypes = []string{store.ClientConfidential, store.ClientPublic, store.ClientNative}
