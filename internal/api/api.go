@@ -32,6 +32,8 @@ type Directory interface {
 	AddGroupMember(ctx context.Context, tenantID, groupID, userID string) error
 	RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) error
 	GroupMembers(ctx context.Context, tenantID, groupID string) ([]store.User, error)
+	MemberOf(ctx context.Context, tenantID, userID string) ([]store.Group, error)
+	OwnedObjects(ctx context.Context, tenantID, userID string) ([]store.Group, []store.Application, error)
 
 	Application(ctx context.Context, tenantID, ref string) (store.Application, error)
 	Applications(ctx context.Context, tenantID string) ([]store.Application, error)
@@ -209,6 +211,11 @@ func (a *API) Handler() http.Handler {
 	route("GET /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.getIdentityProvider)
 	route("PATCH /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.patchIdentityProvider)
 	route("DELETE /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.deleteIdentityProvider)
+
+	me := func(pattern string, h handlerFunc) { mux.Handle(pattern, a.authenticated(signedIn(h))) }
+	me("GET /v1.0/me", a.getMe)
+	me("GET /v1.0/me/memberOf", a.listMyMemberOf)
+	me("GET /v1.0/me/ownedObjects", a.listMyOwnedObjects)
 
 	route("GET /v1.0/organization", readOrganization, a.listOrganization)
 	route("GET /v1.0/organization/{id}", readOrganization, a.getOrganization)

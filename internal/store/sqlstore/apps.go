@@ -128,6 +128,17 @@ func (s *Store) RemoveApplicationOwner(ctx context.Context, tenantID, appID, use
 	return s.removeLink(ctx, applicationOwners(), tenantID, appID, userID)
 }
 
+func (s *Store) ListOwnedApplications(ctx context.Context, tenantID, userID string) ([]store.Application, error) {
+	apps, err := queryAll(ctx, s.read, scanApplication, `SELECT `+applicationColumns+` FROM applications a
+		WHERE a.tenant_id = $1 AND a.id IN (SELECT o.app_id FROM application_owners o
+			WHERE o.tenant_id = $1 AND o.user_id = $2)
+		ORDER BY a.created_at, a.id`, tenantID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list applications owned by %q: %w", userID, s.dbError(err))
+	}
+	return apps, nil
+}
+
 func (s *Store) ListApplicationOwners(ctx context.Context, tenantID, appID string) ([]store.User, error) {
 	return s.linkedUsers(ctx, applicationOwners(), tenantID, appID)
 }
