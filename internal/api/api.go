@@ -20,6 +20,7 @@ type Directory interface {
 	RoleSource
 
 	User(ctx context.Context, tenantID, ref string) (store.User, error)
+	CreateMember(ctx context.Context, tenantID string, in directory.NewMember) (store.User, error)
 	Users(ctx context.Context, tenantID string, f store.UserFilter) ([]store.User, error)
 	UpdateUser(ctx context.Context, tenantID, userID string, p directory.UserPatch) (store.User, error)
 	DeleteUser(ctx context.Context, tenantID, userID string) error
@@ -164,6 +165,7 @@ func (a *API) Handler() http.Handler {
 		mux.Handle(pattern, a.guard(perm, h))
 	}
 	route("GET /v1.0/users", readUsers, a.listUsers)
+	route("POST /v1.0/users", writeUsers, a.createUser)
 	route("GET /v1.0/users/{id}", readUsers, a.getUser)
 	route("PATCH /v1.0/users/{id}", writeUsers, a.patchUser)
 	route("DELETE /v1.0/users/{id}", writeUsers, a.deleteUser)
