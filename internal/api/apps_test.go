@@ -162,7 +162,7 @@ func testPatchApplicationEveryField(t *testing.T, f *fixture) {
 	}{
 		{"public section on a confidential client", map[string]any{"publicClient": map[string]any{"redirectUris": []string{}}},
 			[]string{"'publicClient.redirectUris'"}},
-		{"client credentials needs the permission rules", map[string]any{"grantTypes": []string{"password"}}, []string{"'grantTypes'"}},
+		{"unknown grant type", map[string]any{"grantTypes": []string{"password"}}, []string{"'grantTypes'"}},
 		{"unknown nested", map[string]any{"web": map[string]any{"implicitGrantSettings": map[string]any{}}},
 			[]string{"Property 'web.implicitGrantSettings' does not exist"}},
 	} {
