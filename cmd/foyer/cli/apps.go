@@ -375,16 +375,31 @@ func (l localAdmin) assignments(ctx context.Context, appID string) ([]store.Assi
 	return assignments, names, nil
 }
 
+// withLists answers app with an empty list wherever the store kept none,
+// so that -o json prints [] as the API does, never null.
+func withLists(app store.Application) store.Application {
+	for _, l := range []*[]string{&app.RedirectURIs, &app.PostLogoutRedirectURIs, &app.GrantTypes, &app.APIPermissions} {
+		*l = nonNil(*l)
+	}
+	return app
+}
+
 func (l localAdmin) applications(ctx context.Context) ([]store.Application, error) {
-	return l.dir.Applications(ctx, l.t.ID)
+	apps, err := l.dir.Applications(ctx, l.t.ID)
+	for i := range apps {
+		apps[i] = withLists(apps[i])
+	}
+	return apps, err
 }
 
 func (l localAdmin) createApplication(ctx context.Context, in directory.NewApplication) (store.Application, *directory.NewSecret, error) {
-	return l.dir.CreateApplication(ctx, l.t.ID, in)
+	app, sec, err := l.dir.CreateApplication(ctx, l.t.ID, in)
+	return withLists(app), sec, err
 }
 
 func (l localAdmin) updateApplication(ctx context.Context, app store.Application, p directory.ApplicationPatch) (store.Application, error) {
-	return l.dir.UpdateApplication(ctx, l.t.ID, app.ID, p)
+	app, err := l.dir.UpdateApplication(ctx, l.t.ID, app.ID, p)
+	return withLists(app), err
 }
 
 func (l localAdmin) deleteApplication(ctx context.Context, appID string) error {
