@@ -114,8 +114,8 @@ func (a *API) applicationView(ctx context.Context, app store.Application) (appli
 		PostLogoutRedirectURIs: nonNil(app.PostLogoutRedirectURIs), GrantTypes: nonNil(app.GrantTypes),
 		FirstParty: app.FirstParty, AssignmentRequired: app.AssignmentRequired, RequiresMFA: app.RequiresMFA,
 		AccessTokenFormat: app.AccessTokenFormat, APIPermissions: nonNil(app.APIPermissions),
-		Web:          webSection{RedirectURIs: new([]string)},
-		PublicClient: publicClientSection{RedirectURIs: new([]string)},
+		Web:          webSection{RedirectURIs: &[]string{}},
+		PublicClient: publicClientSection{RedirectURIs: &[]string{}},
 	}
 	uris := nonNil(app.RedirectURIs)
 	if isPublic(app.ClientType) {

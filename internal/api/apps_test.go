@@ -236,9 +236,11 @@ func testApplicationPasswords(t *testing.T, f *fixture) {
 	f.requireAudited(t, audit.ActivityAddAppSecret, id)
 
 	// Past its end a secret no longer authenticates.
+	start := f.now
 	f.now = end.Add(time.Second)
 	_, err = f.dir.VerifyClientSecret(t.Context(), f.a.ID, "portal", value)
 	require.ErrorIs(t, err, directory.ErrBadCredentials)
+	f.now = start
 
 	for _, c := range []struct {
 		name, path string
