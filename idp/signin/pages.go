@@ -177,6 +177,7 @@ var permissionDescriptions = map[string]string{
 	"Domain.ReadWrite.All":                   "Read and change your organisation's verified domains on your behalf",
 	"Policy.ReadWrite.AuthenticationMethod":  "Read and change who must use multi-factor authentication, on your behalf",
 	"UserAuthenticationMethod.ReadWrite.All": "See who has registered an authenticator app, reset it and clear locks, on your behalf",
+	"Organization.ReadWrite.All":             "Read your organisation and change its branding on your behalf",
 }
 
 // describeScopes answers the consent page's lines for scopes: OIDC scopes

@@ -20,6 +20,7 @@ type Directory interface {
 	RoleSource
 
 	User(ctx context.Context, tenantID, ref string) (store.User, error)
+	CreateMember(ctx context.Context, tenantID string, in directory.NewMember) (store.User, error)
 	Users(ctx context.Context, tenantID string, f store.UserFilter) ([]store.User, error)
 	UpdateUser(ctx context.Context, tenantID, userID string, p directory.UserPatch) (store.User, error)
 	DeleteUser(ctx context.Context, tenantID, userID string) error
@@ -32,10 +33,23 @@ type Directory interface {
 	AddGroupMember(ctx context.Context, tenantID, groupID, userID string) error
 	RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) error
 	GroupMembers(ctx context.Context, tenantID, groupID string) ([]store.User, error)
+	MemberOf(ctx context.Context, tenantID, userID string) ([]store.Group, error)
+	OwnedObjects(ctx context.Context, tenantID, userID string) ([]store.Group, []store.Application, error)
 
 	Application(ctx context.Context, tenantID, ref string) (store.Application, error)
 	Applications(ctx context.Context, tenantID string) ([]store.Application, error)
+	CreateApplication(ctx context.Context, tenantID string, in directory.NewApplication) (store.Application, *directory.NewSecret, error)
 	UpdateApplication(ctx context.Context, tenantID, appID string, p directory.ApplicationPatch) (store.Application, error)
+	DeleteApplication(ctx context.Context, tenantID, appID string) error
+	AddClientSecret(ctx context.Context, tenantID, appID string, in directory.SecretInput) (*directory.NewSecret, error)
+	RemoveClientSecret(ctx context.Context, tenantID, appID, secretID string) error
+	ClientSecrets(ctx context.Context, tenantID, appID string) ([]store.ClientSecret, error)
+	AddApplicationOwner(ctx context.Context, tenantID, appID, userID string) error
+	RemoveApplicationOwner(ctx context.Context, tenantID, appID, userID string) error
+	ApplicationOwners(ctx context.Context, tenantID, appID string) ([]store.User, error)
+	Assign(ctx context.Context, tenantID, appID, principalType, principalID string) error
+	Unassign(ctx context.Context, tenantID, appID, principalID string) error
+	Assignments(ctx context.Context, tenantID, appID string) ([]store.Assignment, error)
 
 	MayChangeUser(ctx context.Context, tenantID string, caller directory.Caller, activity string, u store.User) error
 	MayInvite(ctx context.Context, tenantID string, inviter directory.Inviter, in directory.InviteInput) error
@@ -44,6 +58,7 @@ type Directory interface {
 	RevokeInvitation(ctx context.Context, tenantID, id string) error
 
 	Tenant(ctx context.Context, idOrSlug string) (store.Tenant, error)
+	UpdateTenant(ctx context.Context, tenantID string, p directory.TenantPatch) (store.Tenant, error)
 	SetInvitationPolicy(ctx context.Context, tenantID string, p store.InvitationPolicy) (store.Tenant, error)
 	SetRedemptionPolicy(ctx context.Context, tenantID string, order []string, anyAccount bool) (store.Tenant, error)
 	SetMFAPolicy(ctx context.Context, tenantID string, p store.MFAPolicy) (store.Tenant, error)
@@ -150,6 +165,7 @@ func (a *API) Handler() http.Handler {
 		mux.Handle(pattern, a.guard(perm, h))
 	}
 	route("GET /v1.0/users", readUsers, a.listUsers)
+	route("POST /v1.0/users", writeUsers, a.createUser)
 	route("GET /v1.0/users/{id}", readUsers, a.getUser)
 	route("PATCH /v1.0/users/{id}", writeUsers, a.patchUser)
 	route("DELETE /v1.0/users/{id}", writeUsers, a.deleteUser)
@@ -164,8 +180,19 @@ func (a *API) Handler() http.Handler {
 	route("DELETE /v1.0/groups/{id}/members/{userId}/$ref", writeMembers, a.removeMember)
 
 	route("GET /v1.0/applications", readApps, a.listApplications)
+	route("POST /v1.0/applications", writeApps, a.createApplication)
 	route("GET /v1.0/applications/{id}", readApps, a.getApplication)
 	route("PATCH /v1.0/applications/{id}", writeApps, a.patchApplication)
+	route("DELETE /v1.0/applications/{id}", writeApps, a.deleteApplication)
+	route("POST /v1.0/applications/{id}/addPassword", manageAppSecrets, a.addPassword)
+	route("POST /v1.0/applications/{id}/removePassword", manageAppSecrets, a.removePassword)
+	route("GET /v1.0/applications/{id}/owners", readApps, a.listApplicationOwners(false))
+	route("GET /v1.0/applications/{id}/owners/$ref", readApps, a.listApplicationOwners(true))
+	route("POST /v1.0/applications/{id}/owners/$ref", writeApps, a.addApplicationOwner)
+	route("DELETE /v1.0/applications/{id}/owners/{userId}/$ref", writeApps, a.removeApplicationOwner)
+	route("GET /v1.0/applications/{id}/appRoleAssignedTo", readApps, a.listAssignments)
+	route("POST /v1.0/applications/{id}/appRoleAssignedTo", writeApps, a.addAssignment)
+	route("DELETE /v1.0/applications/{id}/appRoleAssignedTo/{assignmentId}", writeApps, a.removeAssignment)
 
 	route("POST /v1.0/invitations", sendInvitations, a.createInvitation)
 	route("GET /v1.0/invitations", inviteGuests, a.listInvitations)
@@ -186,6 +213,16 @@ func (a *API) Handler() http.Handler {
 	route("GET /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.getIdentityProvider)
 	route("PATCH /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.patchIdentityProvider)
 	route("DELETE /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.deleteIdentityProvider)
+
+	me := func(pattern string, h handlerFunc) { mux.Handle(pattern, a.authenticated(signedIn(h))) }
+	me("GET /v1.0/me", a.getMe)
+	me("GET /v1.0/me/memberOf", a.listMyMemberOf)
+	me("GET /v1.0/me/ownedObjects", a.listMyOwnedObjects)
+
+	route("GET /v1.0/organization", readOrganization, a.listOrganization)
+	route("GET /v1.0/organization/{id}", readOrganization, a.getOrganization)
+	route("GET /v1.0/organization/{id}/branding", readOrganization, a.getBranding)
+	route("PATCH /v1.0/organization/{id}/branding", writeBranding, a.patchBranding)
 
 	route("GET /v1.0/domains", manageDomains, a.listDomains)
 	route("POST /v1.0/domains", manageDomains, a.createDomain)

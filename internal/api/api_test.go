@@ -255,6 +255,14 @@ func TestAPI(t *testing.T) {
 		{Name: "Groups", Fn: testGroups},
 		{Name: "GroupMembers", Fn: testGroupMembers},
 		{Name: "Applications", Fn: testApplications},
+		{Name: "CreateApplication", Fn: testCreateApplication},
+		{Name: "CreateApplicationRefuses", Fn: testCreateApplicationRefuses},
+		{Name: "PatchApplicationEveryField", Fn: testPatchApplicationEveryField},
+		{Name: "DeleteApplication", Fn: testDeleteApplication},
+		{Name: "ApplicationPasswords", Fn: testApplicationPasswords},
+		{Name: "ApplicationPasswordsByOwners", Fn: testApplicationPasswordsByOwners},
+		{Name: "ApplicationOwners", Fn: testApplicationOwners},
+		{Name: "ApplicationAssignments", Fn: testApplicationAssignments},
 		{Name: "UnknownRouteAndBodyLimits", Fn: testUnknownRouteAndLimits},
 		{Name: "ChangesAreAuditedAsCaller", Fn: testAuditActor},
 		{Name: "InviteContract", Fn: testInviteContract},
@@ -799,21 +807,28 @@ func testApplications(t *testing.T, f *fixture) {
 		require.Equal(t, http.StatusOK, res.status, res.raw)
 		require.Equal(t, "portal", res.body["appId"])
 		require.Equal(t, "Portal", res.body["displayName"])
-		require.Equal(t, []any{"https://portal.example/cb"}, res.body["redirectUris"])
+		require.Equal(t, map[string]any{"redirectUris": []any{"https://portal.example/cb"}, "homePageUrl": nil}, res.body["web"])
+		require.Equal(t, map[string]any{"redirectUris": []any{}}, res.body["publicClient"])
+		require.Nil(t, res.body["redirectUris"], "the flat name of before is gone: Graph's web.redirectUris replaced it")
 		require.Equal(t, []any{"User.ReadWrite.All"}, res.body["apiPermissions"])
+		creds := res.body["passwordCredentials"].([]any)
+		require.Len(t, creds, 1)
+		require.Equal(t, secrets[0].ID, creds[0].(map[string]any)["keyId"])
+		require.Equal(t, sec.Value[:3], creds[0].(map[string]any)["hint"])
 		for _, raw := range []string{res.raw, list.raw} {
 			require.NotContains(t, raw, sec.Value)
 			require.NotContains(t, raw, secrets[0].Hash)
 			require.NotContains(t, raw, "secretText")
 			require.NotContains(t, strings.ToLower(raw), "hash")
-			require.NotContains(t, strings.ToLower(raw), "secret")
 		}
 	}
 	f.requireError(t, f.call(t, p, "GET", "/v1.0/applications/nobody", nil), http.StatusNotFound, "Request_ResourceNotFound")
 	require.Equal(t, false, items[0]["requiresMfa"])
-	// PATCH changes displayName and requiresMfa only.
-	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/applications/"+app.ID, map[string]any{"redirectUris": []string{}, "appId": "x"}),
-		http.StatusBadRequest, "Request_BadRequest", "'redirectUris' is read-only", "'appId' is read-only")
+	// The client id and type never change; the flat redirectUris of before is refused.
+	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/applications/"+app.ID, map[string]any{"redirectUris": []string{},
+		"appId": "x", "clientType": "public", "passwordCredentials": []any{}}),
+		http.StatusBadRequest, "Request_BadRequest", "Property 'redirectUris' does not exist", "'appId' is read-only",
+		"'clientType' is read-only", "'passwordCredentials' is read-only")
 	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/applications/"+app.ID, map[string]any{"requiresMfa": "yes"}),
 		http.StatusBadRequest, "Request_BadRequest", "'requiresMfa': must be true or false")
 	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/applications/"+app.ID, map[string]any{"displayName": ""}),

@@ -21,6 +21,7 @@ func TestControlCharactersInRequestAreRefused(t *testing.T) {
 		for _, target := range []string{
 			"/v1.0/users/a%00b", "/v1.0/users/a%FFb", "/v1.0/groups/%00", "/v1.0/applications/x%00",
 			"/v1.0/users/%C2%85/authentication/methods", "/v1.0/identity/identityProviders/%FE",
+			"/v1.0/applications/x%00/owners", "/v1.0/applications/%FF/appRoleAssignedTo",
 			"/v1.0/users?$filter=" + url.QueryEscape("mail eq 'a\x00b'"),
 			"/v1.0/users?$filter=" + url.QueryEscape("userType eq '\xff\xfe'"),
 			"/v1.0/users?$filter=" + url.QueryEscape("userPrincipalName eq '\t'"),

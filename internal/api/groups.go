@@ -120,18 +120,28 @@ func (a *API) deleteGroup(w http.ResponseWriter, r *http.Request, p Principal) e
 }
 
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request, p Principal) error {
-	// The skip token is bound to this group's member list.
-	rs := memberResource
-	rs.collection = "groups/" + r.PathValue("id") + "/members"
-	q, err := a.parseQuery(r, p, rs, true)
-	if err != nil {
-		return err
-	}
 	g, err := a.group(r, p)
 	if err != nil {
 		return err
 	}
-	users, err := a.dir.GroupMembers(r.Context(), p.TenantID, g.ID)
+	return a.writeDirectoryObjects(w, r, p, "groups/"+g.ID+"/members", false, func() ([]store.User, error) {
+		return a.dir.GroupMembers(r.Context(), p.TenantID, g.ID)
+	})
+}
+
+// writeDirectoryObjects answers the users list finds as a page of
+// directoryObjects in collection (the path under /v1.0/, to which the
+// skip token is bound), or with refs only their @odata.id, as GET
+// …/$ref does.
+func (a *API) writeDirectoryObjects(w http.ResponseWriter, r *http.Request, p Principal, collection string, refs bool,
+	list func() ([]store.User, error)) error {
+	rs := memberResource
+	rs.collection = collection
+	q, err := a.parseQuery(r, p, rs, true)
+	if err != nil {
+		return err
+	}
+	users, err := list()
 	if err != nil {
 		return err
 	}
@@ -140,7 +150,11 @@ func (a *API) listMembers(w http.ResponseWriter, r *http.Request, p Principal) e
 	if err != nil {
 		return err
 	}
-	for _, it := range items {
+	for i, it := range items {
+		if refs {
+			items[i] = map[string]any{"@odata.id": a.baseURL + "/v1.0/directoryObjects/" + users[i].ID}
+			continue
+		}
 		it["@odata.type"] = "#microsoft.graph.user"
 	}
 	next := ""
@@ -155,6 +169,15 @@ func (a *API) listMembers(w http.ResponseWriter, r *http.Request, p Principal) e
 var refResource = resource{name: "microsoft.graph.reference", settable: []string{"@odata.id"}}
 
 func (a *API) addMember(w http.ResponseWriter, r *http.Request, p Principal) error {
+	return addReference(a, w, r, p, "members", a.group, func(g store.Group, userID string) error {
+		return a.dir.AddGroupMember(r.Context(), p.TenantID, g.ID, userID)
+	})
+}
+
+// addReference adds the user the body's @odata.id names to the path's
+// object (found with parent) with add: POST …/{property}/$ref.
+func addReference[T any](a *API, w http.ResponseWriter, r *http.Request, p Principal, property string,
+	parent func(*http.Request, Principal) (T, error), add func(parent T, userID string) error) error {
 	obj, err := decodeBody(w, r, refResource)
 	if err != nil {
 		return err
@@ -167,7 +190,7 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request, p Principal) err
 	if !ok {
 		return badRequest("Invalid object identifier '%s': expected …/directoryObjects/{id}.", ref)
 	}
-	g, err := a.group(r, p)
+	v, err := parent(r, p)
 	if err != nil {
 		return err
 	}
@@ -177,9 +200,9 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request, p Principal) err
 	} else if err != nil {
 		return err
 	}
-	switch err := a.dir.AddGroupMember(r.Context(), p.TenantID, g.ID, u.ID); {
+	switch err := add(v, u.ID); {
 	case errors.Is(err, store.ErrConflict):
-		return badRequest("One or more added object references already exist for the following modified properties: 'members'.")
+		return badRequest("One or more added object references already exist for the following modified properties: '%s'.", property)
 	case err != nil:
 		return err
 	}
@@ -202,12 +225,21 @@ func refID(ref string) (string, bool) {
 }
 
 func (a *API) removeMember(w http.ResponseWriter, r *http.Request, p Principal) error {
-	g, err := a.group(r, p)
+	return removeReference(w, r, p, a.group, func(g store.Group, userID string) error {
+		return a.dir.RemoveGroupMember(r.Context(), p.TenantID, g.ID, userID)
+	})
+}
+
+// removeReference removes the path's user ({userId}) from the path's
+// object (found with parent) with remove: DELETE …/{userId}/$ref.
+func removeReference[T any](w http.ResponseWriter, r *http.Request, p Principal,
+	parent func(*http.Request, Principal) (T, error), remove func(parent T, userID string) error) error {
+	v, err := parent(r, p)
 	if err != nil {
 		return err
 	}
 	userID := r.PathValue("userId")
-	switch err := a.dir.RemoveGroupMember(r.Context(), p.TenantID, g.ID, userID); {
+	switch err := remove(v, userID); {
 	case isNotFound(err):
 		return notFound(userID)
 	case err != nil:

@@ -61,16 +61,25 @@ func oidcBody() map[string]any {
 func (f *fixture) requireNoSecret(t *testing.T, raws ...string) {
 	t.Helper()
 	for _, raw := range raws {
-		require.NotContains(t, raw, upstreamSecret)
 		require.NotContains(t, raw, "new-"+upstreamSecret)
 	}
-	require.NotContains(t, f.logs.String(), upstreamSecret)
+	f.requireNotLeaked(t, upstreamSecret, raws...)
+}
+
+// requireNotLeaked asserts value is in none of raws, no log line and no
+// audit event of either tenant.
+func (f *fixture) requireNotLeaked(t *testing.T, value string, raws ...string) {
+	t.Helper()
+	for _, raw := range raws {
+		require.NotContains(t, raw, value)
+	}
+	require.NotContains(t, f.logs.String(), value)
 	for _, tn := range []string{f.a.ID, f.b.ID} {
 		events, err := f.store.ListAudit(t.Context(), store.AuditFilter{TenantID: tn})
 		require.NoError(t, err)
 		raw, err := json.Marshal(events)
 		require.NoError(t, err)
-		require.NotContains(t, string(raw), upstreamSecret)
+		require.NotContains(t, string(raw), value)
 	}
 }
 

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -92,17 +90,6 @@ func viewOf(inv store.Invitation) invitationView {
 	return v
 }
 
-// strict decodes raw into dst, refusing unknown properties; field names
-// the property in the message.
-func strict(raw json.RawMessage, dst any, field, want string) string {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return fmt.Sprintf("Invalid value specified for property '%s': %s.", field, want)
-	}
-	return ""
-}
-
 // isoDuration is the subset of ISO 8601 durations expiresIn takes:
 // days, hours and minutes (P7D, PT12H, P1DT6H30M).
 var isoDuration = regexp.MustCompile(`^P(?:(\d{1,3})D)?(?:T(?:(\d{1,4})H)?(?:(\d{1,6})M)?)?$`)
@@ -161,9 +148,7 @@ func decodeInvitation(obj map[string]json.RawMessage) (directory.InviteInput, in
 		if !ok {
 			continue
 		}
-		if msg := strict(raw, dsts[name], name, wants[name]); msg != "" {
-			errs = append(errs, msg)
-		}
+		errs = append(errs, strict(raw, dsts[name], invitationResource, name, wants[name])...)
 	}
 	in := directory.InviteInput{SendMessage: b.SendMessage != nil && *b.SendMessage}
 	if b.Email == nil {

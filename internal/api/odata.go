@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -324,6 +326,82 @@ func decodeBody(w http.ResponseWriter, r *http.Request, rs resource) (map[string
 	return obj, nil
 }
 
+// strict decodes raw, the value of the body's property field, into dst.
+// A property dst has no field for, at any depth, is named by its full
+// path (invitedUserMessageInfo.ccRecipients[0].emailAddress.colour);
+// otherwise a value of the wrong shape is refused with want.
+func strict(raw json.RawMessage, dst any, rs resource, field, want string) []string {
+	if unknown := unknownPaths(raw, reflect.TypeOf(dst), field); len(unknown) > 0 {
+		msgs := make([]string, len(unknown))
+		for i, path := range unknown {
+			msgs[i] = fmt.Sprintf("Property '%s' does not exist on type '%s'.", path, rs.name)
+		}
+		return msgs
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return []string{fmt.Sprintf("Invalid value specified for property '%s': %s.", field, want)}
+	}
+	return nil
+}
+
+// unknownPaths answers the properties in raw that t has no JSON field
+// for, at any depth, each by its path under path. A value of another
+// shape than t (a string for an object) holds no unknown property: the
+// decode reports it.
+func unknownPaths(raw json.RawMessage, t reflect.Type, path string) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var out []string
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return nil
+		}
+		fields := jsonFields(t)
+		for k, v := range obj {
+			ft, ok := fields[k]
+			if !ok {
+				out = append(out, path+"."+k)
+				continue
+			}
+			out = append(out, unknownPaths(v, ft, path+"."+k)...)
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		for i, it := range items {
+			out = append(out, unknownPaths(it, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// jsonFields maps the JSON names of t's exported fields to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+		case f.Anonymous && name == "":
+			maps.Copy(out, jsonFields(f.Type))
+		case name == "":
+			out[f.Name] = f.Type
+		default:
+			out[name] = f.Type
+		}
+	}
+	return out
+}
+
 // fieldDecoder turns a decoded body's properties into typed values,
 // collecting every type error.
 type fieldDecoder struct {
@@ -360,6 +438,24 @@ func (d *fieldDecoder) boolean(name string, dst **bool) {
 		return
 	}
 	*dst = b
+}
+
+// list sets *dst to the property's array of strings when present; null
+// clears it.
+func (d *fieldDecoder) list(name string, dst **[]string) {
+	raw, ok := d.obj[name]
+	if !ok {
+		return
+	}
+	var l []string
+	if err := json.Unmarshal(raw, &l); err != nil {
+		d.errs = append(d.errs, fmt.Sprintf("Invalid value specified for property '%s': must be an array of strings.", name))
+		return
+	}
+	if l == nil {
+		l = []string{}
+	}
+	*dst = &l
 }
 
 // integer sets *dst to the property's value when present; null and

@@ -13,7 +13,7 @@ func TestGrantsAreDirectoryPermissions(t *testing.T) {
 	t.Parallel()
 	for _, p := range []permission{readUsers, writeUsers, readGroups, writeGroups, readMembers, writeMembers, readApps, inviteGuests,
 		sendInvitations, readPolicy, writePolicy, manageIdentityProviders, manageDomains, writeApps, manageMFAPolicy,
-		readMFAReport, manageAuthMethods} {
+		readMFAReport, manageAuthMethods, manageAppSecrets, readOrganization, writeBranding} {
 		for _, g := range p.grants {
 			if !slices.Contains(directory.APIPermissions, g) {
 				t.Errorf("grant %q is not in directory.APIPermissions", g)

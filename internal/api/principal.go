@@ -74,6 +74,8 @@ const (
 	// areaAuthMethods: users' second factors (the registration report,
 	// resets and unlocks).
 	areaAuthMethods area = "authenticationMethods"
+	// areaOrganization: the tenant itself and its branding.
+	areaOrganization area = "organization"
 )
 
 // permission is what an action needs: any one of grants, in the area.
@@ -118,7 +120,7 @@ var (
 // delegated calls. A role not listed grants nothing.
 var roleAreas = map[string][]area{
 	directory.RoleTenantAdministrator: {areaUsers, areaGroups, areaApplications, areaInvitations, areaPolicies,
-		areaIdentityProviders, areaDomains, areaAuthMethods},
+		areaIdentityProviders, areaDomains, areaAuthMethods, areaOrganization},
 	// A User Administrator may reset and unlock second factors, but not a
 	// Tenant Administrator's (API.methodsTarget).
 	directory.RoleUserAdministrator: {areaUsers, areaGroups, areaInvitations, areaAuthMethods},

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/foyer-idp/foyer/internal/audit"
@@ -140,4 +141,71 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request, p Principal) er
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// newUserResource is what POST /users may set: a member's profile, its
+// user principal name (the mail address when absent), and
+// passwordProfile. mailNickname, which Graph requires, is accepted as
+// text and not kept: Foyer has no mail aliases. Guests come with
+// invitations, not here.
+var newUserResource = func() resource {
+	rs := userResource
+	rs.settable = append(slices.Clone(rs.settable), "userPrincipalName", "mailNickname", "passwordProfile")
+	return rs
+}()
+
+// passwordProfile is Graph's passwordProfile, as a request body.
+type passwordProfile struct {
+	Password                      *string `json:"password"`
+	ForceChangePasswordNextSignIn *bool   `json:"forceChangePasswordNextSignIn"`
+}
+
+func (a *API) createUser(w http.ResponseWriter, r *http.Request, p Principal) error {
+	obj, err := decodeBody(w, r, newUserResource)
+	if err != nil {
+		return err
+	}
+	var in directory.NewMember
+	var displayName, givenName, surname, mail, upn, nickname *string
+	d := fieldDecoder{obj: obj}
+	d.str("displayName", &displayName)
+	d.str("givenName", &givenName)
+	d.str("surname", &surname)
+	d.str("mail", &mail)
+	d.str("userPrincipalName", &upn)
+	d.str("mailNickname", &nickname)
+	d.boolean("accountEnabled", &in.AccountEnabled)
+	var profile *passwordProfile
+	if raw, ok := obj["passwordProfile"]; ok {
+		d.errs = append(d.errs, strict(raw, &profile, newUserResource, "passwordProfile",
+			"must be an object with password and forceChangePasswordNextSignIn")...)
+	}
+	if err := d.err(); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		dst *string
+		v   *string
+	}{{&in.DisplayName, displayName}, {&in.GivenName, givenName}, {&in.Surname, surname}, {&in.Mail, mail}, {&in.UserPrincipalName, upn}} {
+		setFrom(f.dst, f.v)
+	}
+	if nickname != nil && !plainText(*nickname) {
+		return badRequest("Invalid value specified for property 'mailNickname': must be text without control characters.")
+	}
+	if profile != nil {
+		if profile.ForceChangePasswordNextSignIn != nil && *profile.ForceChangePasswordNextSignIn {
+			// Refused rather than ignored: the admin would believe the
+			// user must change a password they were told.
+			return badRequest("Invalid value specified for property 'passwordProfile.forceChangePasswordNextSignIn': " +
+				"Foyer cannot yet make a user change their password at the next sign-in; send false and share the password safely.")
+		}
+		setFrom(&in.Password, profile.Password)
+	}
+	u, err := a.dir.CreateMember(r.Context(), p.TenantID, in)
+	if err != nil {
+		return renameFields(err, map[string]string{"password": "passwordProfile.password",
+			"userPrincipalName or mail": "userPrincipalName"})
+	}
+	w.Header().Set("Location", a.baseURL+"/v1.0/users/"+u.ID)
+	return a.writeEntity(w, http.StatusCreated, userResource, u, nil)
 }

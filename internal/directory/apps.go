@@ -33,7 +33,7 @@ var APIPermissions = []string{
 	"User.Invite.All", "User.ReadWrite.All", "Group.ReadWrite.All",
 	"Application.ReadWrite.All", "AuditLog.Read.All", "Policy.ReadWrite.Authentication",
 	"Policy.ReadWrite.Authorization", "IdentityProvider.ReadWrite.All", "Domain.ReadWrite.All",
-	"Policy.ReadWrite.AuthenticationMethod", "UserAuthenticationMethod.ReadWrite.All",
+	"Policy.ReadWrite.AuthenticationMethod", "UserAuthenticationMethod.ReadWrite.All", "Organization.ReadWrite.All",
 }
 
 var clientTypes = []string{store.ClientConfidential, store.ClientPublic, store.ClientNative}
@@ -55,6 +55,15 @@ type NewApplication struct {
 	RequiresMFA            bool   // every sign-in proves a second factor, whatever the tenant's rule
 	AccessTokenFormat      string // empty: jwt
 	APIPermissions         []string
+	// WithoutSecret registers a confidential application without a first
+	// secret: the caller adds them (the admin API, as Graph does).
+	WithoutSecret bool
+}
+
+// SecretInput is what adding a client secret takes.
+type SecretInput struct {
+	DisplayName string     // the admin's label; may be empty
+	ExpiresAt   *time.Time // nil: never
 }
 
 // ApplicationPatch changes the fields that are set. The client id and type
@@ -174,11 +183,11 @@ func (d *Directory) CreateApplication(ctx context.Context, tenantID string, in N
 		if err := tx.CreateApplication(ctx, a); err != nil {
 			return notFoundAs(conflictAs(err, "appId", a.ClientID), "tenant", tenantID)
 		}
-		if a.ClientType != store.ClientConfidential {
+		if a.ClientType != store.ClientConfidential || in.WithoutSecret {
 			return nil
 		}
 		var err error
-		sec, err = d.addSecret(ctx, tx, a, nil)
+		sec, err = d.addSecret(ctx, tx, a, SecretInput{})
 		return err
 	})
 	if err != nil {
@@ -188,11 +197,11 @@ func (d *Directory) CreateApplication(ctx context.Context, tenantID string, in N
 }
 
 // addSecret generates, hashes and stores a secret for a.
-func (d *Directory) addSecret(ctx context.Context, tx store.Store, a store.Application, expiresAt *time.Time) (*NewSecret, error) {
+func (d *Directory) addSecret(ctx context.Context, tx store.Store, a store.Application, in SecretInput) (*NewSecret, error) {
 	value := secret.NewToken(ClientSecretBytes)
 	s := store.ClientSecret{
 		TenantID: a.TenantID, AppID: a.ID, ID: secret.NewID(), Hash: d.secrets.Hash(value),
-		Hint: value[:3], CreatedAt: d.clock(), ExpiresAt: expiresAt,
+		Hint: value[:3], DisplayName: in.DisplayName, CreatedAt: d.clock(), ExpiresAt: in.ExpiresAt,
 	}
 	if err := tx.AddClientSecret(ctx, s); err != nil {
 		return nil, err
@@ -259,18 +268,21 @@ func (d *Directory) DeleteApplication(ctx context.Context, tenantID, appID strin
 }
 
 // AddClientSecret generates another secret for a confidential application,
-// so secrets can be rolled over without downtime. expiresAt may be nil.
-func (d *Directory) AddClientSecret(ctx context.Context, tenantID, appID string, expiresAt *time.Time) (*NewSecret, error) {
+// so secrets can be rolled over without downtime.
+func (d *Directory) AddClientSecret(ctx context.Context, tenantID, appID string, in SecretInput) (*NewSecret, error) {
 	var sec *NewSecret
 	err := d.changeApplication(ctx, tenantID, appID, audit.ActivityAddAppSecret, "", func(tx store.Store, a store.Application) error {
 		if a.ClientType != store.ClientConfidential {
 			return invalid("clientType", "only a confidential client has secrets")
 		}
-		if expiresAt != nil && !expiresAt.After(d.clock()) {
+		if in.ExpiresAt != nil && !in.ExpiresAt.After(d.clock()) {
 			return invalid("endDateTime", "must be in the future")
 		}
+		if fe := checkText("displayName", in.DisplayName, 256); fe != nil {
+			return fe
+		}
 		var err error
-		sec, err = d.addSecret(ctx, tx, a, expiresAt)
+		sec, err = d.addSecret(ctx, tx, a, in)
 		return err
 	})
 	return sec, err

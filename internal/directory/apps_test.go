@@ -83,7 +83,7 @@ func testClientSecretRolloverAndExpiry(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 
 	expires := f.now.Add(time.Hour)
-	second, err := f.dir.AddClientSecret(t.Context(), tn.ID, app.ID, &expires)
+	second, err := f.dir.AddClientSecret(t.Context(), tn.ID, app.ID, directory.SecretInput{DisplayName: "rollover", ExpiresAt: &expires})
 	require.NoError(t, err)
 	for _, s := range []string{first.Value, second.Value} {
 		_, err := f.dir.VerifyClientSecret(t.Context(), tn.ID, "demo-app", s)
@@ -99,8 +99,24 @@ func testClientSecretRolloverAndExpiry(t *testing.T, f *fixture) {
 	require.ErrorIs(t, err, directory.ErrBadCredentials, "a removed secret is refused")
 
 	past := f.now.Add(-time.Minute)
-	_, err = f.dir.AddClientSecret(t.Context(), tn.ID, app.ID, &past)
+	_, err = f.dir.AddClientSecret(t.Context(), tn.ID, app.ID, directory.SecretInput{ExpiresAt: &past})
 	requireFields(t, err, directory.ErrInvalid, "endDateTime")
+	_, err = f.dir.AddClientSecret(t.Context(), tn.ID, app.ID, directory.SecretInput{DisplayName: "bad\x00label"})
+	requireFields(t, err, directory.ErrInvalid, "displayName")
+	listed, err := f.dir.ClientSecrets(t.Context(), tn.ID, app.ID)
+	require.NoError(t, err)
+	require.Len(t, listed, 1)
+	require.Equal(t, "rollover", listed[0].DisplayName, "the label is kept")
+
+	// WithoutSecret: the caller adds secrets itself.
+	bare := demoApp()
+	bare.ClientID, bare.WithoutSecret = "bare-app", true
+	app, sec, err := f.dir.CreateApplication(t.Context(), tn.ID, bare)
+	require.NoError(t, err)
+	require.Nil(t, sec)
+	listed, err = f.dir.ClientSecrets(t.Context(), tn.ID, app.ID)
+	require.NoError(t, err)
+	require.Empty(t, listed)
 }
 
 func testApplicationRedirectURIRules(t *testing.T, f *fixture) {
@@ -174,7 +190,7 @@ func testPublicApplicationHasNoSecret(t *testing.T, f *fixture) {
 	})
 	require.NoError(t, err)
 	require.Nil(t, sec)
-	_, err = f.dir.AddClientSecret(t.Context(), tn.ID, app.ID, nil)
+	_, err = f.dir.AddClientSecret(t.Context(), tn.ID, app.ID, directory.SecretInput{})
 	requireFields(t, err, directory.ErrInvalid, "clientType")
 }
 

@@ -150,7 +150,7 @@ func (d *Directory) partnerApplication(ctx context.Context, tx store.Store, t, p
 			}
 			return store.Application{}, nil, "", err
 		}
-		sec, err := d.addSecret(ctx, tx, want, nil)
+		sec, err := d.addSecret(ctx, tx, want, SecretInput{})
 		return want, sec, audit.ActivityAddApplication, err
 	case err != nil:
 		return store.Application{}, nil, "", err
@@ -173,6 +173,6 @@ func (d *Directory) partnerApplication(ctx context.Context, tx store.Store, t, p
 			return store.Application{}, nil, "", err
 		}
 	}
-	sec, err := d.addSecret(ctx, tx, app, nil)
+	sec, err := d.addSecret(ctx, tx, app, SecretInput{})
 	return app, sec, audit.ActivityUpdateApplication, err
 }

@@ -293,3 +293,21 @@ func normalizeLogin(s string) string {
 	}
 	return s
 }
+
+// MemberOf answers the groups the user is a direct member of.
+func (d *Directory) MemberOf(ctx context.Context, tenantID, userID string) ([]store.Group, error) {
+	return d.store.ListUserGroups(ctx, tenantID, userID)
+}
+
+// OwnedObjects answers the groups and the applications the user owns.
+func (d *Directory) OwnedObjects(ctx context.Context, tenantID, userID string) ([]store.Group, []store.Application, error) {
+	groups, err := d.store.ListOwnedGroups(ctx, tenantID, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	apps, err := d.store.ListOwnedApplications(ctx, tenantID, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return groups, apps, nil
+}

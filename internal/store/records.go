@@ -190,13 +190,16 @@ type Application struct {
 // ClientSecret is a keyed hash of a generated secret; the secret itself is
 // shown once and never stored.
 type ClientSecret struct {
-	TenantID  string     `json:"-"`
-	AppID     string     `json:"-"`
-	ID        string     `json:"keyId"`
-	Hash      string     `json:"-"`
-	Hint      string     `json:"hint"` // first characters, to tell secrets apart
-	CreatedAt time.Time  `json:"startDateTime"`
-	ExpiresAt *time.Time `json:"endDateTime"`
+	TenantID string `json:"-"`
+	AppID    string `json:"-"`
+	ID       string `json:"keyId"`
+	Hash     string `json:"-"`
+	Hint     string `json:"hint"` // first characters, to tell secrets apart
+	// DisplayName is the admin's label for the secret (Graph's
+	// passwordCredential.displayName); may be empty.
+	DisplayName string     `json:"displayName"`
+	CreatedAt   time.Time  `json:"startDateTime"`
+	ExpiresAt   *time.Time `json:"endDateTime"`
 }
 
 // Principal types of an assignment.

@@ -123,6 +123,8 @@ type Groups interface {
 	ListGroupOwners(ctx context.Context, tenantID, groupID string) ([]User, error)
 	// ListUserGroups answers the groups the user is a direct member of.
 	ListUserGroups(ctx context.Context, tenantID, userID string) ([]Group, error)
+	// ListOwnedGroups answers the groups the user owns.
+	ListOwnedGroups(ctx context.Context, tenantID, userID string) ([]Group, error)
 }
 
 // Applications stores OIDC clients, their secrets, owners and assignments.
@@ -143,6 +145,9 @@ type Applications interface {
 	AddApplicationOwner(ctx context.Context, tenantID, appID, userID string) error
 	RemoveApplicationOwner(ctx context.Context, tenantID, appID, userID string) error
 	ListApplicationOwners(ctx context.Context, tenantID, appID string) ([]User, error)
+	// ListOwnedApplications answers the applications the user owns,
+	// oldest first.
+	ListOwnedApplications(ctx context.Context, tenantID, userID string) ([]Application, error)
 
 	AddAssignment(ctx context.Context, a Assignment) error
 	RemoveAssignment(ctx context.Context, tenantID, appID, principalID string) error

@@ -26,7 +26,7 @@ import (
 // migrate, serve) work on the local database through appCommand.
 
 // directoryAdmin is what the commands that run either way (invite,
-// invitations, guests) do in one tenant.
+// invitations, guests, apps) do in one tenant.
 type directoryAdmin interface {
 	// invite invites a guest and answers the invitation with its redeem
 	// link.
@@ -40,6 +40,31 @@ type directoryAdmin interface {
 	// guests answers the guests, only those in state when it is not empty.
 	guests(ctx context.Context, state string) ([]store.User, error)
 	deleteUser(ctx context.Context, id string) error
+	// group finds a group by id.
+	group(ctx context.Context, id string) (store.Group, error)
+
+	applicationAdmin
+}
+
+// applicationAdmin is what the apps commands do in one tenant.
+// Applications are named by client id or object id.
+type applicationAdmin interface {
+	application(ctx context.Context, ref string) (store.Application, error)
+	applications(ctx context.Context) ([]store.Application, error)
+	// createApplication registers an application; a confidential one
+	// comes with its first secret.
+	createApplication(ctx context.Context, in directory.NewApplication) (store.Application, *directory.NewSecret, error)
+	updateApplication(ctx context.Context, app store.Application, p directory.ApplicationPatch) (store.Application, error)
+	deleteApplication(ctx context.Context, appID string) error
+	addSecret(ctx context.Context, appID string, in directory.SecretInput) (*directory.NewSecret, error)
+	removeSecret(ctx context.Context, appID, keyID string) error
+	secrets(ctx context.Context, appID string) ([]store.ClientSecret, error)
+	applicationOwners(ctx context.Context, appID string) ([]store.User, error)
+	// assignments answers the application's assignments with the names
+	// of the assigned users (user principal names) and groups, by id.
+	assignments(ctx context.Context, appID string) ([]store.Assignment, map[string]string, error)
+	assign(ctx context.Context, appID, principalType, principalID string) error
+	unassign(ctx context.Context, appID, principalID string) error
 }
 
 var (
@@ -86,13 +111,25 @@ type adminRun func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, ar
 // --server (or FOYER_SERVER) names, as the app --client-id with
 // --client-secret (or FOYER_CLIENT_ID, FOYER_CLIENT_SECRET).
 func adminCommand(d deps, use, short string, args cobra.PositionalArgs, run adminRun) *cobra.Command {
+	return newAdminCommand(d, use, short, args, run, true)
+}
+
+// adminCommandEnvCredentials is adminCommand for a command whose own
+// --client-id names something else (apps create: the new app's): the
+// remote app's credentials come from FOYER_CLIENT_ID and
+// FOYER_CLIENT_SECRET only.
+func adminCommandEnvCredentials(d deps, use, short string, args cobra.PositionalArgs, run adminRun) *cobra.Command {
+	return newAdminCommand(d, use, short, args, run, false)
+}
+
+func newAdminCommand(d deps, use, short string, args cobra.PositionalArgs, run adminRun, credentialFlags bool) *cobra.Command {
 	cmd := tenantCommand(d, use, short, args, func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
 		return run(ctx, a, cmd, args)
 	})
 	local := cmd.RunE
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		slug, _ := cmd.Flags().GetString(flagTenant)
-		c, err := newAPIClient(cmd, d, slug)
+		c, err := newAPIClient(cmd, d, slug, credentialFlags)
 		if err != nil {
 			return err
 		}
@@ -102,7 +139,7 @@ func adminCommand(d deps, use, short string, args cobra.PositionalArgs, run admi
 		defer c.http.CloseIdleConnections()
 		return run(cmd.Context(), remoteAdmin{c: c, warn: cmd.ErrOrStderr()}, cmd, args)
 	}
-	addRemoteFlags(cmd)
+	addRemoteFlags(cmd, credentialFlags)
 	return cmd
 }
 

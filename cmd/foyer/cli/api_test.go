@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -24,6 +25,16 @@ func clientCredentials(t *testing.T, base, scope string) string {
 // asked for).
 func clientCredentialsOf(t *testing.T, base, clientID, secret, scope string) string {
 	t.Helper()
+	status, token := tryClientCredentials(t, base, clientID, secret, scope)
+	require.Equal(t, http.StatusOK, status)
+	require.NotEmpty(t, token)
+	return token
+}
+
+// tryClientCredentials asks woodgrove's token endpoint for a token as
+// clientID and answers the status and the access token, if any.
+func tryClientCredentials(t *testing.T, base, clientID, secret, scope string) (int, string) {
+	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}}
 	if scope != "" {
 		form.Set("scope", scope)
@@ -38,10 +49,8 @@ func clientCredentialsOf(t *testing.T, base, clientID, secret, scope string) str
 	var body struct {
 		AccessToken string `json:"access_token"`
 	}
-	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
-	require.NotEmpty(t, body.AccessToken)
-	return body.AccessToken
+	return resp.StatusCode, body.AccessToken
 }
 
 func callAPI(t *testing.T, token, method, rawURL string) (int, http.Header, string) {
@@ -186,4 +195,54 @@ func TestInviteRedirectStaysUnderHomePageThroughServe(t *testing.T) {
 	status, body := invite("ok@partner.test", base+"/demo/welcome")
 	require.Equal(t, http.StatusCreated, status, body)
 	s.shutdown(t)
+}
+
+// TestApplicationSecretsThroughServe registers an application and a
+// secret through a running serve --dev's API: the secret authenticates
+// the app at the token endpoint until its endDateTime, then never again;
+// it is shown once and is in no later answer and no log line.
+func TestApplicationSecretsThroughServe(t *testing.T) {
+	t.Parallel()
+	s := startDevServer(t)
+	base := s.base
+	apiToken := clientCredentials(t, base, base+"/.default")
+
+	status, _, raw := sendAPI(t, apiToken, http.MethodPost, base+"/v1.0/applications",
+		`{"displayName":"Nightly job","appId":"nightly","grantTypes":["client_credentials"]}`)
+	require.Equal(t, http.StatusCreated, status, raw)
+	var app struct{ ID string }
+	require.NoError(t, json.Unmarshal([]byte(raw), &app))
+
+	end := time.Now().Add(3 * time.Second).UTC().Format(time.RFC3339Nano)
+	status, _, raw = sendAPI(t, apiToken, http.MethodPost, base+"/v1.0/applications/nightly/addPassword",
+		`{"passwordCredential":{"displayName":"short-lived","endDateTime":"`+end+`"}}`)
+	require.Equal(t, http.StatusOK, status, raw)
+	var cred struct {
+		SecretText string `json:"secretText"`
+		KeyID      string `json:"keyId"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(raw), &cred))
+	require.NotEmpty(t, cred.SecretText)
+
+	status, token := tryClientCredentials(t, base, "nightly", cred.SecretText, "")
+	require.Equal(t, http.StatusOK, status, "the new secret authenticates")
+	require.NotEmpty(t, token)
+	status, _ = tryClientCredentials(t, base, "nightly", cred.SecretText+"x", "")
+	require.Equal(t, http.StatusUnauthorized, status)
+
+	// Past endDateTime the token endpoint refuses it (the client cache
+	// does not outlive a secret's end).
+	require.Eventually(t, func() bool {
+		status, _ := tryClientCredentials(t, base, "nightly", cred.SecretText, "")
+		return status == http.StatusUnauthorized
+	}, 20*time.Second, 250*time.Millisecond, "an expired secret must not authenticate")
+
+	status, _, raw = callAPI(t, apiToken, http.MethodGet, base+"/v1.0/applications/"+app.ID)
+	require.Equal(t, http.StatusOK, status, raw)
+	require.Contains(t, raw, cred.KeyID)
+	require.Contains(t, raw, `"displayName":"short-lived"`)
+	require.NotContains(t, raw, cred.SecretText)
+	require.NotContains(t, raw, "secretText")
+	s.shutdown(t)
+	require.NotContains(t, s.logs.String(), cred.SecretText, "no log line holds the secret")
 }

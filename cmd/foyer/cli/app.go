@@ -233,7 +233,8 @@ func (a localAdmin) group(ctx context.Context, id string) (store.Group, error) {
 // application finds the application a command names by client id or
 // object id.
 func (a localAdmin) application(ctx context.Context, ref string) (store.Application, error) {
-	return find(ctx, a, "application", ref, a.dir.Application)
+	app, err := find(ctx, a, "application", ref, a.dir.Application)
+	return withLists(app), err
 }
 
 // identityProvider finds the provider a command names by id.

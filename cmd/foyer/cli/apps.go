@@ -43,9 +43,9 @@ func newAppsCmd(d deps) *cobra.Command {
 	}
 	cmd.AddCommand(
 		newAppsCreateCmd(d),
-		tenantCommand(d, "list --tenant SLUG", "List a tenant's applications", noArgs,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
-				apps, err := a.dir.Applications(ctx, a.t.ID)
+		adminCommand(d, "list --tenant SLUG", "List a tenant's applications", noArgs,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
+				apps, err := g.applications(ctx)
 				if err != nil {
 					return err
 				}
@@ -54,14 +54,14 @@ func newAppsCmd(d deps) *cobra.Command {
 						return []string{app.ClientID, app.DisplayName, app.ClientType, listCell(app.GrantTypes), app.ID, timeCell(&app.CreatedAt)}
 					})
 			}),
-		objectCommand(d, "show --tenant SLUG APP", "Show an application with its secrets, owners and assignments", "APP", localAdmin.application,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
-				return printApp(ctx, cmd, a.app, app)
+		adminObjectCommand(d, "show --tenant SLUG APP", "Show an application with its secrets, owners and assignments", "APP", directoryAdmin.application,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, app store.Application) error {
+				return printApp(ctx, cmd, g, app)
 			}),
 		newAppsUpdateCmd(d),
-		objectCommand(d, "delete --tenant SLUG APP", "Delete an application with its secrets, owners and assignments", "APP", localAdmin.application,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
-				if err := a.dir.DeleteApplication(ctx, a.t.ID, app.ID); err != nil {
+		adminObjectCommand(d, "delete --tenant SLUG APP", "Delete an application with its secrets, owners and assignments", "APP", directoryAdmin.application,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, app store.Application) error {
+				if err := g.deleteApplication(ctx, app.ID); err != nil {
 					return err
 				}
 				return printDeleted(cmd, fmt.Sprintf("application %q (%s)", app.DisplayName, app.ClientID), app.ID)
@@ -93,8 +93,8 @@ func addAppFlags(cmd *cobra.Command) {
 }
 
 func newAppsCreateCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "create --tenant SLUG --name NAME", "Register an application; a confidential one gets a client secret, shown once", noArgs,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+	cmd := adminCommandEnvCredentials(d, "create --tenant SLUG --name NAME", "Register an application; a confidential one gets a client secret, shown once", noArgs,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			var in directory.NewApplication
 			in.DisplayName, _ = f.GetString(flagName)
@@ -109,7 +109,7 @@ func newAppsCreateCmd(d deps) *cobra.Command {
 			in.PostLogoutRedirectURIs = listFlag(cmd, flagPostLogoutURI)
 			in.GrantTypes = listFlag(cmd, flagGrant)
 			in.APIPermissions = listFlag(cmd, flagPermission)
-			app, sec, err := a.dir.CreateApplication(ctx, a.t.ID, in)
+			app, sec, err := g.createApplication(ctx, in)
 			if err != nil {
 				return err
 			}
@@ -133,10 +133,10 @@ func newAppsCreateCmd(d deps) *cobra.Command {
 }
 
 func newAppsUpdateCmd(d deps) *cobra.Command {
-	cmd := objectCommand(d, "update --tenant SLUG APP", "Change an application (repeatable flags replace the whole list; \"\" clears it)", "APP",
-		localAdmin.application, func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
+	cmd := adminObjectCommand(d, "update --tenant SLUG APP", "Change an application (repeatable flags replace the whole list; \"\" clears it)", "APP",
+		directoryAdmin.application, func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, app store.Application) error {
 			f := cmd.Flags()
-			app, err := a.dir.UpdateApplication(ctx, a.t.ID, app.ID, directory.ApplicationPatch{
+			app, err := g.updateApplication(ctx, app, directory.ApplicationPatch{
 				DisplayName:            changed(cmd, flagName, f.GetString),
 				RedirectURIs:           changedList(cmd, flagRedirectURI),
 				PostLogoutRedirectURIs: changedList(cmd, flagPostLogoutURI),
@@ -151,7 +151,7 @@ func newAppsUpdateCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printApp(ctx, cmd, a.app, app)
+			return printApp(ctx, cmd, g, app)
 		})
 	addAppFlags(cmd)
 	cmd.MarkFlagsOneRequired(flagName, flagRedirectURI, flagPostLogoutURI, flagGrant, flagHomePage,
@@ -161,19 +161,21 @@ func newAppsUpdateCmd(d deps) *cobra.Command {
 
 func newAppsSecretsCmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("secrets", "Add, list and remove a confidential application's client secrets")
-	add := objectCommand(d, "add --tenant SLUG APP", "Add a client secret, shown once (roll over without downtime, then remove the old one)", "APP",
-		localAdmin.application, func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
+	add := adminObjectCommand(d, "add --tenant SLUG APP", "Add a client secret, shown once (roll over without downtime, then remove the old one)", "APP",
+		directoryAdmin.application, func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, app store.Application) error {
 			var expiresAt *time.Time
 			if in, _ := cmd.Flags().GetDuration("expires-in"); in > 0 {
 				expiresAt = new(time.Now().Add(in))
 			}
-			sec, err := a.dir.AddClientSecret(ctx, a.t.ID, app.ID, expiresAt)
+			name, _ := cmd.Flags().GetString(flagName)
+			sec, err := g.addSecret(ctx, app.ID, directory.SecretInput{DisplayName: name, ExpiresAt: expiresAt})
 			if err != nil {
 				return err
 			}
 			return printOut(cmd, sec, func(w io.Writer) { secretFields(w, sec) })
 		})
-	add.Flags().Duration("expires-in", 0, "the secret expires after this long, e.g. 8760h (0: never)")
+	add.Flags().Duration("expires-in", 0, "the secret expires after this long, e.g. 8760h (0: never locally; two years, Graph's default, with --server)")
+	add.Flags().String(flagName, "", "a label to tell the secret apart, e.g. \"CI, rolled over in March\"")
 	add.PreRunE = func(cmd *cobra.Command, _ []string) error {
 		if in, _ := cmd.Flags().GetDuration("expires-in"); in < 0 {
 			return usageErrorf("--expires-in must not be negative, got %s", in)
@@ -182,47 +184,47 @@ func newAppsSecretsCmd(d deps) *cobra.Command {
 	}
 	cmd.AddCommand(
 		add,
-		objectCommand(d, "list --tenant SLUG APP", "List an application's client secrets (hints and dates only)", "APP", localAdmin.application,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
-				return printSecrets(ctx, cmd, a.app, app)
+		adminObjectCommand(d, "list --tenant SLUG APP", "List an application's client secrets (hints and dates only)", "APP", directoryAdmin.application,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, app store.Application) error {
+				return printSecrets(ctx, cmd, g, app)
 			}),
-		tenantCommand(d, "remove --tenant SLUG APP KEY_ID", "Remove one of an application's client secrets", exactArgs("APP", "KEY_ID"),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				app, err := a.application(ctx, args[0])
+		adminCommand(d, "remove --tenant SLUG APP KEY_ID", "Remove one of an application's client secrets", exactArgs("APP", "KEY_ID"),
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
+				app, err := g.application(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				if err := a.dir.RemoveClientSecret(ctx, a.t.ID, app.ID, args[1]); err != nil {
+				if err := g.removeSecret(ctx, app.ID, args[1]); err != nil {
 					return err
 				}
-				return printSecrets(ctx, cmd, a.app, app)
+				return printSecrets(ctx, cmd, g, app)
 			}),
 	)
 	return cmd
 }
 
 func newAppsAssignCmd(d deps) *cobra.Command {
-	cmd := objectCommand(d, "assign --tenant SLUG APP (--user USER | --group ID)", "Let a user or a group's members sign in to an application", "APP",
-		localAdmin.application, func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
+	cmd := adminObjectCommand(d, "assign --tenant SLUG APP (--user USER | --group ID)", "Let a user or a group's members sign in to an application", "APP",
+		directoryAdmin.application, func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, app store.Application) error {
 			principalType, principalID := store.PrincipalGroup, ""
 			if ref, _ := cmd.Flags().GetString(flagUser); ref != "" {
-				u, err := a.user(ctx, ref)
+				u, err := g.user(ctx, ref)
 				if err != nil {
 					return err
 				}
 				principalType, principalID = store.PrincipalUser, u.ID
 			} else {
 				id, _ := cmd.Flags().GetString(flagGroup)
-				g, err := a.group(ctx, id)
+				grp, err := g.group(ctx, id)
 				if err != nil {
 					return err
 				}
-				principalID = g.ID
+				principalID = grp.ID
 			}
-			if err := a.dir.Assign(ctx, a.t.ID, app.ID, principalType, principalID); err != nil {
+			if err := g.assign(ctx, app.ID, principalType, principalID); err != nil {
 				return err
 			}
-			return printAssignments(ctx, cmd, a.app, app)
+			return printAssignments(ctx, cmd, g, app)
 		})
 	cmd.Flags().String(flagUser, "", "the user: id, mail or user principal name")
 	cmd.Flags().String(flagGroup, "", "the group's id")
@@ -232,13 +234,13 @@ func newAppsAssignCmd(d deps) *cobra.Command {
 }
 
 func newAppsUnassignCmd(d deps) *cobra.Command {
-	cmd := objectCommand(d, "unassign --tenant SLUG APP --principal ID", "Withdraw a user's or group's assignment to an application", "APP",
-		localAdmin.application, func(ctx context.Context, a localAdmin, cmd *cobra.Command, app store.Application) error {
+	cmd := adminObjectCommand(d, "unassign --tenant SLUG APP --principal ID", "Withdraw a user's or group's assignment to an application", "APP",
+		directoryAdmin.application, func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, app store.Application) error {
 			id, _ := cmd.Flags().GetString("principal")
-			if err := a.dir.Unassign(ctx, a.t.ID, app.ID, id); err != nil {
+			if err := g.unassign(ctx, app.ID, id); err != nil {
 				return err
 			}
-			return printAssignments(ctx, cmd, a.app, app)
+			return printAssignments(ctx, cmd, g, app)
 		})
 	cmd.Flags().String("principal", "", "id of the assigned user or group (see apps show) (required)")
 	required(cmd, "principal")
@@ -253,16 +255,16 @@ type appDetail struct {
 	Assignments []store.Assignment   `json:"appRoleAssignments"`
 }
 
-func printApp(ctx context.Context, cmd *cobra.Command, a *app, app store.Application) error {
-	secrets, err := a.dir.ClientSecrets(ctx, app.TenantID, app.ID)
+func printApp(ctx context.Context, cmd *cobra.Command, g directoryAdmin, app store.Application) error {
+	secrets, err := g.secrets(ctx, app.ID)
 	if err != nil {
 		return err
 	}
-	owners, err := a.dir.ApplicationOwners(ctx, app.TenantID, app.ID)
+	owners, err := g.applicationOwners(ctx, app.ID)
 	if err != nil {
 		return err
 	}
-	assignments, names, err := namedAssignments(ctx, a, app)
+	assignments, names, err := g.assignments(ctx, app.ID)
 	if err != nil {
 		return err
 	}
@@ -300,12 +302,15 @@ func appFields(w io.Writer, app store.Application) {
 func secretFields(w io.Writer, sec *directory.NewSecret) {
 	field(w, "Client secret", sec.Value)
 	field(w, "Secret key id", sec.ID)
+	if sec.DisplayName != "" {
+		field(w, "Secret name", sec.DisplayName)
+	}
 	field(w, "Secret expires", expiresCell(sec.ExpiresAt))
 	fmt.Fprintln(w, "Copy the client secret now: Foyer keeps only a hash of it and will not show it again.")
 }
 
-func printSecrets(ctx context.Context, cmd *cobra.Command, a *app, app store.Application) error {
-	secrets, err := a.dir.ClientSecrets(ctx, app.TenantID, app.ID)
+func printSecrets(ctx context.Context, cmd *cobra.Command, g directoryAdmin, app store.Application) error {
+	secrets, err := g.secrets(ctx, app.ID)
 	if err != nil {
 		return err
 	}
@@ -314,9 +319,9 @@ func printSecrets(ctx context.Context, cmd *cobra.Command, a *app, app store.App
 }
 
 func secretTable(w io.Writer, secrets []store.ClientSecret) {
-	row(w, "SECRET KEY ID", "HINT", "CREATED", "EXPIRES")
+	row(w, "SECRET KEY ID", "HINT", "NAME", "CREATED", "EXPIRES")
 	for _, s := range secrets {
-		row(w, s.ID, s.Hint+"…", timeCell(&s.CreatedAt), expiresCell(s.ExpiresAt))
+		row(w, s.ID, s.Hint+"…", firstOf(s.DisplayName), timeCell(&s.CreatedAt), expiresCell(s.ExpiresAt))
 	}
 }
 
@@ -327,8 +332,8 @@ func expiresCell(t *time.Time) string {
 	return timeCell(t)
 }
 
-func printAssignments(ctx context.Context, cmd *cobra.Command, a *app, app store.Application) error {
-	assignments, names, err := namedAssignments(ctx, a, app)
+func printAssignments(ctx context.Context, cmd *cobra.Command, g directoryAdmin, app store.Application) error {
+	assignments, names, err := g.assignments(ctx, app.ID)
 	if err != nil {
 		return err
 	}
@@ -343,36 +348,84 @@ func assignmentTable(w io.Writer, assignments []store.Assignment, names map[stri
 	}
 }
 
-// namedAssignments answers the application's assignments with the names
-// of the assigned users and groups.
-func namedAssignments(ctx context.Context, a *app, app store.Application) ([]store.Assignment, map[string]string, error) {
-	assignments, err := a.dir.Assignments(ctx, app.TenantID, app.ID)
+// assignments answers the application's assignments with the names of
+// the assigned users (user principal names) and groups.
+func (l localAdmin) assignments(ctx context.Context, appID string) ([]store.Assignment, map[string]string, error) {
+	assignments, err := l.dir.Assignments(ctx, l.t.ID, appID)
 	if err != nil {
 		return nil, nil, err
 	}
-	names, err := principalNames(ctx, a, app.TenantID, assignments)
-	return assignments, names, err
-}
-
-// principalNames names assigned users and groups for people reading a
-// table.
-func principalNames(ctx context.Context, a *app, tenantID string, assignments []store.Assignment) (map[string]string, error) {
 	names := make(map[string]string, len(assignments))
 	for _, as := range assignments {
 		switch as.PrincipalType {
 		case store.PrincipalUser:
-			u, err := a.dir.User(ctx, tenantID, as.PrincipalID)
+			u, err := l.dir.User(ctx, l.t.ID, as.PrincipalID)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			names[as.PrincipalID] = u.UserPrincipalName
 		case store.PrincipalGroup:
-			g, err := a.dir.Group(ctx, tenantID, as.PrincipalID)
+			g, err := l.dir.Group(ctx, l.t.ID, as.PrincipalID)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			names[as.PrincipalID] = g.DisplayName
 		}
 	}
-	return names, nil
+	return assignments, names, nil
+}
+
+// withLists answers app with an empty list wherever the store kept none,
+// so that -o json prints [] as the API does, never null.
+func withLists(app store.Application) store.Application {
+	for _, l := range []*[]string{&app.RedirectURIs, &app.PostLogoutRedirectURIs, &app.GrantTypes, &app.APIPermissions} {
+		*l = nonNil(*l)
+	}
+	return app
+}
+
+func (l localAdmin) applications(ctx context.Context) ([]store.Application, error) {
+	apps, err := l.dir.Applications(ctx, l.t.ID)
+	for i := range apps {
+		apps[i] = withLists(apps[i])
+	}
+	return apps, err
+}
+
+func (l localAdmin) createApplication(ctx context.Context, in directory.NewApplication) (store.Application, *directory.NewSecret, error) {
+	app, sec, err := l.dir.CreateApplication(ctx, l.t.ID, in)
+	return withLists(app), sec, err
+}
+
+func (l localAdmin) updateApplication(ctx context.Context, app store.Application, p directory.ApplicationPatch) (store.Application, error) {
+	app, err := l.dir.UpdateApplication(ctx, l.t.ID, app.ID, p)
+	return withLists(app), err
+}
+
+func (l localAdmin) deleteApplication(ctx context.Context, appID string) error {
+	return l.dir.DeleteApplication(ctx, l.t.ID, appID)
+}
+
+func (l localAdmin) addSecret(ctx context.Context, appID string, in directory.SecretInput) (*directory.NewSecret, error) {
+	return l.dir.AddClientSecret(ctx, l.t.ID, appID, in)
+}
+
+func (l localAdmin) removeSecret(ctx context.Context, appID, keyID string) error {
+	return l.dir.RemoveClientSecret(ctx, l.t.ID, appID, keyID)
+}
+
+func (l localAdmin) secrets(ctx context.Context, appID string) ([]store.ClientSecret, error) {
+	return l.dir.ClientSecrets(ctx, l.t.ID, appID)
+}
+
+func (l localAdmin) applicationOwners(ctx context.Context, appID string) ([]store.User, error) {
+	return l.dir.ApplicationOwners(ctx, l.t.ID, appID)
+}
+
+func (l localAdmin) assign(ctx context.Context, appID, principalType, principalID string) error {
+	return l.dir.Assign(ctx, l.t.ID, appID, principalType, principalID)
+}
+
+func (l localAdmin) unassign(ctx context.Context, appID, principalID string) error {
+	return l.dir.Unassign(ctx, l.t.ID, appID, principalID)
 }

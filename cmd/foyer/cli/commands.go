@@ -167,6 +167,20 @@ func objectCommand[T any](d deps, use, short, arg string, find func(localAdmin, 
 		})
 }
 
+// adminObjectCommand is objectCommand for a command that runs locally or
+// remotely (adminCommand).
+func adminObjectCommand[T any](d deps, use, short, arg string, find func(directoryAdmin, context.Context, string) (T, error),
+	run func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, v T) error) *cobra.Command {
+	return adminCommand(d, use, short, exactArgs(arg),
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
+			v, err := find(g, ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return run(ctx, g, cmd, v)
+		})
+}
+
 // printList answers a list: as JSON, or as a table with header and one
 // row of cells an item.
 func printList[T any](cmd *cobra.Command, items []T, header []string, cells func(T) []string) error {

@@ -44,9 +44,14 @@ const (
 	maxRemotePages = 10000
 )
 
-func addRemoteFlags(cmd *cobra.Command) {
+// addRemoteFlags adds --server and, with credentialFlags, --client-id and
+// --client-secret.
+func addRemoteFlags(cmd *cobra.Command, credentialFlags bool) {
 	f := cmd.Flags()
 	f.String(flagServer, "", "act through this Foyer server's admin API, e.g. https://id.example.com (env "+envServer+"; default: the local database)")
+	if !credentialFlags {
+		return
+	}
 	f.String(flagClientID, "", "with --server: the client id of an app with API permissions (env "+envClientID+")")
 	f.String(flagClientSecret, "", "with --server: the app's client secret (visible in the process list; prefer env "+envClientSecret+")")
 }
@@ -57,6 +62,11 @@ func remoteSetting(cmd *cobra.Command, d deps, flag, env string) string {
 	if v, _ := cmd.Flags().GetString(flag); cmd.Flags().Changed(flag) {
 		return v
 	}
+	return envSetting(d, env)
+}
+
+// envSetting answers an environment variable's value ("" when unset).
+func envSetting(d deps, env string) string {
 	if d.lookupEnv == nil {
 		return ""
 	}
@@ -66,11 +76,13 @@ func remoteSetting(cmd *cobra.Command, d deps, flag, env string) string {
 
 // newAPIClient answers the client the remote flags describe, or nil when
 // neither --server nor FOYER_SERVER names a server. Nothing is sent yet.
-func newAPIClient(cmd *cobra.Command, d deps, tenant string) (*apiClient, error) {
+// Without credentialFlags the command's --client-id is its own, and the
+// credentials come from the environment only.
+func newAPIClient(cmd *cobra.Command, d deps, tenant string, credentialFlags bool) (*apiClient, error) {
 	server := strings.TrimRight(remoteSetting(cmd, d, flagServer, envServer), "/")
 	if server == "" {
 		for _, name := range []string{flagClientID, flagClientSecret} {
-			if cmd.Flags().Changed(name) {
+			if credentialFlags && cmd.Flags().Changed(name) {
 				return nil, usageErrorf("--%s needs --%s (or %s)", name, flagServer, envServer)
 			}
 		}
@@ -79,10 +91,13 @@ func newAPIClient(cmd *cobra.Command, d deps, tenant string) (*apiClient, error)
 	if err := checkServerURL(server); err != nil {
 		return nil, err
 	}
-	clientID := remoteSetting(cmd, d, flagClientID, envClientID)
-	secret, err := secretFlag(cmd, d, flagClientSecret, envClientSecret) // warns when given as a flag
-	if err != nil {
-		return nil, err
+	clientID, secret := envSetting(d, envClientID), envSetting(d, envClientSecret)
+	if credentialFlags {
+		clientID = remoteSetting(cmd, d, flagClientID, envClientID)
+		var err error
+		if secret, err = secretFlag(cmd, d, flagClientSecret, envClientSecret); err != nil { // warns when given as a flag
+			return nil, err
+		}
 	}
 	if clientID == "" && secret == "" {
 		// No app credentials: the sign-in of foyer login, if it is for

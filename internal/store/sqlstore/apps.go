@@ -83,19 +83,19 @@ func (s *Store) DeleteApplication(ctx context.Context, tenantID, id string) erro
 	return nil
 }
 
-const clientSecretColumns = `tenant_id, app_id, id, hash, hint, created_at, expires_at`
+const clientSecretColumns = `tenant_id, app_id, id, hash, hint, created_at, expires_at, display_name`
 
 func scanClientSecret(r rowScanner) (store.ClientSecret, error) {
 	var cs store.ClientSecret
 	err := r.Scan(&cs.TenantID, &cs.AppID, &cs.ID, &cs.Hash, &cs.Hint,
-		timeDest{&cs.CreatedAt}, nullTimeDest{&cs.ExpiresAt})
+		timeDest{&cs.CreatedAt}, nullTimeDest{&cs.ExpiresAt}, &cs.DisplayName)
 	return cs, err
 }
 
 func (s *Store) AddClientSecret(ctx context.Context, cs store.ClientSecret) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO client_secrets (`+clientSecretColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		cs.TenantID, cs.AppID, cs.ID, cs.Hash, cs.Hint, s.timeArg(cs.CreatedAt), s.nullTimeArg(cs.ExpiresAt))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		cs.TenantID, cs.AppID, cs.ID, cs.Hash, cs.Hint, s.timeArg(cs.CreatedAt), s.nullTimeArg(cs.ExpiresAt), cs.DisplayName)
 	if err != nil {
 		return fmt.Errorf("add client secret %q to application %q: %w", cs.ID, cs.AppID, s.dbError(err))
 	}
@@ -126,6 +126,17 @@ func (s *Store) AddApplicationOwner(ctx context.Context, tenantID, appID, userID
 
 func (s *Store) RemoveApplicationOwner(ctx context.Context, tenantID, appID, userID string) error {
 	return s.removeLink(ctx, applicationOwners(), tenantID, appID, userID)
+}
+
+func (s *Store) ListOwnedApplications(ctx context.Context, tenantID, userID string) ([]store.Application, error) {
+	apps, err := queryAll(ctx, s.read, scanApplication, `SELECT `+applicationColumns+` FROM applications a
+		WHERE a.tenant_id = $1 AND a.id IN (SELECT o.app_id FROM application_owners o
+			WHERE o.tenant_id = $1 AND o.user_id = $2)
+		ORDER BY a.created_at, a.id`, tenantID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list applications owned by %q: %w", userID, s.dbError(err))
+	}
+	return apps, nil
 }
 
 func (s *Store) ListApplicationOwners(ctx context.Context, tenantID, appID string) ([]store.User, error) {

@@ -86,12 +86,21 @@ func (s *Store) ListGroupOwners(ctx context.Context, tenantID, groupID string) (
 }
 
 func (s *Store) ListUserGroups(ctx context.Context, tenantID, userID string) ([]store.Group, error) {
+	return s.userGroups(ctx, groupMembers(), tenantID, userID)
+}
+
+func (s *Store) ListOwnedGroups(ctx context.Context, tenantID, userID string) ([]store.Group, error) {
+	return s.userGroups(ctx, groupOwners(), tenantID, userID)
+}
+
+// userGroups answers the groups l links the user to, oldest first.
+func (s *Store) userGroups(ctx context.Context, l link, tenantID, userID string) ([]store.Group, error) {
 	groups, err := queryAll(ctx, s.read, scanGroup, `SELECT `+groupColumns+` FROM groups g
-		WHERE g.tenant_id = $1 AND g.id IN (SELECT m.group_id FROM group_members m
-			WHERE m.tenant_id = $1 AND m.user_id = $2)
+		WHERE g.tenant_id = $1 AND g.id IN (SELECT l.group_id FROM `+l.table+` l
+			WHERE l.tenant_id = $1 AND l.user_id = $2)
 		ORDER BY g.created_at, g.id`, tenantID, userID)
 	if err != nil {
-		return nil, fmt.Errorf("list groups of user %q: %w", userID, s.dbError(err))
+		return nil, fmt.Errorf("list groups of %s %q: %w", l.what, userID, s.dbError(err))
 	}
 	return groups, nil
 }

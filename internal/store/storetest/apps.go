@@ -18,7 +18,33 @@ func applicationCases() []testCase {
 		{"Delete", applicationDelete},
 		{"ClientSecrets", applicationClientSecrets},
 		{"Owners", linkTest(applicationOwnersLink())},
+		{"OwnedApplications", applicationOwnedBy},
 	}
+}
+
+func applicationOwnedBy(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	alex := createUser(t, s, memberFixture(tid, "alex"))
+	sam := createUser(t, s, memberFixture(tid, "sam"))
+	wiki := createApplication(t, s, applicationFixture(tid, "wiki"))
+	later := applicationFixture(tid, "crm")
+	later.CreatedAt = at(time.Minute)
+	crm := createApplication(t, s, later)
+	createApplication(t, s, applicationFixture(tid, "mail"))
+	require.NoError(t, s.AddApplicationOwner(ctx, tid, crm.ID, alex.ID))
+	require.NoError(t, s.AddApplicationOwner(ctx, tid, wiki.ID, alex.ID))
+
+	apps, err := s.ListOwnedApplications(ctx, tid, alex.ID)
+	require.NoError(t, err)
+	require.Equal(t, []store.Application{wiki, crm}, apps, "oldest first, only the owned")
+	requireEmpty(t, func() (any, error) { return s.ListOwnedApplications(ctx, tid, sam.ID) })
+	other := createTenant(t, s, "fabrikam").ID
+	requireEmpty(t, func() (any, error) { return s.ListOwnedApplications(ctx, other, alex.ID) })
+	require.NoError(t, s.DeleteApplication(ctx, tid, wiki.ID))
+	apps, err = s.ListOwnedApplications(ctx, tid, alex.ID)
+	require.NoError(t, err)
+	require.Equal(t, []store.Application{crm}, apps)
 }
 
 func applicationCreateGetList(t *testing.T, s store.Store) {
@@ -142,6 +168,7 @@ func applicationClientSecrets(t *testing.T, s store.Store) {
 	older := clientSecretFixture(wiki, 0)
 	newer := clientSecretFixture(wiki, time.Hour)
 	newer.ExpiresAt = nil
+	newer.DisplayName = "CI pipeline, rolled over in March"
 	require.NoError(t, s.AddClientSecret(ctx, older))
 	require.NoError(t, s.AddClientSecret(ctx, newer))
 

@@ -117,4 +117,12 @@ func groupListUserGroups(t *testing.T, s store.Store) {
 	groups, err = s.ListUserGroups(ctx, tid, newID())
 	require.NoError(t, err)
 	require.Empty(t, groups)
+
+	groups, err = s.ListOwnedGroups(ctx, tid, alex.ID)
+	require.NoError(t, err)
+	require.Equal(t, []store.Group{owned}, groups, "ownerships only")
+	other := createTenant(t, s, "fabrikam").ID
+	groups, err = s.ListOwnedGroups(ctx, other, alex.ID)
+	require.NoError(t, err)
+	require.Empty(t, groups, "another tenant's view holds none")
 }
