@@ -111,8 +111,13 @@ func (g *guard) stalled() bool { return g.epoch.Load() == nil }
 
 // statement begins one statement: its context under the guard and, with a
 // tracer, a span named by the statement's verb carrying its text (never
-// its arguments). end closes both, recording err on the span.
+// its arguments). end closes both, recording err on the span; it is nil
+// when there is nothing to close (no timeout, no watchdog, no tracer), so
+// the statement costs nothing extra.
 func (g *guard) statement(ctx context.Context, query string) (context.Context, func(err error)) {
+	if g.tracer.Load() == nil && g.timeout.Load() <= 0 && !g.watched.Load() && g.epoch.Load() != nil {
+		return ctx, nil
+	}
 	var span trace.Span
 	if t := g.tracer.Load(); t != nil {
 		verb, _, _ := strings.Cut(strings.TrimSpace(query), " ")
@@ -141,16 +146,24 @@ type guarded struct {
 	g *guard
 }
 
-func (w guarded) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+func (w guarded) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx, end := w.g.statement(ctx, query)
-	defer func() { end(err) }()
-	return w.q.ExecContext(ctx, query, args...)
+	res, err := w.q.ExecContext(ctx, query, args...)
+	if end != nil {
+		end(err)
+	}
+	return res, err
 }
 
 func (w guarded) QueryContext(ctx context.Context, query string, args ...any) (rows, error) {
 	ctx, end := w.g.statement(ctx, query)
 	r, err := w.q.QueryContext(ctx, query, args...)
-	if err != nil {
+	switch {
+	case end == nil && err == nil:
+		return r, nil
+	case end == nil:
+		return nil, err
+	case err != nil:
 		end(err)
 		return nil, err
 	}
@@ -159,7 +172,11 @@ func (w guarded) QueryContext(ctx context.Context, query string, args ...any) (r
 
 func (w guarded) QueryRowContext(ctx context.Context, query string, args ...any) row {
 	ctx, end := w.g.statement(ctx, query)
-	return guardedRow{row: w.q.QueryRowContext(ctx, query, args...), end: end}
+	r := w.q.QueryRowContext(ctx, query, args...)
+	if end == nil {
+		return r
+	}
+	return guardedRow{row: r, end: end}
 }
 
 type guardedRows struct {
