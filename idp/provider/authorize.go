@@ -272,7 +272,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, t store.Tenant
 		return
 	}
 	if !mayUse {
-		p.flow.RecordDenied(ctx, t, app, req.UserID, "user is not assigned to the application")
+		p.flow.RecordDenied(ctx, t, app, req.UserID, req.ID, signin.CodeNotAssigned, "The user is not assigned to the application.")
 		p.redirectError(w, r, t, req.RedirectURI, req.State, authError{"access_denied", "the user is not assigned to this application"})
 		return
 	}
@@ -284,7 +284,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, t store.Tenant
 		return
 	}
 	if mfa.NeedsMFA(t, app, user, req.AMR, req.ACRValues) {
-		p.flow.RecordDenied(ctx, t, app, req.UserID, "no second factor")
+		p.flow.RecordDenied(ctx, t, app, req.UserID, req.ID, signin.CodeMFARequired, "A second factor is required and was not proven.")
 		p.redirectError(w, r, t, req.RedirectURI, req.State, authError{"interaction_required", "the user must prove a second factor"})
 		return
 	}
