@@ -933,6 +933,10 @@ func (nopStore) ListMFARegistrations(context.Context, string) ([]store.MFARegist
 	return nil, nil
 }
 
-func (nopStore) ListAudit(context.Context, store.AuditFilter) ([]store.AuditEvent, error) { return nil, nil }
+func (nopStore) ListAudit(context.Context, store.AuditFilter) ([]store.AuditEvent, error) {
+	return nil, nil
+}
 
-func (nopStore) ListSignIns(context.Context, store.SignInFilter) ([]store.SignIn, error) { return nil, nil }
+func (nopStore) ListSignIns(context.Context, store.SignInFilter) ([]store.SignIn, error) {
+	return nil, nil
+}
