@@ -9,19 +9,19 @@ import (
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
-// The audit and sign-in logs, in Graph's directoryAudit and signIn
+// The audit and sign-in logs, in Graph's DirectoryAudit and SignIn
 // shapes. Both are read newest first and paged by (time, id) with the
 // API's signed skip token, so a page costs one indexed range read however
 // long the log is.
 
 var directoryAuditResource = resource{
-	name:       "microsoft.graph.directoryAudit",
+	name:       "microsoft.graph.DirectoryAudit",
 	collection: "auditLogs/directoryAudits",
 	fields: []string{"id", "category", "correlationId", "result", "resultReason", "activityDisplayName",
 		"activityDateTime", "loggedByService", "operationType", "initiatedBy", "targetResources", "additionalDetails"},
 	filterable: []string{"activityDisplayName", "activityDateTime", "category", "result", "initiatedBy/user/id",
 		"initiatedBy/app/appId", "targetResources"},
-	filter: logFilterParser("microsoft.graph.directoryAudit", map[string]filterKind{
+	filter: logFilterParser("microsoft.graph.DirectoryAudit", map[string]filterKind{
 		"activityDisplayName": filterText, "activityDateTime": filterTime, "category": filterText,
 		"result": filterText, "initiatedBy/user/id": filterText, "initiatedBy/app/appId": filterText,
 		anyIDKey: filterAnyID,
@@ -29,20 +29,21 @@ var directoryAuditResource = resource{
 }
 
 var signInResource = resource{
-	name:       "microsoft.graph.signIn",
+	name:       "microsoft.graph.SignIn",
 	collection: "auditLogs/signIns",
 	fields: []string{"id", "createdDateTime", "userDisplayName", "userPrincipalName", "userId", "userType",
 		"appId", "appDisplayName", "ipAddress", "clientAppUsed", "correlationId", "isInteractive",
 		"authenticationRequirement", "authenticationMethodsUsed", "crossTenantAccessType", "homeTenantId", "status"},
 	filterable: []string{"userId", "appId", "createdDateTime", "status/errorCode", "userType"},
-	filter: logFilterParser("microsoft.graph.signIn", map[string]filterKind{
+	filter: logFilterParser("microsoft.graph.SignIn", map[string]filterKind{
 		"userId": filterText, "appId": filterText, "createdDateTime": filterTime,
 		"status/errorCode": filterNumber, "userType": filterText,
 	}),
 }
 
-// Graph's directoryAudit.
-type directoryAudit struct {
+// DirectoryAudit is Graph's directoryAudit, as the API answers it and
+// the CLI reads it.
+type DirectoryAudit struct {
 	ID                  string           `json:"id"`
 	Category            string           `json:"category"`
 	CorrelationID       string           `json:"correlationId"`
@@ -52,51 +53,58 @@ type directoryAudit struct {
 	ActivityDateTime    time.Time        `json:"activityDateTime"`
 	LoggedByService     string           `json:"loggedByService"`
 	OperationType       string           `json:"operationType"`
-	InitiatedBy         auditActor       `json:"initiatedBy"`
-	TargetResources     []targetResource `json:"targetResources"`
-	AdditionalDetails   []keyValue       `json:"additionalDetails"`
+	InitiatedBy         AuditActor       `json:"initiatedBy"`
+	TargetResources     []TargetResource `json:"targetResources"`
+	AdditionalDetails   []KeyValue       `json:"additionalDetails"`
 }
 
-// auditActor is Graph's auditActivityInitiator: a user or an app, the
+// AuditActor is Graph's auditActivityInitiator: a user or an app, the
 // other null.
-type auditActor struct {
-	User *userIdentity `json:"user"`
-	App  *appIdentity  `json:"app"`
+type AuditActor struct {
+	User *UserIdentity `json:"user"`
+	App  *AppIdentity  `json:"app"`
 }
 
-type userIdentity struct {
+type UserIdentity struct {
 	ID                *string `json:"id"`
 	DisplayName       *string `json:"displayName"`
 	UserPrincipalName *string `json:"userPrincipalName"`
 	IPAddress         string  `json:"ipAddress"`
 }
 
-type appIdentity struct {
+type AppIdentity struct {
 	AppID       *string `json:"appId"`
 	DisplayName *string `json:"displayName"`
 }
 
-type targetResource struct {
+type TargetResource struct {
 	ID                 *string            `json:"id"`
 	DisplayName        *string            `json:"displayName"`
 	Type               string             `json:"type"`
 	UserPrincipalName  *string            `json:"userPrincipalName"`
-	ModifiedProperties []modifiedProperty `json:"modifiedProperties"`
+	ModifiedProperties []ModifiedProperty `json:"modifiedProperties"`
 }
 
-type modifiedProperty struct {
+type ModifiedProperty struct {
 	DisplayName string `json:"displayName"`
 	OldValue    string `json:"oldValue"`
 	NewValue    string `json:"newValue"`
 }
 
-type keyValue struct {
+// Keys of a DirectoryAudit's additionalDetails.
+const (
+	DetailUserAgent = "User-Agent"
+	DetailIPAddress = "IP address"
+)
+
+// KeyValue is Graph's keyValue.
+type KeyValue struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
 
-// Graph's signIn.
-type signIn struct {
+// SignIn is Graph's signIn, as the API answers it and the CLI reads it.
+type SignIn struct {
 	ID                        string       `json:"id"`
 	CreatedDateTime           time.Time    `json:"createdDateTime"`
 	UserDisplayName           *string      `json:"userDisplayName"`
@@ -113,10 +121,10 @@ type signIn struct {
 	AuthenticationMethodsUsed []string     `json:"authenticationMethodsUsed"`
 	CrossTenantAccessType     string       `json:"crossTenantAccessType"`
 	HomeTenantID              *string      `json:"homeTenantId"`
-	Status                    signInStatus `json:"status"`
+	Status                    SignInStatus `json:"status"`
 }
 
-type signInStatus struct {
+type SignInStatus struct {
 	ErrorCode     int     `json:"errorCode"`
 	FailureReason *string `json:"failureReason"`
 }
@@ -162,15 +170,17 @@ func operationType(activity string) string {
 	return "Other"
 }
 
-func toDirectoryAudit(e store.AuditEvent) directoryAudit {
-	out := directoryAudit{
+// DirectoryAuditOf is e as Graph shows it. Graph has no place for the
+// address of an app or system actor: it goes to additionalDetails.
+func DirectoryAuditOf(e store.AuditEvent) DirectoryAudit {
+	out := DirectoryAudit{
 		ID: e.ID, Category: e.Category, CorrelationID: e.CorrelationID, Result: e.Result, ResultReason: e.Reason,
 		ActivityDisplayName: e.Activity, ActivityDateTime: e.Time, LoggedByService: loggedBy(e),
-		OperationType: operationType(e.Activity), TargetResources: []targetResource{}, AdditionalDetails: []keyValue{},
+		OperationType: operationType(e.Activity), TargetResources: []TargetResource{}, AdditionalDetails: []KeyValue{},
 	}
 	switch e.ActorType {
 	case store.ActorUser:
-		u := &userIdentity{ID: orNull(e.ActorID), IPAddress: e.ClientIP}
+		u := &UserIdentity{ID: orNull(e.ActorID), IPAddress: e.ClientIP}
 		if strings.Contains(e.ActorName, "@") {
 			u.UserPrincipalName = orNull(e.ActorName)
 		} else {
@@ -180,37 +190,41 @@ func toDirectoryAudit(e store.AuditEvent) directoryAudit {
 	default:
 		// An app, or Foyer itself (the operator's CLI, key rotation):
 		// Graph names the system as an app without an id.
-		app := &appIdentity{DisplayName: orNull(e.ActorName)}
+		app := &AppIdentity{DisplayName: orNull(e.ActorName)}
 		if e.ActorType == store.ActorApp {
 			app.AppID = orNull(e.ActorID)
 		}
 		out.InitiatedBy.App = app
 	}
 	if e.TargetType != "" || e.TargetID != "" {
-		tr := targetResource{ID: orNull(e.TargetID), DisplayName: orNull(e.TargetName), Type: e.TargetType,
-			ModifiedProperties: []modifiedProperty{}}
+		tr := TargetResource{ID: orNull(e.TargetID), DisplayName: orNull(e.TargetName), Type: e.TargetType,
+			ModifiedProperties: []ModifiedProperty{}}
 		if e.TargetType == "User" && strings.Contains(e.TargetName, "@") {
 			tr.UserPrincipalName = orNull(e.TargetName)
 		}
 		for _, m := range e.ModifiedProperties {
-			tr.ModifiedProperties = append(tr.ModifiedProperties, modifiedProperty{DisplayName: m.Name, OldValue: m.OldValue, NewValue: m.NewValue})
+			tr.ModifiedProperties = append(tr.ModifiedProperties, ModifiedProperty{DisplayName: m.Name, OldValue: m.OldValue, NewValue: m.NewValue})
 		}
 		out.TargetResources = append(out.TargetResources, tr)
 	}
+	if e.ActorType != store.ActorUser && e.ClientIP != "" {
+		out.AdditionalDetails = append(out.AdditionalDetails, KeyValue{Key: DetailIPAddress, Value: e.ClientIP})
+	}
 	if e.UserAgent != "" {
-		out.AdditionalDetails = append(out.AdditionalDetails, keyValue{Key: "User-Agent", Value: e.UserAgent})
+		out.AdditionalDetails = append(out.AdditionalDetails, KeyValue{Key: DetailUserAgent, Value: e.UserAgent})
 	}
 	return out
 }
 
-func toSignIn(s store.SignIn) signIn {
-	out := signIn{
+// SignInOf is s as Graph shows it.
+func SignInOf(s store.SignIn) SignIn {
+	out := SignIn{
 		ID: s.ID, CreatedDateTime: s.CreatedAt, UserDisplayName: orNull(s.UserDisplayName),
 		UserPrincipalName: orNull(s.UserPrincipalName), UserID: orNull(s.UserID), AppID: orNull(s.AppID),
 		AppDisplayName: orNull(s.AppDisplayName), IPAddress: s.IPAddress, ClientAppUsed: "Browser",
 		CorrelationID: s.CorrelationID, IsInteractive: true, AuthenticationRequirement: s.AuthenticationRequirement,
 		AuthenticationMethodsUsed: s.AuthenticationMethods, CrossTenantAccessType: "none",
-		HomeTenantID: orNull(s.HomeTenantID), Status: signInStatus{ErrorCode: s.ErrorCode, FailureReason: orNull(s.FailureReason)},
+		HomeTenantID: orNull(s.HomeTenantID), Status: SignInStatus{ErrorCode: s.ErrorCode, FailureReason: orNull(s.FailureReason)},
 	}
 	if out.AuthenticationMethodsUsed == nil {
 		out.AuthenticationMethodsUsed = []string{}
@@ -276,12 +290,12 @@ func (a *API) listDirectoryAudits(w http.ResponseWriter, r *http.Request, p Prin
 	if more {
 		events = events[:q.top]
 	}
-	items := make([]directoryAudit, len(events))
+	items := make([]DirectoryAudit, len(events))
 	for i, e := range events {
-		items[i] = toDirectoryAudit(e)
+		items[i] = DirectoryAuditOf(e)
 	}
 	return writeItems(a, w, r, q, p, directoryAuditResource, items, more,
-		func(d directoryAudit) string { return cursorID(d.ActivityDateTime, d.ID) })
+		func(d DirectoryAudit) string { return cursorID(d.ActivityDateTime, d.ID) })
 }
 
 func (a *API) listSignIns(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -311,10 +325,10 @@ func (a *API) listSignIns(w http.ResponseWriter, r *http.Request, p Principal) e
 	if more {
 		rows = rows[:q.top]
 	}
-	items := make([]signIn, len(rows))
+	items := make([]SignIn, len(rows))
 	for i, s := range rows {
-		items[i] = toSignIn(s)
+		items[i] = SignInOf(s)
 	}
 	return writeItems(a, w, r, q, p, signInResource, items, more,
-		func(s signIn) string { return cursorID(s.CreatedDateTime, s.ID) })
+		func(s SignIn) string { return cursorID(s.CreatedDateTime, s.ID) })
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/foyer-idp/foyer/internal/api"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -40,6 +41,8 @@ type directoryAdmin interface {
 	// guests answers the guests, only those in state when it is not empty.
 	guests(ctx context.Context, state string) ([]store.User, error)
 	deleteUser(ctx context.Context, id string) error
+	// signIns answers the tenant's sign-in attempts, newest first.
+	signIns(ctx context.Context, f store.SignInFilter) ([]api.SignIn, error)
 }
 
 var (
