@@ -24,14 +24,14 @@ CREATE TABLE sign_ins (
     attempt_key                TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX sign_ins_tenant_time_idx ON sign_ins (tenant_id, created_at, id);
-CREATE INDEX sign_ins_tenant_user_idx ON sign_ins (tenant_id, user_id, created_at);
-CREATE INDEX sign_ins_tenant_app_idx ON sign_ins (tenant_id, app_id, created_at);
-CREATE INDEX sign_ins_tenant_status_idx ON sign_ins (tenant_id, error_code, created_at);
+CREATE INDEX sign_ins_tenant_user_idx ON sign_ins (tenant_id, user_id, created_at, id);
+CREATE INDEX sign_ins_tenant_app_idx ON sign_ins (tenant_id, app_id, created_at, id);
+CREATE INDEX sign_ins_tenant_status_idx ON sign_ins (tenant_id, error_code, created_at, id);
 CREATE UNIQUE INDEX sign_ins_attempt_idx ON sign_ins (tenant_id, attempt_key) WHERE attempt_key <> '';
 
 -- Sign-in attempts were audit rows until now; they live in sign_ins.
 DELETE FROM audit_events WHERE category = 'SignIn' AND activity = 'Sign-in';
 
-CREATE INDEX audit_events_tenant_activity_idx ON audit_events (tenant_id, activity, occurred_at);
-CREATE INDEX audit_events_tenant_actor_idx ON audit_events (tenant_id, actor_id, occurred_at);
-CREATE INDEX audit_events_tenant_target_idx ON audit_events (tenant_id, target_id, occurred_at);
+CREATE INDEX audit_events_tenant_activity_idx ON audit_events (tenant_id, activity, occurred_at, id);
+CREATE INDEX audit_events_tenant_actor_idx ON audit_events (tenant_id, actor_id, occurred_at, id);
+CREATE INDEX audit_events_tenant_target_idx ON audit_events (tenant_id, target_id, occurred_at, id);
