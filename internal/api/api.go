@@ -69,6 +69,7 @@ type Store interface {
 	ListMFARegistrations(ctx context.Context, tenantID string) ([]store.MFARegistration, error)
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error)
 	ListSignIns(ctx context.Context, f store.SignInFilter) ([]store.SignIn, error)
+	SignInActivity(ctx context.Context, tenantID string, userIDs []string) (map[string]store.SignInActivity, error)
 }
 
 var _ Store = (store.Store)(nil)

@@ -937,6 +937,10 @@ func (nopStore) ListAudit(context.Context, store.AuditFilter) ([]store.AuditEven
 	return nil, nil
 }
 
+func (nopStore) SignInActivity(context.Context, string, []string) (map[string]store.SignInActivity, error) {
+	return nil, nil
+}
+
 func (nopStore) ListSignIns(context.Context, store.SignInFilter) ([]store.SignIn, error) {
 	return nil, nil
 }

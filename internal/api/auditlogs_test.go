@@ -25,6 +25,7 @@ func TestAuditLogs(t *testing.T) {
 		{Name: "LogsPageNewestFirst", Fn: testLogsPaging},
 		{Name: "UnsupportedFiltersAre400", Fn: testLogsUnsupportedFilters},
 		{Name: "OnlyTenantAdministratorsRead", Fn: testLogsPermissions},
+		{Name: "SignInActivity", Fn: testSignInActivity},
 	}
 	sqltest.RunSuite(t, tests, newFixture)
 }
@@ -351,4 +352,44 @@ func testLogsPermissions(t *testing.T, f *fixture) {
 			http.StatusForbidden, "Authorization_RequestDenied")
 		f.requireError(t, f.call(t, nil, "GET", path, nil), http.StatusUnauthorized, "InvalidAuthenticationToken")
 	}
+}
+
+// testSignInActivity: users carry signInActivity only when $select asks,
+// read from the sign-in log, and filter by the last attempt.
+func testSignInActivity(t *testing.T, f *fixture) {
+	stale := f.member(t, f.a.ID, "stale@contoso.example")
+	recent := f.member(t, f.a.ID, "recent@contoso.example")
+	never := f.member(t, f.a.ID, "never@contoso.example")
+	f.seedSignIn(t, -90*24*time.Hour, func(s *store.SignIn) { s.UserID = stale.ID })
+	f.seedSignIn(t, -time.Hour, func(s *store.SignIn) { s.UserID = recent.ID })
+	f.seedSignIn(t, 0, func(s *store.SignIn) { s.UserID, s.ErrorCode = recent.ID, 50126 })
+	p := f.app(admin...)
+
+	plain := f.call(t, p, "GET", "/v1.0/users/"+recent.ID, nil)
+	require.Equal(t, http.StatusOK, plain.status, plain.raw)
+	require.NotContains(t, plain.body, "signInActivity", "only when selected, as in Graph")
+
+	res := f.call(t, p, "GET", "/v1.0/users/"+recent.ID+"?$select=id,signInActivity", nil)
+	require.Equal(t, http.StatusOK, res.status, res.raw)
+	require.Equal(t, map[string]any{
+		"lastSignInDateTime":           f.now.Format(time.RFC3339),
+		"lastSuccessfulSignInDateTime": f.now.Add(-time.Hour).Format(time.RFC3339),
+	}, res.body["signInActivity"])
+
+	items := values(t, f.call(t, p, "GET", "/v1.0/users?$select=id,signInActivity", nil))
+	byID := map[string]any{}
+	for _, it := range items {
+		byID[it["id"].(string)] = it["signInActivity"]
+	}
+	require.Equal(t, map[string]any{"lastSignInDateTime": nil, "lastSuccessfulSignInDateTime": nil}, byID[never.ID])
+
+	cutoff := f.now.Add(-30 * 24 * time.Hour).Format(time.RFC3339)
+	inactive := values(t, f.call(t, p, "GET", filtered("/v1.0/users", "signInActivity/lastSignInDateTime le "+cutoff), nil))
+	require.Equal(t, []string{stale.ID}, ids(inactive), "a user who never signed in matches no time")
+	active := values(t, f.call(t, p, "GET", filtered("/v1.0/users", "signInActivity/lastSignInDateTime ge "+cutoff), nil))
+	require.Equal(t, []string{recent.ID}, ids(active))
+	f.requireError(t, f.call(t, p, "GET", filtered("/v1.0/users", "signInActivity/lastSignInDateTime eq "+cutoff), nil),
+		http.StatusBadRequest, "Request_UnsupportedQuery")
+	f.requireError(t, f.call(t, p, "GET", filtered("/v1.0/users", "mail eq 'stale@contoso.example' and signInActivity/lastSignInDateTime le "+cutoff), nil),
+		http.StatusBadRequest, "Request_UnsupportedQuery")
 }

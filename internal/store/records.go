@@ -135,6 +135,11 @@ type Identity struct {
 type UserFilter struct {
 	UserType          string
 	ExternalUserState string
+	// LastSignInFrom and LastSignInUntil keep users whose latest
+	// sign-in attempt (the sign-in log's) falls in the range, both
+	// inclusive; a user who never tried matches neither.
+	LastSignInFrom  time.Time
+	LastSignInUntil time.Time
 	// AfterID pages: only users whose id sorts after it. Ids are UUIDv7,
 	// so this is creation order.
 	AfterID string
@@ -360,6 +365,13 @@ type SignIn struct {
 	// the end of the transaction turns the row into a failure instead of
 	// adding a second one. Never published.
 	AttemptKey string
+}
+
+// SignInActivity is when a user last tried to sign in, and last did;
+// nil for never. It is read from the sign-in log, so it costs no write.
+type SignInActivity struct {
+	LastSignIn           *time.Time
+	LastSuccessfulSignIn *time.Time
 }
 
 // SignInFilter narrows ListSignIns. Zero values match everything but the

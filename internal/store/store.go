@@ -191,6 +191,9 @@ type SignInLog interface {
 	FailSignIn(ctx context.Context, s SignIn) error
 	// ListSignIns answers matching attempts of one tenant, newest first.
 	ListSignIns(ctx context.Context, f SignInFilter) ([]SignIn, error)
+	// SignInActivity answers each listed user's activity; a user who
+	// never tried is absent.
+	SignInActivity(ctx context.Context, tenantID string, userIDs []string) (map[string]SignInActivity, error)
 }
 
 // SingleUseTokens stores hashed bearer secrets that may be redeemed once

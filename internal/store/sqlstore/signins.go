@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -87,4 +88,38 @@ func (s *Store) ListSignIns(ctx context.Context, f store.SignInFilter) ([]store.
 		return nil, fmt.Errorf("list sign-ins: %w", s.dbError(err))
 	}
 	return rows, nil
+}
+
+// SignInActivity reads the users' latest attempts from the log: one
+// grouped query over the (tenant, user, time) index.
+func (s *Store) SignInActivity(ctx context.Context, tenantID string, userIDs []string) (map[string]store.SignInActivity, error) {
+	out := map[string]store.SignInActivity{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var c conditions
+	c.add("tenant_id = ?", tenantID)
+	ids := make([]any, len(userIDs))
+	for i, id := range userIDs {
+		ids[i] = id
+	}
+	c.add("user_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", ids...)
+	rows, err := s.read.QueryContext(ctx, `SELECT user_id, MAX(created_at), MAX(CASE WHEN error_code = 0 THEN created_at END)
+		FROM sign_ins WHERE `+c.where()+` GROUP BY user_id`, c.args...)
+	if err != nil {
+		return nil, fmt.Errorf("read sign-in activity: %w", s.dbError(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var a store.SignInActivity
+		if err := rows.Scan(&id, nullTimeDest{&a.LastSignIn}, nullTimeDest{&a.LastSuccessfulSignIn}); err != nil {
+			return nil, fmt.Errorf("read sign-in activity: %w", s.dbError(err))
+		}
+		out[id] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read sign-in activity: %w", s.dbError(err))
+	}
+	return out, nil
 }

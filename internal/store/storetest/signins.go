@@ -13,6 +13,7 @@ func signInCases() []testCase {
 	return []testCase{
 		{"AppendAndFilter", signInAppendAndFilter},
 		{"FailKeepsOneRow", signInFailKeepsOneRow},
+		{"Activity", signInActivity},
 	}
 }
 
@@ -114,4 +115,44 @@ func signInFailKeepsOneRow(t *testing.T, s store.Store) {
 	dup := signInFixture(tid, "u1", 0)
 	dup.AttemptKey = "tx-1"
 	require.ErrorIs(t, s.AppendSignIn(ctx, dup), store.ErrConflict, "an attempt key is unique in its tenant")
+}
+
+// signInActivity: the latest attempt and the latest success per user,
+// from the log; the users filter by the latest attempt, never matching
+// one who never tried.
+func signInActivity(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	active := createUser(t, s, guestFixture(tid, "active"))
+	failing := createUser(t, s, guestFixture(tid, "failing"))
+	never := createUser(t, s, guestFixture(tid, "never"))
+	appendSignIn(t, s, signInFixture(tid, active.ID, 0))
+	appendSignIn(t, s, signInFixture(tid, active.ID, time.Hour))
+	wrong := signInFixture(tid, failing.ID, 2*time.Hour)
+	wrong.ErrorCode = 50126
+	appendSignIn(t, s, wrong)
+	appendSignIn(t, s, signInFixture(newID(), never.ID, 3*time.Hour)) // another tenant's row
+
+	got, err := s.SignInActivity(ctx, tid, []string{active.ID, failing.ID, never.ID})
+	require.NoError(t, err)
+	require.Equal(t, map[string]store.SignInActivity{
+		active.ID:  {LastSignIn: ptr(at(time.Hour)), LastSuccessfulSignIn: ptr(at(time.Hour))},
+		failing.ID: {LastSignIn: ptr(at(2 * time.Hour))},
+	}, got)
+	empty, err := s.SignInActivity(ctx, tid, nil)
+	require.NoError(t, err)
+	require.Empty(t, empty)
+
+	ids := func(f store.UserFilter) []string {
+		users, err := s.ListUsers(ctx, tid, f)
+		require.NoError(t, err)
+		var out []string
+		for _, u := range users {
+			out = append(out, u.ID)
+		}
+		return out
+	}
+	require.Equal(t, []string{active.ID}, ids(store.UserFilter{LastSignInUntil: at(time.Hour)}))
+	require.Equal(t, []string{failing.ID}, ids(store.UserFilter{LastSignInFrom: at(time.Hour + time.Second)}))
+	require.ElementsMatch(t, []string{active.ID, failing.ID}, ids(store.UserFilter{LastSignInFrom: at(0), LastSignInUntil: at(3 * time.Hour)}))
 }
