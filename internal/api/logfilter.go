@@ -50,8 +50,11 @@ func logFilterParser(resourceName string, kinds map[string]filterKind) func(stri
 			if len(rest) == 0 {
 				break
 			}
-			if !rest[0].isWord("and") || len(rest) == 1 {
+			if !rest[0].isWord("and") {
 				return nil, unsupported("Only 'and' may join filter clauses.")
+			}
+			if len(rest) == 1 {
+				return nil, badRequest("Invalid filter clause: expected 'property eq value' after 'and'.")
 			}
 			toks = rest[1:]
 		}
