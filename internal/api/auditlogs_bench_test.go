@@ -31,7 +31,7 @@ var seedAuditSQL = map[string]string{
 	"Postgres": `INSERT INTO audit_events (id, occurred_at, tenant_id, category, activity, actor_type, actor_id,
 		actor_name, target_type, target_id, target_name, result, reason, client_ip, user_agent, correlation_id, modified_properties)
 		SELECT 'bench-' || lpad(i::text, 8, '0'), to_timestamp($4::bigint / 1000000.0) + i * interval '1 millisecond',
-			CASE WHEN i % 10 = 0 THEN $2 ELSE $1 END,
+			CASE WHEN i % 10 = 0 THEN $2::text ELSE $1::text END,
 			CASE WHEN i % 7 = 0 THEN 'GroupManagement' ELSE 'UserManagement' END, 'Add user', 'user', 'admin-' || (i % 50),
 			'admin@contoso.example', 'User', 'target-' || (i % 5000), 'sam@contoso.example',
 			CASE WHEN i % 100 = 0 THEN 'failure' ELSE 'success' END, '', '203.0.113.7', 'bench', 'corr-' || i, ''
