@@ -56,22 +56,26 @@ func newSignInsCmd(d deps) *cobra.Command {
 	fl.String("since", "", "only attempts since a time (RFC 3339) or for a duration back (24h)")
 	fl.String("until", "", "only attempts until a time (RFC 3339) or a duration back (1h)")
 	fl.Int("top", defaultAuditLimit, "at most this many attempts")
+	// Mistakes are told before the database or the server is reached.
+	list.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		_, _, err := signInFlags(cmd, time.Now())
+		return err
+	}
 	cmd.AddCommand(list)
 	return cmd
 }
 
-// signInFilter reads the flags; a user given by name is looked up, so
-// the filter is by id both ways.
-func signInFilter(ctx context.Context, g directoryAdmin, cmd *cobra.Command, now time.Time) (store.SignInFilter, error) {
-	var f store.SignInFilter
-	var err error
+// signInFlags reads the flags, checking them; the user comes back as
+// given (an id or a name) for the caller to resolve.
+func signInFlags(cmd *cobra.Command, now time.Time) (f store.SignInFilter, userRef string, err error) {
 	fl := cmd.Flags()
 	f.AppID, _ = fl.GetString("app")
+	userRef, _ = fl.GetString("user")
 	if f.Limit, err = topFlag(cmd); err != nil {
-		return f, err
+		return f, "", err
 	}
 	if f.Since, f.Until, err = timeRangeFlags(cmd, now); err != nil {
-		return f, err
+		return f, "", err
 	}
 	userType, _ := fl.GetString("user-type")
 	switch strings.ToLower(userType) {
@@ -81,24 +85,35 @@ func signInFilter(ctx context.Context, g directoryAdmin, cmd *cobra.Command, now
 	case "guest":
 		f.UserType = store.UserTypeGuest
 	default:
-		return f, usageErrorf("--user-type must be member or guest, got %q", userType)
+		return f, "", usageErrorf("--user-type must be member or guest, got %q", userType)
+	}
+	if fl.Changed("error-code") && fl.Changed("status") {
+		return f, "", usageErrorf("--status and --error-code are one flag: give one")
 	}
 	for _, name := range []string{"error-code", "status"} {
 		if fl.Changed(name) {
 			code, _ := fl.GetInt(name)
 			if code < 0 {
-				return f, usageErrorf("--%s must be 0 or a positive code", name)
+				return f, "", usageErrorf("--%s must be 0 or a positive code", name)
 			}
 			f.ErrorCode = &code
 		}
 	}
-	if ref, _ := fl.GetString("user"); ref != "" {
-		u, err := g.user(ctx, ref)
-		if err != nil {
-			return f, err
-		}
-		f.UserID = u.ID
+	return f, userRef, nil
+}
+
+// signInFilter is signInFlags with the user looked up, so the filter is
+// by id both ways.
+func signInFilter(ctx context.Context, g directoryAdmin, cmd *cobra.Command, now time.Time) (store.SignInFilter, error) {
+	f, ref, err := signInFlags(cmd, now)
+	if err != nil || ref == "" {
+		return f, err
 	}
+	u, err := g.user(ctx, ref)
+	if err != nil {
+		return f, err
+	}
+	f.UserID = u.ID
 	return f, nil
 }
 
