@@ -181,6 +181,13 @@ func (c *Core) RecordDenied(ctx context.Context, t store.Tenant, app store.Appli
 	}
 }
 
+// RecordRedeemed logs the sign-in that redeeming an invitation is, when
+// no second factor follows (the second-factor step logs it otherwise).
+func (c *Core) RecordRedeemed(ctx context.Context, t store.Tenant, guest store.User, amr []string, up store.Upstream) {
+	c.recordSignIn(ctx, attemptOutcome{tenant: t, user: guest, methods: methodsOf(amr), upstream: up.ProviderID,
+		multiFactor: slices.Contains(amr, mfa.AMRMFA), result: resultSuccess})
+}
+
 // typedFailure is a failed attempt with a typed account name, against
 // the user it names when there is one. method is what was tried, empty
 // when nothing was (a throttled attempt).
