@@ -1,5 +1,5 @@
--- One row per interactive sign-in attempt (Graph's signIn), replacing the
--- "Sign-in" rows of audit_events; and indexes for the directoryAudits
+-- One row per interactive sign-in attempt (Graph's signIn), in place of
+-- the "Sign-in" rows of audit_events; and indexes for the directoryAudits
 -- filters. No foreign key: like audit events, sign-ins outlive their
 -- tenant and user. authentication_methods is a JSON array.
 -- Keep in step with ../sqlite/0013_sign_ins.sql.
@@ -29,8 +29,8 @@ CREATE INDEX sign_ins_tenant_app_idx ON sign_ins (tenant_id, app_id, created_at,
 CREATE INDEX sign_ins_tenant_status_idx ON sign_ins (tenant_id, error_code, created_at, id);
 CREATE UNIQUE INDEX sign_ins_attempt_idx ON sign_ins (tenant_id, attempt_key) WHERE attempt_key <> '';
 
--- Sign-in attempts were audit rows until now; they live in sign_ins.
-DELETE FROM audit_events WHERE category = 'SignIn' AND activity = 'Sign-in';
+-- Sign-in attempts were audit rows ("Sign-in", category SignIn) until
+-- now. Those rows stay: the audit log is append-only.
 
 CREATE INDEX audit_events_tenant_activity_idx ON audit_events (tenant_id, activity, occurred_at, id);
 CREATE INDEX audit_events_tenant_actor_idx ON audit_events (tenant_id, actor_id, occurred_at, id);
