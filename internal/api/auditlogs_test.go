@@ -52,6 +52,7 @@ func filtered(path, expr string) string { return path + "?$filter=" + url.QueryE
 // directoryAudits in Graph's shape, initiated by the calling app, with
 // the new guest as its target.
 func testInvitationAudited(t *testing.T, f *fixture) {
+	f.portal(t, f.a.ID, "portal")
 	res := f.call(t, f.app(inviter...), "POST", "/v1.0/invitations", map[string]any{
 		"invitedUserEmailAddress": "bo@fabrikam.example", "inviteRedirectUrl": portalRedirect,
 	})
