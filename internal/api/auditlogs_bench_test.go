@@ -18,7 +18,8 @@ const benchAuditRows = 1_000_000
 
 // seedAuditSQL inserts benchAuditRows events in one statement, one a
 // millisecond from a fixed base, nine in ten in the caller's tenant ($1),
-// the rest in another ($2), with 5,000 distinct targets.
+// the rest in another ($2), with 5,000 distinct targets, 50 actors, one
+// failure in a hundred and one group event in seven.
 var seedAuditSQL = map[string]string{
 	"SQLite": `INSERT INTO audit_events (id, occurred_at, tenant_id, category, activity, actor_type, actor_id,
 		actor_name, target_type, target_id, target_name, result, reason, client_ip, user_agent, correlation_id, modified_properties)
@@ -26,7 +27,7 @@ var seedAuditSQL = map[string]string{
 		SELECT printf('bench-%08d', i), $4 + i * 1000, CASE WHEN i % 10 = 0 THEN $2 ELSE $1 END,
 			CASE WHEN i % 7 = 0 THEN 'GroupManagement' ELSE 'UserManagement' END, 'Add user', 'user', 'admin-' || (i % 50),
 			'admin@contoso.example', 'User', 'target-' || (i % 5000), 'sam@contoso.example',
-			CASE WHEN i % 100 = 0 THEN 'failure' ELSE 'success' END, '', '203.0.113.7', 'bench', 'corr-' || i, ''
+			CASE WHEN i % 100 = 1 THEN 'failure' ELSE 'success' END, '', '203.0.113.7', 'bench', 'corr-' || i, ''
 		FROM n`,
 	"Postgres": `INSERT INTO audit_events (id, occurred_at, tenant_id, category, activity, actor_type, actor_id,
 		actor_name, target_type, target_id, target_name, result, reason, client_ip, user_agent, correlation_id, modified_properties)
@@ -34,7 +35,7 @@ var seedAuditSQL = map[string]string{
 			CASE WHEN i % 10 = 0 THEN $2::text ELSE $1::text END,
 			CASE WHEN i % 7 = 0 THEN 'GroupManagement' ELSE 'UserManagement' END, 'Add user', 'user', 'admin-' || (i % 50),
 			'admin@contoso.example', 'User', 'target-' || (i % 5000), 'sam@contoso.example',
-			CASE WHEN i % 100 = 0 THEN 'failure' ELSE 'success' END, '', '203.0.113.7', 'bench', 'corr-' || i, ''
+			CASE WHEN i % 100 = 1 THEN 'failure' ELSE 'success' END, '', '203.0.113.7', 'bench', 'corr-' || i, ''
 		FROM generate_series(1, $3::int) AS i`,
 }
 
@@ -74,6 +75,7 @@ func BenchmarkDirectoryAudits(b *testing.B) {
 				{"user", "$top=50&$filter=" + url.QueryEscape("initiatedBy/user/id eq 'admin-7'")},
 				{"before", "$top=50&$filter=" + url.QueryEscape("activityDateTime le "+mid)},
 				{"failures", "$top=50&$filter=" + url.QueryEscape("result eq 'failure'")},
+				{"rareCategory", "$top=50&$filter=" + url.QueryEscape("category eq 'GroupManagement'")},
 			} {
 				b.Run(q.name, func(b *testing.B) {
 					target := "/v1.0/auditLogs/directoryAudits?" + q.query

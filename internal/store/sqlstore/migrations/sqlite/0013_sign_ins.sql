@@ -35,3 +35,7 @@ CREATE UNIQUE INDEX sign_ins_attempt_idx ON sign_ins (tenant_id, attempt_key) WH
 CREATE INDEX audit_events_tenant_activity_idx ON audit_events (tenant_id, activity, occurred_at, id);
 CREATE INDEX audit_events_tenant_actor_idx ON audit_events (tenant_id, actor_id, occurred_at, id);
 CREATE INDEX audit_events_tenant_target_idx ON audit_events (tenant_id, target_id, occurred_at, id);
+-- Few values, but the rare ones (failures, one category) are what an admin
+-- looks for: without these a page of them scans the tenant's whole log.
+CREATE INDEX audit_events_tenant_category_idx ON audit_events (tenant_id, category, occurred_at, id);
+CREATE INDEX audit_events_tenant_result_idx ON audit_events (tenant_id, result, occurred_at, id);
