@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/foyer-idp/foyer/federation/fedtest"
+	"github.com/foyer-idp/foyer/idp/signin"
 	"github.com/foyer-idp/foyer/internal/bootstrap"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/mfa/mfatest"
@@ -99,7 +100,36 @@ func TestGuestEnrolsAndSignsInWithTOTP(t *testing.T) {
 		require.Equal(t, inv.InvitedUserID, idt.Subject)
 		require.True(t, slices.Contains(claims.AMR, "otp") && slices.Contains(claims.AMR, "mfa"), "amr %v", claims.AMR)
 		require.Equal(t, "2", claims.ACR)
+
+		// The sign-in log: the redemption's enrolment, the refused
+		// (replayed) code, the sign-in that passed; one row each.
+		rows := e.signIns(t)
+		require.Len(t, rows, 3)
+		passed, refused, redeemed := rows[0], rows[1], rows[2]
+		for _, r := range rows {
+			require.Equal(t, inv.InvitedUserID, r.UserID)
+			require.Equal(t, store.UserTypeGuest, r.UserType)
+			require.Equal(t, store.MultiFactor, r.AuthenticationRequirement)
+			require.Equal(t, "127.0.0.1", r.IPAddress)
+			require.NotEmpty(t, r.CorrelationID)
+		}
+		require.Zero(t, passed.ErrorCode)
+		require.Equal(t, []string{signin.MethodEmailOTP, signin.MethodTOTP}, passed.AuthenticationMethods)
+		require.Equal(t, bootstrap.DevClientID, passed.AppID)
+		require.Equal(t, signin.CodeMFAFailed, refused.ErrorCode)
+		require.Equal(t, []string{signin.MethodEmailOTP, signin.MethodTOTP}, refused.AuthenticationMethods)
+		require.NotContains(t, refused.FailureReason, mfatest.Code(t, key, time.Now()), "never a code in the log")
+		require.Zero(t, redeemed.ErrorCode)
+		require.Empty(t, redeemed.HomeTenantID, "a passcode guest has no home tenant")
 	})
+}
+
+// signIns answers woodgrove's sign-in log, newest first.
+func (e *redeemEnv) signIns(t *testing.T) []store.SignIn {
+	t.Helper()
+	rows, err := e.d.Store.ListSignIns(t.Context(), store.SignInFilter{TenantID: e.tenant.ID})
+	require.NoError(t, err)
+	return rows
 }
 
 // TestMFABypassesRefused: every way around the second factor named in the
@@ -239,6 +269,25 @@ func TestGuestJourneyThroughFabrikamWithTOTP(t *testing.T) {
 			require.Contains(t, claims.AMR, m)
 		}
 		require.Equal(t, "2", claims.ACR)
+
+		// Woodgrove's log names the guest's home tenant; fabrikam's has
+		// sam's own sign-ins there, as a member.
+		rows := e.signIns(t)
+		require.NotEmpty(t, rows)
+		last := rows[0]
+		require.Zero(t, last.ErrorCode)
+		require.Equal(t, inv.InvitedUserID, last.UserID)
+		require.Equal(t, store.UserTypeGuest, last.UserType)
+		require.Equal(t, fabrikam.ID, last.HomeTenantID)
+		require.Equal(t, []string{signin.MethodFederated, signin.MethodTOTP}, last.AuthenticationMethods)
+		require.Equal(t, store.MultiFactor, last.AuthenticationRequirement)
+		require.Equal(t, bootstrap.DevClientID, last.AppID)
+		home, err := e.d.Store.ListSignIns(ctx, store.SignInFilter{TenantID: fabrikam.ID})
+		require.NoError(t, err)
+		require.NotEmpty(t, home)
+		require.Equal(t, store.UserTypeMember, home[0].UserType)
+		require.Equal(t, []string{signin.MethodPassword}, home[0].AuthenticationMethods)
+		require.Empty(t, home[0].HomeTenantID)
 	})
 }
 

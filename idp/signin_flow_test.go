@@ -328,11 +328,15 @@ func TestAssignmentRequired(t *testing.T) {
 		assert.Equal(t, ar.state, q.Get("state"))
 		assert.Empty(t, q.Get("code"))
 
-		events, err := w.raw.ListAudit(t.Context(), store.AuditFilter{TenantID: w.tn.ID, Activity: signin.ActivitySignIn})
+		// One attempt, one row: the success the sign-in page wrote became
+		// the refusal.
+		events, err := w.raw.ListSignIns(t.Context(), store.SignInFilter{TenantID: w.tn.ID})
 		require.NoError(t, err)
-		require.NotEmpty(t, events)
-		assert.Equal(t, store.ResultFailure, events[0].Result)
-		assert.Contains(t, events[0].Reason, "not assigned")
+		require.Len(t, events, 1)
+		assert.Equal(t, signin.CodeNotAssigned, events[0].ErrorCode)
+		assert.Contains(t, events[0].FailureReason, "not assigned")
+		assert.Equal(t, w.alice.ID, events[0].UserID)
+		assert.Equal(t, "hr-app", events[0].AppID)
 
 		require.NoError(t, w.dir.Assign(t.Context(), w.tn.ID, hr.app.ID, store.PrincipalUser, w.alice.ID))
 		hr.code(t, w.browser(), hr.authURL(nil), w.alice.Mail)
@@ -444,29 +448,31 @@ func TestSignInIsAuditedAndCounted(t *testing.T) {
 		r := b.post(action, loginValues(id, csrf, w.alice.Mail, password), "User-Agent", "audit-test/1")
 		require.Equal(t, http.StatusFound, r.status)
 
-		events, err := w.raw.ListAudit(t.Context(), store.AuditFilter{TenantID: w.tn.ID, Activity: signin.ActivitySignIn})
+		events, err := w.raw.ListSignIns(t.Context(), store.SignInFilter{TenantID: w.tn.ID})
 		require.NoError(t, err)
 		require.Len(t, events, 3)
 		success, unknown, wrong := events[0], events[1], events[2] // newest first
 		for _, e := range events {
-			assert.Equal(t, signin.CategorySignIn, e.Category)
-			assert.Equal(t, "127.0.0.1", e.ClientIP)
+			assert.Equal(t, "127.0.0.1", e.IPAddress)
 			assert.Equal(t, "audit-test/1", e.UserAgent)
 			assert.NotEmpty(t, e.CorrelationID)
-			assert.Equal(t, w.web.app.ID, e.TargetID)
-			assert.Equal(t, store.ActorUser, e.ActorType)
+			assert.Equal(t, w.web.app.ClientID, e.AppID)
 		}
-		assert.Equal(t, store.ResultSuccess, success.Result)
-		assert.Equal(t, w.alice.ID, success.ActorID)
-		assert.Equal(t, store.ResultFailure, wrong.Result)
-		assert.Equal(t, w.alice.ID, wrong.ActorID, "a known account is named")
-		assert.NotEmpty(t, wrong.Reason)
-		assert.Equal(t, store.ResultFailure, unknown.Result)
-		assert.Empty(t, unknown.ActorID)
-		assert.Equal(t, "nobody@woodgrove.test", unknown.ActorName)
+		assert.Zero(t, success.ErrorCode)
+		assert.Equal(t, w.alice.ID, success.UserID)
+		assert.Equal(t, []string{signin.MethodPassword}, success.AuthenticationMethods)
+		assert.Equal(t, signin.CodeBadCredentials, wrong.ErrorCode)
+		assert.Equal(t, w.alice.ID, wrong.UserID, "a known account is named")
+		assert.NotEmpty(t, wrong.FailureReason)
+		assert.Equal(t, signin.CodeBadCredentials, unknown.ErrorCode, "an unknown account reads as a wrong password")
+		assert.Empty(t, unknown.UserID)
+		assert.Equal(t, "nobody@woodgrove.test", unknown.UserPrincipalName)
 		for _, e := range events {
-			assert.NotContains(t, e.Reason, "wrong")
+			assert.NotContains(t, e.FailureReason, "wrong")
 		}
+		audited, err := w.raw.ListAudit(t.Context(), store.AuditFilter{TenantID: w.tn.ID, Category: signin.CategorySignIn})
+		require.NoError(t, err)
+		assert.Empty(t, audited, "sign-in attempts are no longer audit rows")
 		assert.NotContains(t, w.logs.String(), password)
 
 		count := func(name string, labels ...string) float64 {

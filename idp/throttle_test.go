@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/foyer-idp/foyer/idp/signin"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
 )
@@ -160,11 +159,11 @@ func TestThrottleBehindTrustedProxy(t *testing.T) {
 		r = w.signInAttempt(t, other, w.alice.Mail, password, "Forwarded", `for="[2001:db8::7]:4711";proto=https`)
 		require.Equal(t, http.StatusFound, r.status, "another client of the same proxy signs in: %s", pageError(r.body))
 
-		events, err := w.raw.ListAudit(t.Context(), store.AuditFilter{TenantID: w.tn.ID, Activity: signin.ActivitySignIn})
+		events, err := w.raw.ListSignIns(t.Context(), store.SignInFilter{TenantID: w.tn.ID})
 		require.NoError(t, err)
-		require.Equal(t, "2001:db8::7", events[0].ClientIP, "the success, newest first")
-		require.Equal(t, store.ResultSuccess, events[0].Result)
-		require.Equal(t, "203.0.113.9", events[1].ClientIP)
+		require.Equal(t, "2001:db8::7", events[0].IPAddress, "the success, newest first")
+		require.Zero(t, events[0].ErrorCode)
+		require.Equal(t, "203.0.113.9", events[1].IPAddress)
 	})
 }
 
@@ -190,11 +189,11 @@ func TestForwardedHeadersFromUntrustedPeersIgnored(t *testing.T) {
 					"X-Forwarded-For", "192.0.2.200", "Forwarded", "for=192.0.2.200")
 				require.Equal(t, http.StatusTooManyRequests, r.status, "a fresh spoofed address dodges nothing")
 
-				events, err := w.raw.ListAudit(t.Context(), store.AuditFilter{TenantID: w.tn.ID, Activity: signin.ActivitySignIn})
+				events, err := w.raw.ListSignIns(t.Context(), store.SignInFilter{TenantID: w.tn.ID})
 				require.NoError(t, err)
 				require.NotEmpty(t, events)
 				for _, e := range events {
-					require.Equal(t, "127.0.0.1", e.ClientIP)
+					require.Equal(t, "127.0.0.1", e.IPAddress)
 				}
 			})
 		})

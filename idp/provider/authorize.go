@@ -326,7 +326,7 @@ func (p *Provider) admitted(w http.ResponseWriter, r *http.Request, t store.Tena
 		return nil, false
 	}
 	if !mayUse {
-		p.flow.RecordDenied(ctx, t, app, req.UserID, "user is not assigned to the application")
+		p.flow.RecordDenied(ctx, t, app, req.UserID, req.ID, signin.CodeNotAssigned, "The user is not assigned to the application.")
 		return &authError{"access_denied", "the user is not assigned to this application"}, false
 	}
 	user, err := p.store.GetUserCore(ctx, t.ID, req.UserID)
@@ -335,7 +335,7 @@ func (p *Provider) admitted(w http.ResponseWriter, r *http.Request, t store.Tena
 		return nil, false
 	}
 	if mfa.NeedsMFA(t, app, user, req.AMR, req.ACRValues) {
-		p.flow.RecordDenied(ctx, t, app, req.UserID, "no second factor")
+		p.flow.RecordDenied(ctx, t, app, req.UserID, req.ID, signin.CodeMFARequired, "A second factor is required and was not proven.")
 		return &authError{"interaction_required", "the user must prove a second factor"}, false
 	}
 	return nil, true

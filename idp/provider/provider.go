@@ -35,8 +35,9 @@ type Flow interface {
 	SignOut(w http.ResponseWriter, r *http.Request, t store.Tenant, so signin.SignOut)
 	// Message shows a branded page that is not an error.
 	Message(w http.ResponseWriter, r *http.Request, t store.Tenant, title, message string)
-	// RecordDenied audits a sign-in refused at the end.
-	RecordDenied(ctx context.Context, t store.Tenant, app store.Application, userID, reason string)
+	// RecordDenied logs a sign-in refused at the end, as the failure of
+	// the login transaction attemptKey (one row per attempt).
+	RecordDenied(ctx context.Context, t store.Tenant, app store.Application, userID, attemptKey string, code int, reason string)
 	ErrorPage(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, title, message string)
 	Unavailable(w http.ResponseWriter, r *http.Request, t store.Tenant, doing string, err error)
 }

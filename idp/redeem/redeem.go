@@ -553,6 +553,7 @@ func (h *Handler) redeemConsent(w http.ResponseWriter, r *http.Request) {
 		h.core.SeeOther(w, r, h.core.TenantURL(x.tenant, "/mfa?redemption="+x.r.ID))
 		return
 	}
+	h.core.RecordRedeemed(ctx, x.tenant, guest, x.r.AMR, x.r.Upstream)
 	if err := h.dir.EndRedemption(ctx, x.tenant.ID, x.r.ID); err != nil {
 		h.logger.WarnContext(ctx, "delete redemption", "tenant", x.tenant.Slug, "err", err)
 	}

@@ -30,6 +30,9 @@ type Store interface {
 	GetUserByIdentity(ctx context.Context, tenantID, issuer, subject string) (store.User, error)
 	GetInvitation(ctx context.Context, tenantID, id string) (store.Invitation, error)
 	AppendAudit(ctx context.Context, e store.AuditEvent) error
+	AppendSignIn(ctx context.Context, s store.SignIn) error
+	FailSignIn(ctx context.Context, s store.SignIn) error
+	GetIdentityProvider(ctx context.Context, tenantID, id string) (store.IdentityProvider, error)
 }
 
 // CoreConfig is what the shared core needs.

@@ -257,7 +257,8 @@ func (u *Upstream) upstreamRefused(w http.ResponseWriter, r *http.Request, t sto
 			u.logger.WarnContext(ctx, "record redemption event", "tenant", t.Slug, "err", err)
 		}
 	} else {
-		u.signInEvent(ctx, t, store.Application{}, audit.Actor{Type: store.ActorUser}, ActivitySignIn, resultFailure, reason)
+		u.recordSignIn(ctx, attemptOutcome{tenant: t, methods: []string{MethodFederated}, upstream: login.ProviderID,
+			code: CodeUpstreamFailed, reason: upperFirst(reason) + ".", result: resultFailure})
 	}
 	u.ErrorPage(w, r, t, http.StatusForbidden, "Sign-in not accepted", upperFirst(reason)+".")
 }
@@ -301,8 +302,8 @@ func (u *Upstream) signInWithUpstream(w http.ResponseWriter, r *http.Request, t 
 	}
 	user, err := u.store.GetUserByIdentity(ctx, t.ID, id.Issuer, id.Subject)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !user.AccountEnabled) {
-		u.signInEvent(ctx, t, app, audit.Actor{Type: store.ActorUser, Name: id.Email}, ActivitySignIn, resultFailure,
-			"no enabled user is linked to the upstream account")
+		u.recordSignIn(ctx, attemptOutcome{tenant: t, app: app, typed: id.Email, methods: []string{MethodFederated},
+			upstream: p.ID, code: CodeNoGuest, reason: "No enabled user is linked to the upstream account.", result: resultFailure})
 		u.ErrorPage(w, r, t, http.StatusForbidden, "Account not found",
 			"The account you signed in with is not a user of "+t.DisplayName+". Accept your invitation first, or ask its administrator.")
 		return

@@ -135,7 +135,7 @@ func (l *Login) loginCode(w http.ResponseWriter, r *http.Request) {
 			l.Unavailable(w, r, tx.tenant, "count failed sign-in", err)
 			return
 		}
-		l.signInEvent(ctx, tx.tenant, tx.app, l.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid one-time passcode")
+		l.recordSignIn(ctx, l.typedFailure(ctx, tx, email, MethodEmailOTP, CodePasscodeFailed, "Invalid or expired one-time passcode."))
 		msg := MsgWrongCode
 		if errors.Is(err, passcode.ErrNoCode) {
 			msg = MsgNoCode

@@ -142,12 +142,12 @@ func (l *Login) login(w http.ResponseWriter, r *http.Request) {
 			l.Unavailable(w, r, tx.tenant, "count failed sign-in", err)
 			return
 		}
-		l.signInEvent(ctx, tx.tenant, tx.app, l.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "invalid email or password")
+		l.recordSignIn(ctx, l.typedFailure(ctx, tx, email, MethodPassword, CodeBadCredentials, "Invalid username or password."))
 		l.Render(w, r, http.StatusUnauthorized, page, pageView(tx, email, msgBadCredentials))
 		return
 	case errors.Is(err, directory.ErrAccountDisabled):
 		l.release(ctx, tx.tenant, att)
-		l.signInEvent(ctx, tx.tenant, tx.app, l.typedActor(ctx, tx.tenant, email), ActivitySignIn, resultFailure, "account disabled")
+		l.recordSignIn(ctx, l.typedFailure(ctx, tx, email, MethodPassword, CodeDisabled, "The account is disabled."))
 		l.Render(w, r, http.StatusForbidden, page, pageView(tx, email, msgDisabled))
 		return
 	case err != nil:

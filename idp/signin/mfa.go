@@ -93,6 +93,28 @@ func (s mfaStep) ref() string {
 	return "redemption=" + s.redemption.ID
 }
 
+// outcome is the step's sign-in attempt with the second factor tried.
+func (s mfaStep) outcome(second string) attemptOutcome {
+	o := attemptOutcome{tenant: s.tenant, user: s.user, upstream: s.session.Upstream.ProviderID, multiFactor: true,
+		methods: append(methodsOf(s.session.AMR), second)}
+	if s.tx != nil {
+		o.app = s.tx.app
+	}
+	return o
+}
+
+// mfaFailure is the step's failed attempt for a refused code: a lock
+// counts as throttling, anything else as a failed second factor.
+func (s mfaStep) mfaFailure(err error, reason string) attemptOutcome {
+	o := s.outcome(MethodTOTP)
+	o.code, o.reason, o.result = CodeMFAFailed, reason, resultFailure
+	var locked *mfa.LockedError
+	if errors.As(err, &locked) {
+		o.code, o.result = CodeThrottled, resultThrottled
+	}
+	return o
+}
+
 func (s mfaStep) csrfSubject() string { return "mfa\x00" + s.ref() + "\x00" + s.session.ID }
 
 // loadMFAStep loads the step a page names, checking the browser and the
@@ -229,7 +251,7 @@ func (p *SecondFactor) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("action") == "enrol" {
 		codes, err := p.mfa.ConfirmEnrolment(ctx, s.tenant, s.user, code)
 		if msg, ok := mfaMessage(err); ok {
-			p.signInEvent(ctx, s.tenant, store.Application{}, userActor(s.user), ActivitySignIn, resultFailure, "authenticator enrolment: "+msg)
+			p.recordSignIn(ctx, s.mfaFailure(err, "authenticator enrolment: "+msg))
 			p.showEnrolment(w, r, s, http.StatusUnauthorized, msg)
 			return
 		}
@@ -237,16 +259,16 @@ func (p *SecondFactor) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 			p.Unavailable(w, r, s.tenant, "confirm enrolment", err)
 			return
 		}
-		next, ok := p.passMFA(w, r, s)
+		next, ok := p.passMFA(w, r, s, mfa.MethodTOTP)
 		if !ok {
 			return
 		}
 		p.showRecoveryCodes(w, r, s.tenant, codes, next)
 		return
 	}
-	_, err := p.mfa.Verify(ctx, s.tenant, s.user.ID, code)
+	method, err := p.mfa.Verify(ctx, s.tenant, s.user.ID, code)
 	if msg, ok := mfaMessage(err); ok {
-		p.signInEvent(ctx, s.tenant, store.Application{}, userActor(s.user), ActivitySignIn, resultFailure, "second factor: "+msg)
+		p.recordSignIn(ctx, s.mfaFailure(err, "second factor: "+msg))
 		p.Render(w, r, http.StatusUnauthorized, "mfaverify", p.mfaView(s, "Verify your identity", msg))
 		return
 	}
@@ -254,7 +276,7 @@ func (p *SecondFactor) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 		p.Unavailable(w, r, s.tenant, "verify code", err)
 		return
 	}
-	if next, ok := p.passMFA(w, r, s); ok {
+	if next, ok := p.passMFA(w, r, s, method); ok {
 		p.SeeOther(w, r, next)
 	}
 }
@@ -282,14 +304,19 @@ func mfaMessage(err error) (string, bool) {
 // passMFA records the second factor: a new session (a new cookie) whose
 // amr adds otp and mfa, the transaction updated, and answers where to go
 // on. On failure it has answered.
-func (p *SecondFactor) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep) (string, bool) {
+func (p *SecondFactor) passMFA(w http.ResponseWriter, r *http.Request, s mfaStep, method string) (string, bool) {
 	ctx := r.Context()
 	sess, err := p.StartSession(w, r, s.tenant, s.user, mfa.WithMFA(s.session.AMR), s.session.Upstream)
 	if err != nil {
 		p.Unavailable(w, r, s.tenant, "start session", err)
 		return "", false
 	}
-	p.signInEvent(ctx, s.tenant, store.Application{}, userActor(s.user), ActivitySignIn, resultSuccess, "")
+	done := s.outcome(secondFactorMethod(method))
+	done.result = resultSuccess
+	if s.tx != nil {
+		done.key = s.tx.req.ID
+	}
+	p.recordSignIn(ctx, done)
 	if s.redemption != nil {
 		return p.redemptionLanding(w, r, s.tenant, *s.redemption)
 	}

@@ -58,9 +58,9 @@ func (c *Core) SignOut(w http.ResponseWriter, r *http.Request, t store.Tenant, s
 	if userID != "" {
 		actor := audit.Actor{Type: store.ActorUser, ID: userID}
 		if u, err := c.store.GetUser(r.Context(), t.ID, userID); err == nil {
-			actor = userActor(u)
+			actor.Name = u.UserPrincipalName
 		}
-		c.signInEvent(r.Context(), t, store.Application{}, actor, ActivitySignOut, resultSuccess, "")
+		c.signOutEvent(r.Context(), t, actor)
 	}
 	if so.RedirectURI != "" {
 		w.Header().Set("Cache-Control", "no-store")

@@ -327,7 +327,9 @@ func (c *Core) admitAttempt(w http.ResponseWriter, r *http.Request, tx transacti
 		return a, false
 	}
 	if wait > 0 {
-		c.signInEvent(ctx, tx.tenant, tx.app, c.typedActor(ctx, tx.tenant, typed), ActivitySignIn, resultThrottled, "too many failed attempts")
+		o := c.typedFailure(ctx, tx, typed, "", CodeThrottled, "Too many failed attempts.")
+		o.result = resultThrottled
+		c.recordSignIn(ctx, o)
 		w.Header().Set("Retry-After", retryAfter(wait))
 		again.Error = throttledMessage(wait)
 		c.Render(w, r, http.StatusTooManyRequests, page, again)

@@ -164,7 +164,8 @@ func (c *Core) finishSignIn(w http.ResponseWriter, r *http.Request, tx transacti
 		c.toMFA(w, r, tx.tenant, "id="+req.ID)
 		return
 	}
-	c.signInEvent(ctx, tx.tenant, tx.app, userActor(user), ActivitySignIn, resultSuccess, "")
+	c.recordSignIn(ctx, attemptOutcome{tenant: tx.tenant, app: tx.app, user: user, methods: methodsOf(amr),
+		upstream: up.ProviderID, multiFactor: slices.Contains(sess.AMR, mfa.AMRMFA), key: req.ID, result: resultSuccess})
 	needConsent, err := c.needsConsent(ctx, tx.app, user.ID, req)
 	if err != nil {
 		c.Unavailable(w, r, tx.tenant, "load consent", err)

@@ -77,11 +77,14 @@ type Directory interface {
 var _ Directory = (*directory.Directory)(nil)
 
 // Store is the reads the directory service does not offer: an exact
-// lookup by address, for $filter on mail and userPrincipalName, and the
-// MFA registration report's one query.
+// lookup by address, for $filter on mail and userPrincipalName, the MFA
+// registration report's one query, and the audit and sign-in logs.
 type Store interface {
 	GetUserByEmail(ctx context.Context, tenantID, email string) (store.User, error)
 	ListMFARegistrations(ctx context.Context, tenantID string) ([]store.MFARegistration, error)
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error)
+	ListSignIns(ctx context.Context, f store.SignInFilter) ([]store.SignIn, error)
+	SignInActivity(ctx context.Context, tenantID string, userIDs []string) (map[string]store.SignInActivity, error)
 }
 
 var _ Store = (store.Store)(nil)
@@ -207,6 +210,9 @@ func (a *API) Handler() http.Handler {
 	route("GET /v1.0/users/{id}/authentication/methods", manageAuthMethods, a.listAuthMethods)
 	route("DELETE /v1.0/users/{id}/authentication/softwareOathMethods/{methodId}", manageAuthMethods, a.deleteSoftwareOathMethod)
 	route("POST /v1.0/users/{id}/authentication/unlock", manageAuthMethods, a.unlockAuthMethods)
+
+	route("GET /v1.0/auditLogs/directoryAudits", readAuditLogs, a.listDirectoryAudits)
+	route("GET /v1.0/auditLogs/signIns", readAuditLogs, a.listSignIns)
 
 	route("GET /v1.0/identity/identityProviders", manageIdentityProviders, a.listIdentityProviders)
 	route("POST /v1.0/identity/identityProviders", manageIdentityProviders, a.createIdentityProvider)

@@ -947,3 +947,15 @@ func (nopStore) GetUserByEmail(context.Context, string, string) (store.User, err
 func (nopStore) ListMFARegistrations(context.Context, string) ([]store.MFARegistration, error) {
 	return nil, nil
 }
+
+func (nopStore) ListAudit(context.Context, store.AuditFilter) ([]store.AuditEvent, error) {
+	return nil, nil
+}
+
+func (nopStore) SignInActivity(context.Context, string, []string) (map[string]store.SignInActivity, error) {
+	return nil, nil
+}
+
+func (nopStore) ListSignIns(context.Context, store.SignInFilter) ([]store.SignIn, error) {
+	return nil, nil
+}

@@ -36,9 +36,17 @@ type resource struct {
 	fields     []string
 	settable   []string
 	filterable []string
+	// selectOnly are fields answered only when $select names them, as
+	// Graph does with signInActivity: they cost a read of their own.
+	selectOnly []string
+	// filter, when set, parses $filter instead of the directory's
+	// `prop eq 'value' and …` (the logs').
+	filter func(string) (map[string]string, error)
 }
 
-func (rs resource) known(f string) bool { return slices.Contains(rs.fields, f) }
+func (rs resource) known(f string) bool {
+	return slices.Contains(rs.fields, f) || slices.Contains(rs.selectOnly, f)
+}
 
 // query is the OData subset a request asked for.
 type query struct {
@@ -96,7 +104,11 @@ func (a *API) parseQuery(r *http.Request, p Principal, rs resource, collection b
 		}
 	}
 	if vals.Has("$filter") {
-		if q.filter, err = parseFilter(vals.Get("$filter"), rs); err != nil {
+		parse := func(s string) (map[string]string, error) { return parseFilter(s, rs) }
+		if rs.filter != nil {
+			parse = rs.filter
+		}
+		if q.filter, err = parse(vals.Get("$filter")); err != nil {
 			return query{}, err
 		}
 	}

@@ -76,6 +76,9 @@ const (
 	areaAuthMethods area = "authenticationMethods"
 	// areaOrganization: the tenant itself and its branding.
 	areaOrganization area = "organization"
+	// areaAuditLogs: the audit and sign-in logs; they show every
+	// account's activity, so only Tenant Administrators read them.
+	areaAuditLogs area = "auditLogs"
 )
 
 // permission is what an action needs: any one of grants, in the area.
@@ -114,13 +117,15 @@ var (
 	readMFAReport = permission{area: areaAuthMethods, grants: []string{"AuditLog.Read.All", "UserAuthenticationMethod.ReadWrite.All"}}
 	// manageAuthMethods: list, reset and unlock a user's second factor.
 	manageAuthMethods = permission{area: areaAuthMethods, grants: []string{"UserAuthenticationMethod.ReadWrite.All"}}
+	// readAuditLogs: directoryAudits and signIns.
+	readAuditLogs = permission{area: areaAuditLogs, grants: []string{"AuditLog.Read.All"}}
 )
 
 // roleAreas says which areas each directory role may act in, for
 // delegated calls. A role not listed grants nothing.
 var roleAreas = map[string][]area{
 	directory.RoleTenantAdministrator: {areaUsers, areaGroups, areaApplications, areaInvitations, areaPolicies,
-		areaIdentityProviders, areaDomains, areaAuthMethods, areaOrganization},
+		areaIdentityProviders, areaDomains, areaAuthMethods, areaOrganization, areaAuditLogs},
 	// A User Administrator may reset and unlock second factors, but not a
 	// Tenant Administrator's (API.methodsTarget).
 	directory.RoleUserAdministrator: {areaUsers, areaGroups, areaInvitations, areaAuthMethods},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/directory"
@@ -18,7 +19,52 @@ var userResource = resource{
 		"createdDateTime"},
 	// Guests' fields and userPrincipalName come with invitations.
 	settable:   []string{"displayName", "givenName", "surname", "accountEnabled", "mail"},
-	filterable: []string{"userType", "externalUserState", "mail", "userPrincipalName"},
+	filterable: []string{"userType", "externalUserState", "mail", "userPrincipalName", "signInActivity/lastSignInDateTime"},
+	selectOnly: []string{"signInActivity"},
+	filter: logFilterParser("microsoft.graph.user", map[string]filterKind{
+		"userType": filterText, "externalUserState": filterText, "mail": filterText, "userPrincipalName": filterText,
+		lastSignInFilter: filterTime,
+	}),
+}
+
+const lastSignInFilter = "signInActivity/lastSignInDateTime"
+
+// userWithActivity is a user with Graph's signInActivity, answered only
+// when $select asks for it.
+type userWithActivity struct {
+	store.User
+	SignInActivity signInActivity `json:"signInActivity"`
+}
+
+type signInActivity struct {
+	LastSignInDateTime           *time.Time `json:"lastSignInDateTime"`
+	LastSuccessfulSignInDateTime *time.Time `json:"lastSuccessfulSignInDateTime"`
+}
+
+// withActivity answers users with their sign-in activity when the query
+// selects it (one grouped read for the page), else as they are.
+func (a *API) withActivity(r *http.Request, p Principal, q query, users []store.User) ([]userWithActivity, error) {
+	out := make([]userWithActivity, len(users))
+	if !slices.Contains(q.selects, "signInActivity") {
+		for i, u := range users {
+			out[i] = userWithActivity{User: u}
+		}
+		return out, nil
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	activity, err := a.store.SignInActivity(r.Context(), p.TenantID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, u := range users {
+		act := activity[u.ID]
+		out[i] = userWithActivity{User: u, SignInActivity: signInActivity{
+			LastSignInDateTime: act.LastSignIn, LastSuccessfulSignInDateTime: act.LastSuccessfulSignIn}}
+	}
+	return out, nil
 }
 
 // canonical spells a filter value as Foyer stores it, when it is one of
@@ -41,8 +87,12 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request, p Principal) err
 		UserType:          canonical(q.filter["userType"], store.UserTypeMember, store.UserTypeGuest),
 		ExternalUserState: canonical(q.filter["externalUserState"], store.ExternalStatePending, store.ExternalStateAccepted),
 	}
+	f.LastSignInFrom, f.LastSignInUntil = filterTimes(q.filter, lastSignInFilter)
 	mail, byMail := q.filter["mail"]
 	upn, byUPN := q.filter["userPrincipalName"]
+	if (byMail || byUPN) && (!f.LastSignInFrom.IsZero() || !f.LastSignInUntil.IsZero()) {
+		return unsupported("signInActivity cannot be filtered together with mail or userPrincipalName.")
+	}
 	var users []store.User
 	more := false
 	if byMail || byUPN {
@@ -73,7 +123,11 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request, p Principal) err
 		}
 		users, more = page(users, func(u store.User) string { return u.ID }, q)
 	}
-	return writeItems(a, w, r, q, p, userResource, users, more, func(u store.User) string { return u.ID })
+	items, err := a.withActivity(r, p, q, users)
+	if err != nil {
+		return err
+	}
+	return writeItems(a, w, r, q, p, userResource, items, more, func(u userWithActivity) string { return u.ID })
 }
 
 // user resolves the path's id (an object id, or a mail or user principal
@@ -92,7 +146,11 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request, p Principal) error
 	if err != nil {
 		return err
 	}
-	return a.writeEntity(w, http.StatusOK, userResource, u, q.selects)
+	items, err := a.withActivity(r, p, q, []store.User{u})
+	if err != nil {
+		return err
+	}
+	return a.writeEntity(w, http.StatusOK, userResource, items[0], q.selects)
 }
 
 func (a *API) patchUser(w http.ResponseWriter, r *http.Request, p Principal) error {

@@ -135,6 +135,11 @@ type Identity struct {
 type UserFilter struct {
 	UserType          string
 	ExternalUserState string
+	// LastSignInFrom and LastSignInUntil keep users whose latest
+	// sign-in attempt (the sign-in log's) falls in the range, both
+	// inclusive; a user who never tried matches neither.
+	LastSignInFrom  time.Time
+	LastSignInUntil time.Time
 	// AfterID pages: only users whose id sorts after it. Ids are UUIDv7,
 	// so this is creation order.
 	AfterID string
@@ -299,12 +304,91 @@ type ModifiedProperty struct {
 type AuditFilter struct {
 	TenantID string
 	Activity string
-	// ActorID matches the actor's id or name.
-	ActorID string
-	Since   time.Time
+	Category string
+	Result   string
+	// ActorID matches the actor's id or name; with ActorType set, only an
+	// actor of that type whose id is ActorID.
+	ActorID   string
+	ActorType string
+	TargetID  string
+	// Since and Until bound the time, both inclusive.
+	Since time.Time
+	Until time.Time
 	// BeforeID pages backwards: only events whose id sorts before it.
 	BeforeID string
-	Limit    int
+	// Before pages backwards in the log's own order: only events older
+	// than the cursor (time, then id).
+	Before LogCursor
+	Limit  int
+}
+
+// LogCursor is a position in a log read newest first: the time and id of
+// the last row seen. Zero means the start.
+type LogCursor struct {
+	At time.Time
+	ID string
+}
+
+// IsZero reports whether the cursor is the start.
+func (c LogCursor) IsZero() bool { return c.ID == "" }
+
+// Sign-in authentication requirements, as Graph's signIn names them.
+const (
+	SingleFactor = "singleFactorAuthentication"
+	MultiFactor  = "multiFactorAuthentication"
+)
+
+// SignIn is one interactive sign-in attempt, success or failure, as
+// Graph's signIn resource describes it. User fields are a snapshot: the
+// row outlives a renamed or deleted user.
+type SignIn struct {
+	ID                string
+	TenantID          string
+	CreatedAt         time.Time
+	UserID            string // empty when the name typed matched nobody
+	UserDisplayName   string
+	UserPrincipalName string // as typed when UserID is empty
+	UserType          string // UserTypeMember or UserTypeGuest; empty when unknown
+	AppID             string // the client id
+	AppDisplayName    string
+	IPAddress         string
+	UserAgent         string
+	CorrelationID     string
+	// AuthenticationRequirement is SingleFactor or MultiFactor.
+	AuthenticationRequirement string
+	// AuthenticationMethods are the methods used, in order ("Password",
+	// "Email OTP", "Federated", "TOTP", "Recovery code").
+	AuthenticationMethods []string
+	// HomeTenantID is a guest's home tenant when a partner tenant
+	// vouched for them.
+	HomeTenantID  string
+	ErrorCode     int // 0 on success
+	FailureReason string
+	// AttemptKey ties the row to its login transaction, so a refusal at
+	// the end of the transaction turns the row into a failure instead of
+	// adding a second one. Never published.
+	AttemptKey string
+}
+
+// SignInActivity is when a user last tried to sign in, and last did;
+// nil for never. It is read from the sign-in log, so it costs no write.
+type SignInActivity struct {
+	LastSignIn           *time.Time
+	LastSuccessfulSignIn *time.Time
+}
+
+// SignInFilter narrows ListSignIns. Zero values match everything but the
+// tenant, which is required.
+type SignInFilter struct {
+	TenantID  string
+	UserID    string
+	AppID     string
+	UserType  string
+	ErrorCode *int
+	Since     time.Time
+	Until     time.Time
+	Before    LogCursor
+	Limit     int
 }
 
 // Token is a hashed single-use bearer secret.

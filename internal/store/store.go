@@ -36,6 +36,7 @@ type Store interface {
 	Roles
 	SigningKeys
 	AuditLog
+	SignInLog
 	SingleUseTokens
 	AuthRequests
 	Sessions
@@ -185,6 +186,20 @@ type AuditLog interface {
 	AppendAudit(ctx context.Context, e AuditEvent) error
 	// ListAudit answers matching events, newest first.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+}
+
+// SignInLog keeps one row per interactive sign-in attempt.
+type SignInLog interface {
+	AppendSignIn(ctx context.Context, s SignIn) error
+	// FailSignIn turns the row of s.AttemptKey into s's failure (keeping
+	// its id and time), or appends s when the attempt has no row: a
+	// sign-in refused at the end of its transaction stays one row.
+	FailSignIn(ctx context.Context, s SignIn) error
+	// ListSignIns answers matching attempts of one tenant, newest first.
+	ListSignIns(ctx context.Context, f SignInFilter) ([]SignIn, error)
+	// SignInActivity answers each listed user's activity; a user who
+	// never tried is absent.
+	SignInActivity(ctx context.Context, tenantID string, userIDs []string) (map[string]SignInActivity, error)
 }
 
 // SingleUseTokens stores hashed bearer secrets that may be redeemed once

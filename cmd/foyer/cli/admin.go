@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/foyer-idp/foyer/internal/api"
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -42,6 +43,8 @@ type directoryAdmin interface {
 	deleteUser(ctx context.Context, id string) error
 	// group finds a group by id.
 	group(ctx context.Context, id string) (store.Group, error)
+	// signIns answers the tenant's sign-in attempts, newest first.
+	signIns(ctx context.Context, f store.SignInFilter) ([]api.SignIn, error)
 
 	applicationAdmin
 }

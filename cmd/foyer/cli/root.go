@@ -109,6 +109,7 @@ func newRootCmd(d deps) *cobra.Command {
 		newMFACmd(d),
 		newKeysCmd(d),
 		newAuditCmd(d),
+		newSignInsCmd(d),
 		newBootstrapCmd(d),
 		newBenchCmd(d),
 		newDoctorCmd(d),

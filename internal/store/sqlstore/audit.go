@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -60,12 +61,22 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	if f.Activity != "" {
 		c.add("activity = ?", f.Activity)
 	}
-	if f.ActorID != "" {
+	if f.Category != "" {
+		c.add("category = ?", f.Category)
+	}
+	if f.Result != "" {
+		c.add("result = ?", f.Result)
+	}
+	switch {
+	case f.ActorType != "":
+		c.add("actor_type = ? AND actor_id = ?", f.ActorType, f.ActorID)
+	case f.ActorID != "":
 		c.add("(actor_id = ? OR actor_name = ?)", f.ActorID, f.ActorID)
 	}
-	if !f.Since.IsZero() {
-		c.add("occurred_at >= ?", s.timeArg(f.Since))
+	if f.TargetID != "" {
+		c.add("target_id = ?", f.TargetID)
 	}
+	s.addTimeRange(&c, "occurred_at", f.Since, f.Until, f.Before)
 	if f.BeforeID != "" {
 		c.add("id < ?", f.BeforeID)
 	}
@@ -76,4 +87,18 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 		return nil, fmt.Errorf("list audit events: %w", s.dbError(err))
 	}
 	return events, nil
+}
+
+// addTimeRange narrows a log query to [since, until] and to rows older
+// than the cursor, in the log's order (time, then id, both descending).
+func (s *Store) addTimeRange(c *conditions, column string, since, until time.Time, before store.LogCursor) {
+	if !since.IsZero() {
+		c.add(column+" >= ?", s.timeArg(since))
+	}
+	if !until.IsZero() {
+		c.add(column+" <= ?", s.timeArg(until))
+	}
+	if !before.IsZero() {
+		c.add("("+column+", id) < (?, ?)", s.timeArg(before.At), before.ID)
+	}
 }

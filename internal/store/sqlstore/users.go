@@ -157,6 +157,13 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, f store.UserFilt
 	if f.ExternalUserState != "" {
 		c.add("u.external_user_state = ?", f.ExternalUserState)
 	}
+	const lastSignIn = `(SELECT MAX(si.created_at) FROM sign_ins si WHERE si.tenant_id = u.tenant_id AND si.user_id = u.id)`
+	if !f.LastSignInFrom.IsZero() {
+		c.add(lastSignIn+" >= ?", s.timeArg(f.LastSignInFrom))
+	}
+	if !f.LastSignInUntil.IsZero() {
+		c.add(lastSignIn+" <= ?", s.timeArg(f.LastSignInUntil))
+	}
 	if f.AfterID != "" {
 		c.add("u.id > ?", f.AfterID)
 	}

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +17,81 @@ func auditCases() []testCase {
 		{"Paging", auditPaging},
 		{"DuplicateID", auditDuplicateID},
 		{"ModifiedProperties", auditModifiedProperties},
+		{"GraphFilters", auditGraphFilters},
+		{"CursorPaging", auditCursorPaging},
 	}
+}
+
+// auditGraphFilters: the filters of Graph's directoryAudits, each alone
+// and combined; an actor filter with a type matches that type only.
+func auditGraphFilters(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tid := createTenant(t, s, "contoso").ID
+	invite := auditFixture(tid, "Invite external user", 0)
+	invite.Category = "UserManagement"
+	invite = appendAudit(t, s, invite)
+	failed := auditFixture(tid, "Add group", time.Minute)
+	failed.Category, failed.Result, failed.Reason = "GroupManagement", store.ResultFailure, "name taken"
+	failed.ActorType, failed.ActorID, failed.ActorName = store.ActorApp, "actor-id", "script"
+	failed = appendAudit(t, s, failed)
+	later := appendAudit(t, s, auditFixture(tid, "Invite external user", 2*time.Minute))
+
+	cases := []struct {
+		name   string
+		filter store.AuditFilter
+		want   []store.AuditEvent
+	}{
+		{"category", store.AuditFilter{TenantID: tid, Category: "GroupManagement"}, []store.AuditEvent{failed}},
+		{"result", store.AuditFilter{TenantID: tid, Result: store.ResultSuccess}, []store.AuditEvent{later, invite}},
+		{"user actor", store.AuditFilter{TenantID: tid, ActorType: store.ActorUser, ActorID: "actor-id"}, []store.AuditEvent{later, invite}},
+		{"app actor", store.AuditFilter{TenantID: tid, ActorType: store.ActorApp, ActorID: "actor-id"}, []store.AuditEvent{failed}},
+		{"target", store.AuditFilter{TenantID: tid, TargetID: invite.TargetID}, []store.AuditEvent{invite}},
+		{"until is inclusive", store.AuditFilter{TenantID: tid, Until: at(time.Minute)}, []store.AuditEvent{failed, invite}},
+		{"range", store.AuditFilter{TenantID: tid, Since: at(time.Minute), Until: at(time.Minute)}, []store.AuditEvent{failed}},
+		{"combined", store.AuditFilter{TenantID: tid, Activity: "Invite external user", Since: at(time.Second)}, []store.AuditEvent{later}},
+		{"other tenant", store.AuditFilter{TenantID: newID(), Category: "GroupManagement"}, nil},
+	}
+	for _, c := range cases {
+		got, err := s.ListAudit(ctx, c.filter)
+		require.NoError(t, err, c.name)
+		if c.want == nil {
+			require.Empty(t, got, c.name)
+			continue
+		}
+		require.Equal(t, c.want, got, c.name)
+	}
+}
+
+// auditCursorPaging: pages by (time, id) visit every event once, newest
+// first, also when several share an instant and ids do not follow time.
+func auditCursorPaging(t *testing.T, s store.Store) {
+	tid := createTenant(t, s, "contoso").ID
+	var want []store.AuditEvent
+	for i := range 7 {
+		// Times go down while ids (UUIDv7) go up, three share a time.
+		e := appendAudit(t, s, auditFixture(tid, "Add user", time.Duration(-i/3)*time.Second))
+		want = append(want, e)
+	}
+	slices.SortFunc(want, func(a, b store.AuditEvent) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	var paged []store.AuditEvent
+	filter := store.AuditFilter{TenantID: tid, Limit: 3}
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 4, "paging does not end")
+		page, err := s.ListAudit(t.Context(), filter)
+		require.NoError(t, err)
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, page...)
+		last := page[len(page)-1]
+		filter.Before = store.LogCursor{At: last.Time, ID: last.ID}
+	}
+	require.Equal(t, want, paged)
 }
 
 // auditModifiedProperties: what a change replaced comes back as written,

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Roles", roleCases()},
 		{"SigningKeys", signingKeyCases()},
 		{"Audit", auditCases()},
+		{"SignIns", signInCases()},
 		{"Tokens", tokenCases()},
 		{"AuthRequests", authRequestCases()},
 		{"Sessions", sessionCases()},
