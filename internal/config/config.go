@@ -42,6 +42,8 @@ type Config struct {
 	// AuditRetention how long audit events are. 0 keeps them forever.
 	MailRetention  time.Duration `yaml:"mailRetention"`
 	AuditRetention time.Duration `yaml:"auditRetention"`
+	// SignInRetention is how long the sign-in log is kept; 0 forever.
+	SignInRetention time.Duration `yaml:"signInRetention"`
 	// MasterKey, when set, wins over MasterKeyFile.
 	MasterKey Secret `yaml:"masterKey"`
 	// MasterKeyFile defaults to <DataDir>/master.key in development only;
@@ -167,6 +169,7 @@ func Default() Config {
 		DatabaseMaxConns:        25,
 		MailRetention:           7 * 24 * time.Hour,
 		AuditRetention:          365 * 24 * time.Hour,
+		SignInRetention:         365 * 24 * time.Hour,
 		ShutdownDelay:           5 * time.Second,
 	}
 }

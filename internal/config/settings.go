@@ -84,6 +84,8 @@ func Settings() []Setting {
 			Usage: "how long delivered or abandoned mail (sealed bodies) is kept; 0 keeps it forever", set: setDuration(func(c *Config) *time.Duration { return &c.MailRetention })},
 		{Key: "auditRetention", Env: "FOYER_AUDIT_RETENTION", Default: "8760h",
 			Usage: "how long audit events are kept; 0 keeps them forever", set: setDuration(func(c *Config) *time.Duration { return &c.AuditRetention })},
+		{Key: "signInRetention", Env: "FOYER_SIGNIN_RETENTION", Default: "8760h",
+			Usage: "how long the sign-in log is kept; 0 keeps it forever", set: setDuration(func(c *Config) *time.Duration { return &c.SignInRetention })},
 		{Key: "shutdownTimeout", Env: "FOYER_SHUTDOWN_TIMEOUT", Default: "15s",
 			Usage: "how long serve waits for requests in flight on SIGINT/SIGTERM", set: setDuration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 		{Key: "shutdownDelay", Env: "FOYER_SHUTDOWN_DELAY", Default: "5s (0 with serve --dev)",

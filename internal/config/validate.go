@@ -43,6 +43,7 @@ func (c Config) Validate() error {
 	v.check("shutdownDelay", notNegative(c.ShutdownDelay))
 	v.check("mailRetention", notNegative(c.MailRetention))
 	v.check("auditRetention", notNegative(c.AuditRetention))
+	v.check("signInRetention", notNegative(c.SignInRetention))
 	if c.DebugAddr != "" {
 		v.check("debugAddr", checkDebugAddr(c.DebugAddr))
 	}

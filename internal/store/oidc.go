@@ -161,6 +161,8 @@ type Retention struct {
 	MailBefore time.Time
 	// AuditBefore: audit events that occurred before it.
 	AuditBefore time.Time
+	// SignInBefore: sign-in log rows made before it.
+	SignInBefore time.Time
 }
 
 // AuthRequest is one login transaction: what the relying party asked for,

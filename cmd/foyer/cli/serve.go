@@ -435,6 +435,9 @@ func retentionAt(cfg config.Config, now time.Time) store.Retention {
 	if cfg.AuditRetention > 0 {
 		r.AuditBefore = now.Add(-cfg.AuditRetention)
 	}
+	if cfg.SignInRetention > 0 {
+		r.SignInBefore = now.Add(-cfg.SignInRetention)
+	}
 	return r
 }
 

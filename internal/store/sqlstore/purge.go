@@ -42,6 +42,9 @@ func purgeRules(r store.Retention) []purgeRule {
 	if !r.AuditBefore.IsZero() {
 		rules = append(rules, purgeRule{"audit_events", `occurred_at < $1`, r.AuditBefore})
 	}
+	if !r.SignInBefore.IsZero() {
+		rules = append(rules, purgeRule{"sign_ins", `created_at < $1`, r.SignInBefore})
+	}
 	return rules
 }
 

@@ -182,6 +182,8 @@ func purgeRetention(t *testing.T, s store.Store) {
 	require.NoError(t, s.MarkMailSent(ctx, tid, sentNew.ID, at(49*time.Hour)))
 	oldEvent := appendAudit(t, s, auditFixture(tid, "Add user", 0))
 	newEvent := appendAudit(t, s, auditFixture(tid, "Add user", 48*time.Hour))
+	appendSignIn(t, s, signInFixture(tid, newID(), 0))
+	newSignIn := appendSignIn(t, s, signInFixture(tid, newID(), 48*time.Hour))
 
 	gone, err := s.Purge(ctx, store.Retention{MailBefore: at(24 * time.Hour)}, 10, false)
 	require.NoError(t, err)
@@ -196,6 +198,14 @@ func purgeRetention(t *testing.T, s store.Store) {
 	require.Len(t, events, 1)
 	require.Equal(t, newEvent.ID, events[0].ID)
 	require.NotEqual(t, oldEvent.ID, events[0].ID)
+
+	gone, err = s.Purge(ctx, store.Retention{SignInBefore: at(24 * time.Hour)}, 10, false)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"sign_ins": 1}, gone)
+	signIns, err := s.ListSignIns(ctx, store.SignInFilter{TenantID: tid})
+	require.NoError(t, err)
+	require.Len(t, signIns, 1)
+	require.Equal(t, newSignIn.ID, signIns[0].ID)
 }
 
 // purgeDryRun counts what would go and deletes nothing.
