@@ -36,24 +36,7 @@ func TestServe(t *testing.T) {
 	previous := slog.Default()
 	t.Cleanup(func() { slog.SetDefault(previous) })
 
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
-	addrs := make(chan net.Addr, 1)
-	d := c.deps()
-	d.listening = func(a net.Addr) { addrs <- a }
-	var logs testlog.Buffer
-	exited := make(chan int, 1)
-	go func() { exited <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, &logs, d) }()
-
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case code := <-exited:
-		t.Fatalf("serve exited with %d before listening:\n%s", code, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not listen:\n%s", logs.String())
-	}
+	base, stop, exited, logs := startServe(t, c)
 
 	status, body := get(t, base+"/healthz")
 	require.Equal(t, http.StatusOK, status)
@@ -112,6 +95,30 @@ func TestServe(t *testing.T) {
 	require.Error(t, err, "the port is closed after shutdown")
 }
 
+// startServe runs serve with c's configuration on a free loopback port,
+// waits until it listens, and answers its base URL, the function that
+// stops it as a signal would, the channel its exit code arrives on, and
+// its log.
+func startServe(t *testing.T, c *cli) (base string, stop context.CancelFunc, exited chan int, logs *testlog.Buffer) {
+	t.Helper()
+	ctx, stop := context.WithCancel(t.Context())
+	t.Cleanup(stop)
+	addrs := make(chan net.Addr, 1)
+	d := c.deps()
+	d.listening = func(a net.Addr) { addrs <- a }
+	logs, exited = &testlog.Buffer{}, make(chan int, 1)
+	go func() { exited <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, logs, d) }()
+	select {
+	case a := <-addrs:
+		return "http://" + a.String(), stop, exited, logs
+	case code := <-exited:
+		t.Fatalf("serve exited with %d before listening:\n%s", code, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not listen:\n%s", logs.String())
+	}
+	return "", nil, nil, nil
+}
+
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -166,23 +173,7 @@ func TestServeHandsOver(t *testing.T) {
 	c.seedTenant(t, "acme")
 	const delay = 1500 * time.Millisecond
 	c.env["FOYER_SHUTDOWN_DELAY"] = delay.String()
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
-	addrs := make(chan net.Addr, 1)
-	d := c.deps()
-	d.listening = func(a net.Addr) { addrs <- a }
-	var logs testlog.Buffer
-	exited := make(chan int, 1)
-	go func() { exited <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, &logs, d) }()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case code := <-exited:
-		t.Fatalf("serve exited with %d before listening:\n%s", code, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not listen:\n%s", logs.String())
-	}
+	base, stop, exited, logs := startServe(t, c)
 	require.Eventually(t, func() bool { s, _ := get(t, base+"/readyz"); return s == http.StatusOK }, 10*time.Second, 20*time.Millisecond)
 
 	stopped := time.Now()
