@@ -28,6 +28,10 @@ type Outbox interface {
 	// claimed again and stays, unsent, for operators to see. ErrNotFound
 	// when the message is not in the tenant or is already sent.
 	MarkMailFailed(ctx context.Context, tenantID, id string, nextAttemptAt time.Time, lastError string) error
+	// MailBacklog answers how many messages, of every tenant, wait to be
+	// sent (due or retrying; not given up), and when the oldest of them
+	// was queued (zero when none waits).
+	MailBacklog(ctx context.Context) (waiting int, oldest time.Time, err error)
 	// ListMail answers messages newest first. An empty TenantID spans every
 	// tenant, for operators and the development mailbox.
 	ListMail(ctx context.Context, f MailFilter) ([]OutboundMail, error)

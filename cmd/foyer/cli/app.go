@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"net/url"
 	"time"
@@ -73,6 +74,9 @@ type app struct {
 	// devSeeded is how many objects serve --dev's seed created or
 	// updated, for the log line once the port is bound.
 	devSeeded int
+	// purged counts the rows serve's background purge deleted, by table
+	// (registerServeMetrics); nil outside serve.
+	purged *prometheus.CounterVec
 }
 
 // openApp loads and validates the configuration, loads the master key,

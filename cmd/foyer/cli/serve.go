@@ -300,6 +300,9 @@ func newHandler(a *app, life *lifecycle) (http.Handler, error) {
 func newHandlers(a *app, life *lifecycle) (public, metrics http.Handler, err error) {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := registerServeMetrics(registry, a); err != nil {
+		return nil, nil, err
+	}
 	codes, err := passcode.New(passcode.Config{Store: a.store, Mailer: a.outbox, Hasher: a.master.Hasher(passcodesPurpose)})
 	if err != nil {
 		return nil, nil, err
@@ -461,6 +464,9 @@ func startPurge(ctx context.Context, a *app) (stop func()) {
 				}
 				for table, n := range gone {
 					a.logger.DebugContext(ctx, "purged", "table", table, "rows", n)
+					if a.purged != nil {
+						a.purged.WithLabelValues(table).Add(float64(n))
+					}
 				}
 			}
 		}

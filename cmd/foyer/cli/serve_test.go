@@ -81,6 +81,8 @@ func TestServe(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, `foyer_http_requests_total{method="GET",route="GET /readyz",status="200"}`)
 	require.Contains(t, body, "go_goroutines", "process collectors are registered")
+	require.Contains(t, body, "\nfoyer_outbox_waiting_messages 0\n", "the outbox backlog, read at the scrape")
+	require.Contains(t, body, "\nfoyer_outbox_oldest_waiting_seconds 0\n")
 
 	stop()
 	select {

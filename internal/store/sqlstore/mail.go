@@ -75,6 +75,21 @@ func (s *Store) ClaimDueMail(ctx context.Context, now, leaseUntil time.Time, lim
 	return claimed, nil
 }
 
+// MailBacklog is one aggregate over the unsent messages.
+func (s *Store) MailBacklog(ctx context.Context) (int, time.Time, error) {
+	var n int
+	var oldest *time.Time
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM outbound_mail
+		WHERE sent_at IS NULL AND next_attempt_at IS NOT NULL`).Scan(&n, nullTimeDest{&oldest})
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("mail backlog: %w", s.dbError(err))
+	}
+	if oldest == nil {
+		return n, time.Time{}, nil
+	}
+	return n, *oldest, nil
+}
+
 // MarkMailSent records delivery.
 func (s *Store) MarkMailSent(ctx context.Context, tenantID, id string, at time.Time) error {
 	err := execOne(ctx, s.write, `UPDATE outbound_mail SET sent_at = $3, lease_until = NULL

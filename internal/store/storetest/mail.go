@@ -17,6 +17,7 @@ func mailCases() []testCase {
 		{"EnqueueConflictAndUnknownTenant", mailEnqueueErrors},
 		{"ClaimDueOnly", mailClaimDueOnly},
 		{"ClaimUrgentFirst", mailClaimUrgentFirst},
+		{"Backlog", mailBacklog},
 		{"LeaseHoldsUntilItLapses", mailLease},
 		{"MarkSent", mailMarkSent},
 		{"MarkFailedReschedules", mailMarkFailed},
@@ -127,6 +128,34 @@ func mailClaimUrgentFirst(t *testing.T, s store.Store) {
 
 	got = claim(t, s, time.Hour, 2*time.Hour, 2)
 	require.Equal(t, []string{urgent.ID, bulk[0].ID}, mailIDs(got), "urgent first, then the oldest bulk")
+}
+
+// mailBacklog counts what waits, retries included, across tenants, and
+// leaves out what was sent or given up.
+func mailBacklog(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	backlog := func() (int, time.Time) {
+		t.Helper()
+		n, oldest, err := s.MailBacklog(ctx)
+		require.NoError(t, err)
+		return n, oldest
+	}
+	n, oldest := backlog()
+	require.Zero(t, n)
+	require.True(t, oldest.IsZero())
+	a := createTenant(t, s, "contoso").ID
+	b := createTenant(t, s, "fabrikam").ID
+	first := enqueue(t, s, mailFixture(a, time.Minute))
+	retrying := enqueue(t, s, mailFixture(b, 2*time.Minute))
+	require.NoError(t, s.MarkMailFailed(ctx, b, retrying.ID, at(time.Hour), "try again"))
+	sent := enqueue(t, s, mailFixture(a, 0))
+	require.NoError(t, s.MarkMailSent(ctx, a, sent.ID, at(time.Second)))
+	abandoned := enqueue(t, s, mailFixture(a, 0))
+	require.NoError(t, s.MarkMailFailed(ctx, a, abandoned.ID, time.Time{}, "gave up"))
+
+	n, oldest = backlog()
+	require.Equal(t, 2, n)
+	require.True(t, first.CreatedAt.Equal(oldest), "oldest waiting: %v", oldest)
 }
 
 func mailClaimDueOnly(t *testing.T, s store.Store) {
