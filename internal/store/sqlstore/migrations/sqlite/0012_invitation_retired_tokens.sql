@@ -3,7 +3,7 @@
 -- revoked, so an old link says which rather than that it is not valid.
 -- invitation_id has no foreign key: revoking may delete the invitation
 -- with its guest, and the link should still say it was withdrawn.
--- Keep in step with ../postgres/0014_invitation_retired_tokens.sql.
+-- Keep in step with ../postgres/0012_invitation_retired_tokens.sql.
 CREATE TABLE invitation_retired_tokens (
     tenant_id     TEXT    NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     token_hash    TEXT    NOT NULL,
