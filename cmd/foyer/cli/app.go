@@ -101,12 +101,18 @@ func openApp(cmd *cobra.Command, d deps) (context.Context, *app, error) {
 	if a.master, err = loadMasterKey(ctx, cfg, a.logger); err != nil {
 		return nil, nil, err
 	}
-	if a.store, err = openStore(ctx, cfg); err != nil {
+	serving := cmd.Name() == "serve"
+	if a.store, err = openStore(ctx, cfg, serving); err != nil {
 		return nil, nil, err
 	}
 	if err := a.build(ctx); err != nil {
 		a.Close()
 		return nil, nil, err
+	}
+	if serving {
+		// Requests get a bound; an operator's command (a large delete, a
+		// bootstrap file) may take as long as it takes, as migrations may.
+		a.store.SetTimeout(cfg.DatabaseTimeout)
 	}
 	return audit.WithActor(ctx, operator(d)), a, nil
 }
@@ -116,8 +122,6 @@ func (a *app) build(ctx context.Context) error {
 	if err := a.store.Migrate(ctx); err != nil {
 		return err
 	}
-	// After migrating: a schema change may take longer than a request may.
-	a.store.SetTimeout(a.cfg.DatabaseTimeout)
 	var err error
 	a.keys, err = keys.New(keys.Config{
 		Store:            a.store,

@@ -214,7 +214,7 @@ func (dr *doctor) checkDatabase(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, doctorTimeout)
 	defer cancel()
-	st, err := openStore(ctx, dr.cfg)
+	st, err := openStore(ctx, dr.cfg, false)
 	if err == nil {
 		err = st.Ping(ctx)
 		if err != nil {

@@ -23,7 +23,7 @@ func newMigrateCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(cmd.Context(), cfg)
+			st, err := openStore(cmd.Context(), cfg, false)
 			if err != nil {
 				return err
 			}

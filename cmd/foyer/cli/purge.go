@@ -31,7 +31,7 @@ func newPurgeCmd(d deps) *cobra.Command {
 				return err
 			}
 			dryRun, _ := cmd.Flags().GetBool("dry-run")
-			st, err := openStore(cmd.Context(), cfg)
+			st, err := openStore(cmd.Context(), cfg, false)
 			if err != nil {
 				return err
 			}

@@ -73,12 +73,16 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(telemetry.NewLogHandler(h, telemetry.LogConfig{}))
 }
 
-// openStore opens the configured database without migrating it.
-func openStore(ctx context.Context, cfg config.Config) (*sqlstore.Store, error) {
+// openStore opens the configured database without migrating it. For
+// serve (serving) PostgreSQL also abandons a statement or a lock wait
+// after databaseTimeout.
+func openStore(ctx context.Context, cfg config.Config, serving bool) (*sqlstore.Store, error) {
 	if cfg.IsPostgres() {
-		return sqlstore.OpenPostgresWith(ctx, cfg.Database, sqlstore.PostgresOptions{
-			MaxConns: cfg.DatabaseMaxConns, StatementTimeout: cfg.DatabaseTimeout, LockTimeout: cfg.DatabaseTimeout,
-		})
+		o := sqlstore.PostgresOptions{MaxConns: cfg.DatabaseMaxConns}
+		if serving {
+			o.StatementTimeout, o.LockTimeout = cfg.DatabaseTimeout, cfg.DatabaseTimeout
+		}
+		return sqlstore.OpenPostgresWith(ctx, cfg.Database, o)
 	}
 	// 0700: the database holds sealed secrets and password hashes.
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
