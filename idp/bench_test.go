@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
+	"github.com/foyer-idp/foyer/internal/webclient"
 )
 
 // BenchmarkTokenEndpoint measures client_credentials through the real
@@ -48,6 +49,17 @@ func BenchmarkTokenEndpoint(b *testing.B) {
 			}
 		})
 	}
+}
+
+// signedInForBench makes the bench tenant on be with member
+// ada@bench.test, a first-party app and a browser for her.
+func signedInForBench(b *testing.B, be sqltest.Backend) (*env, *client, *webclient.Client) {
+	b.Helper()
+	be.Require(b)
+	e := newEnv(b, be)
+	tn := e.tenant(b, "bench", "ES256")
+	e.member(b, tn, "ada@bench.test")
+	return e, e.app(b, tn, "web", firstParty), e.browser()
 }
 
 // dbGrowth answers a function that, called once the benchmark's loop is
@@ -107,12 +119,8 @@ func BenchmarkPublishedDocuments(b *testing.B) {
 func BenchmarkRefresh(b *testing.B) {
 	for _, be := range sqltest.Backends() {
 		b.Run(be.Name, func(b *testing.B) {
-			be.Require(b)
-			e := newEnv(b, be)
-			tn := e.tenant(b, "bench", "ES256")
-			e.member(b, tn, "ada@bench.test")
-			c := e.app(b, tn, "web", firstParty)
-			tok, _ := c.tokens(b, e.browser(), "ada@bench.test")
+			e, c, browser := signedInForBench(b, be)
+			tok, _ := c.tokens(b, browser, "ada@bench.test")
 			h := e.srv.Config.Handler
 			target := e.issuer("bench") + "/oauth/token"
 			refresh := tok.RefreshToken
@@ -148,12 +156,7 @@ func BenchmarkRefresh(b *testing.B) {
 func BenchmarkSessionSignIn(b *testing.B) {
 	for _, be := range sqltest.Backends() {
 		b.Run(be.Name, func(b *testing.B) {
-			be.Require(b)
-			e := newEnv(b, be)
-			tn := e.tenant(b, "bench", "ES256")
-			e.member(b, tn, "ada@bench.test")
-			c := e.app(b, tn, "web", firstParty)
-			browser := e.browser()
+			e, c, browser := signedInForBench(b, be)
 			c.tokens(b, browser, "ada@bench.test")
 			h := e.srv.Config.Handler
 			target := e.issuer("bench") + "/oauth/token"

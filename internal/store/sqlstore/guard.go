@@ -83,12 +83,11 @@ func (g *guard) op(ctx context.Context) (context.Context, context.CancelFunc) {
 	if e == nil {
 		return stalledContext, func() {}
 	}
-	timeout := time.Duration(g.timeout.Load())
-	if timeout <= 0 && !g.watched.Load() {
+	if !g.bounded() {
 		return ctx, func() {}
 	}
 	var cancel context.CancelFunc
-	if timeout > 0 {
+	if timeout := time.Duration(g.timeout.Load()); timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 	} else {
 		ctx, cancel = context.WithCancel(ctx)
@@ -109,13 +108,17 @@ func (g *guard) recover() { g.epoch.CompareAndSwap(nil, newEpoch()) }
 
 func (g *guard) stalled() bool { return g.epoch.Load() == nil }
 
+// bounded reports whether operations need a context of their own: a
+// timeout is set, or the watchdog may cancel them.
+func (g *guard) bounded() bool { return g.timeout.Load() > 0 || g.watched.Load() }
+
 // statement begins one statement: its context under the guard and, with a
 // tracer, a span named by the statement's verb carrying its text (never
 // its arguments). end closes both, recording err on the span; it is nil
 // when there is nothing to close (no timeout, no watchdog, no tracer), so
 // the statement costs nothing extra.
 func (g *guard) statement(ctx context.Context, query string) (context.Context, func(err error)) {
-	if g.tracer.Load() == nil && g.timeout.Load() <= 0 && !g.watched.Load() && g.epoch.Load() != nil {
+	if g.tracer.Load() == nil && !g.bounded() && !g.stalled() {
 		return ctx, nil
 	}
 	var span trace.Span
