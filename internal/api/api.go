@@ -122,6 +122,8 @@ type API struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	verify  VerifyToken
+	// openAPIETag is the served document's ETag.
+	openAPIETag string
 }
 
 // New checks cfg, reporting every problem at once, and answers an API.
@@ -152,7 +154,8 @@ func New(cfg Config) (*API, error) {
 		cfg.Logger = slog.Default()
 	}
 	return &API{dir: cfg.Directory, store: cfg.Store, mfa: cfg.MFA, paging: cfg.PagingKey,
-		baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), now: cfg.Now, logger: cfg.Logger, verify: cfg.Verify}, nil
+		baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), now: cfg.Now, logger: cfg.Logger, verify: cfg.Verify,
+		openAPIETag: openAPIETag(openAPIDocument)}, nil
 }
 
 // handlerFunc is a handler that answers an error for writeError to render.
@@ -164,7 +167,34 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p Principal) error
 // route answers 401.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
+	a.mount(mux)
+	// Anything else under /v1.0/, including a known path with another
+	// method, still asks for a principal first, then answers as Graph
+	// does for a segment it does not know.
+	mux.Handle("/v1.0/", a.authenticated(func(w http.ResponseWriter, r *http.Request, _ Principal) error {
+		return badRequest("Resource not found for the segment or method '%s %s'.", r.Method, r.URL.Path)
+	}))
+	if a.verify == nil {
+		return withRequestID(mux)
+	}
+	return withRequestID(a.bearer(mux))
+}
+
+// mounted is a registered route and the permissions it accepts (any one
+// of grants); none for the routes any signed-in user or anyone may call.
+type mounted struct {
+	pattern string
+	grants  []string
+	// public routes need no token at all.
+	public bool
+}
+
+// mount registers the API's routes on mux and answers them, so the
+// OpenAPI test compares the document with what is really registered.
+func (a *API) mount(mux *http.ServeMux) []mounted {
+	var routes []mounted
 	route := func(pattern string, perm permission, h handlerFunc) {
+		routes = append(routes, mounted{pattern: pattern, grants: perm.grants})
 		mux.Handle(pattern, a.guard(perm, h))
 	}
 	route("GET /v1.0/users", readUsers, a.listUsers)
@@ -220,7 +250,10 @@ func (a *API) Handler() http.Handler {
 	route("PATCH /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.patchIdentityProvider)
 	route("DELETE /v1.0/identity/identityProviders/{id}", manageIdentityProviders, a.deleteIdentityProvider)
 
-	me := func(pattern string, h handlerFunc) { mux.Handle(pattern, a.authenticated(signedIn(h))) }
+	me := func(pattern string, h handlerFunc) {
+		routes = append(routes, mounted{pattern: pattern})
+		mux.Handle(pattern, a.authenticated(signedIn(h)))
+	}
 	me("GET /v1.0/me", a.getMe)
 	me("GET /v1.0/me/memberOf", a.listMyMemberOf)
 	me("GET /v1.0/me/ownedObjects", a.listMyOwnedObjects)
@@ -235,16 +268,12 @@ func (a *API) Handler() http.Handler {
 	route("GET /v1.0/domains/{id}", manageDomains, a.getDomain)
 	route("DELETE /v1.0/domains/{id}", manageDomains, a.deleteDomain)
 
-	// Anything else under /v1.0/, including a known path with another
-	// method, still asks for a principal first, then answers as Graph
-	// does for a segment it does not know.
-	mux.Handle("/v1.0/", a.authenticated(func(w http.ResponseWriter, r *http.Request, _ Principal) error {
-		return badRequest("Resource not found for the segment or method '%s %s'.", r.Method, r.URL.Path)
-	}))
-	if a.verify == nil {
-		return withRequestID(mux)
+	public := func(pattern string, h http.HandlerFunc) {
+		routes = append(routes, mounted{pattern: pattern, public: true})
+		mux.Handle(pattern, h)
 	}
-	return withRequestID(a.bearer(mux))
+	public("GET /v1.0/openapi.json", a.getOpenAPI)
+	return routes
 }
 
 // withRequestID runs httpx.RequestID unless an outer middleware already

@@ -7,5 +7,6 @@
 // authorizes it by the token's permissions and the user's directory role,
 // and renders the answer. It owns no domain rule: every change goes
 // through internal/directory (a user's second factor through
-// internal/mfa), so it is validated and audited there.
+// internal/mfa), so it is validated and audited there. Its OpenAPI 3.1
+// description, openapi.json, is served at /v1.0/openapi.json.
 package api

@@ -72,7 +72,7 @@ func testMe(t *testing.T, f *fixture) {
 	require.ElementsMatch(t, ids(owns), append(ids(values(t, first)), ids(values(t, second))...))
 	require.NotContains(t, second.body, "@odata.nextLink")
 
-	f.requireError(t, f.call(t, p, "GET", "/v1.0/me/memberOf?$select=id", nil), http.StatusBadRequest, "Request_BadRequest")
+	f.requireError(t, f.call(t, p, "GET", "/v1.0/me/memberOf?$select=id", nil), http.StatusBadRequest, "Request_UnsupportedQuery")
 	f.requireError(t, f.call(t, p, "GET", "/v1.0/me/memberOf?$filter=id%20eq%20'x'", nil), http.StatusBadRequest, "Request_UnsupportedQuery")
 }
 

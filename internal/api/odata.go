@@ -66,7 +66,11 @@ func (a *API) parseQuery(r *http.Request, p Principal, rs resource, collection b
 		return query{}, badRequest("The query string is malformed.")
 	}
 	q := query{top: defaultTop, raw: vals}
-	allowed := []string{"$select"}
+	var allowed []string
+	if len(rs.fields) > 0 {
+		// A list of several types, or of none, has nothing to select.
+		allowed = append(allowed, "$select")
+	}
 	if collection {
 		allowed = append(allowed, "$top", "$skiptoken")
 		if len(rs.filterable) > 0 {

@@ -47,6 +47,9 @@ var owners = map[string][]string{
 	"go.opentelemetry.io/proto/otlp":     {"internal/telemetry"},
 	// A real SMTP server for internal/mail's tests only.
 	"github.com/emersion/go-smtp": {"internal/mail"},
+	// A JSON Schema validator for internal/api's tests only: the answers
+	// against the OpenAPI document.
+	"github.com/santhosh-tekuri/jsonschema/v6": {"internal/api"},
 }
 
 // pkg is one of Foyer's packages as `go list` sees it. Foyer's own

@@ -120,7 +120,48 @@ func TestAdminAPIWithRealTokens(t *testing.T) {
 	r = s.cli.run(t, "users", "show", "--tenant", "fabrikam", "sam@fabrikam.test")
 	require.Equal(t, exitOK, r.code, "sam is still there")
 
+	requireOpenAPIOfServe(t, base, apiToken)
 	s.shutdown(t)
+}
+
+// requireOpenAPIOfServe checks the API's OpenAPI document as serve
+// publishes it: without a token (a valid one changes nothing), and with
+// OAuth endpoints that are the tenants' own, as woodgrove's discovery
+// names them.
+func requireOpenAPIOfServe(t *testing.T, base, token string) {
+	t.Helper()
+	status, _, public := callAPI(t, "", http.MethodGet, base+"/v1.0/openapi.json")
+	require.Equal(t, http.StatusOK, status, public)
+	status, _, withToken := callAPI(t, token, http.MethodGet, base+"/v1.0/openapi.json")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, public, withToken)
+	var doc struct {
+		Components struct {
+			SecuritySchemes map[string]struct {
+				Flows map[string]struct {
+					AuthorizationURL string `json:"authorizationUrl"`
+					TokenURL         string `json:"tokenUrl"`
+				} `json:"flows"`
+			} `json:"securitySchemes"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(public), &doc))
+	flows := doc.Components.SecuritySchemes["oauth2"].Flows
+	require.NotEmpty(t, flows)
+	status, _, raw := callAPI(t, "", http.MethodGet, base+"/t/woodgrove/.well-known/openid-configuration")
+	require.Equal(t, http.StatusOK, status, raw)
+	var disco struct {
+		AuthorizationEndpoint string `json:"authorization_endpoint"`
+		TokenEndpoint         string `json:"token_endpoint"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(raw), &disco))
+	woodgrove := func(u string) string { return base + strings.ReplaceAll(u, "{tenant}", "woodgrove") }
+	for name, flow := range flows {
+		require.Equal(t, disco.TokenEndpoint, woodgrove(flow.TokenURL), name)
+		if flow.AuthorizationURL != "" {
+			require.Equal(t, disco.AuthorizationEndpoint, woodgrove(flow.AuthorizationURL), name)
+		}
+	}
 }
 
 // TestInvitationsThroughServe invites a guest through a running serve
