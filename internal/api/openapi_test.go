@@ -36,6 +36,7 @@ func TestOpenAPI(t *testing.T) {
 		{Name: "ServedWithoutToken", Fn: testOpenAPIServed},
 		{Name: "EveryRouteAndNoOther", Fn: testOpenAPIRoutes},
 		{Name: "QueryOptionsAsDocumented", Fn: testOpenAPIQueryOptions},
+		{Name: "RequestPropertiesAsDocumented", Fn: testOpenAPIRequestProperties},
 		{Name: "AnswersMatchSchemas", Fn: testOpenAPIAnswers},
 	}
 	sqltest.RunSuite(t, tests, newFixture)
@@ -188,6 +189,7 @@ func testOpenAPIRoutes(t *testing.T, f *fixture) {
 	o := fetchOpenAPI(t, f)
 	routes := api.Routes()
 	registered := map[string]bool{}
+	operationIDs := map[string]string{}
 	for _, r := range routes {
 		name := r.Method + " " + r.Path
 		registered[name] = true
@@ -196,6 +198,10 @@ func testOpenAPIRoutes(t *testing.T, f *fixture) {
 			t.Errorf("%s is a route but not in openapi.json", name)
 			continue
 		}
+		id, _ := op["operationId"].(string)
+		require.NotEmpty(t, id, "%s: operationId", name)
+		require.Empty(t, operationIDs[id], "%s: operationId %s is %s's too", name, id, operationIDs[id])
+		operationIDs[id] = name
 		// Security: one requirement per permission that grants the route
 		// (any one suffices); none for a public route; a token without
 		// scopes for the signed-in user's own routes.
@@ -263,8 +269,11 @@ func (o *openAPI) parameters(op map[string]any) []map[string]any {
 // allPermissions is an app holding every admin-API permission.
 func (f *fixture) allPermissions() *api.Principal { return f.app(directory.APIPermissions...) }
 
-func testOpenAPIQueryOptions(t *testing.T, f *fixture) {
-	o := fetchOpenAPI(t, f)
+// openAPIObjects makes one object of each kind a path names and answers
+// the signed-in Tenant Administrator and a replacer that fills the
+// documented paths' {id} with them.
+func (f *fixture) openAPIObjects(t *testing.T) (store.User, *strings.Replacer) {
+	t.Helper()
 	boss := f.memberWithRole(t, f.a.ID, "boss@contoso.example", directory.RoleTenantAdministrator)
 	g := f.group(t, f.a.ID, "Staff")
 	app, _, err := f.dir.CreateApplication(t.Context(), f.a.ID, directory.NewApplication{DisplayName: "CRM",
@@ -277,6 +286,12 @@ func testOpenAPIQueryOptions(t *testing.T, f *fixture) {
 	fill := strings.NewReplacer("/users/{id}", "/users/"+boss.ID, "/groups/{id}", "/groups/"+g.ID,
 		"/applications/{id}", "/applications/"+app.ID, "/identityProviders/{id}", "/identityProviders/"+idp.body["id"].(string),
 		"/organization/{id}", "/organization/"+f.a.ID, "/domains/{id}", "/domains/contoso.example")
+	return boss, fill
+}
+
+func testOpenAPIQueryOptions(t *testing.T, f *fixture) {
+	o := fetchOpenAPI(t, f)
+	boss, fill := f.openAPIObjects(t)
 	admin := f.serve(t, f.allPermissions())
 	me := f.serve(t, f.delegated(boss.ID))
 	// A value of each option that is well formed where it is supported;
@@ -318,13 +333,90 @@ func testOpenAPIQueryOptions(t *testing.T, f *fixture) {
 	}
 }
 
+// resolve answers the schema m, or the one its $ref names.
+func (o *openAPI) resolve(m map[string]any) map[string]any {
+	if ref, ok := m["$ref"].(string); ok {
+		m, _ = o.at(strings.Split(strings.TrimPrefix(ref, "#/"), "/")...).(map[string]any)
+	}
+	return m
+}
+
+// propertyPaths answers the properties a body schema documents, nested
+// objects' too, as dotted paths (web.redirectUris).
+func (o *openAPI) propertyPaths(schema map[string]any, prefix string) []string {
+	props, _ := o.resolve(schema)["properties"].(map[string]any)
+	var out []string
+	for name, sub := range props {
+		out = append(out, prefix+name)
+		out = append(out, o.propertyPaths(sub.(map[string]any), prefix+name+".")...)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// nested is a body holding the property at the dotted path, as null.
+func nested(path string) map[string]any {
+	name, rest, deeper := strings.Cut(path, ".")
+	if !deeper {
+		return map[string]any{name: nil}
+	}
+	return map[string]any{name: nested(rest)}
+}
+
+// testOpenAPIRequestProperties sends each property a request body
+// documents, alone: none is refused as unknown or read-only (the value,
+// null, may well be refused). A property the document does not have is
+// refused by name, as the closed request schemas say.
+func testOpenAPIRequestProperties(t *testing.T, f *fixture) {
+	o := fetchOpenAPI(t, f)
+	_, fill := f.openAPIObjects(t)
+	srv := f.serve(t, f.allPermissions())
+	send := func(method, path string, body map[string]any) (int, string) {
+		raw, err := json.Marshal(body)
+		require.NoError(t, err)
+		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+"/v1.0"+fill.Replace(path), bytes.NewReader(raw))
+		require.NoError(t, err)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		answer, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return res.StatusCode, string(answer)
+	}
+	for _, r := range api.Routes() {
+		body, _ := o.at("paths", r.Path, strings.ToLower(r.Method), "requestBody", "content", "application/json", "schema").(map[string]any)
+		if body == nil {
+			continue
+		}
+		for _, prop := range o.propertyPaths(body, "") {
+			status, answer := send(r.Method, r.Path, nested(prop))
+			require.Less(t, status, 500, "%s %s {%s}: %s", r.Method, r.Path, prop, answer)
+			require.NotContains(t, answer, "Property '"+prop+"' does not exist", "%s %s documents %s", r.Method, r.Path, prop)
+			require.NotContains(t, answer, "Property '"+prop+"' is read-only", "%s %s documents %s", r.Method, r.Path, prop)
+		}
+		status, answer := send(r.Method, r.Path, map[string]any{"notDocumented": true})
+		require.Equal(t, http.StatusBadRequest, status, "%s %s: %s", r.Method, r.Path, answer)
+		require.Contains(t, answer, "Property 'notDocumented' does not exist", "%s %s", r.Method, r.Path)
+	}
+}
+
 // driver sends requests to the real server as the document describes
-// them, validates bodies both ways against the document, and counts the
-// routes it has seen answer with success.
+// them, validates bodies both ways against the document, and records the
+// success statuses each route answered.
 type driver struct {
-	t       *testing.T
-	o       *openAPI
-	covered map[string]bool
+	t         *testing.T
+	o         *openAPI
+	succeeded map[string]map[int]bool
+}
+
+func (d *driver) record(route string, status int) {
+	if status >= 300 {
+		return
+	}
+	if d.succeeded[route] == nil {
+		d.succeeded[route] = map[int]bool{}
+	}
+	d.succeeded[route][status] = true
 }
 
 // do sends body (nil: none) to target on srv as route (method and
@@ -356,9 +448,7 @@ func (d *driver) do(srv *httptest.Server, route, target string, body any, status
 	keys := d.o.responseSchema(t, method, path, status)
 	if keys == nil {
 		require.Empty(t, raw, "%s answers %d with a body the document does not have", route, status)
-		if status < 300 {
-			d.covered[route] = true
-		}
+		d.record(route, status)
 		return nil
 	}
 	var out map[string]any
@@ -369,9 +459,7 @@ func (d *driver) do(srv *httptest.Server, route, target string, body any, status
 		return out
 	}
 	d.o.requireValid(t, raw, route+" answer "+strconv.Itoa(status), keys...)
-	if status < 300 {
-		d.covered[route] = true
-	}
+	d.record(route, status)
 	return out
 }
 
@@ -390,7 +478,7 @@ func (d *driver) requireSelected(item map[string]any, component string) {
 }
 
 func testOpenAPIAnswers(t *testing.T, f *fixture) {
-	d := &driver{t: t, o: fetchOpenAPI(t, f), covered: map[string]bool{}}
+	d := &driver{t: t, o: fetchOpenAPI(t, f), succeeded: map[string]map[int]bool{}}
 	admin := f.serve(t, f.allPermissions())
 	boss := f.memberWithRole(t, f.a.ID, "boss@contoso.example", directory.RoleTenantAdministrator)
 	me := f.serve(t, f.delegated(boss.ID))
@@ -511,6 +599,7 @@ func testOpenAPIAnswers(t *testing.T, f *fixture) {
 	require.NotEmpty(t, page["@odata.nextLink"])
 
 	// Refusals are the documented error body.
+	d.do(admin, "POST /groups", "/v1.0/groups", map[string]any{"displayName": strings.Repeat("x", 65<<10)}, http.StatusRequestEntityTooLarge)
 	d.do(admin, "GET /users/{id}", "/v1.0/users/nobody", nil, http.StatusNotFound)
 	d.do(admin, "GET /users", "/v1.0/users?$orderby=id", nil, http.StatusBadRequest)
 	d.do(f.serve(t, nil), "GET /groups", "/v1.0/groups", nil, http.StatusUnauthorized)
@@ -532,13 +621,20 @@ func testOpenAPIAnswers(t *testing.T, f *fixture) {
 	d.do(admin, "DELETE /groups/{id}", gPath, nil, http.StatusNoContent)
 	d.do(admin, "DELETE /users/{id}", "/v1.0/users/"+adaID, nil, http.StatusNoContent)
 
-	// Every route answered with success at least once, so a route added
-	// without a call here fails.
+	// Every route answered with success, so a route added without a call
+	// here fails; and with each success status documented, no other.
 	for _, r := range api.Routes() {
 		name := r.Method + " " + r.Path
 		if r.Public {
 			continue // testOpenAPIServed
 		}
-		require.True(t, d.covered[name], "no successful call of %s validated its answer: add one here", name)
+		require.NotEmpty(t, d.succeeded[name], "no successful call of %s validated its answer: add one here", name)
+		documented := map[int]bool{}
+		for code := range d.o.operation(r.Method, r.Path)["responses"].(map[string]any) {
+			if n, _ := strconv.Atoi(code); n < 300 {
+				documented[n] = true
+			}
+		}
+		require.Equal(t, documented, d.succeeded[name], "%s: the success statuses documented and answered", name)
 	}
 }
