@@ -135,6 +135,8 @@ func requireOpenAPIOfServe(t *testing.T, base, token string) {
 	status, _, withToken := callAPI(t, token, http.MethodGet, base+"/v1.0/openapi.json")
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, public, withToken)
+	status, _, _ = callAPI(t, token+"x", http.MethodGet, base+"/v1.0/openapi.json")
+	require.Equal(t, http.StatusUnauthorized, status, "a tampered token is refused here too, as documented")
 	var doc struct {
 		Components struct {
 			SecuritySchemes map[string]struct {
