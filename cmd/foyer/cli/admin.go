@@ -47,6 +47,16 @@ type directoryAdmin interface {
 	signIns(ctx context.Context, f store.SignInFilter) ([]api.SignIn, error)
 
 	applicationAdmin
+	tenantSettingsAdmin
+}
+
+// tenantSettingsAdmin is what the idps, domains, tenants policy and mfa
+// commands do in one tenant.
+type tenantSettingsAdmin interface {
+	identityProviderAdmin
+	domainAdmin
+	invitationPolicyAdmin
+	mfaAdmin
 }
 
 // applicationAdmin is what the apps commands do in one tenant.
