@@ -27,7 +27,8 @@ import (
 // migrate, serve) work on the local database through appCommand.
 
 // directoryAdmin is what the commands that run either way (invite,
-// invitations, guests, apps) do in one tenant.
+// invitations, guests, apps, signins, idps, domains, tenants policy, mfa)
+// do in one tenant.
 type directoryAdmin interface {
 	// invite invites a guest and answers the invitation with its redeem
 	// link.
