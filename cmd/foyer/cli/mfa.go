@@ -70,14 +70,7 @@ func newMFACmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("mfa", "Multi-factor authentication: who must use it, who has registered, resets and unlocks")
 	policy := newGroupCmd("policy", "Show and change who must prove a second factor at sign-in")
 	policy.AddCommand(
-		adminCommand(d, "show --tenant SLUG", "Show the tenant's MFA policy", noArgs,
-			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
-				p, err := g.mfaPolicy(ctx)
-				if err != nil {
-					return err
-				}
-				return printMFAPolicy(cmd, g.tenantSlug(), p)
-			}),
+		policyShowCommand(d, "Show the tenant's MFA policy", directoryAdmin.mfaPolicy, printMFAPolicy),
 		newMFAPolicySetCmd(d),
 	)
 	cmd.AddCommand(

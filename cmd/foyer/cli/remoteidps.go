@@ -21,46 +21,29 @@ const idpsPath = "/v1.0/identity/identityProviders"
 
 // remoteIdP is the part of the API's identity provider the commands read.
 type remoteIdP struct {
-	ID                   string    `json:"id"`
-	DisplayName          string    `json:"displayName"`
-	IdentityProviderType string    `json:"identityProviderType"`
-	ClientID             string    `json:"clientId"`
-	ClientSecret         *string   `json:"clientSecret"` // "******", or null without one
-	Issuer               *string   `json:"issuer"`
-	PartnerTenantID      *string   `json:"partnerTenantId"`
-	Scope                *string   `json:"scope"`
-	ClaimsMapping        claimsMap `json:"claimsMapping"`
-	Domains              []string  `json:"domains"`
-	Enabled              bool      `json:"enabled"`
-	IsMFAAccepted        bool      `json:"isMfaAccepted"`
-	CreatedDateTime      time.Time `json:"createdDateTime"`
-	LastModifiedDateTime time.Time `json:"lastModifiedDateTime"`
-}
-
-// claimsMap is Graph's claimsMapping: an unmapped claim is null.
-type claimsMap struct {
-	UserID      *string `json:"userId"`
-	DisplayName *string `json:"displayName"`
-	GivenName   *string `json:"givenName"`
-	Surname     *string `json:"surname"`
-	Email       *string `json:"email"`
-}
-
-func (m claimsMap) record() store.ClaimsMapping {
-	return store.ClaimsMapping{UserID: deref(m.UserID), DisplayName: deref(m.DisplayName), GivenName: deref(m.GivenName),
-		Surname: deref(m.Surname), Email: deref(m.Email)}
-}
-
-func claimsBody(m store.ClaimsMapping) claimsMap {
-	return claimsMap{UserID: nonZero(m.UserID), DisplayName: nonZero(m.DisplayName), GivenName: nonZero(m.GivenName),
-		Surname: nonZero(m.Surname), Email: nonZero(m.Email)}
+	ID                   string  `json:"id"`
+	DisplayName          string  `json:"displayName"`
+	IdentityProviderType string  `json:"identityProviderType"`
+	ClientID             string  `json:"clientId"`
+	ClientSecret         *string `json:"clientSecret"` // "******", or null without one
+	Issuer               *string `json:"issuer"`
+	PartnerTenantID      *string `json:"partnerTenantId"`
+	Scope                *string `json:"scope"`
+	// ClaimsMapping carries Graph's names, which the store's are; an
+	// unmapped claim is null.
+	ClaimsMapping        store.ClaimsMapping `json:"claimsMapping"`
+	Domains              []string            `json:"domains"`
+	Enabled              bool                `json:"enabled"`
+	IsMFAAccepted        bool                `json:"isMfaAccepted"`
+	CreatedDateTime      time.Time           `json:"createdDateTime"`
+	LastModifiedDateTime time.Time           `json:"lastModifiedDateTime"`
 }
 
 func (p remoteIdP) view() identityProviderView {
 	return identityProviderView{
 		ID: p.ID, DisplayName: p.DisplayName, Type: p.IdentityProviderType, ClientID: p.ClientID,
 		HasClientSecret: p.ClientSecret != nil, Issuer: deref(p.Issuer), PartnerTenantID: deref(p.PartnerTenantID),
-		Scopes: nonNil(strings.Fields(deref(p.Scope))), ClaimsMapping: p.ClaimsMapping.record(), Domains: nonNil(p.Domains),
+		Scopes: nonNil(strings.Fields(deref(p.Scope))), ClaimsMapping: p.ClaimsMapping, Domains: nonNil(p.Domains),
 		Enabled: p.Enabled, MFATrusted: p.IsMFAAccepted, CreatedAt: p.CreatedDateTime, UpdatedAt: p.LastModifiedDateTime,
 	}
 }
@@ -107,7 +90,7 @@ func idpBody(p directory.IdentityProviderPatch) map[string]any {
 	}
 	put("domains", p.Domains != nil, p.Domains)
 	if p.ClaimsMapping != nil {
-		body["claimsMapping"] = claimsBody(*p.ClaimsMapping)
+		body["claimsMapping"] = p.ClaimsMapping // the claims left out are unmapped
 	}
 	put("enabled", p.Enabled != nil, p.Enabled)
 	put("isMfaAccepted", p.MFATrusted != nil, p.MFATrusted)
@@ -121,7 +104,7 @@ func (r remoteAdmin) createIdP(ctx context.Context, in directory.IdentityProvide
 		Enabled: in.Enabled, MFATrusted: in.MFATrusted,
 	})
 	if in.ClaimsMapping != (store.ClaimsMapping{}) {
-		body["claimsMapping"] = claimsBody(in.ClaimsMapping)
+		body["claimsMapping"] = in.ClaimsMapping
 	}
 	body["identityProviderType"] = in.Type
 	var p remoteIdP

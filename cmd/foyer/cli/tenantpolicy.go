@@ -68,17 +68,24 @@ func (p invitationPolicyPatch) redemptionPart() bool {
 func newTenantsPolicyCmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("policy", "Show and change who may invite guests into a tenant, from which domains, and how they redeem")
 	cmd.AddCommand(
-		adminCommand(d, "show --tenant SLUG", "Show the tenant's invitation policy", noArgs,
-			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
-				p, err := g.invitationPolicy(ctx)
-				if err != nil {
-					return err
-				}
-				return printInvitationPolicy(cmd, g.tenantSlug(), p)
-			}),
+		policyShowCommand(d, "Show the tenant's invitation policy", directoryAdmin.invitationPolicy, printInvitationPolicy),
 		newTenantsPolicySetCmd(d),
 	)
 	return cmd
+}
+
+// policyShowCommand is a policy's show command: get reads the policy,
+// print prints it, named by the tenant's slug.
+func policyShowCommand[P any](d deps, short string, get func(directoryAdmin, context.Context) (P, error),
+	print func(*cobra.Command, string, P) error) *cobra.Command {
+	return adminCommand(d, "show --tenant SLUG", short, noArgs,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
+			p, err := get(g, ctx)
+			if err != nil {
+				return err
+			}
+			return print(cmd, g.tenantSlug(), p)
+		})
 }
 
 func newTenantsPolicySetCmd(d deps) *cobra.Command {
