@@ -153,7 +153,9 @@ func testIdPContract(t *testing.T, f *fixture) {
 		require.Contains(t, it, "@odata.type")
 	}
 
-	// PATCH: the issuer form of metadataUrl, a new secret, a new mapping.
+	// PATCH: the issuer form of metadataUrl, a new secret, a new mapping;
+	// an hour later, so lastModifiedDateTime moves and createdDateTime not.
+	f.now = f.now.Add(time.Hour)
 	res = f.call(t, p, "PATCH", idpPath+"/"+id, map[string]any{
 		"@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
 		"displayName": "Fabrikam", "metadataUrl": "https://login2.fabrikam.example", "clientSecret": "new-" + upstreamSecret,
@@ -174,6 +176,9 @@ func testIdPContract(t *testing.T, f *fixture) {
 	res = f.call(t, p, "GET", idpPath+"/"+id, nil)
 	require.Equal(t, "https://login2.fabrikam.example/.well-known/openid-configuration", res.body["metadataUrl"])
 	require.Equal(t, "openid", res.body["scope"])
+	require.Equal(t, "2026-11-27T09:00:00Z", res.body["createdDateTime"])
+	require.Equal(t, "2026-11-27T10:00:00Z", res.body["lastModifiedDateTime"])
+	f.now = f.now.Add(-time.Hour) // error bodies carry the fixture's date
 	patched := res.raw
 
 	// Foyer's issuer extension keeps what metadataUrl cannot say: a
