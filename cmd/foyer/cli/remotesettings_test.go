@@ -295,6 +295,7 @@ func TestRemoteMFAMatchLocal(t *testing.T) {
 	require.False(t, b.mfaStatus(t, kim.InvitedUserID).Registered)
 	require.Contains(t, b.sameRefusal(t, "mfa", "reset", kim.InvitedUserID), "no authenticator app registered")
 	require.Contains(t, b.sameRefusal(t, "mfa", "unlock", lee.InvitedUserID), "no authenticator app registered")
+	require.Contains(t, b.sameRefusal(t, "mfa", "status", "nobody@woodgrove.test"), `no user "nobody@woodgrove.test"`)
 	b.same(t, "mfa", "report")
 	b.finish(t)
 }
