@@ -283,7 +283,7 @@ func (f *fixture) openAPIObjects(t *testing.T) (store.User, *strings.Replacer) {
 	require.NoError(t, err)
 	idp := f.call(t, f.app(idpWriter...), "POST", idpPath, oidcBody())
 	require.Equal(t, http.StatusCreated, idp.status, idp.raw)
-	fill := strings.NewReplacer("/users/{id}", "/users/"+boss.ID, "/groups/{id}", "/groups/"+g.ID,
+	fill := strings.NewReplacer("/users/{id}", "/users/"+boss.ID, "/userRegistrationDetails/{id}", "/userRegistrationDetails/"+boss.ID, "/groups/{id}", "/groups/"+g.ID,
 		"/applications/{id}", "/applications/"+app.ID, "/identityProviders/{id}", "/identityProviders/"+idp.body["id"].(string),
 		"/organization/{id}", "/organization/"+f.a.ID, "/domains/{id}", "/domains/contoso.example")
 	return boss, fill
@@ -561,6 +561,8 @@ func testOpenAPIAnswers(t *testing.T, f *fixture) {
 	f.registerTOTP(t, f.a.ID, adaID)
 	f.lock(t, f.a.ID, adaID)
 	d.do(admin, "GET /reports/authenticationMethods/userRegistrationDetails", "/v1.0/reports/authenticationMethods/userRegistrationDetails", nil, http.StatusOK)
+	d.do(admin, "GET /reports/authenticationMethods/userRegistrationDetails/{id}",
+		"/v1.0/reports/authenticationMethods/userRegistrationDetails/"+adaID, nil, http.StatusOK)
 	methods := d.do(admin, "GET /users/{id}/authentication/methods", "/v1.0/users/"+adaID+"/authentication/methods", nil, http.StatusOK)
 	require.Len(t, methods["value"], 1)
 	d.do(admin, "POST /users/{id}/authentication/unlock", "/v1.0/users/"+adaID+"/authentication/unlock", nil, http.StatusNoContent)
