@@ -83,6 +83,7 @@ func TestServe(t *testing.T) {
 	require.Contains(t, body, "go_goroutines", "process collectors are registered")
 	require.Contains(t, body, "\nfoyer_outbox_waiting_messages 0\n", "the outbox backlog, read at the scrape")
 	require.Contains(t, body, "\nfoyer_outbox_oldest_waiting_seconds 0\n")
+	require.Contains(t, body, "\nfoyer_invitations{state=\"Expired\"} 0\n", "every state, zero when empty")
 
 	stop()
 	select {
