@@ -487,6 +487,7 @@ func TestServeExportsTraces(t *testing.T) {
 	require.True(t, token.Server)
 	require.Equal(t, "woodgrove", token.Attributes["foyer.tenant"])
 	require.Equal(t, bootstrap.DevClientID, token.Attributes["foyer.client_id"])
+	require.Equal(t, "client_credentials", token.Attributes["foyer.grant_type"])
 	inRequest := slices.ContainsFunc(statements, func(s telemetrytest.Span) bool { return s.TraceID == token.TraceID })
 	require.True(t, inRequest, "the token request's statements are spans in its trace (%d statement spans)", len(statements))
 }
