@@ -3,12 +3,12 @@ package sqlstore_test
 import (
 	"database/sql"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore"
 	"github.com/foyer-idp/foyer/internal/store/sqlstore/sqltest"
@@ -47,8 +47,8 @@ func TestWatchChangesOnPostgres(t *testing.T) {
 	t.Parallel()
 	dsn := sqltest.PostgresSchema(t)
 	// The application name lets the test find this watcher's connection
-	// among those of tests running beside it.
-	name := "watch_" + strings.ReplaceAll(t.Name(), "/", "_")
+	// among those of tests running beside it, in this process or another.
+	name := "watch_" + secret.NewID()
 	dsn += "&application_name=" + name
 	s, err := sqlstore.OpenPostgres(t.Context(), dsn)
 	require.NoError(t, err)
