@@ -129,6 +129,31 @@ func (a *API) listMembers(w http.ResponseWriter, r *http.Request, p Principal) e
 	})
 }
 
+// listGroupOwners answers GET …/owners, and with refs GET …/owners/$ref.
+func (a *API) listGroupOwners(refs bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		g, err := a.group(r, p)
+		if err != nil {
+			return err
+		}
+		return a.writeDirectoryObjects(w, r, p, "groups/"+g.ID+"/owners", refs, func() ([]store.User, error) {
+			return a.dir.GroupOwners(r.Context(), p.TenantID, g.ID)
+		})
+	}
+}
+
+func (a *API) addGroupOwner(w http.ResponseWriter, r *http.Request, p Principal) error {
+	return addReference(a, w, r, p, "owners", a.group, func(g store.Group, userID string) error {
+		return a.dir.AddGroupOwner(r.Context(), p.TenantID, g.ID, userID)
+	})
+}
+
+func (a *API) removeGroupOwner(w http.ResponseWriter, r *http.Request, p Principal) error {
+	return removeReference(w, r, p, a.group, func(g store.Group, userID string) error {
+		return a.dir.RemoveGroupOwner(r.Context(), p.TenantID, g.ID, userID)
+	})
+}
+
 // writeDirectoryObjects answers the users list finds as a page of
 // directoryObjects in collection (the path under /v1.0/, to which the
 // skip token is bound), or with refs only their @odata.id, as GET
