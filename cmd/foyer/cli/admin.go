@@ -27,7 +27,8 @@ import (
 // migrate, serve) work on the local database through appCommand.
 
 // directoryAdmin is what the commands that run either way (invite,
-// invitations, guests, apps) do in one tenant.
+// invitations, guests, users, groups, roles, apps, signins) do in one
+// tenant.
 type directoryAdmin interface {
 	// invite invites a guest and answers the invitation with its redeem
 	// link.
@@ -47,6 +48,9 @@ type directoryAdmin interface {
 	signIns(ctx context.Context, f store.SignInFilter) ([]api.SignIn, error)
 
 	applicationAdmin
+	userAdmin
+	groupAdmin
+	roleAdmin
 }
 
 // applicationAdmin is what the apps commands do in one tenant.
@@ -63,6 +67,8 @@ type applicationAdmin interface {
 	removeSecret(ctx context.Context, appID, keyID string) error
 	secrets(ctx context.Context, appID string) ([]store.ClientSecret, error)
 	applicationOwners(ctx context.Context, appID string) ([]store.User, error)
+	addApplicationOwner(ctx context.Context, appID, userID string) error
+	removeApplicationOwner(ctx context.Context, appID, userID string) error
 	// assignments answers the application's assignments with the names
 	// of the assigned users (user principal names) and groups, by id.
 	assignments(ctx context.Context, appID string) ([]store.Assignment, map[string]string, error)

@@ -175,8 +175,8 @@ func (r remoteAdmin) revokeInvitation(ctx context.Context, id string) error {
 func (r remoteAdmin) user(ctx context.Context, ref string) (store.User, error) {
 	// The API answers users with the store's JSON names, which are Graph's.
 	var u store.User
-	err := r.c.call(ctx, http.MethodGet, "/v1.0/users/"+url.PathEscape(ref), nil, &u)
-	return u, err
+	err := r.c.call(ctx, http.MethodGet, userPath(ref), nil, &u)
+	return u, r.notFoundAs(err, "user", ref)
 }
 
 func (r remoteAdmin) guests(ctx context.Context, state string) ([]store.User, error) {
