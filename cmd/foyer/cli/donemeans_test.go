@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/foyer-idp/foyer/internal/bootstrap"
-	"github.com/foyer-idp/foyer/internal/webclient"
 )
 
 // TestDoneMeansLoginThenRemoteCommands is issue 11's "done means": foyer
@@ -30,16 +29,7 @@ func TestDoneMeansLoginThenRemoteCommands(t *testing.T) {
 
 	stdout, stderr, exited := remote.background(t, "login", "--server", s.base, "--tenant", "woodgrove", "--device")
 	link := waitFor(t, stderr, deviceLink)[1]
-	browser := webclient.New(webclient.Config{})
-	p, err := browser.Get(t.Context(), link)
-	require.NoError(t, err)
-	p, err = browser.Press(t.Context(), p, "user_code", "Continue", nil)
-	require.NoError(t, err)
-	p, err = browser.Press(t.Context(), p, "email", "Sign in", map[string]string{"email": bootstrap.DevAdmin, "password": bootstrap.DevPassword})
-	require.NoError(t, err)
-	p, err = browser.Press(t.Context(), p, "csrf_token", "allow", nil)
-	require.NoError(t, err)
-	require.Contains(t, p.Title, "Device signed in", p.Summary())
+	approveDevice(t, link, bootstrap.DevAdmin, bootstrap.DevPassword)
 	require.Equal(t, exitOK, exitCode(t, exited, stderr), stderr.String())
 	require.Contains(t, stdout.String(), "as "+bootstrap.DevAdmin)
 	remote.env[envServer] = s.base
