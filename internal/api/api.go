@@ -64,6 +64,7 @@ type Directory interface {
 	Invite(ctx context.Context, tenantID string, in directory.InviteInput) (directory.Invitation, string, error)
 	Invitations(ctx context.Context, tenantID, status string) ([]store.Invitation, error)
 	RevokeInvitation(ctx context.Context, tenantID, id string) error
+	ResendInput(ctx context.Context, tenantID, id string) (directory.InviteInput, error)
 
 	Tenant(ctx context.Context, idOrSlug string) (store.Tenant, error)
 	UpdateTenant(ctx context.Context, tenantID string, p directory.TenantPatch) (store.Tenant, error)
@@ -213,6 +214,7 @@ func (a *API) Handler() http.Handler {
 	route("POST /v1.0/invitations", sendInvitations, a.createInvitation)
 	route("GET /v1.0/invitations", inviteGuests, a.listInvitations)
 	route("DELETE /v1.0/invitations/{id}", inviteGuests, a.deleteInvitation)
+	route("POST /v1.0/invitations/{id}/resend", inviteGuests, a.resendInvitation)
 
 	route("GET /v1.0/policies/authorizationPolicy", readPolicy, a.getAuthorizationPolicy)
 	route("PATCH /v1.0/policies/authorizationPolicy", writePolicy, a.patchAuthorizationPolicy)

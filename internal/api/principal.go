@@ -57,6 +57,16 @@ func (p Principal) caller() directory.Caller {
 	return directory.Caller{UserID: p.UserID, App: p.UserID == ""}
 }
 
+// inviter is the principal as the directory judges invitations. An
+// application permission makes the caller an application inviting as
+// itself, even when the token also names a user.
+func (p Principal) inviter() directory.Inviter {
+	if slices.Contains(p.Roles, "User.Invite.All") {
+		return directory.Inviter{App: true}
+	}
+	return directory.Inviter{UserID: p.UserID}
+}
+
 // area is a part of the directory an action touches; directory roles are
 // granted by area.
 type area string

@@ -37,6 +37,9 @@ type directoryAdmin interface {
 	// when empty), only email's when email is not empty, oldest first.
 	invitations(ctx context.Context, status, email string) ([]invitationItem, error)
 	revokeInvitation(ctx context.Context, id string) error
+	// resendInvitation mails a pending invitation again with a new
+	// redeem link, which it answers; the old link stops working.
+	resendInvitation(ctx context.Context, id string) (invitationOut, error)
 	// user finds a user by id or user principal name.
 	user(ctx context.Context, ref string) (store.User, error)
 	// guests answers the guests, only those in state when it is not empty.
@@ -195,6 +198,17 @@ func (l localAdmin) revokeInvitation(ctx context.Context, id string) error {
 		return fmt.Errorf("no pending invitation %q in tenant %q", id, l.t.Slug)
 	}
 	return err
+}
+
+func (l localAdmin) resendInvitation(ctx context.Context, id string) (invitationOut, error) {
+	in, err := l.dir.ResendInput(ctx, l.t.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return invitationOut{}, noPendingInvitation(id)
+	}
+	if err != nil {
+		return invitationOut{}, err
+	}
+	return l.invite(ctx, in)
 }
 
 func (l localAdmin) guests(ctx context.Context, state string) ([]store.User, error) {
