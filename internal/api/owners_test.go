@@ -149,6 +149,18 @@ func testPatchPasswordRefusals(t *testing.T, f *fixture) {
 	require.NoError(t, err, "the password is unchanged")
 	require.Equal(t, "ada@contoso.example", u.DisplayName, "and so is the name")
 
+	// A guest has no password here: it would sign in past their home
+	// account. The whole body is refused.
+	gina := f.guest(t, f.a.ID, "gina@partner.example", store.ExternalStateAccepted)
+	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/users/"+gina.ID, map[string]any{"displayName": "Gina G",
+		"passwordProfile": map[string]any{"password": "a guest's new one"}}), http.StatusBadRequest, "Request_BadRequest",
+		"'passwordProfile.password'", "guest")
+	_, err = f.dir.VerifyPassword(t.Context(), f.a.ID, "gina@partner.example", "a guest's new one")
+	require.Error(t, err)
+	g, err := f.dir.User(t.Context(), f.a.ID, gina.ID)
+	require.NoError(t, err)
+	require.Equal(t, "gina@partner.example", g.DisplayName)
+
 	// An app may not set a Tenant Administrator's password, nor a member
 	// without rights anyone's.
 	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/users/"+root.ID, map[string]any{"passwordProfile": map[string]any{"password": "taken over now"}}),

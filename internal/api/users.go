@@ -183,6 +183,11 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, p Principal) err
 	if err := a.dir.MayChangeUser(r.Context(), p.TenantID, p.caller(), activity, u); err != nil {
 		return err
 	}
+	if pw != nil {
+		if err := directory.MayHavePassword(u); err != nil {
+			return renameFields(err, map[string]string{"password": "passwordProfile.password"})
+		}
+	}
 	if patch != (directory.UserPatch{}) {
 		if _, err := a.dir.UpdateUser(r.Context(), p.TenantID, u.ID, patch); err != nil {
 			return err
