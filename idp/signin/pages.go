@@ -178,6 +178,7 @@ var permissionDescriptions = map[string]string{
 	"Policy.ReadWrite.AuthenticationMethod":  "Read and change who must use multi-factor authentication, on your behalf",
 	"UserAuthenticationMethod.ReadWrite.All": "See who has registered an authenticator app, reset it and clear locks, on your behalf",
 	"Organization.ReadWrite.All":             "Read your organisation and change its branding on your behalf",
+	"RoleManagement.ReadWrite.Directory":     "Read and change who holds your organisation's directory roles, on your behalf",
 }
 
 // describeScopes answers the consent page's lines for scopes: OIDC scopes

@@ -24,6 +24,7 @@ type Directory interface {
 	Users(ctx context.Context, tenantID string, f store.UserFilter) ([]store.User, error)
 	UpdateUser(ctx context.Context, tenantID, userID string, p directory.UserPatch) (store.User, error)
 	DeleteUser(ctx context.Context, tenantID, userID string) error
+	SetPassword(ctx context.Context, tenantID, userID, password string) error
 
 	CreateGroup(ctx context.Context, tenantID string, in directory.NewGroup) (store.Group, error)
 	Group(ctx context.Context, tenantID, id string) (store.Group, error)
@@ -33,6 +34,9 @@ type Directory interface {
 	AddGroupMember(ctx context.Context, tenantID, groupID, userID string) error
 	RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) error
 	GroupMembers(ctx context.Context, tenantID, groupID string) ([]store.User, error)
+	AddGroupOwner(ctx context.Context, tenantID, groupID, userID string) error
+	RemoveGroupOwner(ctx context.Context, tenantID, groupID, userID string) error
+	GroupOwners(ctx context.Context, tenantID, groupID string) ([]store.User, error)
 	MemberOf(ctx context.Context, tenantID, userID string) ([]store.Group, error)
 	OwnedObjects(ctx context.Context, tenantID, userID string) ([]store.Group, []store.Application, error)
 
@@ -52,10 +56,15 @@ type Directory interface {
 	Assignments(ctx context.Context, tenantID, appID string) ([]store.Assignment, error)
 
 	MayChangeUser(ctx context.Context, tenantID string, caller directory.Caller, activity string, u store.User) error
+	MayEditRole(ctx context.Context, tenantID string, caller directory.Caller, activity string, u store.User, role string) error
+	AssignRole(ctx context.Context, tenantID, userID, role string) error
+	UnassignRole(ctx context.Context, tenantID, userID, role string) error
+	RoleMembers(ctx context.Context, tenantID, role string) ([]store.User, error)
 	MayInvite(ctx context.Context, tenantID string, inviter directory.Inviter, in directory.InviteInput) error
 	Invite(ctx context.Context, tenantID string, in directory.InviteInput) (directory.Invitation, string, error)
 	Invitations(ctx context.Context, tenantID, status string) ([]store.Invitation, error)
 	RevokeInvitation(ctx context.Context, tenantID, id string) error
+	ResendInput(ctx context.Context, tenantID, id string) (directory.InviteInput, error)
 
 	Tenant(ctx context.Context, idOrSlug string) (store.Tenant, error)
 	UpdateTenant(ctx context.Context, tenantID string, p directory.TenantPatch) (store.Tenant, error)
@@ -202,6 +211,7 @@ func (a *API) mount(mux *http.ServeMux) []mounted {
 	route("GET /v1.0/users/{id}", readUsers, a.getUser)
 	route("PATCH /v1.0/users/{id}", writeUsers, a.patchUser)
 	route("DELETE /v1.0/users/{id}", writeUsers, a.deleteUser)
+	route("GET /v1.0/users/{id}/memberOf", readUsers, a.listMemberOf)
 
 	route("GET /v1.0/groups", readGroups, a.listGroups)
 	route("POST /v1.0/groups", writeGroups, a.createGroup)
@@ -211,6 +221,10 @@ func (a *API) mount(mux *http.ServeMux) []mounted {
 	route("GET /v1.0/groups/{id}/members", readMembers, a.listMembers)
 	route("POST /v1.0/groups/{id}/members/$ref", writeMembers, a.addMember)
 	route("DELETE /v1.0/groups/{id}/members/{userId}/$ref", writeMembers, a.removeMember)
+	route("GET /v1.0/groups/{id}/owners", readGroups, a.listGroupOwners(false))
+	route("GET /v1.0/groups/{id}/owners/$ref", readGroups, a.listGroupOwners(true))
+	route("POST /v1.0/groups/{id}/owners/$ref", writeGroups, a.addGroupOwner)
+	route("DELETE /v1.0/groups/{id}/owners/{userId}/$ref", writeGroups, a.removeGroupOwner)
 
 	route("GET /v1.0/applications", readApps, a.listApplications)
 	route("POST /v1.0/applications", writeApps, a.createApplication)
@@ -230,6 +244,7 @@ func (a *API) mount(mux *http.ServeMux) []mounted {
 	route("POST /v1.0/invitations", sendInvitations, a.createInvitation)
 	route("GET /v1.0/invitations", inviteGuests, a.listInvitations)
 	route("DELETE /v1.0/invitations/{id}", inviteGuests, a.deleteInvitation)
+	route("POST /v1.0/invitations/{id}/resend", inviteGuests, a.resendInvitation)
 
 	route("GET /v1.0/policies/authorizationPolicy", readPolicy, a.getAuthorizationPolicy)
 	route("PATCH /v1.0/policies/authorizationPolicy", writePolicy, a.patchAuthorizationPolicy)
@@ -244,6 +259,13 @@ func (a *API) mount(mux *http.ServeMux) []mounted {
 
 	route("GET /v1.0/auditLogs/directoryAudits", readAuditLogs, a.listDirectoryAudits)
 	route("GET /v1.0/auditLogs/signIns", readAuditLogs, a.listSignIns)
+
+	route("GET /v1.0/roleManagement/directory/roleDefinitions", readRoleAssignments, a.listRoleDefinitions)
+	route("GET /v1.0/roleManagement/directory/roleDefinitions/{id}", readRoleAssignments, a.getRoleDefinition)
+	route("GET /v1.0/roleManagement/directory/roleAssignments", readRoleAssignments, a.listRoleAssignments)
+	route("POST /v1.0/roleManagement/directory/roleAssignments", writeRoleAssignments, a.createRoleAssignment)
+	route("GET /v1.0/roleManagement/directory/roleAssignments/{id}", readRoleAssignments, a.getRoleAssignment)
+	route("DELETE /v1.0/roleManagement/directory/roleAssignments/{id}", writeRoleAssignments, a.deleteRoleAssignment)
 
 	route("GET /v1.0/identity/identityProviders", manageIdentityProviders, a.listIdentityProviders)
 	route("POST /v1.0/identity/identityProviders", manageIdentityProviders, a.createIdentityProvider)

@@ -431,15 +431,8 @@ func (a *API) removePassword(w http.ResponseWriter, r *http.Request, p Principal
 // listApplicationOwners answers GET …/owners, and with refs GET
 // …/owners/$ref.
 func (a *API) listApplicationOwners(refs bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p Principal) error {
-		app, err := a.application(r, p)
-		if err != nil {
-			return err
-		}
-		return a.writeDirectoryObjects(w, r, p, "applications/"+app.ID+"/owners", refs, func() ([]store.User, error) {
-			return a.dir.ApplicationOwners(r.Context(), p.TenantID, app.ID)
-		})
-	}
+	return linkedUsers(a, "applications", "owners", a.application,
+		func(app store.Application) string { return app.ID }, a.dir.ApplicationOwners, refs)
 }
 
 func (a *API) addApplicationOwner(w http.ResponseWriter, r *http.Request, p Principal) error {

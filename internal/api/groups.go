@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -120,13 +121,43 @@ func (a *API) deleteGroup(w http.ResponseWriter, r *http.Request, p Principal) e
 }
 
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request, p Principal) error {
-	g, err := a.group(r, p)
-	if err != nil {
-		return err
-	}
-	return a.writeDirectoryObjects(w, r, p, "groups/"+g.ID+"/members", false, func() ([]store.User, error) {
-		return a.dir.GroupMembers(r.Context(), p.TenantID, g.ID)
+	return linkedUsers(a, "groups", "members", a.group, groupID, a.dir.GroupMembers, false)(w, r, p)
+}
+
+// listGroupOwners answers GET …/owners, and with refs GET …/owners/$ref.
+func (a *API) listGroupOwners(refs bool) handlerFunc {
+	return linkedUsers(a, "groups", "owners", a.group, groupID, a.dir.GroupOwners, refs)
+}
+
+func groupID(g store.Group) string { return g.ID }
+
+func (a *API) addGroupOwner(w http.ResponseWriter, r *http.Request, p Principal) error {
+	return addReference(a, w, r, p, "owners", a.group, func(g store.Group, userID string) error {
+		return a.dir.AddGroupOwner(r.Context(), p.TenantID, g.ID, userID)
 	})
+}
+
+func (a *API) removeGroupOwner(w http.ResponseWriter, r *http.Request, p Principal) error {
+	return removeReference(w, r, p, a.group, func(g store.Group, userID string) error {
+		return a.dir.RemoveGroupOwner(r.Context(), p.TenantID, g.ID, userID)
+	})
+}
+
+// linkedUsers answers a handler of GET /{set}/{id}/{property} (with refs,
+// …/$ref): the users list links to the path's object, which parent finds
+// and id names.
+func linkedUsers[T any](a *API, set, property string, parent func(*http.Request, Principal) (T, error), id func(T) string,
+	list func(ctx context.Context, tenantID, parentID string) ([]store.User, error), refs bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		v, err := parent(r, p)
+		if err != nil {
+			return err
+		}
+		parentID := id(v)
+		return a.writeDirectoryObjects(w, r, p, set+"/"+parentID+"/"+property, refs, func() ([]store.User, error) {
+			return list(r.Context(), p.TenantID, parentID)
+		})
+	}
 }
 
 // writeDirectoryObjects answers the users list finds as a page of

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -205,24 +207,14 @@ func (a *API) createInvitation(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	// An application permission makes the caller an application inviting
-	// as itself, even when the token also names a user.
-	inviter := directory.Inviter{UserID: p.UserID, App: slices.Contains(p.Roles, "User.Invite.All")}
-	if inviter.App {
-		inviter.UserID = ""
-	}
-	if err := a.dir.MayInvite(r.Context(), p.TenantID, inviter, in); err != nil {
+	if err := a.dir.MayInvite(r.Context(), p.TenantID, p.inviter(), in); err != nil {
 		return err
 	}
 	inv, _, err := a.dir.Invite(r.Context(), p.TenantID, in)
 	if err != nil {
 		return err
 	}
-	v := viewOf(inv.Invitation)
-	v.InviteRedeemURL = &inv.RedeemURL
-	v.InvitedUserDisplayName = &inv.User.DisplayName
-	v.SendInvitationMessage = &in.SendMessage
-	v.ResetRedemption = in.ResetRedemption
+	v := sentView(inv, in)
 	if mi := b.MessageInfo; mi != nil {
 		v.InvitedUserMessageInfo.CustomizedMessageBody = mi.CustomizedMessageBody
 		if mi.CcRecipients != nil {
@@ -230,6 +222,43 @@ func (a *API) createInvitation(w http.ResponseWriter, r *http.Request, p Princip
 		}
 	}
 	return a.writeEntity(w, http.StatusCreated, invitationResource, v, nil)
+}
+
+// sentView is the answer to an invitation just sent as in asked: the only
+// one with its redeem link.
+func sentView(inv directory.Invitation, in directory.InviteInput) invitationView {
+	v := viewOf(inv.Invitation)
+	v.InviteRedeemURL = &inv.RedeemURL
+	v.InvitedUserDisplayName = &inv.User.DisplayName
+	v.SendInvitationMessage = &in.SendMessage
+	v.ResetRedemption = in.ResetRedemption
+	return v
+}
+
+// resendInvitation answers POST /invitations/{id}/resend, a Foyer
+// extension (Graph resends by inviting the address again, which Foyer
+// also takes): the pending invitation is mailed again with a new redeem
+// link, answered this once; the old link stops working. The caller must
+// be one who may manage invitations and may invite this address now.
+func (a *API) resendInvitation(w http.ResponseWriter, r *http.Request, p Principal) error {
+	if err := noProperties(w, r, invitationResource); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	in, err := a.dir.ResendInput(r.Context(), p.TenantID, id)
+	if isNotFound(err) {
+		return notFound(id)
+	} else if err != nil {
+		return err
+	}
+	if err := a.dir.MayInvite(r.Context(), p.TenantID, p.inviter(), in); err != nil {
+		return err
+	}
+	inv, _, err := a.dir.Invite(r.Context(), p.TenantID, in)
+	if err != nil {
+		return err
+	}
+	return a.writeEntity(w, http.StatusOK, invitationResource, sentView(inv, in), nil)
 }
 
 // listInvitations answers the tenant's invitations in the status $filter
@@ -275,6 +304,22 @@ func (a *API) deleteInvitation(w http.ResponseWriter, r *http.Request, p Princip
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// noProperties refuses a body with any property, for an action that
+// takes none: no body and {} are the same.
+func noProperties(w http.ResponseWriter, r *http.Request, rs resource) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return badRequest("The request body could not be read.")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	rs.settable = nil
+	_, err = decodeBody(w, r, rs)
+	return err
 }
 
 // joinSorted joins messages in a stable order.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -93,24 +94,42 @@ func (a *API) writeObjects(w http.ResponseWriter, r *http.Request, p Principal, 
 
 func (a *API) listMyMemberOf(w http.ResponseWriter, r *http.Request, p Principal) error {
 	return a.writeObjects(w, r, p, "me/memberOf", func() ([]map[string]any, error) {
-		groups, err := a.dir.MemberOf(r.Context(), p.TenantID, p.UserID)
-		if err != nil {
-			return nil, err
-		}
-		roles, err := a.dir.UserRoles(r.Context(), p.TenantID, p.UserID)
-		if err != nil {
-			return nil, err
-		}
-		items, err := typedAll(groups, groupResource)
-		if err != nil {
-			return nil, err
-		}
-		for _, role := range roles {
-			items = append(items, map[string]any{"@odata.type": "#microsoft.graph.directoryRole",
-				"id": roleTemplateIDs[role], "roleTemplateId": roleTemplateIDs[role], "displayName": role})
-		}
-		return items, nil
+		return a.memberOf(r.Context(), p.TenantID, p.UserID)
 	})
+}
+
+// listMemberOf answers GET /users/{id}/memberOf: what /me/memberOf
+// answers, for any user of the tenant.
+func (a *API) listMemberOf(w http.ResponseWriter, r *http.Request, p Principal) error {
+	u, err := a.user(r, p)
+	if err != nil {
+		return err
+	}
+	return a.writeObjects(w, r, p, "users/"+u.ID+"/memberOf", func() ([]map[string]any, error) {
+		return a.memberOf(r.Context(), p.TenantID, u.ID)
+	})
+}
+
+// memberOf answers the groups the user is a member of and the directory
+// roles they hold, each with its @odata.type.
+func (a *API) memberOf(ctx context.Context, tenantID, userID string) ([]map[string]any, error) {
+	groups, err := a.dir.MemberOf(ctx, tenantID, userID)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := a.dir.UserRoles(ctx, tenantID, userID)
+	if err != nil {
+		return nil, err
+	}
+	items, err := typedAll(groups, groupResource)
+	if err != nil {
+		return nil, err
+	}
+	for _, role := range roles {
+		items = append(items, map[string]any{"@odata.type": "#microsoft.graph.directoryRole",
+			"id": roleTemplateIDs[role], "roleTemplateId": roleTemplateIDs[role], "displayName": role})
+	}
+	return items, nil
 }
 
 func (a *API) listMyOwnedObjects(w http.ResponseWriter, r *http.Request, p Principal) error {

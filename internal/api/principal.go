@@ -57,6 +57,16 @@ func (p Principal) caller() directory.Caller {
 	return directory.Caller{UserID: p.UserID, App: p.UserID == ""}
 }
 
+// inviter is the principal as the directory judges invitations. An
+// application permission makes the caller an application inviting as
+// itself, even when the token also names a user.
+func (p Principal) inviter() directory.Inviter {
+	if slices.Contains(p.Roles, "User.Invite.All") {
+		return directory.Inviter{App: true}
+	}
+	return directory.Inviter{UserID: p.UserID}
+}
+
 // area is a part of the directory an action touches; directory roles are
 // granted by area.
 type area string
@@ -79,6 +89,9 @@ const (
 	// areaAuditLogs: the audit and sign-in logs; they show every
 	// account's activity, so only Tenant Administrators read them.
 	areaAuditLogs area = "auditLogs"
+	// areaRoles: who holds the directory roles; giving one is giving its
+	// powers, so only Tenant Administrators do it.
+	areaRoles area = "roleManagement"
 )
 
 // permission is what an action needs: any one of grants, in the area.
@@ -117,6 +130,11 @@ var (
 	readMFAReport = permission{area: areaAuthMethods, grants: []string{"AuditLog.Read.All", "UserAuthenticationMethod.ReadWrite.All"}}
 	// manageAuthMethods: list, reset and unlock a user's second factor.
 	manageAuthMethods = permission{area: areaAuthMethods, grants: []string{"UserAuthenticationMethod.ReadWrite.All"}}
+	// readRoleAssignments: who holds which role is part of the users'
+	// data, so a caller that may read users may read it (Graph: also
+	// Directory.Read.All); writeRoleAssignments gives and takes roles.
+	readRoleAssignments  = permission{area: areaUsers, grants: []string{"RoleManagement.ReadWrite.Directory", "User.ReadWrite.All"}}
+	writeRoleAssignments = permission{area: areaRoles, grants: []string{"RoleManagement.ReadWrite.Directory"}}
 	// readAuditLogs: directoryAudits and signIns.
 	readAuditLogs = permission{area: areaAuditLogs, grants: []string{"AuditLog.Read.All"}}
 )
@@ -125,7 +143,7 @@ var (
 // delegated calls. A role not listed grants nothing.
 var roleAreas = map[string][]area{
 	directory.RoleTenantAdministrator: {areaUsers, areaGroups, areaApplications, areaInvitations, areaPolicies,
-		areaIdentityProviders, areaDomains, areaAuthMethods, areaOrganization, areaAuditLogs},
+		areaIdentityProviders, areaDomains, areaAuthMethods, areaOrganization, areaAuditLogs, areaRoles},
 	// A User Administrator may reset and unlock second factors, but not a
 	// Tenant Administrator's (API.methodsTarget).
 	directory.RoleUserAdministrator: {areaUsers, areaGroups, areaInvitations, areaAuthMethods},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,8 +18,9 @@ var userResource = resource{
 	fields: []string{"id", "displayName", "givenName", "surname", "mail", "userPrincipalName", "userType",
 		"externalUserState", "externalUserStateChangeDateTime", "creationType", "accountEnabled", "identities",
 		"createdDateTime"},
-	// Guests' fields and userPrincipalName come with invitations.
-	settable:   []string{"displayName", "givenName", "surname", "accountEnabled", "mail"},
+	// Guests' fields come with invitations. passwordProfile sets a
+	// member's password (never answered).
+	settable:   []string{"displayName", "givenName", "surname", "accountEnabled", "mail", "userPrincipalName", "passwordProfile"},
 	filterable: []string{"userType", "externalUserState", "mail", "userPrincipalName", "signInActivity/lastSignInDateTime"},
 	selectOnly: []string{"signInActivity"},
 	filter: logFilterParser("microsoft.graph.user", map[string]filterKind{
@@ -164,22 +166,69 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, p Principal) err
 	d.str("givenName", &patch.GivenName)
 	d.str("surname", &patch.Surname)
 	d.str("mail", &patch.Mail)
+	d.str("userPrincipalName", &patch.UserPrincipalName)
 	d.boolean("accountEnabled", &patch.AccountEnabled)
-	if err := d.err(); err != nil {
+	pw, err := decodePasswordProfile(obj, &d)
+	if err != nil {
 		return err
 	}
 	u, err := a.user(r, p)
 	if err != nil {
 		return err
 	}
-	if err := a.dir.MayChangeUser(r.Context(), p.TenantID, p.caller(), audit.ActivityUpdateUser, u); err != nil {
+	activity := audit.ActivityUpdateUser
+	if pw != nil && patch == (directory.UserPatch{}) {
+		activity = audit.ActivityResetPassword
+	}
+	if err := a.dir.MayChangeUser(r.Context(), p.TenantID, p.caller(), activity, u); err != nil {
 		return err
 	}
-	if _, err := a.dir.UpdateUser(r.Context(), p.TenantID, u.ID, patch); err != nil {
-		return err
+	if pw != nil {
+		if err := directory.MayHavePassword(u); err != nil {
+			return renameFields(err, map[string]string{"password": "passwordProfile.password"})
+		}
+	}
+	if patch != (directory.UserPatch{}) {
+		if _, err := a.dir.UpdateUser(r.Context(), p.TenantID, u.ID, patch); err != nil {
+			return err
+		}
+	}
+	if pw != nil {
+		// Checked before the profile changed: what fails here is not the
+		// caller's input.
+		if err := a.dir.SetPassword(r.Context(), p.TenantID, u.ID, *pw); err != nil {
+			return renameFields(err, map[string]string{"password": "passwordProfile.password"})
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// decodePasswordProfile reads a PATCH body's passwordProfile, if any, and
+// answers its password after checking it, with d's other problems: the
+// body is refused whole, before anything changes, when any of it is bad.
+func decodePasswordProfile(obj map[string]json.RawMessage, d *fieldDecoder) (*string, error) {
+	raw, ok := obj["passwordProfile"]
+	if !ok {
+		return nil, d.err()
+	}
+	var profile *passwordProfile
+	d.errs = append(d.errs, strict(raw, &profile, userResource, "passwordProfile",
+		"must be an object with password and forceChangePasswordNextSignIn")...)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case profile == nil || profile.Password == nil:
+		return nil, badRequest("Invalid value specified for property 'passwordProfile.password': required.")
+	case profile.ForceChangePasswordNextSignIn != nil && *profile.ForceChangePasswordNextSignIn:
+		return nil, badRequest("Invalid value specified for property 'passwordProfile.forceChangePasswordNextSignIn': " +
+			"Foyer cannot yet make a user change their password at the next sign-in; send false.")
+	}
+	if err := directory.CheckPassword("passwordProfile.password", *profile.Password); err != nil {
+		return nil, err
+	}
+	return profile.Password, nil
 }
 
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -208,7 +257,7 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request, p Principal) er
 // invitations, not here.
 var newUserResource = func() resource {
 	rs := userResource
-	rs.settable = append(slices.Clone(rs.settable), "userPrincipalName", "mailNickname", "passwordProfile")
+	rs.settable = append(slices.Clone(rs.settable), "mailNickname")
 	return rs
 }()
 

@@ -34,6 +34,7 @@ var APIPermissions = []string{
 	"Application.ReadWrite.All", "AuditLog.Read.All", "Policy.ReadWrite.Authentication",
 	"Policy.ReadWrite.Authorization", "IdentityProvider.ReadWrite.All", "Domain.ReadWrite.All",
 	"Policy.ReadWrite.AuthenticationMethod", "UserAuthenticationMethod.ReadWrite.All", "Organization.ReadWrite.All",
+	"RoleManagement.ReadWrite.Directory",
 }
 
 var clientTypes = []string{store.ClientConfidential, store.ClientPublic, store.ClientNative}

@@ -318,6 +318,13 @@ func testVerifyPassword(t *testing.T, f *fixture) {
 
 	require.NoError(t, f.dir.SetPassword(t.Context(), tn.ID, u.ID, "a-new-password"))
 	requireFields(t, f.dir.SetPassword(t.Context(), tn.ID, u.ID, "short"), directory.ErrInvalid, "password")
+
+	// A guest gets no password: it would sign in past their home account.
+	inviting := f.inviteTenant(t, "inviting")
+	guest := f.acceptedGuest(t, inviting.ID, "kim@fabrikam.example", "kim-at-home")
+	requireFields(t, f.dir.SetPassword(t.Context(), inviting.ID, guest.ID, "a-guest-password"), directory.ErrInvalid, "password")
+	_, err = f.dir.VerifyPassword(t.Context(), inviting.ID, "kim@fabrikam.example", "a-guest-password")
+	require.ErrorIs(t, err, directory.ErrBadCredentials)
 }
 
 func testUpdateUserRenamesLocalIdentity(t *testing.T, f *fixture) {

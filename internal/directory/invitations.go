@@ -551,6 +551,22 @@ func (d *Directory) Invitations(ctx context.Context, tenantID, status string) ([
 	return d.store.ListInvitations(ctx, tenantID, store.InvitationFilter{Status: status})
 }
 
+// ResendInput answers what sending the pending invitation id again is:
+// an invitation of its address again, to the same redirect, in the same
+// language and mailed, which renews it (same id, a new token: the old
+// link stops working). One that is not pending is not found: a guest who
+// redeemed is invited again with ResetRedemption.
+func (d *Directory) ResendInput(ctx context.Context, tenantID, id string) (InviteInput, error) {
+	inv, err := d.store.GetInvitation(ctx, tenantID, id)
+	if err != nil {
+		return InviteInput{}, err
+	}
+	if inv.Status != store.InvitationPending {
+		return InviteInput{}, fmt.Errorf("invitation %q is %s: %w", id, inv.Status, store.ErrNotFound)
+	}
+	return InviteInput{Email: inv.Email, RedirectURL: inv.RedirectURL, Language: inv.MessageLanguage, SendMessage: true}, nil
+}
+
 // RevokeInvitation revokes a pending invitation. A guest that never
 // redeemed any invitation goes with it (Entra's "Delete external user");
 // one that did stays, with only this invitation revoked.

@@ -106,6 +106,28 @@ func (d *Directory) mayChange(ctx context.Context, tx store.Store, tenantID stri
 	return nil
 }
 
+// MayEditRole decides whether caller may give role to the user, or take
+// it from them (activity says which): as MayChangeUser, and an
+// application acting as itself may give or take only a role that is not
+// privileged, where Graph lets an app with RoleManagement.ReadWrite.Directory
+// make anyone a Global Administrator: a script's secret must not be the
+// way to the whole tenant. A refusal is a *DeniedError, audited as a
+// failed activity on the role.
+func (d *Directory) MayEditRole(ctx context.Context, tenantID string, caller Caller, activity string, u store.User, role string) error {
+	err := d.mayChange(ctx, d.store, tenantID, caller, u.ID)
+	if err == nil && caller.App && slices.Contains(privilegedRoles, role) {
+		err = &DeniedError{Err: ErrPrivilegedTarget, Reason: fmt.Sprintf(
+			"An application may not give or take the %s role; a signed-in Tenant Administrator must.", role)}
+	}
+	if err != nil {
+		e := roleEntry(tenantID, activity, role)
+		e.Err = errors.New(auditReason(err))
+		_ = audit.Record(ctx, d.store, d.clock(), e)
+		return err
+	}
+	return nil
+}
+
 // ErrLastTenantAdministrator is what a change matches that would leave
 // the tenant without an enabled Tenant Administrator: deleting,
 // disabling or taking the role from the last one. It is bad input
@@ -153,9 +175,7 @@ func (d *Directory) UnassignRole(ctx context.Context, tenantID, userID, role str
 
 func (d *Directory) editRole(ctx context.Context, activity string,
 	apply func(store.Store, context.Context, string, string, string) error, tenantID, userID, role string) error {
-	e := audit.Entry{TenantID: tenantID, Category: audit.CategoryRole, Activity: activity,
-		Target: audit.Target{Type: audit.TargetRole, ID: role, Name: role}}
-	return d.change(ctx, e, func(tx store.Store, _ *audit.Entry) error {
+	return d.change(ctx, roleEntry(tenantID, activity, role), func(tx store.Store, _ *audit.Entry) error {
 		if !slices.Contains(Roles, role) {
 			return invalid("role", "must be one of %v", Roles)
 		}
@@ -170,6 +190,11 @@ func (d *Directory) editRole(ctx context.Context, activity string,
 		}
 		return apply(tx, ctx, tenantID, userID, role)
 	})
+}
+
+func roleEntry(tenantID, activity, role string) audit.Entry {
+	return audit.Entry{TenantID: tenantID, Category: audit.CategoryRole, Activity: activity,
+		Target: audit.Target{Type: audit.TargetRole, ID: role, Name: role}}
 }
 
 // UserRoles answers the user's directory roles.

@@ -233,8 +233,22 @@ func (d *Directory) SetPassword(ctx context.Context, tenantID, userID, password 
 			return err
 		}
 		e.Target.Name = u.UserPrincipalName
+		if err := MayHavePassword(u); err != nil {
+			return err
+		}
 		return tx.SetPasswordHash(ctx, tenantID, userID, hash, d.clock())
 	})
+}
+
+// MayHavePassword refuses a password for a guest, as a field error on
+// password: a guest proves who they are at home (an upstream provider, a
+// partner tenant, a passcode to the invited address), and a password kept
+// here would let whoever set it sign in as the guest past all of that.
+func MayHavePassword(u store.User) error {
+	if u.UserType == store.UserTypeGuest {
+		return invalid("password", "a guest signs in with their own account, never with a password kept by this tenant")
+	}
+	return nil
 }
 
 // DeleteUser removes the user with its memberships, ownerships and

@@ -153,6 +153,15 @@ const (
 	maxPasswordLength = 256
 )
 
+// CheckPassword refuses a password SetPassword would refuse, naming
+// field: for a caller that must know before it changes anything else.
+func CheckPassword(field, password string) error {
+	if fe := checkPassword(field, password); fe != nil {
+		return fe
+	}
+	return nil
+}
+
 func checkPassword(field, s string) *FieldError {
 	n := utf8.RuneCountInString(s)
 	if n < minPasswordLength {

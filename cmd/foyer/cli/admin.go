@@ -27,8 +27,8 @@ import (
 // migrate, serve) work on the local database through appCommand.
 
 // directoryAdmin is what the commands that run either way (invite,
-// invitations, guests, apps, signins, idps, domains, tenants policy, mfa)
-// do in one tenant.
+// invitations, guests, users, groups, roles, apps, signins, idps, domains,
+// tenants policy, mfa) do in one tenant.
 type directoryAdmin interface {
 	// invite invites a guest and answers the invitation with its redeem
 	// link.
@@ -37,6 +37,9 @@ type directoryAdmin interface {
 	// when empty), only email's when email is not empty, oldest first.
 	invitations(ctx context.Context, status, email string) ([]invitationItem, error)
 	revokeInvitation(ctx context.Context, id string) error
+	// resendInvitation mails a pending invitation again with a new
+	// redeem link, which it answers; the old link stops working.
+	resendInvitation(ctx context.Context, id string) (invitationOut, error)
 	// user finds a user by id or user principal name.
 	user(ctx context.Context, ref string) (store.User, error)
 	// guests answers the guests, only those in state when it is not empty.
@@ -48,6 +51,9 @@ type directoryAdmin interface {
 	signIns(ctx context.Context, f store.SignInFilter) ([]api.SignIn, error)
 
 	applicationAdmin
+	userAdmin
+	groupAdmin
+	roleAdmin
 	tenantSettingsAdmin
 }
 
@@ -74,6 +80,8 @@ type applicationAdmin interface {
 	removeSecret(ctx context.Context, appID, keyID string) error
 	secrets(ctx context.Context, appID string) ([]store.ClientSecret, error)
 	applicationOwners(ctx context.Context, appID string) ([]store.User, error)
+	addApplicationOwner(ctx context.Context, appID, userID string) error
+	removeApplicationOwner(ctx context.Context, appID, userID string) error
 	// assignments answers the application's assignments with the names
 	// of the assigned users (user principal names) and groups, by id.
 	assignments(ctx context.Context, appID string) ([]store.Assignment, map[string]string, error)
@@ -200,6 +208,17 @@ func (l localAdmin) revokeInvitation(ctx context.Context, id string) error {
 		return fmt.Errorf("no pending invitation %q in tenant %q", id, l.t.Slug)
 	}
 	return err
+}
+
+func (l localAdmin) resendInvitation(ctx context.Context, id string) (invitationOut, error) {
+	in, err := l.dir.ResendInput(ctx, l.t.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return invitationOut{}, noPendingInvitation(id)
+	}
+	if err != nil {
+		return invitationOut{}, err
+	}
+	return l.invite(ctx, in)
 }
 
 func (l localAdmin) guests(ctx context.Context, state string) ([]store.User, error) {

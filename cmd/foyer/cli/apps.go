@@ -36,8 +36,8 @@ func newAppsCmd(d deps) *cobra.Command {
 	appArg := parentRef{
 		use:  "APP",
 		args: []string{"APP"},
-		resolve: func(ctx context.Context, a localAdmin, _ *cobra.Command, args []string) (string, error) {
-			app, err := a.application(ctx, args[0])
+		resolve: func(ctx context.Context, g directoryAdmin, _ *cobra.Command, args []string) (string, error) {
+			app, err := g.application(ctx, args[0])
 			return app.ID, err
 		},
 	}
@@ -71,8 +71,8 @@ func newAppsCmd(d deps) *cobra.Command {
 		newAppsUnassignCmd(d),
 		newUserSetCmd(d, userSet{
 			name: "owners", noun: "owner", parent: appArg,
-			add: (*directory.Directory).AddApplicationOwner, remove: (*directory.Directory).RemoveApplicationOwner,
-			list: (*directory.Directory).ApplicationOwners,
+			add: directoryAdmin.addApplicationOwner, remove: directoryAdmin.removeApplicationOwner,
+			list: directoryAdmin.applicationOwners,
 		}, "an application"),
 	)
 	return cmd
@@ -420,6 +420,14 @@ func (l localAdmin) secrets(ctx context.Context, appID string) ([]store.ClientSe
 
 func (l localAdmin) applicationOwners(ctx context.Context, appID string) ([]store.User, error) {
 	return l.dir.ApplicationOwners(ctx, l.t.ID, appID)
+}
+
+func (l localAdmin) addApplicationOwner(ctx context.Context, appID, userID string) error {
+	return l.dir.AddApplicationOwner(ctx, l.t.ID, appID, userID)
+}
+
+func (l localAdmin) removeApplicationOwner(ctx context.Context, appID, userID string) error {
+	return l.dir.RemoveApplicationOwner(ctx, l.t.ID, appID, userID)
 }
 
 func (l localAdmin) assign(ctx context.Context, appID, principalType, principalID string) error {

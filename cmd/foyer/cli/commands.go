@@ -219,14 +219,15 @@ func userTable(w io.Writer, users []store.User) {
 
 // userSet is a set of users hanging off a directory object: a group's
 // members or owners, an application's owners. newUserSetCmd makes its add,
-// remove and list commands from the directory's methods for it.
+// remove and list commands, which run locally or remotely, from the
+// directoryAdmin methods for it.
 type userSet struct {
 	name   string // the command group: "members" or "owners"
 	noun   string // one of the users: "member" or "owner"
 	parent parentRef
 
-	add, remove func(_ *directory.Directory, _ context.Context, tenantID, parentID, userID string) error
-	list        func(_ *directory.Directory, _ context.Context, tenantID, parentID string) ([]store.User, error)
+	add, remove func(_ directoryAdmin, _ context.Context, parentID, userID string) error
+	list        func(_ directoryAdmin, _ context.Context, parentID string) ([]store.User, error)
 }
 
 // parentRef is how a command line names the object a userSet hangs off.
@@ -235,40 +236,40 @@ type parentRef struct {
 	args  []string // positional arguments it takes
 	flags func(*cobra.Command)
 	// resolve finds the object and answers its id.
-	resolve func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) (string, error)
+	resolve func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) (string, error)
 }
 
 func newUserSetCmd(d deps, s userSet, of string) *cobra.Command {
 	cmd := newGroupCmd(s.name, fmt.Sprintf("Manage the %ss of %s", s.noun, of))
-	edit := func(verb, short string, apply func(*directory.Directory, context.Context, string, string, string) error) *cobra.Command {
-		c := tenantCommand(d, verb+" --tenant SLUG "+s.parent.use+" --user USER", short, exactArgs(s.parent.args...),
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-				parentID, err := s.parent.resolve(ctx, a, cmd, args)
+	edit := func(verb, short string, apply func(directoryAdmin, context.Context, string, string) error) *cobra.Command {
+		c := adminCommand(d, verb+" --tenant SLUG "+s.parent.use+" --user USER", short, exactArgs(s.parent.args...),
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
+				parentID, err := s.parent.resolve(ctx, g, cmd, args)
 				if err != nil {
 					return err
 				}
 				ref, _ := cmd.Flags().GetString(flagUser)
-				u, err := a.user(ctx, ref)
+				u, err := g.user(ctx, ref)
 				if err != nil {
 					return err
 				}
-				if err := apply(a.dir, ctx, a.t.ID, parentID, u.ID); err != nil {
+				if err := apply(g, ctx, parentID, u.ID); err != nil {
 					return err
 				}
-				return s.print(ctx, cmd, a, parentID)
+				return s.print(ctx, cmd, g, parentID)
 			})
 		s.parent.addFlags(c)
 		c.Flags().String(flagUser, "", "the user: id, mail or user principal name (required)")
 		required(c, flagUser)
 		return c
 	}
-	list := tenantCommand(d, "list --tenant SLUG "+s.parent.use, fmt.Sprintf("List the %ss of %s", s.noun, of), exactArgs(s.parent.args...),
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, args []string) error {
-			parentID, err := s.parent.resolve(ctx, a, cmd, args)
+	list := adminCommand(d, "list --tenant SLUG "+s.parent.use, fmt.Sprintf("List the %ss of %s", s.noun, of), exactArgs(s.parent.args...),
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
+			parentID, err := s.parent.resolve(ctx, g, cmd, args)
 			if err != nil {
 				return err
 			}
-			return s.print(ctx, cmd, a, parentID)
+			return s.print(ctx, cmd, g, parentID)
 		})
 	s.parent.addFlags(list)
 	cmd.AddCommand(
@@ -280,8 +281,8 @@ func newUserSetCmd(d deps, s userSet, of string) *cobra.Command {
 }
 
 // print lists the set; add and remove answer it too, as it is after them.
-func (s userSet) print(ctx context.Context, cmd *cobra.Command, a localAdmin, parentID string) error {
-	users, err := s.list(a.dir, ctx, a.t.ID, parentID)
+func (s userSet) print(ctx context.Context, cmd *cobra.Command, g directoryAdmin, parentID string) error {
+	users, err := s.list(g, ctx, parentID)
 	if err != nil {
 		return err
 	}

@@ -20,8 +20,24 @@ const (
 	flagOwnersCanInvite = "owners-can-invite"
 )
 
+// groupAdmin is what the groups commands do in one tenant, besides
+// directoryAdmin's group. Lists of groups are oldest first, of users in
+// id order.
+type groupAdmin interface {
+	groups(ctx context.Context) ([]store.Group, error)
+	createGroup(ctx context.Context, in directory.NewGroup) (store.Group, error)
+	updateGroup(ctx context.Context, groupID string, p directory.GroupPatch) (store.Group, error)
+	deleteGroup(ctx context.Context, groupID string) error
+	groupMembers(ctx context.Context, groupID string) ([]store.User, error)
+	addGroupMember(ctx context.Context, groupID, userID string) error
+	removeGroupMember(ctx context.Context, groupID, userID string) error
+	groupOwners(ctx context.Context, groupID string) ([]store.User, error)
+	addGroupOwner(ctx context.Context, groupID, userID string) error
+	removeGroupOwner(ctx context.Context, groupID, userID string) error
+}
+
 func newGroupsCmd(d deps) *cobra.Command {
-	cmd := newGroupCmd("groups", "Create and manage a tenant's groups, their members and owners")
+	cmd := newGroupCmd("groups", "Create and manage a tenant's groups, their members and owners (locally or with --server)")
 	// Membership commands name the group with --group, as they name the user with --user.
 	group := parentRef{
 		use: "--group ID",
@@ -29,17 +45,17 @@ func newGroupsCmd(d deps) *cobra.Command {
 			cmd.Flags().String(flagGroup, "", "the group's id (required)")
 			required(cmd, flagGroup)
 		},
-		resolve: func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) (string, error) {
+		resolve: func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) (string, error) {
 			id, _ := cmd.Flags().GetString(flagGroup)
-			g, err := a.group(ctx, id)
-			return g.ID, err
+			group, err := g.group(ctx, id)
+			return group.ID, err
 		},
 	}
 	cmd.AddCommand(
 		newGroupsCreateCmd(d),
-		tenantCommand(d, "list --tenant SLUG", "List a tenant's groups", noArgs,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
-				groups, err := a.dir.Groups(ctx, a.t.ID)
+		adminCommand(d, "list --tenant SLUG", "List a tenant's groups", noArgs,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
+				groups, err := g.groups(ctx)
 				if err != nil {
 					return err
 				}
@@ -48,27 +64,25 @@ func newGroupsCmd(d deps) *cobra.Command {
 						return []string{g.ID, g.DisplayName, boolCell(g.OwnersCanInviteGuests), timeCell(&g.CreatedAt), firstOf(g.Description)}
 					})
 			}),
-		objectCommand(d, "show --tenant SLUG ID", "Show a group with its members and owners", "ID", localAdmin.group,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, g store.Group) error {
-				return printGroup(ctx, cmd, a.app, g)
+		adminObjectCommand(d, "show --tenant SLUG ID", "Show a group with its members and owners", "ID", directoryAdmin.group,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, group store.Group) error {
+				return printGroup(ctx, cmd, g, group)
 			}),
 		newGroupsUpdateCmd(d),
-		objectCommand(d, "delete --tenant SLUG ID", "Delete a group with its memberships and assignments", "ID", localAdmin.group,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, g store.Group) error {
-				if err := a.dir.DeleteGroup(ctx, a.t.ID, g.ID); err != nil {
+		adminObjectCommand(d, "delete --tenant SLUG ID", "Delete a group with its memberships and assignments", "ID", directoryAdmin.group,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, group store.Group) error {
+				if err := g.deleteGroup(ctx, group.ID); err != nil {
 					return err
 				}
-				return printDeleted(cmd, fmt.Sprintf("group %q", g.DisplayName), g.ID)
+				return printDeleted(cmd, fmt.Sprintf("group %q", group.DisplayName), group.ID)
 			}),
 		newUserSetCmd(d, userSet{
 			name: "members", noun: "member", parent: group,
-			add: (*directory.Directory).AddGroupMember, remove: (*directory.Directory).RemoveGroupMember,
-			list: (*directory.Directory).GroupMembers,
+			add: directoryAdmin.addGroupMember, remove: directoryAdmin.removeGroupMember, list: directoryAdmin.groupMembers,
 		}, "a group"),
 		newUserSetCmd(d, userSet{
 			name: "owners", noun: "owner", parent: group,
-			add: (*directory.Directory).AddGroupOwner, remove: (*directory.Directory).RemoveGroupOwner,
-			list: (*directory.Directory).GroupOwners,
+			add: directoryAdmin.addGroupOwner, remove: directoryAdmin.removeGroupOwner, list: directoryAdmin.groupOwners,
 		}, "a group"),
 	)
 	return cmd
@@ -82,18 +96,18 @@ func addGroupFlags(cmd *cobra.Command) {
 }
 
 func newGroupsCreateCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "create --tenant SLUG --name NAME", "Create a group", noArgs,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+	cmd := adminCommand(d, "create --tenant SLUG --name NAME", "Create a group", noArgs,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			var in directory.NewGroup
 			in.DisplayName, _ = f.GetString(flagName)
 			in.Description, _ = f.GetString(flagDescription)
 			in.OwnersCanInviteGuests, _ = f.GetBool(flagOwnersCanInvite)
-			g, err := a.dir.CreateGroup(ctx, a.t.ID, in)
+			group, err := g.createGroup(ctx, in)
 			if err != nil {
 				return err
 			}
-			return printGroup(ctx, cmd, a.app, g)
+			return printGroup(ctx, cmd, g, group)
 		})
 	addGroupFlags(cmd)
 	required(cmd, flagName)
@@ -101,10 +115,10 @@ func newGroupsCreateCmd(d deps) *cobra.Command {
 }
 
 func newGroupsUpdateCmd(d deps) *cobra.Command {
-	cmd := objectCommand(d, "update --tenant SLUG ID", "Change a group's name, description or what its owners may do", "ID", localAdmin.group,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, g store.Group) error {
+	cmd := adminObjectCommand(d, "update --tenant SLUG ID", "Change a group's name, description or what its owners may do", "ID", directoryAdmin.group,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, group store.Group) error {
 			f := cmd.Flags()
-			g, err := a.dir.UpdateGroup(ctx, a.t.ID, g.ID, directory.GroupPatch{
+			group, err := g.updateGroup(ctx, group.ID, directory.GroupPatch{
 				DisplayName:           changed(cmd, flagName, f.GetString),
 				Description:           changed(cmd, flagDescription, f.GetString),
 				OwnersCanInviteGuests: changed(cmd, flagOwnersCanInvite, f.GetBool),
@@ -112,7 +126,7 @@ func newGroupsUpdateCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printGroup(ctx, cmd, a.app, g)
+			return printGroup(ctx, cmd, g, group)
 		})
 	addGroupFlags(cmd)
 	cmd.MarkFlagsOneRequired(flagName, flagDescription, flagOwnersCanInvite)
@@ -126,12 +140,12 @@ type groupDetail struct {
 	Owners  []store.User `json:"owners"`
 }
 
-func printGroup(ctx context.Context, cmd *cobra.Command, a *app, g store.Group) error {
-	members, err := a.dir.GroupMembers(ctx, g.TenantID, g.ID)
+func printGroup(ctx context.Context, cmd *cobra.Command, ga directoryAdmin, g store.Group) error {
+	members, err := ga.groupMembers(ctx, g.ID)
 	if err != nil {
 		return err
 	}
-	owners, err := a.dir.GroupOwners(ctx, g.TenantID, g.ID)
+	owners, err := ga.groupOwners(ctx, g.ID)
 	if err != nil {
 		return err
 	}
@@ -153,4 +167,44 @@ func upns(users []store.User) []string {
 		out[i] = u.UserPrincipalName
 	}
 	return out
+}
+
+func (l localAdmin) groups(ctx context.Context) ([]store.Group, error) {
+	return l.dir.Groups(ctx, l.t.ID)
+}
+
+func (l localAdmin) createGroup(ctx context.Context, in directory.NewGroup) (store.Group, error) {
+	return l.dir.CreateGroup(ctx, l.t.ID, in)
+}
+
+func (l localAdmin) updateGroup(ctx context.Context, groupID string, p directory.GroupPatch) (store.Group, error) {
+	return l.dir.UpdateGroup(ctx, l.t.ID, groupID, p)
+}
+
+func (l localAdmin) deleteGroup(ctx context.Context, groupID string) error {
+	return l.dir.DeleteGroup(ctx, l.t.ID, groupID)
+}
+
+func (l localAdmin) groupMembers(ctx context.Context, groupID string) ([]store.User, error) {
+	return l.dir.GroupMembers(ctx, l.t.ID, groupID)
+}
+
+func (l localAdmin) addGroupMember(ctx context.Context, groupID, userID string) error {
+	return l.dir.AddGroupMember(ctx, l.t.ID, groupID, userID)
+}
+
+func (l localAdmin) removeGroupMember(ctx context.Context, groupID, userID string) error {
+	return l.dir.RemoveGroupMember(ctx, l.t.ID, groupID, userID)
+}
+
+func (l localAdmin) groupOwners(ctx context.Context, groupID string) ([]store.User, error) {
+	return l.dir.GroupOwners(ctx, l.t.ID, groupID)
+}
+
+func (l localAdmin) addGroupOwner(ctx context.Context, groupID, userID string) error {
+	return l.dir.AddGroupOwner(ctx, l.t.ID, groupID, userID)
+}
+
+func (l localAdmin) removeGroupOwner(ctx context.Context, groupID, userID string) error {
+	return l.dir.RemoveGroupOwner(ctx, l.t.ID, groupID, userID)
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -69,22 +68,16 @@ func newInvitationsResendCmd(d deps) *cobra.Command {
 		"Send a pending invitation again with a new redeem link (the old link stops working; prints the new one once)",
 		exactArgs("ID"),
 		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
-			pending, err := g.invitations(ctx, store.InvitationPending, "")
-			if err != nil {
-				return err
-			}
-			i := slices.IndexFunc(pending, func(inv invitationItem) bool { return inv.ID == args[0] })
-			if i < 0 {
-				return fmt.Errorf("no pending invitation %q (to invite a guest who redeemed again: invite --reset-redemption)", args[0])
-			}
-			// Inviting the address again renews this invitation: same id,
-			// new token.
-			inv := pending[i]
-			out, err := g.invite(ctx, directory.InviteInput{Email: inv.InvitedUserEmailAddress,
-				RedirectURL: inv.InviteRedirectURL, Language: inv.MessageLanguage, SendMessage: true})
+			out, err := g.resendInvitation(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			return printInvitation(cmd, out)
 		})
+}
+
+// noPendingInvitation is how both sides say there is no invitation to
+// resend.
+func noPendingInvitation(id string) error {
+	return fmt.Errorf("no pending invitation %q (to invite a guest who redeemed again: invite --reset-redemption)", id)
 }

@@ -63,18 +63,9 @@ func TestLoginWithTheDeviceFlow(t *testing.T) {
 	link := waitFor(t, stderr, deviceLink)[1]
 	require.True(t, strings.HasPrefix(link, s.base+"/t/woodgrove/device?user_code="), link)
 
-	b := webclient.New(webclient.Config{})
-	p, err := b.Get(t.Context(), link)
-	require.NoError(t, err)
-	p, err = b.Press(t.Context(), p, "user_code", "Continue", nil)
-	require.NoError(t, err)
-	p, err = b.Press(t.Context(), p, "email", "Sign in", map[string]string{"email": bootstrap.DevAdmin, "password": bootstrap.DevPassword})
-	require.NoError(t, err)
-	require.Contains(t, p.Text(), "Demo CLI", p.Summary())
-	require.Contains(t, p.Text(), "Invite guest users on your behalf")
-	p, err = b.Press(t.Context(), p, "csrf_token", "allow", nil)
-	require.NoError(t, err)
-	require.Contains(t, p.Title, "Device signed in", p.Summary())
+	consent := approveDevice(t, link, bootstrap.DevAdmin, bootstrap.DevPassword)
+	require.Contains(t, consent, "Demo CLI")
+	require.Contains(t, consent, "Invite guest users on your behalf")
 
 	require.Equal(t, exitOK, exitCode(t, exited, stderr), stderr.String())
 	require.Equal(t, "Signed in to woodgrove at "+s.base+" as "+bootstrap.DevAdmin+".\n", stdout.String())
@@ -132,6 +123,25 @@ func TestLoginWithTheDeviceFlow(t *testing.T) {
 	r = c.run(t, "guests", "list", "--tenant", "woodgrove")
 	require.Equal(t, exitUsage, r.code)
 	require.Equal(t, "Not signed in.\n", c.mustRun(t, "logout"))
+}
+
+// approveDevice approves the device code of link in a fresh scripted
+// browser, signing in as mail, and answers the text of the consent page
+// it approved.
+func approveDevice(t *testing.T, link, mail, password string) string {
+	t.Helper()
+	b := webclient.New(webclient.Config{})
+	p, err := b.Get(t.Context(), link)
+	require.NoError(t, err)
+	p, err = b.Press(t.Context(), p, "user_code", "Continue", nil)
+	require.NoError(t, err)
+	p, err = b.Press(t.Context(), p, "email", "Sign in", map[string]string{"email": mail, "password": password})
+	require.NoError(t, err)
+	consent := p.Text()
+	p, err = b.Press(t.Context(), p, "csrf_token", "allow", nil)
+	require.NoError(t, err)
+	require.Contains(t, p.Title, "Device signed in", p.Summary())
+	return consent
 }
 
 // browserLogin runs foyer login for c in the browser mode, signing in as

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,6 +48,25 @@ func (r remoteAdmin) invite(ctx context.Context, in directory.InviteInput) (invi
 	if err := r.c.call(ctx, http.MethodPost, "/v1.0/invitations", body, &inv); err != nil {
 		return invitationOut{}, err
 	}
+	return r.sent(ctx, inv), nil
+}
+
+func (r remoteAdmin) resendInvitation(ctx context.Context, id string) (invitationOut, error) {
+	var inv remoteInvitation
+	err := r.c.call(ctx, http.MethodPost, "/v1.0/invitations/"+url.PathEscape(id)+"/resend", nil, &inv)
+	var ge *graphError
+	if errors.As(err, &ge) && ge.Status == http.StatusNotFound {
+		return invitationOut{}, noPendingInvitation(id)
+	}
+	if err != nil {
+		return invitationOut{}, err
+	}
+	return r.sent(ctx, inv), nil
+}
+
+// sent answers an invitation the server just sent as the commands print
+// it, with its guest's user principal name.
+func (r remoteAdmin) sent(ctx context.Context, inv remoteInvitation) invitationOut {
 	out := invitationOut{ID: inv.ID, Status: inv.Status, InvitedUserEmailAddress: inv.InvitedUserEmailAddress,
 		InvitedUserID: inv.InvitedUser.ID, InviteRedirectURL: inv.InviteRedirectURL, InviteRedeemURL: inv.InviteRedeemURL,
 		ExpirationDateTime: inv.ExpirationDateTime, SendInvitationMessage: inv.SendInvitationMessage}
@@ -57,7 +77,7 @@ func (r remoteAdmin) invite(ctx context.Context, in directory.InviteInput) (invi
 	} else {
 		out.UserPrincipalName = u.UserPrincipalName
 	}
-	return out, nil
+	return out
 }
 
 // invitationBody is in as the API's POST /v1.0/invitations body.
@@ -175,7 +195,7 @@ func (r remoteAdmin) revokeInvitation(ctx context.Context, id string) error {
 func (r remoteAdmin) user(ctx context.Context, ref string) (store.User, error) {
 	// The API answers users with the store's JSON names, which are Graph's.
 	var u store.User
-	err := r.c.call(ctx, http.MethodGet, "/v1.0/users/"+url.PathEscape(ref), nil, &u)
+	err := r.c.call(ctx, http.MethodGet, userPath(ref), nil, &u)
 	return u, r.notFoundAs(err, "user", ref)
 }
 

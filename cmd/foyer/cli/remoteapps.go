@@ -218,6 +218,14 @@ func (r remoteAdmin) applicationOwners(ctx context.Context, appID string) ([]sto
 	return listAll[store.User](ctx, r.c, appPath(appID)+"/owners")
 }
 
+func (r remoteAdmin) addApplicationOwner(ctx context.Context, appID, userID string) error {
+	return r.addRef(ctx, appPath(appID)+"/owners", userID)
+}
+
+func (r remoteAdmin) removeApplicationOwner(ctx context.Context, appID, userID string) error {
+	return r.removeRef(ctx, appPath(appID)+"/owners", userID)
+}
+
 // remoteAssignment is the part of the API's appRoleAssignment the
 // commands read.
 type remoteAssignment struct {

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,77 +18,6 @@ import (
 // The idps, domains, tenants policy and mfa commands run through a real
 // serve --dev's admin API (as the dev seed's demo-app) and on the server's
 // database, and must print the same.
-
-const remoteTenant = "woodgrove"
-
-// sideBySide is one command run remotely and locally in the dev tenant.
-type sideBySide struct {
-	s      *devServer
-	remote *cli
-}
-
-func newSideBySide(t *testing.T) sideBySide {
-	t.Helper()
-	s := startDevServer(t)
-	return sideBySide{s: s, remote: remoteCLI(t, s.base)}
-}
-
-func (b sideBySide) local() *cli { return b.s.cli }
-
-// same runs args on both sides, as a table and as JSON, requires the
-// outputs to be equal and answers the table.
-func (b sideBySide) same(t *testing.T, args ...string) string {
-	t.Helper()
-	args = append(args, "--tenant", remoteTenant)
-	var table string
-	for _, format := range [][]string{nil, {"-o", "json"}} {
-		full := append(append([]string{}, format...), args...)
-		r, l := b.remote.mustRun(t, full...), b.local().mustRun(t, full...)
-		require.Equal(t, l, r, "foyer %s: remote and local differ", strings.Join(full, " "))
-		if format == nil {
-			table = r
-		}
-	}
-	return table
-}
-
-// sameRefusal runs args on both sides, requires both to fail the same
-// way, and answers the message.
-func (b sideBySide) sameRefusal(t *testing.T, args ...string) string {
-	t.Helper()
-	args = append(args, "--tenant", remoteTenant)
-	r, l := b.remote.run(t, args...), b.local().run(t, args...)
-	require.Equal(t, exitError, r.code, r.stdout)
-	require.Equal(t, l.code, r.code)
-	require.Equal(t, l.stderr, r.stderr, "foyer %s: remote and local refuse differently", strings.Join(args, " "))
-	return r.stderr
-}
-
-// remoteRun runs args remotely in the dev tenant and answers the output.
-func (b sideBySide) remoteRun(t *testing.T, stdin string, args ...string) string {
-	t.Helper()
-	r := b.remote.runIn(t, stdin, append(args, "--tenant", remoteTenant)...)
-	require.Equal(t, exitOK, r.code, "foyer %v failed:\n%s", args, r.stderr)
-	return r.stdout
-}
-
-// localRun runs args on the server's database in the dev tenant.
-func (b sideBySide) localRun(t *testing.T, args ...string) string {
-	t.Helper()
-	return b.local().mustRun(t, append(args, "--tenant", remoteTenant)...)
-}
-
-// finish stops the server and checks the remote side never opened a
-// database of its own and that no secret reached the server's log.
-func (b sideBySide) finish(t *testing.T, secrets ...string) {
-	t.Helper()
-	_, err := os.Stat(filepath.Join(b.remote.dataDir, "foyer.db"))
-	require.ErrorIs(t, err, os.ErrNotExist, "with --server the local database is never opened")
-	b.s.shutdown(t)
-	for _, s := range secrets {
-		require.NotContains(t, b.s.logs.String(), s)
-	}
-}
 
 // TestRemoteIdPsMatchLocal: add, list, show, update and delete of
 // identity providers through the API print what the local commands print
@@ -126,7 +53,7 @@ func TestRemoteIdPsMatchLocal(t *testing.T) {
 	require.Contains(t, b.same(t, "idps", "show", partner.ID), "Partner tenant:")
 	b.same(t, "idps", "show", fab.ID)
 	for _, args := range [][]string{{"idps", "update", partner.ID, "--name", "Mine"}, {"idps", "delete", partner.ID}} {
-		require.Contains(t, b.sameRefusal(t, args...), "managed by Foyer")
+		require.Contains(t, b.sameFailure(t, args...), "managed by Foyer")
 	}
 
 	// update: every flag reaches the server; the answer is what show
@@ -150,7 +77,7 @@ func TestRemoteIdPsMatchLocal(t *testing.T) {
 
 	// delete, then a missing provider is reported alike.
 	require.Contains(t, b.remoteRun(t, "", "idps", "delete", gh.ID), `Deleted identity provider "GitHub"`)
-	require.Contains(t, b.sameRefusal(t, "idps", "show", gh.ID), `no identity provider "`+gh.ID+`"`)
+	require.Contains(t, b.sameFailure(t, "idps", "show", gh.ID), `no identity provider "`+gh.ID+`"`)
 	b.same(t, "idps", "list")
 	b.finish(t, cliUpstreamSecret)
 }
@@ -160,7 +87,7 @@ func TestRemoteIdPsMatchLocal(t *testing.T) {
 func (b sideBySide) partnerProvider(t *testing.T) store.IdentityProvider {
 	t.Helper()
 	var p store.IdentityProvider
-	b.local().withStore(t, func(st *sqlstore.Store) {
+	b.local.withStore(t, func(st *sqlstore.Store) {
 		ctx := t.Context()
 		tn, err := st.GetTenantBySlug(ctx, remoteTenant)
 		require.NoError(t, err)
@@ -202,7 +129,7 @@ func TestRemoteDomainsMatchLocal(t *testing.T) {
 	require.Contains(t, r.stderr, "ObjectConflict")
 
 	require.Contains(t, b.remoteRun(t, "", "domains", "remove", "fabrikam.example"), `Deleted domain "fabrikam.example"`)
-	require.Contains(t, b.sameRefusal(t, "domains", "remove", "fabrikam.example"), `tenant "woodgrove" has no domain "fabrikam.example"`)
+	require.Contains(t, b.sameFailure(t, "domains", "remove", "fabrikam.example"), `tenant "woodgrove" has no domain "fabrikam.example"`)
 	require.NotContains(t, b.same(t, "domains", "list"), " fabrikam.example")
 	b.finish(t)
 }
@@ -232,7 +159,7 @@ func TestRemoteTenantPolicyMatchLocal(t *testing.T) {
 	// A bad order is refused before anything is sent; a bad level by the
 	// server, naming the property. Neither changes anything.
 	before := b.localRun(t, "tenants", "policy", "show")
-	require.Contains(t, b.sameRefusal(t, "tenants", "policy", "set", "--allow-domains", "x.example",
+	require.Contains(t, b.sameFailure(t, "tenants", "policy", "set", "--allow-domains", "x.example",
 		"--redemption-order", "carrierPigeon"), "carrierPigeon")
 	r := b.remote.run(t, "tenants", "policy", "set", "--tenant", remoteTenant, "--allow-invites-from", "nobodyAtAll")
 	require.Equal(t, exitError, r.code, r.stdout)
@@ -293,9 +220,9 @@ func TestRemoteMFAMatchLocal(t *testing.T) {
 	require.Contains(t, reset, "MFA reset for "+kim.UserPrincipalName)
 	b.same(t, "mfa", "status", kim.InvitedUserID)
 	require.False(t, b.mfaStatus(t, kim.InvitedUserID).Registered)
-	require.Contains(t, b.sameRefusal(t, "mfa", "reset", kim.InvitedUserID), "no authenticator app registered")
-	require.Contains(t, b.sameRefusal(t, "mfa", "unlock", lee.InvitedUserID), "no authenticator app registered")
-	require.Contains(t, b.sameRefusal(t, "mfa", "status", "nobody@woodgrove.test"), `no user "nobody@woodgrove.test"`)
+	require.Contains(t, b.sameFailure(t, "mfa", "reset", kim.InvitedUserID), "no authenticator app registered")
+	require.Contains(t, b.sameFailure(t, "mfa", "unlock", lee.InvitedUserID), "no authenticator app registered")
+	require.Contains(t, b.sameFailure(t, "mfa", "status", "nobody@woodgrove.test"), `no user "nobody@woodgrove.test"`)
 	b.same(t, "mfa", "report")
 	b.finish(t)
 }
@@ -312,7 +239,7 @@ func (b sideBySide) mfaStatus(t *testing.T, user string) mfaStatusView {
 // server's database.
 func (b sideBySide) registerAndLock(t *testing.T, userID string) {
 	t.Helper()
-	b.local().withStore(t, func(st *sqlstore.Store) {
+	b.local.withStore(t, func(st *sqlstore.Store) {
 		ctx := t.Context()
 		tn, err := st.GetTenantBySlug(ctx, remoteTenant)
 		require.NoError(t, err)

@@ -17,11 +17,22 @@ const (
 	flagRole = "role"
 )
 
+// roleAdmin is what the roles commands do in one tenant. Roles are named
+// by their names (directory.Roles).
+type roleAdmin interface {
+	assignRole(ctx context.Context, userID, role string) error
+	unassignRole(ctx context.Context, userID, role string) error
+	// userRoles answers the user's roles in name order.
+	userRoles(ctx context.Context, userID string) ([]string, error)
+	// roleMembers answers who holds the role, in id order.
+	roleMembers(ctx context.Context, role string) ([]store.User, error)
+}
+
 func newRolesCmd(d deps) *cobra.Command {
-	cmd := newGroupCmd("roles", fmt.Sprintf("Give and take directory roles (%q)", directory.Roles))
+	cmd := newGroupCmd("roles", fmt.Sprintf("Give and take directory roles (%q; locally or with --server)", directory.Roles))
 	cmd.AddCommand(
-		newRoleEditCmd(d, "assign", "Give a user a directory role", (*directory.Directory).AssignRole),
-		newRoleEditCmd(d, "unassign", "Take a directory role from a user", (*directory.Directory).UnassignRole),
+		newRoleEditCmd(d, "assign", "Give a user a directory role", directoryAdmin.assignRole),
+		newRoleEditCmd(d, "unassign", "Take a directory role from a user", directoryAdmin.unassignRole),
 		newRolesListCmd(d),
 	)
 	return cmd
@@ -30,19 +41,24 @@ func newRolesCmd(d deps) *cobra.Command {
 // newRoleEditCmd makes assign and unassign; they differ in the directory
 // method only. Either answers the user's roles after the change.
 func newRoleEditCmd(d deps, name, short string,
-	edit func(*directory.Directory, context.Context, string, string, string) error) *cobra.Command {
-	cmd := tenantCommand(d, name+" --tenant SLUG --user USER --role ROLE", short, noArgs,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+	edit func(directoryAdmin, context.Context, string, string) error) *cobra.Command {
+	cmd := adminCommand(d, name+" --tenant SLUG --user USER --role ROLE", short, noArgs,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			ref, _ := cmd.Flags().GetString(flagUser)
 			role, _ := cmd.Flags().GetString(flagRole)
-			u, err := a.user(ctx, ref)
+			u, err := g.user(ctx, ref)
 			if err != nil {
 				return err
 			}
-			if err := edit(a.dir, ctx, a.t.ID, u.ID, role); err != nil {
+			// Named here, not by the directory or the server: the same
+			// words both ways.
+			if err := checkRole(role); err != nil {
 				return err
 			}
-			roles, err := a.dir.UserRoles(ctx, a.t.ID, u.ID)
+			if err := edit(g, ctx, u.ID, role); err != nil {
+				return err
+			}
+			roles, err := g.userRoles(ctx, u.ID)
 			if err != nil {
 				return err
 			}
@@ -64,8 +80,8 @@ type roleMembers struct {
 }
 
 func newRolesListCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "list --tenant SLUG", "List who holds each directory role", noArgs,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+	cmd := adminCommand(d, "list --tenant SLUG", "List who holds each directory role", noArgs,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			roles := directory.Roles
 			if role, _ := cmd.Flags().GetString(flagRole); role != "" {
 				if err := checkRole(role); err != nil {
@@ -75,7 +91,7 @@ func newRolesListCmd(d deps) *cobra.Command {
 			}
 			out := make([]roleMembers, len(roles))
 			for i, role := range roles {
-				members, err := a.dir.RoleMembers(ctx, a.t.ID, role)
+				members, err := g.roleMembers(ctx, role)
 				if err != nil {
 					return err
 				}
@@ -104,4 +120,20 @@ func checkRole(role string) error {
 		return fmt.Errorf("role: %q is not one of %q", role, directory.Roles)
 	}
 	return nil
+}
+
+func (l localAdmin) assignRole(ctx context.Context, userID, role string) error {
+	return l.dir.AssignRole(ctx, l.t.ID, userID, role)
+}
+
+func (l localAdmin) unassignRole(ctx context.Context, userID, role string) error {
+	return l.dir.UnassignRole(ctx, l.t.ID, userID, role)
+}
+
+func (l localAdmin) userRoles(ctx context.Context, userID string) ([]string, error) {
+	return l.dir.UserRoles(ctx, l.t.ID, userID)
+}
+
+func (l localAdmin) roleMembers(ctx context.Context, role string) ([]store.User, error) {
+	return l.dir.RoleMembers(ctx, l.t.ID, role)
 }

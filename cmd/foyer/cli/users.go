@@ -13,20 +13,33 @@ import (
 
 // Users are named on the command line by id, mail or user principal name.
 
+// userAdmin is what the users commands do in one tenant, besides
+// directoryAdmin's user and deleteUser.
+type userAdmin interface {
+	// users answers the users f asks for, in id order (oldest first).
+	users(ctx context.Context, f store.UserFilter) ([]store.User, error)
+	createMember(ctx context.Context, in directory.NewMember) (store.User, error)
+	updateUser(ctx context.Context, userID string, p directory.UserPatch) (store.User, error)
+	setPassword(ctx context.Context, userID, password string) error
+	// memberships answers the user's directory roles (by name) and the
+	// groups they are a member of (oldest first).
+	memberships(ctx context.Context, userID string) ([]string, []store.Group, error)
+}
+
 func newUsersCmd(d deps) *cobra.Command {
-	cmd := newGroupCmd("users", "Create and manage a tenant's users")
+	cmd := newGroupCmd("users", "Create and manage a tenant's users (locally or with --server)")
 	cmd.AddCommand(
 		newUsersCreateCmd(d),
 		newUsersListCmd(d),
-		objectCommand(d, "show --tenant SLUG USER", "Show a user with their roles and groups", "USER", localAdmin.user,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, u store.User) error {
-				return printUser(ctx, cmd, a.app, u)
+		adminObjectCommand(d, "show --tenant SLUG USER", "Show a user with their roles and groups", "USER", directoryAdmin.user,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, u store.User) error {
+				return printUser(ctx, cmd, g, u)
 			}),
 		newUsersUpdateCmd(d),
 		newUsersSetPasswordCmd(d),
-		objectCommand(d, "delete --tenant SLUG USER", "Delete a user with their memberships, ownerships and assignments", "USER", localAdmin.user,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, u store.User) error {
-				if err := a.dir.DeleteUser(ctx, a.t.ID, u.ID); err != nil {
+		adminObjectCommand(d, "delete --tenant SLUG USER", "Delete a user with their memberships, ownerships and assignments", "USER", directoryAdmin.user,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, u store.User) error {
+				if err := g.deleteUser(ctx, u.ID); err != nil {
 					return err
 				}
 				return printDeleted(cmd, fmt.Sprintf("user %s", u.UserPrincipalName), u.ID)
@@ -53,8 +66,8 @@ func addProfileFlags(cmd *cobra.Command) {
 }
 
 func newUsersCreateCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "create --tenant SLUG --mail MAIL --name NAME", "Create a member of the tenant", noArgs,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+	cmd := adminCommand(d, "create --tenant SLUG --mail MAIL --name NAME", "Create a member of the tenant", noArgs,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			roles, _ := f.GetStringArray("role")
 			// Checked before the user is made, so a bad role leaves nothing behind.
@@ -75,16 +88,16 @@ func newUsersCreateCmd(d deps) *cobra.Command {
 			if in.Password, err = password(cmd); err != nil {
 				return err
 			}
-			u, err := a.dir.CreateMember(ctx, a.t.ID, in)
+			u, err := g.createMember(ctx, in)
 			if err != nil {
 				return err
 			}
 			for _, role := range roles {
-				if err := a.dir.AssignRole(ctx, a.t.ID, u.ID, role); err != nil {
+				if err := g.assignRole(ctx, u.ID, role); err != nil {
 					return fmt.Errorf("created user %s, but could not give them role %q: %w", u.UserPrincipalName, role, err)
 				}
 			}
-			return printUser(ctx, cmd, a.app, u)
+			return printUser(ctx, cmd, g, u)
 		})
 	addProfileFlags(cmd)
 	addPasswordFlags(cmd)
@@ -96,14 +109,14 @@ func newUsersCreateCmd(d deps) *cobra.Command {
 }
 
 func newUsersListCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "list --tenant SLUG", "List a tenant's users, oldest first", noArgs,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+	cmd := adminCommand(d, "list --tenant SLUG", "List a tenant's users, oldest first", noArgs,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			var filter store.UserFilter
 			f := cmd.Flags()
 			filter.UserType, _ = f.GetString("type")
 			filter.ExternalUserState, _ = f.GetString("state")
 			filter.Limit, _ = f.GetInt("top")
-			users, err := a.dir.Users(ctx, a.t.ID, filter)
+			users, err := g.users(ctx, filter)
 			if err != nil {
 				return err
 			}
@@ -134,10 +147,10 @@ func newUsersListCmd(d deps) *cobra.Command {
 }
 
 func newUsersUpdateCmd(d deps) *cobra.Command {
-	cmd := objectCommand(d, "update --tenant SLUG USER", "Change a user's profile or enable/disable their account", "USER", localAdmin.user,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, u store.User) error {
+	cmd := adminObjectCommand(d, "update --tenant SLUG USER", "Change a user's profile or enable/disable their account", "USER", directoryAdmin.user,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, u store.User) error {
 			f := cmd.Flags()
-			u, err := a.dir.UpdateUser(ctx, a.t.ID, u.ID, directory.UserPatch{
+			u, err := g.updateUser(ctx, u.ID, directory.UserPatch{
 				DisplayName:       changed(cmd, flagName, f.GetString),
 				GivenName:         changed(cmd, flagGivenName, f.GetString),
 				Surname:           changed(cmd, flagSurname, f.GetString),
@@ -148,7 +161,7 @@ func newUsersUpdateCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printUser(ctx, cmd, a.app, u)
+			return printUser(ctx, cmd, g, u)
 		})
 	addProfileFlags(cmd)
 	cmd.Flags().Bool("enabled", true, "--enabled=false disables the account, --enabled=true enables it")
@@ -157,14 +170,14 @@ func newUsersUpdateCmd(d deps) *cobra.Command {
 }
 
 func newUsersSetPasswordCmd(d deps) *cobra.Command {
-	cmd := objectCommand(d, "set-password --tenant SLUG USER (--password-stdin | --password PASSWORD)",
-		"Replace a user's password", "USER", localAdmin.user,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, u store.User) error {
+	cmd := adminObjectCommand(d, "set-password --tenant SLUG USER (--password-stdin | --password PASSWORD)",
+		"Replace a user's password", "USER", directoryAdmin.user,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, u store.User) error {
 			pw, err := password(cmd)
 			if err != nil {
 				return err
 			}
-			if err := a.dir.SetPassword(ctx, a.t.ID, u.ID, pw); err != nil {
+			if err := g.setPassword(ctx, u.ID, pw); err != nil {
 				return err
 			}
 			v := struct {
@@ -185,12 +198,8 @@ type userDetail struct {
 	MemberOf []store.Group `json:"memberOf"`
 }
 
-func printUser(ctx context.Context, cmd *cobra.Command, a *app, u store.User) error {
-	roles, err := a.dir.UserRoles(ctx, u.TenantID, u.ID)
-	if err != nil {
-		return err
-	}
-	groups, err := a.store.ListUserGroups(ctx, u.TenantID, u.ID)
+func printUser(ctx context.Context, cmd *cobra.Command, g directoryAdmin, u store.User) error {
+	roles, groups, err := g.memberships(ctx, u.ID)
 	if err != nil {
 		return err
 	}
@@ -221,4 +230,29 @@ func nonNil[T any](list []T) []T {
 		return []T{}
 	}
 	return list
+}
+
+func (l localAdmin) users(ctx context.Context, f store.UserFilter) ([]store.User, error) {
+	return l.dir.Users(ctx, l.t.ID, f)
+}
+
+func (l localAdmin) createMember(ctx context.Context, in directory.NewMember) (store.User, error) {
+	return l.dir.CreateMember(ctx, l.t.ID, in)
+}
+
+func (l localAdmin) updateUser(ctx context.Context, userID string, p directory.UserPatch) (store.User, error) {
+	return l.dir.UpdateUser(ctx, l.t.ID, userID, p)
+}
+
+func (l localAdmin) setPassword(ctx context.Context, userID, password string) error {
+	return l.dir.SetPassword(ctx, l.t.ID, userID, password)
+}
+
+func (l localAdmin) memberships(ctx context.Context, userID string) ([]string, []store.Group, error) {
+	roles, err := l.dir.UserRoles(ctx, l.t.ID, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	groups, err := l.store.ListUserGroups(ctx, l.t.ID, userID)
+	return roles, groups, err
 }
