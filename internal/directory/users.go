@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,10 @@ type NewMember struct {
 	// password until an admin sets one.
 	Password       string
 	AccountEnabled *bool // nil: enabled
+	// ForceChangePassword makes the member choose a new password at their
+	// next sign-in (Graph's forceChangePasswordNextSignIn); it needs a
+	// Password.
+	ForceChangePassword bool
 }
 
 // UserPatch changes the fields that are set.
@@ -37,6 +42,22 @@ type UserPatch struct {
 	Mail              *string
 	UserPrincipalName *string
 	AccountEnabled    *bool
+	// ForceChangePassword true needs a user with a password.
+	ForceChangePassword *bool
+}
+
+// fieldForceChange names the flag in field errors and the audit log as
+// Graph does.
+const fieldForceChange = "passwordProfile.forceChangePasswordNextSignIn"
+
+// checkForceChange refuses the flag for a user who has no password to
+// change: they could never satisfy it, and the admin would believe they
+// must.
+func checkForceChange(force bool, passwordHash string) *FieldError {
+	if force && passwordHash == "" {
+		return invalid(fieldForceChange, "needs a password: the user has none to change")
+	}
+	return nil
 }
 
 // checkProfile validates u's profile and normalises its addresses.
@@ -72,7 +93,7 @@ func (d *Directory) CreateMember(ctx context.Context, tenantID string, in NewMem
 		TenantID: tenantID, ID: secret.NewID(), DisplayName: in.DisplayName, GivenName: in.GivenName,
 		Surname: in.Surname, Mail: in.Mail, UserPrincipalName: in.UserPrincipalName,
 		UserType: store.UserTypeMember, AccountEnabled: in.AccountEnabled == nil || *in.AccountEnabled,
-		CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now, ForceChangePassword: in.ForceChangePassword,
 	}
 	if in.Password != "" {
 		if fe := checkPassword("password", in.Password); fe != nil {
@@ -83,6 +104,9 @@ func (d *Directory) CreateMember(ctx context.Context, tenantID string, in NewMem
 			return store.User{}, err
 		}
 		u.PasswordHash = hash
+	}
+	if fe := checkForceChange(u.ForceChangePassword, u.PasswordHash); fe != nil {
+		return store.User{}, d.failed(ctx, tenantID, audit.ActivityAddUser, u, fe)
 	}
 	e := userEntry(tenantID, audit.ActivityAddUser, u)
 	err := d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
@@ -158,15 +182,23 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 				return err
 			}
 		}
-		oldUPN, oldMail, wasEnabled := u.UserPrincipalName, u.Mail, u.AccountEnabled
+		oldUPN, oldMail, wasEnabled, wasForced := u.UserPrincipalName, u.Mail, u.AccountEnabled, u.ForceChangePassword
 		setIf(&u.DisplayName, p.DisplayName)
 		setIf(&u.GivenName, p.GivenName)
 		setIf(&u.Surname, p.Surname)
 		setIf(&u.Mail, p.Mail)
 		setIf(&u.UserPrincipalName, p.UserPrincipalName)
 		setIf(&u.AccountEnabled, p.AccountEnabled)
+		setIf(&u.ForceChangePassword, p.ForceChangePassword)
 		if err := checkProfile(&u); err != nil {
 			return err
+		}
+		if u.ForceChangePassword != wasForced {
+			if fe := checkForceChange(u.ForceChangePassword, u.PasswordHash); fe != nil {
+				return fe
+			}
+			e.Modified = append(e.Modified, store.ModifiedProperty{Name: fieldForceChange,
+				OldValue: strconv.FormatBool(wasForced), NewValue: strconv.FormatBool(u.ForceChangePassword)})
 		}
 		e.Target.Name = u.UserPrincipalName
 		if u.Mail != oldMail {
@@ -234,6 +266,45 @@ func (d *Directory) SetPassword(ctx context.Context, tenantID, userID, password 
 		}
 		e.Target.Name = u.UserPrincipalName
 		return tx.SetPasswordHash(ctx, tenantID, userID, hash, d.clock())
+	})
+}
+
+// ErrPasswordMoved answers a password change whose proof is stale: the
+// password changed (a reset, another change) after the user proved it.
+var ErrPasswordMoved = fmt.Errorf("the password changed since it was proven: %w", store.ErrConflict)
+
+// ChangePassword is a user's own change of their password, as the sign-in
+// asks for when ForceChangePassword is set: provenHash is the hash the
+// user's current password was just checked against, and the change lands
+// only while it is still the user's (ErrPasswordMoved otherwise). The new
+// password follows the same rules as everywhere and must differ from the
+// current one (a field error on newPassword). It clears
+// ForceChangePassword and is audited as the user's own "Change user
+// password". The user's sessions and tokens stay, as after an admin's
+// reset.
+func (d *Directory) ChangePassword(ctx context.Context, u store.User, provenHash, newPassword string) error {
+	ctx = audit.WithActor(ctx, userActor(u))
+	activity := audit.ActivityChangePassword
+	if fe := checkPassword("newPassword", newPassword); fe != nil {
+		return d.failed(ctx, u.TenantID, activity, u, fe)
+	}
+	switch err := d.passwords.Verify(ctx, newPassword, provenHash); {
+	case err == nil:
+		return d.failed(ctx, u.TenantID, activity, u, invalid("newPassword", "must differ from the current password"))
+	case !errors.Is(err, secret.ErrPasswordMismatch):
+		return err
+	}
+	hash, err := d.passwords.Hash(ctx, newPassword)
+	if err != nil {
+		return err
+	}
+	e := userEntry(u.TenantID, activity, u)
+	return d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
+		err := tx.ChangePasswordHash(ctx, u.TenantID, u.ID, provenHash, hash, d.clock())
+		if errors.Is(err, store.ErrConflict) {
+			return ErrPasswordMoved
+		}
+		return err
 	})
 }
 
