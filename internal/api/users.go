@@ -20,7 +20,7 @@ var userResource = resource{
 	// Guests' fields and userPrincipalName come with invitations.
 	settable:   []string{"displayName", "givenName", "surname", "accountEnabled", "mail"},
 	filterable: []string{"userType", "externalUserState", "mail", "userPrincipalName", "signInActivity/lastSignInDateTime"},
-	selectOnly: []string{"signInActivity"},
+	selectOnly: []string{"signInActivity", "passwordProfile"},
 	filter: logFilterParser("microsoft.graph.user", map[string]filterKind{
 		"userType": filterText, "externalUserState": filterText, "mail": filterText, "userPrincipalName": filterText,
 		lastSignInFilter: filterTime,
@@ -29,11 +29,12 @@ var userResource = resource{
 
 const lastSignInFilter = "signInActivity/lastSignInDateTime"
 
-// userWithActivity is a user with Graph's signInActivity, answered only
-// when $select asks for it.
+// userWithActivity is a user with Graph's signInActivity and
+// passwordProfile, answered only when $select asks for them.
 type userWithActivity struct {
 	store.User
-	SignInActivity signInActivity `json:"signInActivity"`
+	SignInActivity  signInActivity  `json:"signInActivity"`
+	PasswordProfile passwordProfile `json:"passwordProfile"`
 }
 
 type signInActivity struct {
@@ -45,10 +46,10 @@ type signInActivity struct {
 // selects it (one grouped read for the page), else as they are.
 func (a *API) withActivity(r *http.Request, p Principal, q query, users []store.User) ([]userWithActivity, error) {
 	out := make([]userWithActivity, len(users))
+	for i, u := range users {
+		out[i] = userWithActivity{User: u, PasswordProfile: passwordProfileOf(u)}
+	}
 	if !slices.Contains(q.selects, "signInActivity") {
-		for i, u := range users {
-			out[i] = userWithActivity{User: u}
-		}
 		return out, nil
 	}
 	ids := make([]string, len(users))
@@ -61,8 +62,7 @@ func (a *API) withActivity(r *http.Request, p Principal, q query, users []store.
 	}
 	for i, u := range users {
 		act := activity[u.ID]
-		out[i] = userWithActivity{User: u, SignInActivity: signInActivity{
-			LastSignInDateTime: act.LastSignIn, LastSuccessfulSignInDateTime: act.LastSuccessfulSignIn}}
+		out[i].SignInActivity = signInActivity{LastSignInDateTime: act.LastSignIn, LastSuccessfulSignInDateTime: act.LastSuccessfulSignIn}
 	}
 	return out, nil
 }
@@ -153,8 +153,16 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request, p Principal) error
 	return a.writeEntity(w, http.StatusOK, userResource, items[0], q.selects)
 }
 
+// patchUserResource is what PATCH /users/{id} may set: the profile, and
+// passwordProfile (an admin's reset and the forced change).
+var patchUserResource = func() resource {
+	rs := userResource
+	rs.settable = append(slices.Clone(rs.settable), "passwordProfile")
+	return rs
+}()
+
 func (a *API) patchUser(w http.ResponseWriter, r *http.Request, p Principal) error {
-	obj, err := decodeBody(w, r, userResource)
+	obj, err := decodeBody(w, r, patchUserResource)
 	if err != nil {
 		return err
 	}
@@ -165,18 +173,33 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, p Principal) err
 	d.str("surname", &patch.Surname)
 	d.str("mail", &patch.Mail)
 	d.boolean("accountEnabled", &patch.AccountEnabled)
+	profile := d.passwordProfile(patchUserResource)
 	if err := d.err(); err != nil {
 		return err
+	}
+	if profile != nil {
+		patch.Password, patch.ForceChangePassword = profile.Password, profile.ForceChangePasswordNextSignIn
 	}
 	u, err := a.user(r, p)
 	if err != nil {
 		return err
 	}
-	if err := a.dir.MayChangeUser(r.Context(), p.TenantID, p.caller(), audit.ActivityUpdateUser, u); err != nil {
+	activity := audit.ActivityUpdateUser
+	if patch.Password != nil {
+		activity = audit.ActivityResetPassword
+		if p.caller().App {
+			// As in Graph, where an app needs a directory role to reset a
+			// password: an app's token would otherwise take over any
+			// member's account. Foyer's apps hold no roles.
+			return &apiError{http.StatusForbidden, codeDenied,
+				"An application may not reset a user's password; a signed-in administrator must."}
+		}
+	}
+	if err := a.dir.MayChangeUser(r.Context(), p.TenantID, p.caller(), activity, u); err != nil {
 		return err
 	}
 	if _, err := a.dir.UpdateUser(r.Context(), p.TenantID, u.ID, patch); err != nil {
-		return err
+		return renameFields(err, map[string]string{"password": "passwordProfile.password"})
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -218,6 +241,25 @@ type passwordProfile struct {
 	ForceChangePasswordNextSignIn *bool   `json:"forceChangePasswordNextSignIn"`
 }
 
+// passwordProfileOf is a user's passwordProfile as GET answers it: the
+// flag, and the password always null, as in Graph.
+func passwordProfileOf(u store.User) passwordProfile {
+	return passwordProfile{ForceChangePasswordNextSignIn: &u.ForceChangePassword}
+}
+
+// passwordProfile reads the body's passwordProfile, strictly; nil when
+// there is none.
+func (d *fieldDecoder) passwordProfile(rs resource) *passwordProfile {
+	raw, ok := d.obj["passwordProfile"]
+	if !ok {
+		return nil
+	}
+	var profile *passwordProfile
+	d.errs = append(d.errs, strict(raw, &profile, rs, "passwordProfile",
+		"must be an object with password and forceChangePasswordNextSignIn")...)
+	return profile
+}
+
 func (a *API) createUser(w http.ResponseWriter, r *http.Request, p Principal) error {
 	obj, err := decodeBody(w, r, newUserResource)
 	if err != nil {
@@ -233,11 +275,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, p Principal) er
 	d.str("userPrincipalName", &upn)
 	d.str("mailNickname", &nickname)
 	d.boolean("accountEnabled", &in.AccountEnabled)
-	var profile *passwordProfile
-	if raw, ok := obj["passwordProfile"]; ok {
-		d.errs = append(d.errs, strict(raw, &profile, newUserResource, "passwordProfile",
-			"must be an object with password and forceChangePasswordNextSignIn")...)
-	}
+	profile := d.passwordProfile(newUserResource)
 	if err := d.err(); err != nil {
 		return err
 	}
@@ -251,13 +289,10 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, p Principal) er
 		return badRequest("Invalid value specified for property 'mailNickname': must be text without control characters.")
 	}
 	if profile != nil {
-		if profile.ForceChangePasswordNextSignIn != nil && *profile.ForceChangePasswordNextSignIn {
-			// Refused rather than ignored: the admin would believe the
-			// user must change a password they were told.
-			return badRequest("Invalid value specified for property 'passwordProfile.forceChangePasswordNextSignIn': " +
-				"Foyer cannot yet make a user change their password at the next sign-in; send false and share the password safely.")
-		}
 		setFrom(&in.Password, profile.Password)
+		if profile.ForceChangePasswordNextSignIn != nil {
+			in.ForceChangePassword = *profile.ForceChangePasswordNextSignIn
+		}
 	}
 	u, err := a.dir.CreateMember(r.Context(), p.TenantID, in)
 	if err != nil {

@@ -44,6 +44,10 @@ type UserPatch struct {
 	AccountEnabled    *bool
 	// ForceChangePassword true needs a user with a password.
 	ForceChangePassword *bool
+	// Password resets a member's password (audited as "Reset user
+	// password" beside "Update user", in the same transaction); guests
+	// have none.
+	Password *string
 }
 
 // fieldForceChange names the flag in field errors and the audit log as
@@ -96,10 +100,7 @@ func (d *Directory) CreateMember(ctx context.Context, tenantID string, in NewMem
 		CreatedAt: now, UpdatedAt: now, ForceChangePassword: in.ForceChangePassword,
 	}
 	if in.Password != "" {
-		if fe := checkPassword("password", in.Password); fe != nil {
-			return store.User{}, d.failed(ctx, tenantID, audit.ActivityAddUser, u, fe)
-		}
-		hash, err := d.passwords.Hash(ctx, in.Password)
+		hash, err := d.hashPassword(ctx, tenantID, audit.ActivityAddUser, u, in.Password)
 		if err != nil {
 			return store.User{}, err
 		}
@@ -125,6 +126,15 @@ func (d *Directory) CreateMember(ctx context.Context, tenantID string, in NewMem
 		return store.User{}, err
 	}
 	return u, nil
+}
+
+// hashPassword checks a new password against the rules and hashes it; a
+// refusal is audited as activity on target.
+func (d *Directory) hashPassword(ctx context.Context, tenantID, activity string, target store.User, password string) (string, error) {
+	if fe := checkPassword("password", password); fe != nil {
+		return "", d.failed(ctx, tenantID, activity, target, fe)
+	}
+	return d.passwords.Hash(ctx, password)
 }
 
 // failed records a change refused before its transaction began.
@@ -171,11 +181,24 @@ func (d *Directory) Users(ctx context.Context, tenantID string, f store.UserFilt
 // sessions and, for good, every sign-in before it (see endSignIns).
 func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p UserPatch) (store.User, error) {
 	var u store.User
+	var newHash string
+	if p.Password != nil {
+		var err error
+		if newHash, err = d.hashPassword(ctx, tenantID, audit.ActivityResetPassword, store.User{ID: userID}, *p.Password); err != nil {
+			return store.User{}, err
+		}
+	}
 	e := userEntry(tenantID, audit.ActivityUpdateUser, store.User{ID: userID})
 	err := d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
 		var err error
 		if u, err = tx.GetUser(ctx, tenantID, userID); err != nil {
 			return err
+		}
+		if newHash != "" {
+			if u.UserType == store.UserTypeGuest {
+				return invalid("password", "a guest signs in with their own account, not a password")
+			}
+			u.PasswordHash = newHash
 		}
 		if p.AccountEnabled != nil && !*p.AccountEnabled {
 			if err := keepTenantAdministrator(ctx, tx, u, "accountEnabled"); err != nil {
@@ -212,6 +235,14 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 		}
 		if err := conflictAs(tx.UpdateUser(ctx, u), "userPrincipalName or mail", u.UserPrincipalName); err != nil {
 			return err
+		}
+		if newHash != "" {
+			if err := tx.SetPasswordHash(ctx, tenantID, u.ID, newHash, u.UpdatedAt); err != nil {
+				return err
+			}
+			if err := audit.Record(ctx, tx, u.UpdatedAt, userEntry(tenantID, audit.ActivityResetPassword, u)); err != nil {
+				return err
+			}
 		}
 		if disabling {
 			return tx.DeleteUserSessions(ctx, tenantID, u.ID)
@@ -251,10 +282,7 @@ func renameLocalIdentity(u *store.User, oldUPN string) {
 // SetPassword replaces the user's password.
 func (d *Directory) SetPassword(ctx context.Context, tenantID, userID, password string) error {
 	target := store.User{ID: userID}
-	if fe := checkPassword("password", password); fe != nil {
-		return d.failed(ctx, tenantID, audit.ActivityResetPassword, target, fe)
-	}
-	hash, err := d.passwords.Hash(ctx, password)
+	hash, err := d.hashPassword(ctx, tenantID, audit.ActivityResetPassword, target, password)
 	if err != nil {
 		return err
 	}
