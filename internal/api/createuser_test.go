@@ -174,6 +174,19 @@ func testPatchPasswordProfile(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	require.True(t, u.ForceChangePassword)
 	require.Equal(t, ua.ID, f.requireAudited(t, audit.ActivityResetPassword, alex.ID).ActorID)
+
+	// A reset alone asks for a change too, as in Graph; false says not to.
+	for _, c := range []struct {
+		profile map[string]any
+		want    bool
+	}{
+		{map[string]any{"password": newPassword + "!", "forceChangePasswordNextSignIn": false}, false},
+		{map[string]any{"password": newPassword + "?"}, true},
+	} {
+		res = f.call(t, f.delegated(ua.ID, "User.ReadWrite.All"), "PATCH", "/v1.0/users/"+alex.ID, map[string]any{"passwordProfile": c.profile})
+		require.Equal(t, http.StatusNoContent, res.status, res.raw)
+		require.Equal(t, c.want, f.passwordProfileOf(t, app, alex.ID)["forceChangePasswordNextSignIn"], c.profile)
+	}
 	f.requireNotLeaked(t, newPassword, res.raw)
 }
 

@@ -179,6 +179,11 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, p Principal) err
 	}
 	if profile != nil {
 		patch.Password, patch.ForceChangePassword = profile.Password, profile.ForceChangePasswordNextSignIn
+		if patch.Password != nil && patch.ForceChangePassword == nil {
+			// As in Graph: a password an admin set is one the user must
+			// change, unless the admin says otherwise.
+			patch.ForceChangePassword = new(true)
+		}
 	}
 	u, err := a.user(r, p)
 	if err != nil {
