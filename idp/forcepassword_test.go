@@ -3,6 +3,8 @@ package idp_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -231,5 +233,63 @@ func TestForcedPasswordChangeEndsSilentSignIn(t *testing.T) {
 		require.Empty(t, q.Get("code"))
 		require.Equal(t, "login_required", q.Get("error"))
 		toChangePage(t, b, c.authURL(nil), alex.Mail, password)
+	})
+}
+
+// TestForcedPasswordChangeRace: the same change page submitted twice at
+// once, with two different new passwords: one lands and signs in, the
+// other is refused, and only the winner's password works.
+func TestForcedPasswordChangeRace(t *testing.T) {
+	t.Parallel()
+	runBoth(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		tn := e.tenant(t, "contoso", "")
+		c := e.app(t, tn, "wiki", firstParty)
+		alex := e.mustChange(t, tn, "alex@contoso.test")
+		b := e.browser()
+		page := toChangePage(t, b, c.authURL(nil), alex.Mail, password)
+		candidates := []string{newPassword + " one", newPassword + " two"}
+		pages := make([]*webclient.Page, len(candidates))
+		var wg sync.WaitGroup
+		for i, pw := range candidates {
+			form, err := page.FormWith("new_password")
+			require.NoError(t, err)
+			values := form.Values()
+			values.Set("new_password", pw)
+			values.Set("confirm_password", pw)
+			wg.Go(func() {
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.issuer("contoso")+signin.ChangePasswordPath,
+					strings.NewReader(values.Encode()))
+				if err != nil {
+					return
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				pages[i], _ = b.Do(req)
+			})
+		}
+		wg.Wait()
+		won := -1
+		for i, p := range pages {
+			require.NotNil(t, p, "answer %d", i)
+			if p.Stopped() && p.Query().Get("code") != "" {
+				require.Equal(t, -1, won, "only one change signs in")
+				won = i
+			} else {
+				require.GreaterOrEqual(t, p.Status, http.StatusBadRequest, p.Summary())
+				t.Logf("the other change: %d %s", p.Status, p.Title)
+			}
+		}
+		require.NotEqual(t, -1, won, "one change signs in")
+		for i, pw := range candidates {
+			_, err := e.dir.VerifyPassword(ctx, tn.ID, alex.Mail, pw)
+			if i == won {
+				require.NoError(t, err, "the winner's password")
+			} else {
+				require.ErrorIs(t, err, directory.ErrBadCredentials, "the loser's password")
+			}
+		}
+		events, err := e.raw.ListAudit(ctx, store.AuditFilter{TenantID: tn.ID, Activity: audit.ActivityChangePassword, Result: store.ResultSuccess})
+		require.NoError(t, err)
+		require.Len(t, events, 1)
 	})
 }

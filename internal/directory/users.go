@@ -216,12 +216,8 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 		if err := checkProfile(&u); err != nil {
 			return err
 		}
-		if u.ForceChangePassword != wasForced {
-			if fe := checkForceChange(u.ForceChangePassword, u.PasswordHash); fe != nil {
-				return fe
-			}
-			e.Modified = append(e.Modified, store.ModifiedProperty{Name: fieldForceChange,
-				OldValue: strconv.FormatBool(wasForced), NewValue: strconv.FormatBool(u.ForceChangePassword)})
+		if err := noteForceChange(e, wasForced, u); err != nil {
+			return err
 		}
 		e.Target.Name = u.UserPrincipalName
 		if u.Mail != oldMail {
@@ -237,10 +233,7 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 			return err
 		}
 		if newHash != "" {
-			if err := tx.SetPasswordHash(ctx, tenantID, u.ID, newHash, u.UpdatedAt); err != nil {
-				return err
-			}
-			if err := audit.Record(ctx, tx, u.UpdatedAt, userEntry(tenantID, audit.ActivityResetPassword, u)); err != nil {
+			if err := writeReset(ctx, tx, u); err != nil {
 				return err
 			}
 		}
@@ -253,6 +246,29 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 		return store.User{}, err
 	}
 	return u, nil
+}
+
+// noteForceChange checks a change of u's forced password change (it was
+// was) and names it among e's modified properties.
+func noteForceChange(e *audit.Entry, was bool, u store.User) error {
+	if u.ForceChangePassword == was {
+		return nil
+	}
+	if fe := checkForceChange(u.ForceChangePassword, u.PasswordHash); fe != nil {
+		return fe
+	}
+	e.Modified = append(e.Modified, store.ModifiedProperty{Name: fieldForceChange,
+		OldValue: strconv.FormatBool(was), NewValue: strconv.FormatBool(u.ForceChangePassword)})
+	return nil
+}
+
+// writeReset stores the password hash an admin's reset gave u, with its
+// own audit event, in the caller's transaction.
+func writeReset(ctx context.Context, tx store.Store, u store.User) error {
+	if err := tx.SetPasswordHash(ctx, u.TenantID, u.ID, u.PasswordHash, u.UpdatedAt); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, u.UpdatedAt, userEntry(u.TenantID, audit.ActivityResetPassword, u))
 }
 
 // endSignIns makes every sign-in of u until now worthless for good, as
