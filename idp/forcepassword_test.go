@@ -53,6 +53,26 @@ func changeTo(t *testing.T, b *webclient.Client, p *webclient.Page, pw, confirm 
 	return submit(t, b, p, "new_password", "Update password", map[string]string{"new_password": pw, "confirm_password": confirm})
 }
 
+// forcedAtFirstParty is a member of contoso who must change their
+// password, signing in to a first-party app in a browser that stands on
+// the change page; extra adds authorization parameters.
+type forcedAtFirstParty struct {
+	tn   store.Tenant
+	c    *client
+	alex store.User
+	b    *webclient.Client
+	page *webclient.Page
+}
+
+func (e *env) forcedAtFirstParty(t *testing.T, extra url.Values) forcedAtFirstParty {
+	t.Helper()
+	f := forcedAtFirstParty{tn: e.tenant(t, "contoso", ""), b: e.browser()}
+	f.c = e.app(t, f.tn, "wiki", firstParty)
+	f.alex = e.mustChange(t, f.tn, "alex@contoso.test")
+	f.page = toChangePage(t, f.b, f.c.authURL(extra), f.alex.Mail, password)
+	return f
+}
+
 func (e *env) forced(t *testing.T, tn store.Tenant, userID string) bool {
 	t.Helper()
 	u, err := e.raw.GetUserCore(t.Context(), tn.ID, userID)
@@ -170,15 +190,11 @@ func TestForcedPasswordChange(t *testing.T) {
 func TestForcedPasswordChangeComesBeforeMFA(t *testing.T) {
 	t.Parallel()
 	runBoth(t, func(t *testing.T, e *env) {
-		tn := e.tenant(t, "contoso", "")
-		c := e.app(t, tn, "wiki", firstParty)
-		alex := e.mustChange(t, tn, "alex@contoso.test")
-		b := e.browser()
-		page := toChangePage(t, b, c.authURL(url.Values{"acr_values": {mfa.ACRMultiFactor}}), alex.Mail, password)
-		page = changeTo(t, b, page, newPassword, newPassword)
+		f := e.forcedAtFirstParty(t, url.Values{"acr_values": {mfa.ACRMultiFactor}})
+		page := changeTo(t, f.b, f.page, newPassword, newPassword)
 		require.Equal(t, "/t/contoso/mfa", page.URL.Path, page.Summary())
 		require.Contains(t, page.Text(), "Set up your authenticator app")
-		require.False(t, e.forced(t, tn, alex.ID))
+		require.False(t, e.forced(t, f.tn, f.alex.ID))
 	})
 }
 
@@ -189,22 +205,19 @@ func TestForcedPasswordChangeVoidedByReset(t *testing.T) {
 	t.Parallel()
 	runBoth(t, func(t *testing.T, e *env) {
 		ctx := t.Context()
-		tn := e.tenant(t, "contoso", "")
-		c := e.app(t, tn, "wiki", firstParty)
-		alex := e.mustChange(t, tn, "alex@contoso.test")
-		b := e.browser()
-		page := toChangePage(t, b, c.authURL(nil), alex.Mail, password)
+		f := e.forcedAtFirstParty(t, nil)
+		tn, c, alex := f.tn, f.c, f.alex
 
 		const reset = "the admin's temporary one"
 		require.NoError(t, e.dir.SetPassword(ctx, tn.ID, alex.ID, reset))
-		p := changeTo(t, b, page, newPassword, newPassword)
+		p := changeTo(t, f.b, f.page, newPassword, newPassword)
 		require.Equal(t, http.StatusConflict, p.Status, p.Summary())
 		require.Contains(t, p.Title, "Sign in again")
 		require.True(t, e.forced(t, tn, alex.ID))
 		_, err := e.dir.VerifyPassword(ctx, tn.ID, alex.Mail, reset)
 		require.NoError(t, err, "the reset stands")
 
-		page = toChangePage(t, e.browser(), c.authURL(nil), alex.Mail, reset)
+		page := toChangePage(t, e.browser(), c.authURL(nil), alex.Mail, reset)
 		require.Contains(t, page.Title, "Update your password")
 	})
 }
@@ -243,11 +256,8 @@ func TestForcedPasswordChangeRace(t *testing.T) {
 	t.Parallel()
 	runBoth(t, func(t *testing.T, e *env) {
 		ctx := t.Context()
-		tn := e.tenant(t, "contoso", "")
-		c := e.app(t, tn, "wiki", firstParty)
-		alex := e.mustChange(t, tn, "alex@contoso.test")
-		b := e.browser()
-		page := toChangePage(t, b, c.authURL(nil), alex.Mail, password)
+		f := e.forcedAtFirstParty(t, nil)
+		tn, alex, b, page := f.tn, f.alex, f.b, f.page
 		candidates := []string{newPassword + " one", newPassword + " two"}
 		pages := make([]*webclient.Page, len(candidates))
 		var wg sync.WaitGroup
