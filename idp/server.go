@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,7 +55,10 @@ const DefaultReadyTimeout = 2 * time.Second
 // Config is what a Server needs.
 type Config struct {
 	Tenants Tenants
-	Keys    KeySets
+	// TenantCacheFor is how long a tenant's record is served from memory
+	// (ForgetTenant ends it sooner); zero: 5 s.
+	TenantCacheFor time.Duration
+	Keys           KeySets
 	// Ready are the checks /readyz runs, in order.
 	Ready []Check
 	// Registry collects this server's metrics and is what /metrics
@@ -130,7 +134,7 @@ type OIDC struct {
 
 // Server holds the handlers of Foyer's HTTP face.
 type Server struct {
-	tenants      Tenants
+	tenants      *tenancy.Cache
 	keys         KeySets
 	ready        []Check
 	registry     *prometheus.Registry
@@ -164,7 +168,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.ReadyTimeout = DefaultReadyTimeout
 	}
 	s := &Server{
-		tenants:      tenancy.NewCache(cfg.Tenants, tenantCacheFor, nil),
+		tenants:      tenancy.NewCache(cfg.Tenants, cmp.Or(cfg.TenantCacheFor, tenantCacheFor), nil),
 		keys:         cfg.Keys,
 		ready:        cfg.Ready,
 		registry:     cfg.Registry,
@@ -265,6 +269,10 @@ func (c Config) validate() error {
 func (s *Server) Mount(pattern string, h http.Handler) {
 	s.extra = append(s.extra, mount{pattern: pattern, handler: h})
 }
+
+// ForgetTenant drops the tenant with this id (every tenant when id is
+// empty) from the node's memory: its next request reads it again.
+func (s *Server) ForgetTenant(id string) { s.tenants.Forget(id) }
 
 // Handler answers the whole HTTP face wrapped in the shared middleware.
 func (s *Server) Handler() http.Handler {

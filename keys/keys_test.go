@@ -321,6 +321,35 @@ func TestSignerCacheLagsAnotherNodesRotationHarmlessly(t *testing.T) {
 	assert.Equal(t, state.Active.ID, kid, "after CacheFor node a reads the rotation")
 }
 
+// Told of another node's rotation (Forget), a node signs with the new key
+// and publishes the new set at once, not after CacheFor.
+func TestForgetTakesAnotherNodesRotationAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a, b := e.node(t, func(c *keys.Config) { c.CacheFor = time.Hour }), e.node(t)
+	tenant := e.tenant(t, keys.EdDSA)
+	_, oldKid := sign(t, a, tenant, "warm the cache")
+	before, err := a.KeySet(t.Context(), tenant)
+	require.NoError(t, err)
+
+	state, err := b.Rotate(t.Context(), tenant)
+	require.NoError(t, err)
+	_, kid := sign(t, a, tenant, "stale")
+	require.Equal(t, oldKid, kid, "not told yet")
+
+	a.Forget("another-tenant")
+	_, kid = sign(t, a, tenant, "still stale")
+	require.Equal(t, oldKid, kid, "another tenant's change leaves this one cached")
+
+	a.Forget(tenant)
+	_, kid = sign(t, a, tenant, "fresh")
+	require.Equal(t, state.Active.ID, kid)
+	after, err := a.KeySet(t.Context(), tenant)
+	require.NoError(t, err)
+	require.NotEqual(t, before.ETag(), after.ETag(), "the new next key is published at once")
+	require.Len(t, after.Keys(), len(before.Keys())+1)
+}
+
 func TestAuditEventsForEnsureAndRotate(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

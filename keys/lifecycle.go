@@ -26,7 +26,7 @@ func (m *Manager) ensure(ctx context.Context, tenantID string) (tenantKeys, erro
 		return current, err
 	}
 	err = m.fillGaps(ctx, current)
-	m.published.forget(tenantID) // a set cached before these keys existed
+	m.published.Forget(ofTenant[*KeySet](tenantID)) // a set cached before these keys existed
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return tenantKeys{}, err
 	}
@@ -158,8 +158,7 @@ func (m *Manager) rotate(ctx context.Context, current tenantKeys) error {
 		return audit.Record(ctx, tx, now, keyEntry(current.tenantID, audit.ActivityRotateSigningKeys, current.next.ID, current.next.Algorithm))
 	})
 	// Whoever won, this node's cached signer and key set are now stale.
-	m.signers.forget(current.tenantID)
-	m.published.forget(current.tenantID)
+	m.Forget(current.tenantID)
 	return err
 }
 

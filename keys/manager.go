@@ -9,6 +9,7 @@ import (
 
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
+	"github.com/foyer-idp/foyer/internal/ttlcache"
 )
 
 // Store is the storage the Manager needs. Writes go through InTx so each
@@ -57,8 +58,9 @@ type Manager struct {
 	retirePublishFor time.Duration
 	cacheFor         time.Duration
 	logger           *slog.Logger
-	signers          *ttlCache[*SigningKey]
-	published        *ttlCache[*KeySet]
+	// signers and published are keyed by tenant id.
+	signers   *ttlcache.Cache[string, *SigningKey]
+	published *ttlcache.Cache[string, *KeySet]
 }
 
 // New checks cfg, reporting every problem at once, and answers a Manager.
@@ -75,8 +77,8 @@ func New(cfg Config) (*Manager, error) {
 		retirePublishFor: cfg.RetirePublishFor,
 		cacheFor:         cfg.CacheFor,
 		logger:           cfg.Logger,
-		signers:          newTTLCache[*SigningKey](),
-		published:        newTTLCache[*KeySet](),
+		signers:          ttlcache.New[string, *SigningKey](maxCachedTenants),
+		published:        ttlcache.New[string, *KeySet](maxCachedTenants),
 	}, nil
 }
 
@@ -119,6 +121,24 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("RetirePublishFor %v must be longer than CacheFor %v", c.RetirePublishFor, c.CacheFor))
 	}
 	return errors.Join(errs...)
+}
+
+// maxCachedTenants bounds how many tenants' keys a node keeps in memory.
+const maxCachedTenants = 10_000
+
+// Forget drops this node's cached signer and key set of the tenant (of
+// every tenant when tenantID is empty), as when another node rotated its
+// keys: they are read again at their next use. A signer whose key is still
+// the active one is not unsealed again.
+func (m *Manager) Forget(tenantID string) {
+	m.signers.Forget(ofTenant[*SigningKey](tenantID))
+	m.published.Forget(ofTenant[*KeySet](tenantID))
+}
+
+// ofTenant matches a cached value of the tenant, or every one when
+// tenantID is empty.
+func ofTenant[V any](tenantID string) func(string, V) bool {
+	return func(id string, _ V) bool { return tenantID == "" || id == tenantID }
 }
 
 // tenantAlgorithm answers the algorithm the tenant's new keys use.

@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
-	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -25,22 +23,23 @@ import (
 // not once per CacheFor.
 func (m *Manager) Signer(ctx context.Context, tenantID string) (*SigningKey, error) {
 	now := m.now()
-	if k, ok := m.signers.get(tenantID, now); ok {
+	if k, ok := m.signers.Get(tenantID, now); ok {
 		return k, nil
 	}
+	since := m.signers.Generation()
 	// Keys made on first use are the system's doing, not the signing-in
 	// user's, whatever actor the request carries.
 	current, err := m.ensure(audit.WithActor(ctx, audit.System), tenantID)
 	if err != nil {
 		return nil, err
 	}
-	k, ok := m.signers.stale(tenantID)
+	k, ok := m.signers.Stale(tenantID)
 	if !ok || k.id != current.active.ID {
 		if k, err = openSigningKey(m.sealer, *current.active); err != nil {
 			return nil, err
 		}
 	}
-	m.signers.put(tenantID, k, now, now.Add(m.cacheFor))
+	m.signers.Put(tenantID, k, now, now.Add(m.cacheFor), since)
 	return k, nil
 }
 
@@ -119,21 +118,22 @@ func (m *Manager) PublicKeys(ctx context.Context, tenantID string) ([]*PublicKey
 // (and its document) is kept: it is rebuilt only when the keys change.
 func (m *Manager) KeySet(ctx context.Context, tenantID string) (*KeySet, error) {
 	now := m.now()
-	if s, ok := m.published.get(tenantID, now); ok {
+	if s, ok := m.published.Get(tenantID, now); ok {
 		return s, nil
 	}
+	since := m.published.Generation()
 	current, err := m.loadKeys(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
 	published := current.published(m.now())
-	s, ok := m.published.stale(tenantID)
+	s, ok := m.published.Stale(tenantID)
 	if !ok || !s.sameKeys(published) {
 		if s, err = newKeySet(published); err != nil {
 			return nil, err
 		}
 	}
-	m.published.put(tenantID, s, now, now.Add(m.cacheFor))
+	m.published.Put(tenantID, s, now, now.Add(m.cacheFor), since)
 	return s, nil
 }
 
@@ -175,59 +175,4 @@ func (m *Manager) List(ctx context.Context, tenantID string) ([]KeyInfo, error) 
 		out = append(out, keyInfo(k))
 	}
 	return out, nil
-}
-
-// ttlCache holds one value per tenant for a short while: unsealed
-// active keys, and published key sets.
-type ttlCache[V any] struct {
-	mu      sync.Mutex
-	entries map[string]cached[V]
-}
-
-type cached[V any] struct {
-	value V
-	until time.Time
-}
-
-func newTTLCache[V any]() *ttlCache[V] {
-	return &ttlCache[V]{entries: map[string]cached[V]{}}
-}
-
-func (c *ttlCache[V]) get(tenantID string, now time.Time) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[tenantID]
-	if !ok || !now.Before(e.until) {
-		var zero V
-		return zero, false
-	}
-	return e.value, true
-}
-
-// put caches v and drops expired entries, so private keys of tenants no
-// longer served do not linger in memory.
-func (c *ttlCache[V]) put(tenantID string, v V, now, until time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for id, e := range c.entries {
-		if !now.Before(e.until) {
-			delete(c.entries, id)
-		}
-	}
-	c.entries[tenantID] = cached[V]{value: v, until: until}
-}
-
-// stale answers the tenant's value even when it has run out, so a reload
-// that finds nothing changed can keep what was built from it.
-func (c *ttlCache[V]) stale(tenantID string) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[tenantID]
-	return e.value, ok
-}
-
-func (c *ttlCache[V]) forget(tenantID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.entries, tenantID)
 }

@@ -2,33 +2,26 @@ package tenancy
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/foyer-idp/foyer/internal/store"
+	"github.com/foyer-idp/foyer/internal/ttlcache"
 )
 
-// maxCachedTenants bounds the cache; past it the cache starts afresh.
-// Only tenants that exist are cached, so random slugs cannot grow it.
+// maxCachedTenants bounds the cache. Only tenants that exist are cached,
+// so random slugs cannot grow it.
 const maxCachedTenants = 10_000
 
 // Cache answers tenants by slug from memory for a short while. Every
 // request on a tenant's routes resolves its slug, and a tenant changes
-// rarely: a few seconds of staleness (a new display name, a deletion
-// whose rows are already gone) costs nothing, while the read it saves is
-// a tenth of a token request. Unknown slugs and errors are not cached.
+// rarely: the read it saves is a tenth of a token request. A change is
+// seen at once where the node is told of it (Forget), and otherwise when
+// the entry runs out. Unknown slugs and errors are not cached.
 type Cache struct {
 	tenants Tenants
 	ttl     time.Duration
 	now     func() time.Time
-
-	mu      sync.RWMutex
-	entries map[string]cachedTenant
-}
-
-type cachedTenant struct {
-	tenant store.Tenant
-	until  time.Time
+	entries *ttlcache.Cache[string, store.Tenant]
 }
 
 // NewCache answers a Cache in front of tenants; now is time.Now when nil.
@@ -36,27 +29,26 @@ func NewCache(tenants Tenants, ttl time.Duration, now func() time.Time) *Cache {
 	if now == nil {
 		now = time.Now
 	}
-	return &Cache{tenants: tenants, ttl: ttl, now: now, entries: make(map[string]cachedTenant)}
+	return &Cache{tenants: tenants, ttl: ttl, now: now, entries: ttlcache.New[string, store.Tenant](maxCachedTenants)}
 }
 
 // GetTenantBySlug answers the cached tenant, or asks the store.
 func (c *Cache) GetTenantBySlug(ctx context.Context, slug string) (store.Tenant, error) {
 	now := c.now()
-	c.mu.RLock()
-	e, ok := c.entries[slug]
-	c.mu.RUnlock()
-	if ok && now.Before(e.until) {
-		return e.tenant, nil
+	if t, ok := c.entries.Get(slug, now); ok {
+		return t, nil
 	}
+	since := c.entries.Generation()
 	t, err := c.tenants.GetTenantBySlug(ctx, slug)
 	if err != nil {
 		return store.Tenant{}, err
 	}
-	c.mu.Lock()
-	if len(c.entries) >= maxCachedTenants {
-		c.entries = make(map[string]cachedTenant)
-	}
-	c.entries[slug] = cachedTenant{tenant: t, until: now.Add(c.ttl)}
-	c.mu.Unlock()
+	c.entries.Put(slug, t, now, now.Add(c.ttl), since)
 	return t, nil
+}
+
+// Forget drops the tenant with this id (every tenant when id is empty):
+// it is read again on its next request.
+func (c *Cache) Forget(id string) {
+	c.entries.Forget(func(_ string, t store.Tenant) bool { return id == "" || t.ID == id })
 }

@@ -58,3 +58,28 @@ func TestCacheDoesNotCacheMisses(t *testing.T) {
 	_, err := c.GetTenantBySlug(t.Context(), "nobody")
 	require.NoError(t, err, "a tenant created after a miss is found at once")
 }
+
+func TestCacheForgetsATenantWhenTold(t *testing.T) {
+	t.Parallel()
+	backing := &countingTenants{tenants: map[string]store.Tenant{
+		"woodgrove": {ID: "1", Slug: "woodgrove", DisplayName: "Old"},
+		"fabrikam":  {ID: "2", Slug: "fabrikam", DisplayName: "Fabrikam"},
+	}}
+	c := NewCache(backing, time.Hour, nil)
+	for _, slug := range []string{"woodgrove", "fabrikam"} {
+		_, err := c.GetTenantBySlug(t.Context(), slug)
+		require.NoError(t, err)
+	}
+	backing.tenants["woodgrove"] = store.Tenant{ID: "1", Slug: "woodgrove", DisplayName: "New"}
+	c.Forget("1")
+	got, err := c.GetTenantBySlug(t.Context(), "woodgrove")
+	require.NoError(t, err)
+	require.Equal(t, "New", got.DisplayName, "read again at once, long before the hour")
+	_, err = c.GetTenantBySlug(t.Context(), "fabrikam")
+	require.NoError(t, err)
+	require.Equal(t, 3, backing.calls, "the other tenant was kept")
+	c.Forget("")
+	_, err = c.GetTenantBySlug(t.Context(), "fabrikam")
+	require.NoError(t, err)
+	require.Equal(t, 4, backing.calls, "forgetting everything reaches every tenant")
+}

@@ -207,6 +207,7 @@ func (a *API) Handler() http.Handler {
 	route("PATCH /v1.0/policies/mfaPolicy", manageMFAPolicy, a.patchMFAPolicy)
 
 	route("GET /v1.0/reports/authenticationMethods/userRegistrationDetails", readMFAReport, a.listRegistrationDetails)
+	route("GET /v1.0/reports/authenticationMethods/userRegistrationDetails/{id}", readMFAReport, a.getRegistrationDetails)
 	route("GET /v1.0/users/{id}/authentication/methods", manageAuthMethods, a.listAuthMethods)
 	route("DELETE /v1.0/users/{id}/authentication/softwareOathMethods/{methodId}", manageAuthMethods, a.deleteSoftwareOathMethod)
 	route("POST /v1.0/users/{id}/authentication/unlock", manageAuthMethods, a.unlockAuthMethods)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/foyer-idp/foyer/internal/store"
 )
@@ -13,11 +14,12 @@ import (
 // domain name. Foyer has no DNS verification: a domain added through the
 // API is verified by the admin's word, so isVerified is always true. A
 // domain belongs to one tenant of the Foyer at most; one another tenant
-// holds is refused without saying which.
+// holds is refused without saying which. Foyer's extension:
+// createdDateTime (read-only), when the domain was added.
 var domainResource = resource{
 	name:       "microsoft.graph.domain",
 	collection: "domains",
-	fields:     []string{"id", "authenticationType", "isDefault", "isInitial", "isVerified"},
+	fields:     []string{"id", "authenticationType", "isDefault", "isInitial", "isVerified", "createdDateTime"},
 	settable:   []string{"id"},
 }
 
@@ -26,15 +28,16 @@ var domainResource = resource{
 var manageDomains = permission{area: areaDomains, grants: []string{"Domain.ReadWrite.All"}}
 
 type domainView struct {
-	ID                 string `json:"id"`
-	AuthenticationType string `json:"authenticationType"`
-	IsDefault          bool   `json:"isDefault"`
-	IsInitial          bool   `json:"isInitial"`
-	IsVerified         bool   `json:"isVerified"`
+	ID                 string    `json:"id"`
+	AuthenticationType string    `json:"authenticationType"`
+	IsDefault          bool      `json:"isDefault"`
+	IsInitial          bool      `json:"isInitial"`
+	IsVerified         bool      `json:"isVerified"`
+	CreatedDateTime    time.Time `json:"createdDateTime"`
 }
 
 func viewDomain(d store.Domain) domainView {
-	return domainView{ID: d.Name, AuthenticationType: "Managed", IsVerified: true}
+	return domainView{ID: d.Name, AuthenticationType: "Managed", IsVerified: true, CreatedDateTime: d.CreatedAt.UTC()}
 }
 
 // domainFields renames the directory's field names for a domain to the

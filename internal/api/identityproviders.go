@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/foyer-idp/foyer/internal/directory"
 	"github.com/foyer-idp/foyer/internal/httpx"
@@ -22,8 +24,9 @@ import (
 // provider answers the same properties; one that does not apply is null
 // (metadataUrl of GitHub).
 //
-//   - clientSecret is write-only: answers always show "******", as Graph's
-//     do. Foyer keeps it sealed under the master key.
+//   - clientSecret is write-only: answers show "******", as Graph's do,
+//     or null for a provider without one.
+//     Foyer keeps it sealed under the master key.
 //   - metadataUrl is the issuer + "/.well-known/openid-configuration"; a
 //     client may send either form.
 //   - scope is a space-separated string, as in Graph.
@@ -31,19 +34,25 @@ import (
 // Foyer's extensions: domains (the email domains the provider serves, for
 // home realm discovery and the redemption order), enabled, and
 // isMfaAccepted (an upstream sign-in with multi-factor satisfies the
-// tenant's MFA policy, Entra's cross-tenant "trust MFA"). Providers of
-// type Foyer (another tenant of this Foyer, made on first use by a guest's
+// tenant's MFA policy, Entra's cross-tenant "trust MFA"); issuer, the
+// issuer exactly as ID tokens carry it (metadataUrl drops a trailing "/",
+// as OpenID Discovery builds it, so it cannot say whether the issuer ends
+// in one; a body may send issuer instead of metadataUrl, or both when they
+// agree); partnerTenantId (read-only: the other tenant of a Foyer
+// provider, else null); createdDateTime and lastModifiedDateTime
+// (read-only). Providers of type Foyer (another tenant of this Foyer, made on first use by a guest's
 // redemption) are listed but managed by Foyer: PATCH and DELETE refuse
 // them.
 var identityProviderResource = resource{
 	name:       "microsoft.graph.identityProviderBase",
 	collection: "identity/identityProviders",
 	fields: []string{"id", "displayName", "identityProviderType", "clientId", "clientSecret", "metadataUrl", "scope",
-		"claimsMapping", "domains", "enabled", "isMfaAccepted"},
+		"claimsMapping", "domains", "enabled", "isMfaAccepted", "issuer", "partnerTenantId", "createdDateTime",
+		"lastModifiedDateTime"},
 	// @odata.type is accepted when it names the provider's own type, as
 	// Graph's PATCH examples send it.
-	settable: []string{"@odata.type", "displayName", "clientId", "clientSecret", "metadataUrl", "scope", "claimsMapping",
-		"domains", "enabled", "isMfaAccepted"},
+	settable: []string{"@odata.type", "displayName", "clientId", "clientSecret", "metadataUrl", "issuer", "scope",
+		"claimsMapping", "domains", "enabled", "isMfaAccepted"},
 }
 
 // newIdentityProviderResource is what POST takes: the settable properties,
@@ -83,13 +92,17 @@ type identityProviderView struct {
 	DisplayName          string            `json:"displayName"`
 	IdentityProviderType string            `json:"identityProviderType"`
 	ClientID             string            `json:"clientId"`
-	ClientSecret         string            `json:"clientSecret"`
+	ClientSecret         *string           `json:"clientSecret"`
 	MetadataURL          *string           `json:"metadataUrl"`
 	Scope                *string           `json:"scope"`
 	ClaimsMapping        claimsMappingView `json:"claimsMapping"`
 	Domains              []string          `json:"domains"`
 	Enabled              bool              `json:"enabled"`
 	IsMFAAccepted        bool              `json:"isMfaAccepted"`
+	Issuer               *string           `json:"issuer"`
+	PartnerTenantID      *string           `json:"partnerTenantId"`
+	CreatedDateTime      time.Time         `json:"createdDateTime"`
+	LastModifiedDateTime time.Time         `json:"lastModifiedDateTime"`
 	// odataType is added to the projection: it is no $select field.
 	odataType string
 }
@@ -114,14 +127,19 @@ func nonEmpty(s string) *string {
 func providerView(p store.IdentityProvider) identityProviderView {
 	v := identityProviderView{
 		ID: p.ID, DisplayName: p.DisplayName, IdentityProviderType: p.Type, ClientID: p.ClientID,
-		ClientSecret: maskedSecret, Scope: nonEmpty(strings.Join(p.Scopes, " ")),
+		Scope: nonEmpty(strings.Join(p.Scopes, " ")),
 		ClaimsMapping: claimsMappingView{
 			UserID: nonEmpty(p.ClaimsMapping.UserID), DisplayName: nonEmpty(p.ClaimsMapping.DisplayName),
 			GivenName: nonEmpty(p.ClaimsMapping.GivenName), Surname: nonEmpty(p.ClaimsMapping.Surname),
 			Email: nonEmpty(p.ClaimsMapping.Email),
 		},
 		Domains: slices.Clone(p.Domains), Enabled: p.Enabled, IsMFAAccepted: p.MFATrusted,
+		Issuer: nonEmpty(p.Issuer), PartnerTenantID: nonEmpty(p.PartnerTenantID),
+		CreatedDateTime: p.CreatedAt.UTC(), LastModifiedDateTime: p.UpdatedAt.UTC(),
 		odataType: odataOIDCProvider,
+	}
+	if len(p.SealedClientSecret) > 0 {
+		v.ClientSecret = new(maskedSecret)
 	}
 	if p.Issuer != "" {
 		v.MetadataURL = new(strings.TrimSuffix(p.Issuer, "/") + discoveryPath)
@@ -198,6 +216,19 @@ func renameFields(err error, names map[string]string) error {
 type providerBody struct {
 	typ, odataType *string
 	patch          directory.IdentityProviderPatch
+	// byIssuer: the body named the issuer as issuer, not metadataUrl.
+	byIssuer bool
+}
+
+// fieldNames renames the directory's field errors to the properties the
+// body sent.
+func (b providerBody) fieldNames() map[string]string {
+	if !b.byIssuer {
+		return identityProviderFields
+	}
+	names := maps.Clone(identityProviderFields)
+	names["issuer"], names["Issuer"] = "issuer", "issuer"
+	return names
 }
 
 // decodeProvider reads a provider's properties strictly, naming every
@@ -214,9 +245,15 @@ func decodeProvider(w http.ResponseWriter, r *http.Request, rs resource) (provid
 	d.str("displayName", &b.patch.DisplayName)
 	d.str("clientId", &b.patch.ClientID)
 	d.str("clientSecret", &b.patch.ClientSecret)
-	var metadataURL, scope *string
+	var metadataURL, issuer, scope *string
 	d.str("metadataUrl", &metadataURL)
-	if metadataURL != nil {
+	d.str("issuer", &issuer)
+	switch {
+	case issuer != nil && metadataURL != nil && issuerOf(*metadataURL) != issuerOf(*issuer):
+		d.errs = append(d.errs, "Invalid value specified for property 'issuer': it and metadataUrl name different issuers; send one of them.")
+	case issuer != nil:
+		b.patch.Issuer, b.byIssuer = new(strings.TrimSpace(*issuer)), true
+	case metadataURL != nil:
 		b.patch.Issuer = new(issuerOf(*metadataURL))
 	}
 	d.str("scope", &scope)
@@ -346,7 +383,7 @@ func (a *API) createIdentityProvider(w http.ResponseWriter, r *http.Request, p P
 		Enabled: b.patch.Enabled, MFATrusted: b.patch.MFATrusted}
 	idp, err := a.dir.CreateIdentityProvider(r.Context(), p.TenantID, in)
 	if err != nil {
-		return renameFields(err, identityProviderFields)
+		return renameFields(err, b.fieldNames())
 	}
 	return a.writeProvider(w, http.StatusCreated, idp, nil)
 }
@@ -409,7 +446,7 @@ func (a *API) patchIdentityProvider(w http.ResponseWriter, r *http.Request, p Pr
 		if isNotFound(err) {
 			return notFound(idp.ID)
 		}
-		return renameFields(err, identityProviderFields)
+		return renameFields(err, b.fieldNames())
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

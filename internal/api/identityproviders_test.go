@@ -102,9 +102,13 @@ func testIdPContract(t *testing.T, f *fixture) {
 		"scope":                "openid profile email",
 		"claimsMapping": map[string]any{"userId": "sub", "displayName": nil, "givenName": nil,
 			"surname": nil, "email": "upn"},
-		"domains":       []any{"fabrikam.example"},
-		"enabled":       true,
-		"isMfaAccepted": true,
+		"domains":              []any{"fabrikam.example"},
+		"enabled":              true,
+		"isMfaAccepted":        true,
+		"issuer":               "https://login.fabrikam.example",
+		"partnerTenantId":      nil,
+		"createdDateTime":      "2026-11-27T09:00:00Z",
+		"lastModifiedDateTime": "2026-11-27T09:00:00Z",
 	}, res.body)
 	require.Equal(t, "no-store", res.header.Get("Cache-Control"))
 	created := res.raw
@@ -149,7 +153,9 @@ func testIdPContract(t *testing.T, f *fixture) {
 		require.Contains(t, it, "@odata.type")
 	}
 
-	// PATCH: the issuer form of metadataUrl, a new secret, a new mapping.
+	// PATCH: the issuer form of metadataUrl, a new secret, a new mapping;
+	// an hour later, so lastModifiedDateTime moves and createdDateTime not.
+	f.now = f.now.Add(time.Hour)
 	res = f.call(t, p, "PATCH", idpPath+"/"+id, map[string]any{
 		"@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
 		"displayName": "Fabrikam", "metadataUrl": "https://login2.fabrikam.example", "clientSecret": "new-" + upstreamSecret,
@@ -170,7 +176,24 @@ func testIdPContract(t *testing.T, f *fixture) {
 	res = f.call(t, p, "GET", idpPath+"/"+id, nil)
 	require.Equal(t, "https://login2.fabrikam.example/.well-known/openid-configuration", res.body["metadataUrl"])
 	require.Equal(t, "openid", res.body["scope"])
+	require.Equal(t, "2026-11-27T09:00:00Z", res.body["createdDateTime"])
+	require.Equal(t, "2026-11-27T10:00:00Z", res.body["lastModifiedDateTime"])
+	f.now = f.now.Add(-time.Hour) // error bodies carry the fixture's date
 	patched := res.raw
+
+	// Foyer's issuer extension keeps what metadataUrl cannot say: a
+	// trailing slash, which the upstream's ID tokens carry as is.
+	res = f.call(t, p, "PATCH", idpPath+"/"+id, map[string]any{"issuer": "https://tenant.auth.example/"})
+	require.Equal(t, http.StatusNoContent, res.status, res.raw)
+	stored, err = f.dir.IdentityProvider(ctx, f.a.ID, id)
+	require.NoError(t, err)
+	require.Equal(t, "https://tenant.auth.example/", stored.Issuer)
+	res = f.call(t, p, "GET", idpPath+"/"+id+"?$select=issuer,metadataUrl", nil)
+	require.Equal(t, "https://tenant.auth.example/", res.body["issuer"])
+	require.Equal(t, "https://tenant.auth.example/.well-known/openid-configuration", res.body["metadataUrl"])
+	res = f.call(t, p, "PATCH", idpPath+"/"+id, map[string]any{"issuer": "https://login2.fabrikam.example",
+		"metadataUrl": "https://login2.fabrikam.example/.well-known/openid-configuration"})
+	require.Equal(t, http.StatusNoContent, res.status, "issuer and metadataUrl may both come when they agree: %s", res.raw)
 
 	// DELETE.
 	res = f.call(t, p, "DELETE", idpPath+"/"+github, nil)
@@ -237,6 +260,12 @@ func testIdPRefuses(t *testing.T, f *fixture) {
 		{"odata type", map[string]any{"@odata.type": "#microsoft.graph.socialIdentityProvider"}, []string{"'@odata.type'"}},
 		{"unknown", map[string]any{"clientSecret": "x", "secret": "y"}, []string{"Property 'secret' does not exist"}},
 		{"null bool", map[string]any{"enabled": nil}, []string{"'enabled'"}},
+		{"issuer and metadataUrl disagree", map[string]any{"issuer": "https://a.example",
+			"metadataUrl": "https://b.example/.well-known/openid-configuration"}, []string{"'issuer'", "metadataUrl"}},
+		{"bad issuer named as sent", map[string]any{"issuer": "http://login.example"}, []string{"'issuer'", "https"}},
+		{"read-only extensions", map[string]any{"partnerTenantId": "x", "createdDateTime": "2026-01-01T00:00:00Z",
+			"lastModifiedDateTime": "2026-01-01T00:00:00Z"},
+			[]string{"'partnerTenantId' is read-only", "'createdDateTime' is read-only", "'lastModifiedDateTime' is read-only"}},
 	} {
 		t.Run("patch "+c.name, func(t *testing.T) {
 			res := f.call(t, p, "PATCH", idpPath+"/"+id, c.body)
@@ -276,6 +305,7 @@ func testIdPFoyerReadOnly(t *testing.T, f *fixture) {
 	require.Equal(t, "#microsoft.graph.openIdConnectIdentityProvider", items[0]["@odata.type"])
 	require.Equal(t, "******", items[0]["clientSecret"])
 	require.Equal(t, "https://foyer.example/t/fabrikam/.well-known/openid-configuration", items[0]["metadataUrl"])
+	require.Equal(t, f.b.ID, items[0]["partnerTenantId"])
 
 	f.requireError(t, f.call(t, p, "PATCH", idpPath+"/"+partner.ID, map[string]any{"displayName": "Mine"}),
 		http.StatusBadRequest, "Request_BadRequest", "managed by Foyer")
@@ -376,6 +406,7 @@ func testDomains(t *testing.T, f *fixture) {
 		"isDefault":          false,
 		"isInitial":          false,
 		"isVerified":         true,
+		"createdDateTime":    "2026-11-27T09:00:00Z",
 	}, res.body)
 	res = f.call(t, p, "POST", domainsPath, map[string]any{"id": "sales.contoso.example"})
 	require.Equal(t, http.StatusCreated, res.status, res.raw)

@@ -114,6 +114,7 @@ func (a *API) patchMFAPolicy(w http.ResponseWriter, r *http.Request, p Principal
 //     factor, until when; null otherwise.
 //
 // $filter takes userType; $top, $select and $skiptoken work as on /users.
+// GET …/userRegistrationDetails/{id} answers one user's line.
 var registrationDetailsResource = resource{
 	name:       "microsoft.graph.userRegistrationDetails",
 	collection: "reports/authenticationMethods/userRegistrationDetails",
@@ -169,21 +170,50 @@ func (a *API) listRegistrationDetails(w http.ResponseWriter, r *http.Request, p 
 	now := a.now()
 	views := make([]registrationView, 0, len(regs))
 	for _, reg := range regs {
-		u := reg.User
-		if byType && !strings.EqualFold(u.UserType, userType) {
+		if byType && !strings.EqualFold(reg.User.UserType, userType) {
 			continue
 		}
-		v := registrationView{ID: u.ID, UserPrincipalName: u.UserPrincipalName, UserDisplayName: u.DisplayName,
-			UserType: strings.ToLower(u.UserType), IsMfaRegistered: reg.Registered, IsMfaCapable: reg.Registered,
-			MethodsRegistered: []string{}, DefaultMfaMethod: methodNone,
-			// An empty application: its own flag is not the tenant's rule.
-			IsMfaRequired: mfa.Required(t, store.Application{}, u), LockedUntil: lockedAt(reg.LockedUntil, now)}
-		if reg.Registered {
-			v.MethodsRegistered, v.DefaultMfaMethod = []string{methodSoftwareOTP}, methodSoftwareOTP
-		}
-		views = append(views, v)
+		views = append(views, registration(t, reg, now))
 	}
 	return writePage(a, w, r, q, p, registrationDetailsResource, views, func(v registrationView) string { return v.ID })
+}
+
+// registration is one user's line of the report at now.
+func registration(t store.Tenant, reg store.MFARegistration, now time.Time) registrationView {
+	u := reg.User
+	v := registrationView{ID: u.ID, UserPrincipalName: u.UserPrincipalName, UserDisplayName: u.DisplayName,
+		UserType: strings.ToLower(u.UserType), IsMfaRegistered: reg.Registered, IsMfaCapable: reg.Registered,
+		MethodsRegistered: []string{}, DefaultMfaMethod: methodNone,
+		// An empty application: its own flag is not the tenant's rule.
+		IsMfaRequired: mfa.Required(t, store.Application{}, u), LockedUntil: lockedAt(reg.LockedUntil, now)}
+	if reg.Registered {
+		v.MethodsRegistered, v.DefaultMfaMethod = []string{methodSoftwareOTP}, methodSoftwareOTP
+	}
+	return v
+}
+
+// getRegistrationDetails answers one user's line of the report (Graph's
+// GET …/userRegistrationDetails/{id}); the path names the user by id or
+// user principal name.
+func (a *API) getRegistrationDetails(w http.ResponseWriter, r *http.Request, p Principal) error {
+	q, err := a.parseQuery(r, p, registrationDetailsResource, false)
+	if err != nil {
+		return err
+	}
+	u, err := a.user(r, p)
+	if err != nil {
+		return err
+	}
+	t, err := a.dir.Tenant(r.Context(), p.TenantID)
+	if err != nil {
+		return err
+	}
+	st, err := a.mfa.Status(r.Context(), p.TenantID, u.ID)
+	if err != nil {
+		return err
+	}
+	reg := store.MFARegistration{User: u, Registered: st.Registered, LockedUntil: st.LockedUntil}
+	return a.writeEntity(w, http.StatusOK, registrationDetailsResource, registration(t, reg, a.now()), q.selects)
 }
 
 // A user's methods (GET /v1.0/users/{id}/authentication/methods) list the

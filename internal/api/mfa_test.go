@@ -153,6 +153,11 @@ func testMFAPermissions(t *testing.T, f *fixture) {
 		{"report permission does not reset", f.app("AuditLog.Read.All"), "DELETE", reset, 403},
 		{"report permission does not set policy", f.app("AuditLog.Read.All", "UserAuthenticationMethod.ReadWrite.All"), "PATCH", mfaPolicyPath, 403},
 		{"report by AuditLog.Read.All", f.app("AuditLog.Read.All"), "GET", reportPath, 200},
+		{"app with other permissions reads a user's line", f.app(admin...), "GET", reportPath + "/" + target.ID, 403},
+		{"a user's line by AuditLog.Read.All", f.app("AuditLog.Read.All"), "GET", reportPath + "/" + target.ID, 200},
+		{"delegated non-admin reads a user's line", f.delegated(nobody.ID, all...), "GET", reportPath + "/" + target.ID, 403},
+		{"delegated non-admin reads their own line", f.delegated(target.ID, all...), "GET", reportPath + "/" + target.ID, 403},
+		{"user admin reads a user's line", f.delegated(userAdmin.ID, all...), "GET", reportPath + "/" + target.ID, 200},
 		{"report by UserAuthenticationMethod.ReadWrite.All", f.app("UserAuthenticationMethod.ReadWrite.All"), "GET", reportPath, 200},
 		{"delegated non-admin reads policy", f.delegated(nobody.ID, all...), "GET", mfaPolicyPath, 403},
 		{"delegated non-admin reads report", f.delegated(nobody.ID, all...), "GET", reportPath, 403},
@@ -223,6 +228,22 @@ func testRegistrationReport(t *testing.T, f *fixture) {
 	}, byID[unregistered.ID])
 	require.Equal(t, "member", byID[ada.ID]["userType"])
 	require.Equal(t, false, byID[ada.ID]["isMfaRequired"], "the tenant requires MFA of guests")
+
+	// One user's line, by id or user principal name, is the list's.
+	for _, u := range []store.User{ada, registered, unregistered} {
+		for _, ref := range []string{u.ID, u.UserPrincipalName} {
+			one := f.call(t, p, "GET", reportPath+"/"+url.PathEscape(ref), nil)
+			require.Equal(t, http.StatusOK, one.status, one.raw)
+			require.Equal(t, "https://foyer.example/v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails/$entity",
+				one.body["@odata.context"])
+			delete(one.body, "@odata.context")
+			require.Equal(t, byID[u.ID], one.body, ref)
+		}
+	}
+	one := f.call(t, p, "GET", reportPath+"/"+registered.ID+"?$select=isMfaRegistered,lockedUntil", nil)
+	require.Equal(t, []string{"@odata.context", "isMfaRegistered", "lockedUntil"}, keys(one.body))
+	f.requireError(t, f.call(t, p, "GET", reportPath+"/"+theirs.ID, nil), http.StatusNotFound, "Request_ResourceNotFound")
+	f.requireError(t, f.call(t, p, "GET", reportPath+"/nobody", nil), http.StatusNotFound, "Request_ResourceNotFound")
 
 	// An application's own requiresMfa is not the tenant's rule.
 	_, _, err := f.dir.CreateApplication(ctx, f.a.ID, directory.NewApplication{DisplayName: "Vault", ClientID: "vault",

@@ -383,7 +383,7 @@ func testClientCacheServesBrieflyThenRereads(t *testing.T, f *fixture) {
 	require.ErrorIs(t, err, directory.ErrBadCredentials)
 	later := demoApp()
 	later.ClientID = "later-app"
-	_, laterSecret, err := f.dir.CreateApplication(t.Context(), tn.ID, later)
+	laterApp, laterSecret, err := f.dir.CreateApplication(t.Context(), tn.ID, later)
 	require.NoError(t, err)
 	_, err = cache.VerifyClientSecret(t.Context(), tn.ID, "later-app", laterSecret.Value)
 	require.NoError(t, err, "an unknown client is not cached: once created it authenticates at once")
@@ -391,4 +391,23 @@ func testClientCacheServesBrieflyThenRereads(t *testing.T, f *fixture) {
 	other := f.tenant(t, "fabrikam")
 	_, err = cache.Application(t.Context(), other.ID, "demo-app")
 	require.ErrorIs(t, err, store.ErrNotFound, "entries are per tenant")
+
+	// Told of a change, the cache forgets that tenant's clients at once
+	// and no other's.
+	otherApp, otherSecret, err := f.dir.CreateApplication(t.Context(), other.ID, demoApp())
+	require.NoError(t, err)
+	_, err = cache.VerifyClientSecret(t.Context(), other.ID, "demo-app", otherSecret.Value)
+	require.NoError(t, err)
+	_, err = cache.VerifyClientSecret(t.Context(), tn.ID, "later-app", laterSecret.Value)
+	require.NoError(t, err)
+	require.NoError(t, f.dir.RemoveClientSecret(t.Context(), other.ID, otherApp.ID, otherSecret.ID))
+	require.NoError(t, f.dir.DeleteApplication(t.Context(), tn.ID, laterApp.ID))
+	cache.Forget(other.ID)
+	_, err = cache.VerifyClientSecret(t.Context(), other.ID, "demo-app", otherSecret.Value)
+	require.ErrorIs(t, err, directory.ErrBadCredentials, "the forgotten tenant's removal counts at once")
+	_, err = cache.VerifyClientSecret(t.Context(), tn.ID, "later-app", laterSecret.Value)
+	require.NoError(t, err, "another tenant's entry is kept")
+	cache.Forget("")
+	_, err = cache.VerifyClientSecret(t.Context(), tn.ID, "later-app", laterSecret.Value)
+	require.ErrorIs(t, err, directory.ErrBadCredentials, "forgetting everything reaches every tenant")
 }

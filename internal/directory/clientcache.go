@@ -3,28 +3,27 @@ package directory
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/foyer-idp/foyer/internal/secret"
 	"github.com/foyer-idp/foyer/internal/store"
+	"github.com/foyer-idp/foyer/internal/ttlcache"
 )
 
-// maxCachedClients bounds a ClientCache; past it the cache starts afresh.
+// maxCachedClients bounds a ClientCache.
 const maxCachedClients = 10_000
 
 // ClientCache authenticates clients from memory for a short while. Client
 // authentication runs on every token request, and an application and its
-// secrets change rarely: serving them a few seconds stale (a removed
-// secret, a deleted app still answering until the entry lapses) is the
-// same bargain every provider makes for clients, and it saves two reads
-// of each request. Unknown clients and errors are never cached.
+// secrets change rarely: it saves two reads of each request. A change (a
+// removed secret, a deleted app) is seen at once where the node is told of
+// it (Forget), and otherwise when the entry runs out, the same bargain
+// every provider makes for clients. Unknown clients and errors are never
+// cached.
 type ClientCache struct {
-	d   *Directory
-	ttl time.Duration
-
-	mu      sync.RWMutex
-	entries map[clientKey]cachedClient
+	d       *Directory
+	ttl     time.Duration
+	entries *ttlcache.Cache[clientKey, cachedClient]
 }
 
 type clientKey struct{ tenantID, clientID string }
@@ -32,12 +31,11 @@ type clientKey struct{ tenantID, clientID string }
 type cachedClient struct {
 	app     store.Application
 	secrets []store.ClientSecret
-	until   time.Time
 }
 
 // NewClientCache answers a cache whose entries live ttl.
 func (d *Directory) NewClientCache(ttl time.Duration) *ClientCache {
-	return &ClientCache{d: d, ttl: ttl, entries: make(map[clientKey]cachedClient)}
+	return &ClientCache{d: d, ttl: ttl, entries: ttlcache.New[clientKey, cachedClient](maxCachedClients)}
 }
 
 // Application answers the application with this client id.
@@ -52,25 +50,23 @@ func (c *ClientCache) VerifyClientSecret(ctx context.Context, tenantID, clientID
 	return c.d.authenticate(e, err, value)
 }
 
+// Forget drops the tenant's applications (every tenant's when tenantID is
+// empty): they are read again at their next use.
+func (c *ClientCache) Forget(tenantID string) {
+	c.entries.Forget(func(k clientKey, _ cachedClient) bool { return tenantID == "" || k.tenantID == tenantID })
+}
+
 func (c *ClientCache) load(ctx context.Context, tenantID, clientID string) (cachedClient, error) {
 	key, now := clientKey{tenantID, clientID}, c.d.clock()
-	c.mu.RLock()
-	e, ok := c.entries[key]
-	c.mu.RUnlock()
-	if ok && now.Before(e.until) {
+	if e, ok := c.entries.Get(key, now); ok {
 		return e, nil
 	}
+	since := c.entries.Generation()
 	e, err := c.d.loadClient(ctx, tenantID, clientID)
 	if err != nil {
 		return cachedClient{}, err
 	}
-	e.until = now.Add(c.ttl)
-	c.mu.Lock()
-	if len(c.entries) >= maxCachedClients {
-		c.entries = make(map[clientKey]cachedClient)
-	}
-	c.entries[key] = e
-	c.mu.Unlock()
+	c.entries.Put(key, e, now, now.Add(c.ttl), since)
 	return e, nil
 }
 

@@ -27,7 +27,8 @@ import (
 // migrate, serve) work on the local database through appCommand.
 
 // directoryAdmin is what the commands that run either way (invite,
-// invitations, guests, apps) do in one tenant.
+// invitations, guests, apps, signins, idps, domains, tenants policy, mfa)
+// do in one tenant.
 type directoryAdmin interface {
 	// invite invites a guest and answers the invitation with its redeem
 	// link.
@@ -47,6 +48,16 @@ type directoryAdmin interface {
 	signIns(ctx context.Context, f store.SignInFilter) ([]api.SignIn, error)
 
 	applicationAdmin
+	tenantSettingsAdmin
+}
+
+// tenantSettingsAdmin is what the idps, domains, tenants policy and mfa
+// commands do in one tenant.
+type tenantSettingsAdmin interface {
+	identityProviderAdmin
+	domainAdmin
+	invitationPolicyAdmin
+	mfaAdmin
 }
 
 // applicationAdmin is what the apps commands do in one tenant.

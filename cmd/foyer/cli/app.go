@@ -77,6 +77,9 @@ type app struct {
 	// purged counts the rows serve's background purge deleted, by table
 	// (registerServeMetrics); nil outside serve.
 	purged *prometheus.CounterVec
+	// cacheFor overrides how long serve keeps tenants, clients and keys
+	// in memory (deps.cacheFor); zero: each cache's own lifetime.
+	cacheFor time.Duration
 }
 
 // openApp loads and validates the configuration, loads the master key,
@@ -89,7 +92,7 @@ func openApp(cmd *cobra.Command, d deps) (context.Context, *app, error) {
 		return nil, nil, err
 	}
 	ctx := cmd.Context()
-	a := &app{cfg: cfg, logger: newLogger(cfg, cmd.ErrOrStderr())}
+	a := &app{cfg: cfg, logger: newLogger(cfg, cmd.ErrOrStderr()), cacheFor: d.cacheFor}
 	// Commands with a --dev flag (serve, bootstrap) build for development.
 	a.dev, _ = cmd.Flags().GetBool(flagDev)
 	if a.dev && cmd.Name() == "serve" {
@@ -128,6 +131,7 @@ func (a *app) build(ctx context.Context) error {
 		Sealer:           a.master.Sealer(signingKeysPurpose),
 		RotationPeriod:   a.cfg.Keys.RotationPeriod,
 		RetirePublishFor: a.cfg.Keys.RetirePublishFor,
+		CacheFor:         a.cacheFor,
 		Logger:           a.logger,
 	})
 	if err != nil {

@@ -57,49 +57,88 @@ func idpView(p store.IdentityProvider) identityProviderView {
 	}
 }
 
+// identityProviderAdmin is what the idps commands do in one tenant,
+// locally or through the admin API. Providers are named by id.
+type identityProviderAdmin interface {
+	// listIdPs answers the tenant's providers, oldest first.
+	listIdPs(ctx context.Context) ([]identityProviderView, error)
+	getIdP(ctx context.Context, id string) (identityProviderView, error)
+	createIdP(ctx context.Context, in directory.IdentityProviderInput) (identityProviderView, error)
+	updateIdP(ctx context.Context, id string, p directory.IdentityProviderPatch) (identityProviderView, error)
+	deleteIdP(ctx context.Context, id string) error
+}
+
 func newIdPsCmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("idps", "Add and manage the identity providers a tenant's guests sign in with")
 	cmd.AddCommand(
 		newIdPsAddCmd(d),
-		tenantCommand(d, "list --tenant SLUG", "List a tenant's identity providers, Foyer partner providers included", noArgs,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
-				providers, err := a.dir.IdentityProviders(ctx, a.t.ID)
+		adminCommand(d, "list --tenant SLUG", "List a tenant's identity providers, Foyer partner providers included", noArgs,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
+				views, err := g.listIdPs(ctx)
 				if err != nil {
 					return err
-				}
-				views := make([]identityProviderView, len(providers))
-				for i, p := range providers {
-					views[i] = idpView(p)
 				}
 				return printList(cmd, views, []string{"ID", "NAME", "TYPE", "CLIENT ID", "ENABLED", "DOMAINS"},
 					func(v identityProviderView) []string {
 						return []string{v.ID, v.DisplayName, v.Type, firstOf(v.ClientID), boolCell(v.Enabled), listCell(v.Domains)}
 					})
 			}),
-		objectCommand(d, "show --tenant SLUG ID", "Show an identity provider (never its client secret)", "ID", localAdmin.identityProvider,
-			func(_ context.Context, _ localAdmin, cmd *cobra.Command, p store.IdentityProvider) error {
-				return printIdP(cmd, p)
+		adminObjectCommand(d, "show --tenant SLUG ID", "Show an identity provider (never its client secret)", "ID", directoryAdmin.getIdP,
+			func(_ context.Context, _ directoryAdmin, cmd *cobra.Command, v identityProviderView) error {
+				return printIdP(cmd, v)
 			}),
 		newIdPsUpdateCmd(d),
-		objectCommand(d, "delete --tenant SLUG ID", "Delete an identity provider (its guests keep their accounts)", "ID", localAdmin.managedIdentityProvider,
-			func(ctx context.Context, a localAdmin, cmd *cobra.Command, p store.IdentityProvider) error {
-				if err := a.dir.DeleteIdentityProvider(ctx, a.t.ID, p.ID); err != nil {
+		adminObjectCommand(d, "delete --tenant SLUG ID", "Delete an identity provider (its guests keep their accounts)", "ID", managedIdP,
+			func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, v identityProviderView) error {
+				if err := g.deleteIdP(ctx, v.ID); err != nil {
 					return err
 				}
-				return printDeleted(cmd, fmt.Sprintf("identity provider %q", p.DisplayName), p.ID)
+				return printDeleted(cmd, fmt.Sprintf("identity provider %q", v.DisplayName), v.ID)
 			}),
 	)
 	return cmd
 }
 
-// managedIdentityProvider finds a provider the tenant's admins manage,
-// refusing a Foyer partner provider, which Foyer manages.
-func (a localAdmin) managedIdentityProvider(ctx context.Context, id string) (store.IdentityProvider, error) {
-	p, err := a.identityProvider(ctx, id)
-	if err == nil && p.Type == store.IdPFoyer {
-		return p, fmt.Errorf("identity provider %q is managed by Foyer (a partner tenant of this Foyer) and cannot be changed or deleted", p.ID)
+// managedIdP finds a provider the tenant's admins manage, refusing a
+// Foyer partner provider, which Foyer manages. Checked before anything is
+// read from standard input or sent.
+func managedIdP(g directoryAdmin, ctx context.Context, id string) (identityProviderView, error) {
+	v, err := g.getIdP(ctx, id)
+	if err == nil && v.Type == store.IdPFoyer {
+		return v, fmt.Errorf("identity provider %q is managed by Foyer (a partner tenant of this Foyer) and cannot be changed or deleted", v.ID)
 	}
-	return p, err
+	return v, err
+}
+
+func (a localAdmin) listIdPs(ctx context.Context) ([]identityProviderView, error) {
+	providers, err := a.dir.IdentityProviders(ctx, a.t.ID)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]identityProviderView, len(providers))
+	for i, p := range providers {
+		views[i] = idpView(p)
+	}
+	return views, nil
+}
+
+func (a localAdmin) getIdP(ctx context.Context, id string) (identityProviderView, error) {
+	p, err := a.identityProvider(ctx, id)
+	return idpView(p), err
+}
+
+func (a localAdmin) createIdP(ctx context.Context, in directory.IdentityProviderInput) (identityProviderView, error) {
+	p, err := a.dir.CreateIdentityProvider(ctx, a.t.ID, in)
+	return idpView(p), err
+}
+
+func (a localAdmin) updateIdP(ctx context.Context, id string, patch directory.IdentityProviderPatch) (identityProviderView, error) {
+	p, err := a.dir.UpdateIdentityProvider(ctx, a.t.ID, id, patch)
+	return idpView(p), err
+}
+
+func (a localAdmin) deleteIdP(ctx context.Context, id string) error {
+	return a.dir.DeleteIdentityProvider(ctx, a.t.ID, id)
 }
 
 func addIdPFlags(cmd *cobra.Command) {
@@ -114,9 +153,11 @@ func addIdPFlags(cmd *cobra.Command) {
 }
 
 func newIdPsAddCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "add --tenant SLUG --type TYPE --name NAME --client-id ID [--client-secret-stdin]",
+	// Its --client-id is the provider's: remotely, the app's credentials
+	// come from the environment only.
+	cmd := adminCommandEnvCredentials(d, "add --tenant SLUG --type TYPE --name NAME --client-id ID [--client-secret-stdin]",
 		"Add an identity provider for the tenant's guests", noArgs,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			claims, err := claimsFlag(cmd)
 			if err != nil {
@@ -139,11 +180,11 @@ func newIdPsAddCmd(d deps) *cobra.Command {
 				in.Enabled = new(false)
 			}
 			in.MFATrusted = changed(cmd, flagMFATrusted, f.GetBool)
-			p, err := a.dir.CreateIdentityProvider(ctx, a.t.ID, in)
+			v, err := g.createIdP(ctx, in)
 			if err != nil {
 				return err
 			}
-			return printIdP(cmd, p)
+			return printIdP(cmd, v)
 		})
 	cmd.Flags().String(flagIdPType, "", "provider type: "+strings.Join([]string{store.IdPOpenIDConnect, store.IdPGoogle, store.IdPMicrosoft, store.IdPGitHub}, ", "))
 	addIdPFlags(cmd)
@@ -154,8 +195,14 @@ func newIdPsAddCmd(d deps) *cobra.Command {
 }
 
 func newIdPsUpdateCmd(d deps) *cobra.Command {
-	cmd := objectCommand(d, "update --tenant SLUG ID", "Change an identity provider (repeatable flags replace the whole list; \"\" clears it)", "ID",
-		localAdmin.managedIdentityProvider, func(ctx context.Context, a localAdmin, cmd *cobra.Command, p store.IdentityProvider) error {
+	// Its --client-id is the provider's: remotely, the app's credentials
+	// come from the environment only.
+	cmd := adminCommandEnvCredentials(d, "update --tenant SLUG ID", "Change an identity provider (repeatable flags replace the whole list; \"\" clears it)", exactArgs("ID"),
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, args []string) error {
+			v, err := managedIdP(g, ctx, args[0])
+			if err != nil {
+				return err
+			}
 			f := cmd.Flags()
 			patch := directory.IdentityProviderPatch{
 				DisplayName: changed(cmd, flagName, f.GetString),
@@ -166,7 +213,6 @@ func newIdPsUpdateCmd(d deps) *cobra.Command {
 				Enabled:     changed(cmd, flagEnabled, f.GetBool),
 				MFATrusted:  changed(cmd, flagMFATrusted, f.GetBool),
 			}
-			var err error
 			if patch.ClaimsMapping, err = claimsFlag(cmd); err != nil {
 				return err
 			}
@@ -177,10 +223,10 @@ func newIdPsUpdateCmd(d deps) *cobra.Command {
 				}
 				patch.ClientSecret = &secret
 			}
-			if p, err = a.dir.UpdateIdentityProvider(ctx, a.t.ID, p.ID, patch); err != nil {
+			if v, err = g.updateIdP(ctx, v.ID, patch); err != nil {
 				return err
 			}
-			return printIdP(cmd, p)
+			return printIdP(cmd, v)
 		})
 	addIdPFlags(cmd)
 	cmd.Flags().Bool(flagMFATrusted, false, "an upstream sign-in with multi-factor satisfies the tenant's MFA policy (true|false)")
@@ -220,8 +266,7 @@ func clientSecret(cmd *cobra.Command) (string, error) {
 	return stdinLine(cmd, "client secret", flagClientSecretStdin)
 }
 
-func printIdP(cmd *cobra.Command, p store.IdentityProvider) error {
-	v := idpView(p)
+func printIdP(cmd *cobra.Command, v identityProviderView) error {
 	return printOut(cmd, v, func(w io.Writer) {
 		field(w, "ID", v.ID)
 		field(w, "Name", v.DisplayName)

@@ -176,7 +176,7 @@ func (r remoteAdmin) user(ctx context.Context, ref string) (store.User, error) {
 	// The API answers users with the store's JSON names, which are Graph's.
 	var u store.User
 	err := r.c.call(ctx, http.MethodGet, "/v1.0/users/"+url.PathEscape(ref), nil, &u)
-	return u, err
+	return u, r.notFoundAs(err, "user", ref)
 }
 
 func (r remoteAdmin) guests(ctx context.Context, state string) ([]store.User, error) {

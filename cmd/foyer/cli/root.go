@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -27,6 +28,10 @@ type deps struct {
 	// configDir answers the user's configuration directory, where foyer
 	// login keeps its sign-in (os.UserConfigDir).
 	configDir func() (string, error)
+	// cacheFor, when set, is how long serve keeps tenants, clients and
+	// signing keys in memory, instead of their few seconds: a test sets it
+	// long to show that a change reaches every node through the database.
+	cacheFor time.Duration
 }
 
 // Process is what main hands the commands from the process.

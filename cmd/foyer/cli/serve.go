@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -164,11 +165,14 @@ func logDevMode(ctx context.Context, a *app) {
 // at once, and reports ready once every tenant has signing keys.
 func serve(ctx context.Context, a *app, listening func(net.Addr)) error {
 	var life lifecycle
-	handler, metrics, err := newHandlers(a, &life)
+	h, err := newHandlers(a, &life)
 	if err != nil {
 		return err
 	}
-	stopMetrics, err := startMetrics(ctx, a, metrics)
+	handler := h.public
+	stopChanges := startChangeWatch(ctx, a, h.caches)
+	defer stopChanges()
+	stopMetrics, err := startMetrics(ctx, a, h.metrics)
 	if err != nil {
 		return err
 	}
@@ -291,28 +295,42 @@ func (l *lifecycle) checks() []idp.Check {
 // provider and its sign-in pages. /readyz needs the store to answer and
 // the signing keys to be in place.
 func newHandler(a *app, life *lifecycle) (http.Handler, error) {
-	h, _, err := newHandlers(a, life)
-	return h, err
+	h, err := newHandlers(a, life)
+	return h.public, err
 }
 
-// newHandlers answers the public handler and the metrics handler; with
-// metricsAddr set, the public one has no /metrics.
-func newHandlers(a *app, life *lifecycle) (public, metrics http.Handler, err error) {
+// handlers are serve's HTTP faces and the caches behind them.
+type handlers struct {
+	// public is the handler on addr; metrics, the one on metricsAddr
+	// (with metricsAddr set, public has no /metrics).
+	public, metrics http.Handler
+	caches          nodeCaches
+}
+
+// newHandlers builds the public handler, the metrics handler and the
+// caches the change watch keeps true.
+func newHandlers(a *app, life *lifecycle) (handlers, error) {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := registerServeMetrics(registry, a); err != nil {
-		return nil, nil, err
+		return handlers{}, err
 	}
 	codes, err := passcode.New(passcode.Config{Store: a.store, Mailer: a.outbox, Hasher: a.master.Hasher(passcodesPurpose)})
 	if err != nil {
-		return nil, nil, err
+		return handlers{}, err
 	}
+	forgotten, err := newForgottenCounter(registry)
+	if err != nil {
+		return handlers{}, err
+	}
+	clients := a.dir.NewClientCache(cmp.Or(a.cacheFor, clientCacheFor))
 	srv, err := idp.New(idp.Config{
-		Tenants:     a.store,
-		Keys:        a.keys,
-		Registry:    registry,
-		Logger:      a.logger,
-		ExternalURL: a.cfg.ExternalURL,
+		Tenants:        a.store,
+		TenantCacheFor: a.cacheFor,
+		Keys:           a.keys,
+		Registry:       registry,
+		Logger:         a.logger,
+		ExternalURL:    a.cfg.ExternalURL,
 		// /metrics on its own listener keeps it off the public port.
 		MetricsElsewhere: a.cfg.MetricsAddr != "",
 		// Validated by loadConfig.
@@ -322,7 +340,7 @@ func newHandlers(a *app, life *lifecycle) (public, metrics http.Handler, err err
 		OIDC: &idp.OIDC{
 			Store:      a.store,
 			Directory:  a.dir,
-			Clients:    a.dir.NewClientCache(clientCacheFor),
+			Clients:    clients,
 			Keys:       a.keys,
 			Hasher:     a.master.Hasher(tokensPurpose),
 			Passcodes:  codes,
@@ -333,16 +351,17 @@ func newHandlers(a *app, life *lifecycle) (public, metrics http.Handler, err err
 		},
 	})
 	if err != nil {
-		return nil, nil, err
+		return handlers{}, err
 	}
 	extra, err := extraHandlers(a)
 	if err != nil {
-		return nil, nil, err
+		return handlers{}, err
 	}
 	for pattern, h := range extra {
 		srv.Mount(pattern, h)
 	}
-	return srv.Handler(), srv.MetricsHandler(), nil
+	return handlers{public: srv.Handler(), metrics: srv.MetricsHandler(),
+		caches: nodeCaches{tenants: srv, clients: clients, keys: a.keys, forgotten: forgotten}}, nil
 }
 
 // extraHandlers are mounted beside Foyer's own routes, behind the same

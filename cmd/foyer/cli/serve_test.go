@@ -273,8 +273,8 @@ func startDevServer(t *testing.T) *devServer {
 }
 
 // startDevServerWith is startDevServer with more environment, e.g.
-// FOYER_SMTP_URL.
-func startDevServerWith(t *testing.T, env map[string]string) *devServer {
+// FOYER_SMTP_URL, and tweaks of what the process hands in.
+func startDevServerWith(t *testing.T, env map[string]string, tweaks ...func(*deps)) *devServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -291,6 +291,9 @@ func startDevServerWith(t *testing.T, env map[string]string) *devServer {
 	ctx, s.stop = context.WithCancel(t.Context())
 	t.Cleanup(s.stop)
 	d := s.cli.deps()
+	for _, tweak := range tweaks {
+		tweak(&d)
+	}
 	listening := make(chan struct{})
 	d.listening = func(net.Addr) { close(listening) }
 	go func() {

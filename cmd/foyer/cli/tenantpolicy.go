@@ -34,54 +34,92 @@ type invitationPolicyView struct {
 	RedeemWithAnyAccount bool     `json:"redeemWithAnyAccount"`
 }
 
+// invitationPolicyAdmin is what the tenants policy commands do in one
+// tenant, locally or through the admin API (its authorizationPolicy).
+type invitationPolicyAdmin interface {
+	// tenantSlug is the tenant's slug, as the policy's output names it.
+	tenantSlug() string
+	invitationPolicy(ctx context.Context) (store.InvitationPolicy, error)
+	// updateInvitationPolicy changes what p sets and answers the policy.
+	updateInvitationPolicy(ctx context.Context, p invitationPolicyPatch) (store.InvitationPolicy, error)
+}
+
+// invitationPolicyPatch is a change to the invitation and redemption
+// policy; nil leaves a setting as it is.
+type invitationPolicyPatch struct {
+	AllowInvitesFrom *string
+	// DomainRule and Domains change together: the rule (allow, deny, or
+	// "" for none) and its domains.
+	DomainRule           *string
+	Domains              []string
+	RedemptionOrder      *[]string
+	RedeemWithAnyAccount *bool
+}
+
+// invitationPart and redemptionPart say which of the policy's two halves
+// the patch changes.
+func (p invitationPolicyPatch) invitationPart() bool {
+	return p.AllowInvitesFrom != nil || p.DomainRule != nil
+}
+func (p invitationPolicyPatch) redemptionPart() bool {
+	return p.RedemptionOrder != nil || p.RedeemWithAnyAccount != nil
+}
+
 func newTenantsPolicyCmd(d deps) *cobra.Command {
 	cmd := newGroupCmd("policy", "Show and change who may invite guests into a tenant, from which domains, and how they redeem")
 	cmd.AddCommand(
-		tenantCommand(d, "show --tenant SLUG", "Show the tenant's invitation policy", noArgs,
-			func(_ context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
-				return printInvitationPolicy(cmd, a.t)
-			}),
+		policyShowCommand(d, "Show the tenant's invitation policy", directoryAdmin.invitationPolicy, printInvitationPolicy),
 		newTenantsPolicySetCmd(d),
 	)
 	return cmd
 }
 
+// policyShowCommand is a policy's show command: get reads the policy,
+// print prints it, named by the tenant's slug.
+func policyShowCommand[P any](d deps, short string, get func(directoryAdmin, context.Context) (P, error),
+	print func(*cobra.Command, string, P) error) *cobra.Command {
+	return adminCommand(d, "show --tenant SLUG", short, noArgs,
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
+			p, err := get(g, ctx)
+			if err != nil {
+				return err
+			}
+			return print(cmd, g.tenantSlug(), p)
+		})
+}
+
 func newTenantsPolicySetCmd(d deps) *cobra.Command {
-	cmd := tenantCommand(d, "set --tenant SLUG [--allow-invites-from LEVEL] [--allow-domains D,… | --deny-domains D,… | --no-domain-rule] "+
+	cmd := adminCommand(d, "set --tenant SLUG [--allow-invites-from LEVEL] [--allow-domains D,… | --deny-domains D,… | --no-domain-rule] "+
 		"[--redemption-order W,…] [--redeem-with-any-account[=false]]",
 		"Change who may invite guests, from which domains, and how they redeem", noArgs,
-		func(ctx context.Context, a localAdmin, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
-			order := changed(cmd, flagRedemptionOrder, f.GetStringSlice)
-			anyAccount := changed(cmd, flagRedeemAnyAccount, f.GetBool)
-			if order != nil {
-				*order = domainsFlag(cmd, flagRedemptionOrder)
+			patch := invitationPolicyPatch{
+				AllowInvitesFrom:     changed(cmd, flagAllowInvitesFrom, f.GetString),
+				RedeemWithAnyAccount: changed(cmd, flagRedeemAnyAccount, f.GetBool),
+			}
+			if f.Changed(flagRedemptionOrder) {
+				order := domainsFlag(cmd, flagRedemptionOrder)
 				// Checked before anything is written, so the invitation
 				// policy does not change when the order is refused.
-				if err := checkRedemptionOrder(*order); err != nil {
+				if err := checkRedemptionOrder(order); err != nil {
 					return err
 				}
+				patch.RedemptionOrder = &order
 			}
-			if f.Changed(flagAllowInvitesFrom) || f.Changed(flagAllowDomains) || f.Changed(flagDenyDomains) || f.Changed(flagNoDomainRule) {
-				var err error
-				if a.t, err = setInvitationPolicy(ctx, a, cmd); err != nil {
-					return err
-				}
+			switch {
+			case f.Changed(flagAllowDomains):
+				patch.DomainRule, patch.Domains = new(store.InviteDomainsAllow), domainsFlag(cmd, flagAllowDomains)
+			case f.Changed(flagDenyDomains):
+				patch.DomainRule, patch.Domains = new(store.InviteDomainsDeny), domainsFlag(cmd, flagDenyDomains)
+			case f.Changed(flagNoDomainRule):
+				patch.DomainRule = new("")
 			}
-			if order != nil || anyAccount != nil {
-				next, nextAny := a.t.Invitations.RedemptionOrder, a.t.Invitations.RedeemWithAnyAccount
-				if order != nil {
-					next = *order
-				}
-				if anyAccount != nil {
-					nextAny = *anyAccount
-				}
-				var err error
-				if a.t, err = a.dir.SetRedemptionPolicy(ctx, a.t.ID, next, nextAny); err != nil {
-					return err
-				}
+			p, err := g.updateInvitationPolicy(ctx, patch)
+			if err != nil {
+				return err
 			}
-			return printInvitationPolicy(cmd, a.t)
+			return printInvitationPolicy(cmd, g.tenantSlug(), p)
 		})
 	f := cmd.Flags()
 	f.String(flagAllowInvitesFrom, "", "who may invite guests: "+strings.Join([]string{
@@ -99,6 +137,46 @@ func newTenantsPolicySetCmd(d deps) *cobra.Command {
 	return cmd
 }
 
+func (a localAdmin) tenantSlug() string { return a.t.Slug }
+
+func (a localAdmin) invitationPolicy(context.Context) (store.InvitationPolicy, error) {
+	return a.t.Invitations, nil
+}
+
+// updateInvitationPolicy writes the invitation half, then the redemption
+// half, of what p changes.
+func (a localAdmin) updateInvitationPolicy(ctx context.Context, p invitationPolicyPatch) (store.InvitationPolicy, error) {
+	t := a.t
+	if p.invitationPart() {
+		next := t.Invitations
+		next.AllowInvitesFrom = directory.AllowInvitesFrom(next)
+		if p.AllowInvitesFrom != nil {
+			next.AllowInvitesFrom = *p.AllowInvitesFrom
+		}
+		if p.DomainRule != nil {
+			next.DomainRule, next.Domains = *p.DomainRule, p.Domains
+		}
+		var err error
+		if t, err = a.dir.SetInvitationPolicy(ctx, t.ID, next); err != nil {
+			return store.InvitationPolicy{}, err
+		}
+	}
+	if p.redemptionPart() {
+		order, anyAccount := t.Invitations.RedemptionOrder, t.Invitations.RedeemWithAnyAccount
+		if p.RedemptionOrder != nil {
+			order = *p.RedemptionOrder
+		}
+		if p.RedeemWithAnyAccount != nil {
+			anyAccount = *p.RedeemWithAnyAccount
+		}
+		var err error
+		if t, err = a.dir.SetRedemptionPolicy(ctx, t.ID, order, anyAccount); err != nil {
+			return store.InvitationPolicy{}, err
+		}
+	}
+	return t.Invitations, nil
+}
+
 // checkRedemptionOrder refuses a way to redeem that does not exist, or
 // one named twice.
 func checkRedemptionOrder(order []string) error {
@@ -113,26 +191,6 @@ func checkRedemptionOrder(order []string) error {
 	return nil
 }
 
-// setInvitationPolicy applies the invitation flags: who may invite and
-// the domain rule.
-func setInvitationPolicy(ctx context.Context, a localAdmin, cmd *cobra.Command) (store.Tenant, error) {
-	f := cmd.Flags()
-	p := a.t.Invitations
-	p.AllowInvitesFrom = directory.AllowInvitesFrom(p)
-	if v := changed(cmd, flagAllowInvitesFrom, f.GetString); v != nil {
-		p.AllowInvitesFrom = *v
-	}
-	switch {
-	case f.Changed(flagAllowDomains):
-		p.DomainRule, p.Domains = store.InviteDomainsAllow, domainsFlag(cmd, flagAllowDomains)
-	case f.Changed(flagDenyDomains):
-		p.DomainRule, p.Domains = store.InviteDomainsDeny, domainsFlag(cmd, flagDenyDomains)
-	case f.Changed(flagNoDomainRule):
-		p.DomainRule, p.Domains = "", nil
-	}
-	return a.dir.SetInvitationPolicy(ctx, a.t.ID, p)
-}
-
 // domainsFlag answers a comma-separated flag's values, leaving out empty
 // ones.
 func domainsFlag(cmd *cobra.Command, name string) []string {
@@ -143,10 +201,10 @@ func domainsFlag(cmd *cobra.Command, name string) []string {
 	return slices.DeleteFunc(values, func(s string) bool { return strings.TrimSpace(s) == "" })
 }
 
-func printInvitationPolicy(cmd *cobra.Command, t store.Tenant) error {
-	v := invitationPolicyView{Tenant: t.Slug, AllowInvitesFrom: directory.AllowInvitesFrom(t.Invitations),
-		InvitationDomainRule: t.Invitations.DomainRule, InvitationDomains: slices.Clone(t.Invitations.Domains),
-		RedemptionOrder: slices.Clone(t.Invitations.RedemptionOrder), RedeemWithAnyAccount: t.Invitations.RedeemWithAnyAccount}
+func printInvitationPolicy(cmd *cobra.Command, slug string, p store.InvitationPolicy) error {
+	v := invitationPolicyView{Tenant: slug, AllowInvitesFrom: directory.AllowInvitesFrom(p),
+		InvitationDomainRule: p.DomainRule, InvitationDomains: slices.Clone(p.Domains),
+		RedemptionOrder: slices.Clone(p.RedemptionOrder), RedeemWithAnyAccount: p.RedeemWithAnyAccount}
 	if len(v.RedemptionOrder) == 0 {
 		v.RedemptionOrder = slices.Clone(store.DefaultRedemptionOrder)
 	}

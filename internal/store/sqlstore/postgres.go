@@ -74,7 +74,9 @@ func OpenPostgresWith(ctx context.Context, dsn string, o PostgresOptions) (*Stor
 		_ = db.Close()
 		return nil, fmt.Errorf("open postgres %s:%d: %w: %w", cfg.Host, cfg.Port, store.ErrUnavailable, err)
 	}
-	return newStore(postgresDialect(), pools{writer: db, reader: db}), nil
+	s := newStore(postgresDialect(), pools{writer: db, reader: db})
+	s.listen = cfg.Copy()
+	return s, nil
 }
 
 func postgresDialect() dialect {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/foyer-idp/foyer/internal/store"
 )
 
@@ -73,6 +75,8 @@ type Store struct {
 	// writeCache is the writer pool's statement cache, which transactions
 	// share (see txQuerier); nil where the driver caches statements itself.
 	writeCache *stmtCache
+	// listen is how WatchChanges connects; nil on SQLite.
+	listen *pgx.ConnConfig
 }
 
 func newStore(d dialect, p pools) *Store {
