@@ -196,8 +196,8 @@ func (s *Server) buildOIDC(cfg Config) error {
 	}, []string{"tenant", "grant_type"})
 	signIns := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "foyer_signins_total",
-		Help: "Sign-in attempts, by tenant and result (success, failure, throttled).",
-	}, []string{"tenant", "result"})
+		Help: "Sign-in attempts, by tenant, result (success, failure, throttled) and the methods used (password, email_otp, federated, then totp or recovery_code; none when unknown).",
+	}, []string{"tenant", "result", "method"})
 	if err := errors.Join(cfg.Registry.Register(issued), cfg.Registry.Register(signIns)); err != nil {
 		return fmt.Errorf("idp: %w", err)
 	}

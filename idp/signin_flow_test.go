@@ -475,27 +475,35 @@ func TestSignInIsAuditedAndCounted(t *testing.T) {
 		assert.Empty(t, audited, "sign-in attempts are no longer audit rows")
 		assert.NotContains(t, w.logs.String(), password)
 
-		count := func(name string, labels ...string) float64 {
+		// count sums the series of name whose labels include the pairs.
+		count := func(name string, pairs ...string) float64 {
 			families, err := w.registry.Gather()
 			require.NoError(t, err)
+			sum := 0.0
 			for _, f := range families {
 				if f.GetName() != name {
 					continue
 				}
+			series:
 				for _, m := range f.GetMetric() {
 					got := map[string]string{}
 					for _, l := range m.GetLabel() {
 						got[l.GetName()] = l.GetValue()
 					}
-					if got[labels[0]] == labels[1] && got[labels[2]] == labels[3] {
-						return m.GetCounter().GetValue()
+					for i := 0; i < len(pairs); i += 2 {
+						if got[pairs[i]] != pairs[i+1] {
+							continue series
+						}
 					}
+					sum += m.GetCounter().GetValue()
 				}
 			}
-			return 0
+			return sum
 		}
 		assert.Equal(t, 1.0, count("foyer_signins_total", "tenant", "woodgrove", "result", "success"))
+		assert.Equal(t, 1.0, count("foyer_signins_total", "tenant", "woodgrove", "result", "success", "method", "password"))
 		assert.Equal(t, 2.0, count("foyer_signins_total", "tenant", "woodgrove", "result", "failure"))
+		assert.Equal(t, 2.0, count("foyer_signins_total", "tenant", "woodgrove", "result", "failure", "method", "password"))
 
 		c := w.app(t, w.tn, "daemon", func(in *directory.NewApplication) {
 			in.GrantTypes = []string{"client_credentials"}

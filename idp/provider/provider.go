@@ -217,7 +217,7 @@ func corsOptions() *cors.Options {
 // ({issuer}/keys) is the caller's to serve.
 func (p *Provider) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
 	const t = tenancy.PathPrefix + "/{tenant}"
-	tokenish := wrap(noStore(p.challenge(p.handler, basicChallenge)))
+	tokenish := wrap(noStore(p.challenge(keepRequestSpan(p.handler), basicChallenge)))
 	mux.Handle("GET "+t+PathDiscovery, wrap(p.cors(http.HandlerFunc(p.serveDiscovery))))
 	mux.Handle("OPTIONS "+t+PathDiscovery, wrap(p.handler))
 	for _, path := range []string{PathToken, PathIntrospect, PathRevoke, PathDeviceAuthorization} {

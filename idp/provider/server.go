@@ -3,10 +3,13 @@ package provider
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/foyer-idp/foyer/idp/tenancy"
 	"github.com/foyer-idp/foyer/internal/directory"
@@ -102,10 +105,15 @@ func (s *server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequ
 	})
 }
 
+// AttrGrantType names the grant type on a token request's trace span.
+const AttrGrantType = "foyer.grant_type"
+
 // grant answers a token request of one grant type with serve, the grant's
-// handler, and counts the response.
+// handler, and counts the response. The request's span learns the grant
+// here, where the form has been read.
 func (s *server) grant(ctx context.Context, c op.Client, grantType string,
 	serve func(store.Tenant, store.Application) (*oidc.AccessTokenResponse, error)) (*op.Response, error) {
+	requestSpan(ctx).SetAttributes(attribute.String(AttrGrantType, grantType))
 	t, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
@@ -182,4 +190,25 @@ func (s *server) Revocation(ctx context.Context, r *op.ClientRequest[oidc.Revoca
 		return nil, err
 	}
 	return op.NewResponse(nil), nil
+}
+
+// requestSpanKey keeps the request's own trace span in its context.
+type requestSpanKey struct{}
+
+// keepRequestSpan remembers the request's span before zitadel's handlers
+// start spans of their own (from the global tracer, which Foyer leaves a
+// no-op), so a grant can annotate the span that is exported.
+func keepRequestSpan(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), requestSpanKey{}, trace.SpanFromContext(r.Context()))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// requestSpan answers the span keepRequestSpan kept, or ctx's own.
+func requestSpan(ctx context.Context) trace.Span {
+	if span, ok := ctx.Value(requestSpanKey{}).(trace.Span); ok {
+		return span
+	}
+	return trace.SpanFromContext(ctx)
 }

@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/foyer-idp/foyer/internal/audit"
 	"github.com/foyer-idp/foyer/internal/mfa"
@@ -100,9 +101,24 @@ func (c *Core) recordSignIn(ctx context.Context, o attemptOutcome) {
 	if err := c.store.AppendSignIn(ctx, row); err != nil {
 		c.logger.WarnContext(ctx, "record sign-in", "tenant", o.tenant.Slug, "err", err)
 	}
-	if c.signIns != nil {
-		c.signIns.WithLabelValues(o.tenant.Slug, o.result).Inc()
+	c.countSignIn(o.tenant, o.result, o.methods)
+}
+
+// countSignIn counts an outcome by tenant, result and the methods it
+// used, e.g. "password+totp" ("none" when none is known).
+func (c *Core) countSignIn(t store.Tenant, result string, methods []string) {
+	if c.signIns == nil {
+		return
 	}
+	label := "none"
+	if len(methods) > 0 {
+		names := make([]string, len(methods))
+		for i, m := range methods {
+			names[i] = strings.ReplaceAll(strings.ToLower(m), " ", "_")
+		}
+		label = strings.Join(names, "+")
+	}
+	c.signIns.WithLabelValues(t.Slug, result, label).Inc()
 }
 
 func (c *Core) signInRow(ctx context.Context, o attemptOutcome) store.SignIn {
@@ -176,9 +192,7 @@ func (c *Core) RecordDenied(ctx context.Context, t store.Tenant, app store.Appli
 	if err := c.store.FailSignIn(ctx, c.signInRow(ctx, o)); err != nil {
 		c.logger.WarnContext(ctx, "record denied sign-in", "tenant", t.Slug, "err", err)
 	}
-	if c.signIns != nil {
-		c.signIns.WithLabelValues(t.Slug, resultFailure).Inc()
-	}
+	c.countSignIn(t, resultFailure, nil)
 }
 
 // RecordRedeemed logs the sign-in that redeeming an invitation is, when

@@ -51,7 +51,7 @@ type CoreConfig struct {
 	SessionLifetime    time.Duration
 	SessionIdleTimeout time.Duration
 	Throttle           Throttle
-	// SignIns counts sign-in outcomes by tenant and result; nil counts
+	// SignIns counts sign-in outcomes by tenant, result and method; nil counts
 	// nothing.
 	SignIns *prometheus.CounterVec
 	Now     func() time.Time

@@ -10,6 +10,9 @@ const (
 	InvitationPending  = "PendingAcceptance"
 	InvitationAccepted = "Accepted"
 	InvitationRevoked  = "Revoked"
+	// InvitationExpired is no stored status: a pending invitation past its
+	// expiry, as TallyInvitations counts it.
+	InvitationExpired = "Expired"
 )
 
 // Invitations stores guest invitations. The redeem token is stored as a
@@ -43,6 +46,11 @@ type Invitations interface {
 	// GetInvitationByTokenHash answers the invitation whose current token
 	// hash is hash, in any state; ErrNotFound when none is.
 	GetInvitationByTokenHash(ctx context.Context, tenantID, hash string) (Invitation, error)
+	// TallyInvitations counts every tenant's invitations by state at now:
+	// InvitationPending, InvitationAccepted, InvitationRevoked, and
+	// InvitationExpired for pending ones past their expiry. States with
+	// none are absent.
+	TallyInvitations(ctx context.Context, now time.Time) (map[string]int, error)
 
 	// BlockInvitations records that email wants no more invitations from
 	// the tenant; blocking twice is no error and keeps the first time.

@@ -69,6 +69,9 @@ func TestRemoteInvitationsAndGuests(t *testing.T) {
 	for _, want := range []string{"REDEEM URL", "(shown once)", "lee_partner.test#EXT#@woodgrove.", base + "/t/woodgrove/redeem?token="} {
 		require.Contains(t, table, want)
 	}
+	_, metrics := get(t, base+"/metrics")
+	require.Contains(t, metrics, "\nfoyer_invitations{state=\"PendingAcceptance\"} 2\n", "both invitations, read at the scrape")
+	require.Contains(t, metrics, "\nfoyer_invitations{state=\"Accepted\"} 0\n")
 
 	// invitations list: table and JSON, pending by default, filtered.
 	table = c.mustRun(t, "invitations", "list", "--tenant", "woodgrove")

@@ -83,6 +83,7 @@ func TestServe(t *testing.T) {
 	require.Contains(t, body, "go_goroutines", "process collectors are registered")
 	require.Contains(t, body, "\nfoyer_outbox_waiting_messages 0\n", "the outbox backlog, read at the scrape")
 	require.Contains(t, body, "\nfoyer_outbox_oldest_waiting_seconds 0\n")
+	require.Contains(t, body, "\nfoyer_invitations{state=\"Expired\"} 0\n", "every state, zero when empty")
 
 	stop()
 	select {
@@ -486,6 +487,7 @@ func TestServeExportsTraces(t *testing.T) {
 	require.True(t, token.Server)
 	require.Equal(t, "woodgrove", token.Attributes["foyer.tenant"])
 	require.Equal(t, bootstrap.DevClientID, token.Attributes["foyer.client_id"])
+	require.Equal(t, "client_credentials", token.Attributes["foyer.grant_type"])
 	inRequest := slices.ContainsFunc(statements, func(s telemetrytest.Span) bool { return s.TraceID == token.TraceID })
 	require.True(t, inRequest, "the token request's statements are spans in its trace (%d statement spans)", len(statements))
 }

@@ -175,3 +175,25 @@ func (s *Store) InvitationsBlocked(ctx context.Context, tenantID, email string) 
 	}
 	return n > 0, nil
 }
+
+// TallyInvitations is one aggregate over every tenant's invitations.
+func (s *Store) TallyInvitations(ctx context.Context, now time.Time) (map[string]int, error) {
+	type tally struct {
+		state string
+		n     int
+	}
+	rows, err := queryAll(ctx, s.read, func(r rowScanner) (tally, error) {
+		var t tally
+		err := r.Scan(&t.state, &t.n)
+		return t, err
+	}, `SELECT CASE WHEN status = $1 AND expires_at <= $2 THEN $3 ELSE status END AS state, COUNT(*)
+		FROM invitations GROUP BY state`, store.InvitationPending, s.timeArg(now), store.InvitationExpired)
+	if err != nil {
+		return nil, fmt.Errorf("tally invitations: %w", s.dbError(err))
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.state] = r.n
+	}
+	return out, nil
+}

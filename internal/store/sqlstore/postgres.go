@@ -23,9 +23,6 @@ const (
 	// defaultConnectTimeout bounds dialling a server that does not answer,
 	// unless the DSN says otherwise (connect_timeout).
 	defaultConnectTimeout = 5 * time.Second
-	// migrationLockKey is the pg_advisory_xact_lock key that keeps
-	// concurrent migrators apart ("foyer" in ASCII).
-	migrationLockKey = 0x666f796572
 
 	pgUniqueViolation     = "23505"
 	pgForeignKeyViolation = "23503"
@@ -81,14 +78,17 @@ func OpenPostgresWith(ctx context.Context, dsn string, o PostgresOptions) (*Stor
 
 func postgresDialect() dialect {
 	return dialect{
-		name:              "postgres",
-		timeArg:           postgresTime,
-		violation:         postgresViolation,
-		skipLocked:        " FOR UPDATE SKIP LOCKED",
-		lockRow:           " FOR NO KEY UPDATE",
-		modifyingCTE:      true,
-		rowAddress:        "ctid",
-		migrationLock:     fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
+		name:         "postgres",
+		timeArg:      postgresTime,
+		violation:    postgresViolation,
+		skipLocked:   " FOR UPDATE SKIP LOCKED",
+		lockRow:      " FOR NO KEY UPDATE",
+		modifyingCTE: true,
+		rowAddress:   "ctid",
+		// Concurrent migrators of one schema wait for each other; those
+		// of other schemas (other installations sharing a database, tests)
+		// need not.
+		migrationLock:     `SELECT pg_advisory_xact_lock(hashtextextended('foyer migrations ' || coalesce(current_schema(), ''), 0))`,
 		migrationSettings: []string{"SET LOCAL statement_timeout = 0", "SET LOCAL lock_timeout = 0"},
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,

@@ -22,7 +22,35 @@ func invitationCases() []testCase {
 		{"DeletedWithUser", invitationDeletedWithUser},
 		{"ByTokenHash", invitationByTokenHash},
 		{"Blocks", invitationBlocks},
+		{"Tally", invitationTally},
 	}
+}
+
+// invitationTally counts every tenant's invitations by state, a pending
+// one past its expiry as expired.
+func invitationTally(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tally := func(now time.Time) map[string]int {
+		t.Helper()
+		got, err := s.TallyInvitations(ctx, now)
+		require.NoError(t, err)
+		return got
+	}
+	require.Empty(t, tally(at(0)))
+	a, b := createTenant(t, s, "contoso").ID, createTenant(t, s, "fabrikam").ID
+	invite := func(tenantID, name string) store.Invitation {
+		return createInvitation(t, s, invitationFixture(createUser(t, s, guestFixture(tenantID, name))))
+	}
+	invite(a, "bo")
+	invite(b, "bo")
+	revoked := invite(a, "cy")
+	require.NoError(t, s.RevokeInvitation(ctx, a, revoked.ID))
+	accepted := invite(b, "cy")
+	_, err := s.RedeemInvitation(ctx, b, accepted.TokenHash, at(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{store.InvitationPending: 2, store.InvitationAccepted: 1, store.InvitationRevoked: 1}, tally(at(time.Hour)))
+	require.Equal(t, map[string]int{store.InvitationExpired: 2, store.InvitationAccepted: 1, store.InvitationRevoked: 1},
+		tally(accepted.ExpiresAt), "pending past expiry")
 }
 
 func invitationFixture(u store.User) store.Invitation {
