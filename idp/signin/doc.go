@@ -3,7 +3,8 @@
 // browser binding, server-side sessions behind a cookie, form tokens and
 // cross-origin protection, the throttle gate, Begin, the end of a sign-in
 // and sign-out. On it sit one handler type per capability, each with its
-// own Config: Login (password, home-realm discovery, guests' passcodes),
+// own Config: Login (password, the forced password change after it,
+// home-realm discovery, guests' passcodes),
 // Upstream (the trip to an upstream identity provider and its callback),
 // SecondFactor, SecurityInfo, Consent and Device (the device flow's
 // verification page). It decides who the user is and

@@ -25,10 +25,11 @@ const (
 	msgNoPassword     = "Enter your password."
 )
 
-// PasswordChecker checks a member's password; *directory.Directory is
-// one.
+// PasswordChecker checks a member's password, and takes the new one of a
+// member who must change it; *directory.Directory is one.
 type PasswordChecker interface {
 	VerifyPassword(ctx context.Context, tenantID, email, password string) (store.User, error)
+	PasswordChanger
 }
 
 // LoginConfig is what the login pages need.
@@ -66,6 +67,8 @@ func (l *Login) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) 
 	mux.Handle("GET /t/{tenant}/login", wrap(http.HandlerFunc(l.loginPage)))
 	mux.Handle("POST /t/{tenant}/login", wrap(l.Protect(http.HandlerFunc(l.login))))
 	mux.Handle("POST /t/{tenant}/login/code", wrap(l.Protect(http.HandlerFunc(l.loginCode))))
+	mux.Handle("GET /t/{tenant}"+ChangePasswordPath, wrap(http.HandlerFunc(l.changePasswordPage)))
+	mux.Handle("POST /t/{tenant}"+ChangePasswordPath, wrap(l.Protect(http.HandlerFunc(l.changePassword))))
 }
 
 func (l *Login) loginView(tx transaction, email, message string) View {
@@ -99,6 +102,7 @@ func (l *Login) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // login serves POST /t/{tenant}/login: check the throttle, the password,
+// ask for a new one when the user must change it (changepassword.go),
 // open a session, then go on to consent or back to the provider.
 func (l *Login) login(w http.ResponseWriter, r *http.Request) {
 	tx, ok := l.postedTx(w, r)
@@ -156,6 +160,10 @@ func (l *Login) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.countSuccess(w, r, tx.tenant, att, email)
+	if user.ForceChangePassword {
+		l.askNewPassword(w, r, tx, user)
+		return
+	}
 	l.finishSignIn(w, r, tx, user, []string{mfa.AMRPassword}, store.Upstream{})
 }
 

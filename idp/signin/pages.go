@@ -24,7 +24,7 @@ func parsePages() pages {
 	p := pages{}
 	for _, name := range []string{"login", "password", "consent", "error", "signout", "signedout",
 		"redeem", "passcode", "redeemconsent", "block", "message",
-		"mfaenrol", "mfaverify", "mfacodes", "securityinfo", "device"} {
+		"mfaenrol", "mfaverify", "mfacodes", "securityinfo", "device", "changepassword"} {
 		p[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return p
@@ -66,6 +66,8 @@ type View struct {
 	Device   bool
 	// RequestRef is the request id, for the user to quote to an admin.
 	RequestRef string
+	// MinPasswordLength is the change-password page's rule.
+	MinPasswordLength int
 	// NextStep is an error page's next step, a link; none when nil.
 	NextStep *NextStep
 }

@@ -83,7 +83,9 @@ func (c *Core) sessionID(value string) string { return c.hasher.Hash("session\x0
 // currentSession answers the browser's live session at the tenant and its
 // user. A missing, expired, idle or revoked session, or one whose user is
 // gone, disabled or signed out everywhere since (store.User.Honours), is
-// no session; only a store failure is an error. Using a session keeps it
+// no session; so is one whose user must change their password: the next
+// sign-in asks for the password, then the change, instead of finishing
+// silently. Only a store failure is an error. Using a session keeps it
 // alive: its LastSeenAt moves on, written at most once per touchEvery.
 func (c *Core) currentSession(r *http.Request, t store.Tenant) (store.Session, store.User, bool, error) {
 	value, ok := cookieValue(r, c.SessionCookie(t))
@@ -109,7 +111,7 @@ func (c *Core) currentSession(r *http.Request, t store.Tenant) (store.Session, s
 	if err != nil {
 		return store.Session{}, store.User{}, false, fmt.Errorf("load session user: %w", err)
 	}
-	if !u.Honours(sess.AuthTime) {
+	if !u.Honours(sess.AuthTime) || u.ForceChangePassword {
 		return store.Session{}, store.User{}, false, nil
 	}
 	if now.Sub(sess.LastSeenAt) >= c.touchEvery() {

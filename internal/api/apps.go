@@ -431,8 +431,10 @@ func (a *API) removePassword(w http.ResponseWriter, r *http.Request, p Principal
 // listApplicationOwners answers GET …/owners, and with refs GET
 // …/owners/$ref.
 func (a *API) listApplicationOwners(refs bool) handlerFunc {
-	return linkedUsers(a, "applications", "owners", a.application,
-		func(app store.Application) string { return app.ID }, a.dir.ApplicationOwners, refs)
+	return atRequest(func() handlerFunc {
+		return linkedUsers(a, "applications", "owners", a.application,
+			func(app store.Application) string { return app.ID }, a.dir.ApplicationOwners, refs)
+	})
 }
 
 func (a *API) addApplicationOwner(w http.ResponseWriter, r *http.Request, p Principal) error {

@@ -98,6 +98,11 @@ func testPatchUPNAndPassword(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	require.Equal(t, "ada.l@contoso.example", u.UserPrincipalName)
 
+	// A password is reset by a signed-in administrator; an app may not.
+	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/users/"+ada.ID, map[string]any{"passwordProfile": map[string]any{"password": "a new long one"}}),
+		http.StatusForbidden, "Authorization_RequestDenied")
+	admin := f.memberWithRole(t, f.a.ID, "una@contoso.example", directory.RoleUserAdministrator)
+	p = f.delegated(admin.ID, "User.ReadWrite.All")
 	res = f.call(t, p, "PATCH", "/v1.0/users/"+ada.ID, map[string]any{"passwordProfile": map[string]any{"password": "a new long one"}})
 	require.Equal(t, http.StatusNoContent, res.status, res.raw)
 	_, err = f.dir.VerifyPassword(t.Context(), f.a.ID, "ada.l@contoso.example", "a new long one")
@@ -117,14 +122,16 @@ func testPatchUPNAndPassword(t *testing.T, f *fixture) {
 	events, err := f.store.ListAudit(t.Context(), store.AuditFilter{TenantID: f.a.ID, Activity: audit.ActivityResetPassword})
 	require.NoError(t, err)
 	require.Len(t, events, 2)
-	require.Equal(t, store.ActorApp, events[0].ActorType)
+	require.Equal(t, store.ActorUser, events[0].ActorType)
+	require.Equal(t, admin.ID, events[0].ActorID)
 	require.Equal(t, ada.ID, events[0].TargetID)
 }
 
 func testPatchPasswordRefusals(t *testing.T, f *fixture) {
 	ada := f.member(t, f.a.ID, "ada@contoso.example")
 	root := f.memberWithRole(t, f.a.ID, "root@contoso.example", directory.RoleTenantAdministrator)
-	p := f.app("User.ReadWrite.All")
+	una := f.memberWithRole(t, f.a.ID, "una@contoso.example", directory.RoleUserAdministrator)
+	p := f.delegated(una.ID, "User.ReadWrite.All")
 	for _, c := range []struct {
 		name string
 		body any
@@ -136,8 +143,8 @@ func testPatchPasswordRefusals(t *testing.T, f *fixture) {
 		{"null profile", map[string]any{"passwordProfile": nil}, "'passwordProfile.password'"},
 		{"unknown nested property", map[string]any{"passwordProfile": map[string]any{"password": "long enough one", "colour": 1}},
 			"'passwordProfile.colour'"},
-		{"forced change", map[string]any{"passwordProfile": map[string]any{"password": "long enough one", "forceChangePasswordNextSignIn": true}},
-			"'passwordProfile.forceChangePasswordNextSignIn'"},
+		{"forced change not a boolean", map[string]any{"passwordProfile": map[string]any{"forceChangePasswordNextSignIn": "yes"}},
+			"passwordProfile"},
 		{"password not text", map[string]any{"passwordProfile": map[string]any{"password": 12345678}}, "passwordProfile"},
 		{"bad upn", map[string]any{"userPrincipalName": "not an address"}, "'userPrincipalName'"},
 	} {
@@ -161,10 +168,12 @@ func testPatchPasswordRefusals(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	require.Equal(t, "gina@partner.example", g.DisplayName)
 
-	// An app may not set a Tenant Administrator's password, nor a member
-	// without rights anyone's.
+	// A User Administrator may not set a Tenant Administrator's password,
+	// an app nobody's, nor a member without rights anyone's.
 	f.requireError(t, f.call(t, p, "PATCH", "/v1.0/users/"+root.ID, map[string]any{"passwordProfile": map[string]any{"password": "taken over now"}}),
 		http.StatusForbidden, "Authorization_RequestDenied")
+	f.requireError(t, f.call(t, f.app("User.ReadWrite.All"), "PATCH", "/v1.0/users/"+ada.ID,
+		map[string]any{"passwordProfile": map[string]any{"password": "taken over now"}}), http.StatusForbidden, "Authorization_RequestDenied")
 	plain := f.member(t, f.a.ID, "plain@contoso.example")
 	f.requireError(t, f.call(t, f.delegated(plain.ID, "User.ReadWrite.All"), "PATCH", "/v1.0/users/"+ada.ID,
 		map[string]any{"passwordProfile": map[string]any{"password": "taken over now"}}), http.StatusForbidden, "Authorization_RequestDenied")

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -22,7 +21,7 @@ var userResource = resource{
 	// member's password (never answered).
 	settable:   []string{"displayName", "givenName", "surname", "accountEnabled", "mail", "userPrincipalName", "passwordProfile"},
 	filterable: []string{"userType", "externalUserState", "mail", "userPrincipalName", "signInActivity/lastSignInDateTime"},
-	selectOnly: []string{"signInActivity"},
+	selectOnly: []string{"signInActivity", "passwordProfile"},
 	filter: logFilterParser("microsoft.graph.user", map[string]filterKind{
 		"userType": filterText, "externalUserState": filterText, "mail": filterText, "userPrincipalName": filterText,
 		lastSignInFilter: filterTime,
@@ -31,11 +30,12 @@ var userResource = resource{
 
 const lastSignInFilter = "signInActivity/lastSignInDateTime"
 
-// userWithActivity is a user with Graph's signInActivity, answered only
-// when $select asks for it.
+// userWithActivity is a user with Graph's signInActivity and
+// passwordProfile, answered only when $select asks for them.
 type userWithActivity struct {
 	store.User
-	SignInActivity signInActivity `json:"signInActivity"`
+	SignInActivity  signInActivity  `json:"signInActivity"`
+	PasswordProfile passwordProfile `json:"passwordProfile"`
 }
 
 type signInActivity struct {
@@ -47,10 +47,10 @@ type signInActivity struct {
 // selects it (one grouped read for the page), else as they are.
 func (a *API) withActivity(r *http.Request, p Principal, q query, users []store.User) ([]userWithActivity, error) {
 	out := make([]userWithActivity, len(users))
+	for i, u := range users {
+		out[i] = userWithActivity{User: u, PasswordProfile: passwordProfileOf(u)}
+	}
 	if !slices.Contains(q.selects, "signInActivity") {
-		for i, u := range users {
-			out[i] = userWithActivity{User: u}
-		}
 		return out, nil
 	}
 	ids := make([]string, len(users))
@@ -63,8 +63,7 @@ func (a *API) withActivity(r *http.Request, p Principal, q query, users []store.
 	}
 	for i, u := range users {
 		act := activity[u.ID]
-		out[i] = userWithActivity{User: u, SignInActivity: signInActivity{
-			LastSignInDateTime: act.LastSignIn, LastSuccessfulSignInDateTime: act.LastSuccessfulSignIn}}
+		out[i].SignInActivity = signInActivity{LastSignInDateTime: act.LastSignIn, LastSuccessfulSignInDateTime: act.LastSuccessfulSignIn}
 	}
 	return out, nil
 }
@@ -168,67 +167,45 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, p Principal) err
 	d.str("mail", &patch.Mail)
 	d.str("userPrincipalName", &patch.UserPrincipalName)
 	d.boolean("accountEnabled", &patch.AccountEnabled)
-	pw, err := decodePasswordProfile(obj, &d)
-	if err != nil {
+	profile := d.passwordProfile(userResource)
+	if err := d.err(); err != nil {
 		return err
+	}
+	if profile != nil {
+		patch.Password, patch.ForceChangePassword = profile.Password, profile.ForceChangePasswordNextSignIn
+		if patch.Password != nil && patch.ForceChangePassword == nil {
+			// As in Graph: a password an admin set is one the user must
+			// change, unless the admin says otherwise.
+			patch.ForceChangePassword = new(true)
+		}
 	}
 	u, err := a.user(r, p)
 	if err != nil {
 		return err
 	}
 	activity := audit.ActivityUpdateUser
-	if pw != nil && patch == (directory.UserPatch{}) {
+	if patch.Password != nil {
 		activity = audit.ActivityResetPassword
-	}
-	if err := a.dir.MayChangeUser(r.Context(), p.TenantID, p.caller(), activity, u); err != nil {
-		return err
-	}
-	if pw != nil {
+		if p.caller().App {
+			// As in Graph, where an app needs a directory role to reset a
+			// password: an app's token would otherwise take over any
+			// member's account. Foyer's apps hold no roles.
+			return &apiError{http.StatusForbidden, codeDenied,
+				"An application may not reset a user's password; a signed-in administrator must."}
+		}
 		if err := directory.MayHavePassword(u); err != nil {
 			return renameFields(err, map[string]string{"password": "passwordProfile.password"})
 		}
 	}
-	if patch != (directory.UserPatch{}) {
-		if _, err := a.dir.UpdateUser(r.Context(), p.TenantID, u.ID, patch); err != nil {
-			return err
-		}
+	if err := a.dir.MayChangeUser(r.Context(), p.TenantID, p.caller(), activity, u); err != nil {
+		return err
 	}
-	if pw != nil {
-		// Checked before the profile changed: what fails here is not the
-		// caller's input.
-		if err := a.dir.SetPassword(r.Context(), p.TenantID, u.ID, *pw); err != nil {
-			return renameFields(err, map[string]string{"password": "passwordProfile.password"})
-		}
+	// One transaction: a bad password refuses the whole body.
+	if _, err := a.dir.UpdateUser(r.Context(), p.TenantID, u.ID, patch); err != nil {
+		return renameFields(err, map[string]string{"password": "passwordProfile.password"})
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// decodePasswordProfile reads a PATCH body's passwordProfile, if any, and
-// answers its password after checking it, with d's other problems: the
-// body is refused whole, before anything changes, when any of it is bad.
-func decodePasswordProfile(obj map[string]json.RawMessage, d *fieldDecoder) (*string, error) {
-	raw, ok := obj["passwordProfile"]
-	if !ok {
-		return nil, d.err()
-	}
-	var profile *passwordProfile
-	d.errs = append(d.errs, strict(raw, &profile, userResource, "passwordProfile",
-		"must be an object with password and forceChangePasswordNextSignIn")...)
-	if err := d.err(); err != nil {
-		return nil, err
-	}
-	switch {
-	case profile == nil || profile.Password == nil:
-		return nil, badRequest("Invalid value specified for property 'passwordProfile.password': required.")
-	case profile.ForceChangePasswordNextSignIn != nil && *profile.ForceChangePasswordNextSignIn:
-		return nil, badRequest("Invalid value specified for property 'passwordProfile.forceChangePasswordNextSignIn': " +
-			"Foyer cannot yet make a user change their password at the next sign-in; send false.")
-	}
-	if err := directory.CheckPassword("passwordProfile.password", *profile.Password); err != nil {
-		return nil, err
-	}
-	return profile.Password, nil
 }
 
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -267,6 +244,30 @@ type passwordProfile struct {
 	ForceChangePasswordNextSignIn *bool   `json:"forceChangePasswordNextSignIn"`
 }
 
+// passwordProfileOf is a user's passwordProfile as GET answers it: the
+// flag, and the password always null, as in Graph.
+func passwordProfileOf(u store.User) passwordProfile {
+	return passwordProfile{ForceChangePasswordNextSignIn: &u.ForceChangePassword}
+}
+
+// passwordProfile reads the body's passwordProfile, strictly; nil when
+// there is none.
+func (d *fieldDecoder) passwordProfile(rs resource) *passwordProfile {
+	raw, ok := d.obj["passwordProfile"]
+	if !ok {
+		return nil
+	}
+	var profile *passwordProfile
+	errs := strict(raw, &profile, rs, "passwordProfile", "must be an object with password and forceChangePasswordNextSignIn")
+	if len(errs) == 0 && (profile == nil || profile.Password == nil && profile.ForceChangePasswordNextSignIn == nil) {
+		// A profile that changes nothing is a mistake, not a no-op.
+		d.errs = append(d.errs, "Invalid value specified for property 'passwordProfile.password': required.")
+		return nil
+	}
+	d.errs = append(d.errs, errs...)
+	return profile
+}
+
 func (a *API) createUser(w http.ResponseWriter, r *http.Request, p Principal) error {
 	obj, err := decodeBody(w, r, newUserResource)
 	if err != nil {
@@ -282,11 +283,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, p Principal) er
 	d.str("userPrincipalName", &upn)
 	d.str("mailNickname", &nickname)
 	d.boolean("accountEnabled", &in.AccountEnabled)
-	var profile *passwordProfile
-	if raw, ok := obj["passwordProfile"]; ok {
-		d.errs = append(d.errs, strict(raw, &profile, newUserResource, "passwordProfile",
-			"must be an object with password and forceChangePasswordNextSignIn")...)
-	}
+	profile := d.passwordProfile(newUserResource)
 	if err := d.err(); err != nil {
 		return err
 	}
@@ -300,13 +297,10 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, p Principal) er
 		return badRequest("Invalid value specified for property 'mailNickname': must be text without control characters.")
 	}
 	if profile != nil {
-		if profile.ForceChangePasswordNextSignIn != nil && *profile.ForceChangePasswordNextSignIn {
-			// Refused rather than ignored: the admin would believe the
-			// user must change a password they were told.
-			return badRequest("Invalid value specified for property 'passwordProfile.forceChangePasswordNextSignIn': " +
-				"Foyer cannot yet make a user change their password at the next sign-in; send false and share the password safely.")
-		}
 		setFrom(&in.Password, profile.Password)
+		if profile.ForceChangePasswordNextSignIn != nil {
+			in.ForceChangePassword = *profile.ForceChangePasswordNextSignIn
+		}
 	}
 	u, err := a.dir.CreateMember(r.Context(), p.TenantID, in)
 	if err != nil {

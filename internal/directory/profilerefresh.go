@@ -47,7 +47,7 @@ func (d *Directory) RefreshGuestProfile(ctx context.Context, tenantID, userID st
 	if _, changed := refreshedProfile(u, p); !changed {
 		return nil
 	}
-	ctx = audit.WithActor(ctx, guestActor(u))
+	ctx = audit.WithActor(ctx, userActor(u))
 	e := userEntry(tenantID, audit.ActivityUpdateUser, u)
 	var refusal string
 	err = d.store.InTx(ctx, func(tx store.Store) error {

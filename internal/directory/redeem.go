@@ -279,7 +279,7 @@ func (d *Directory) Redeem(ctx context.Context, t store.Tenant, hash string, id 
 		if redirectBelongsToTenant(apps, inv.RedirectURL) {
 			redirect = inv.RedirectURL
 		}
-		actor := guestActor(guest)
+		actor := userActor(guest)
 		if anyAccount {
 			// Entra's looser rule: the account used is what the log keeps.
 			actor.Name = id.Email
@@ -430,7 +430,9 @@ func setIfGiven(field *string, v string) {
 	}
 }
 
-func guestActor(u store.User) audit.Actor {
+// userActor is the user themselves acting: a guest redeeming or
+// refreshed from upstream, a member changing their own password.
+func userActor(u store.User) audit.Actor {
 	return audit.Actor{Type: store.ActorUser, ID: u.ID, Name: u.UserPrincipalName}
 }
 

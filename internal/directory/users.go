@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,10 @@ type NewMember struct {
 	// password until an admin sets one.
 	Password       string
 	AccountEnabled *bool // nil: enabled
+	// ForceChangePassword makes the member choose a new password at their
+	// next sign-in (Graph's forceChangePasswordNextSignIn); it needs a
+	// Password.
+	ForceChangePassword bool
 }
 
 // UserPatch changes the fields that are set.
@@ -37,6 +42,26 @@ type UserPatch struct {
 	Mail              *string
 	UserPrincipalName *string
 	AccountEnabled    *bool
+	// ForceChangePassword true needs a user with a password.
+	ForceChangePassword *bool
+	// Password resets a member's password (audited as "Reset user
+	// password" beside "Update user", in the same transaction); guests
+	// have none.
+	Password *string
+}
+
+// fieldForceChange names the flag in field errors and the audit log as
+// Graph does.
+const fieldForceChange = "passwordProfile.forceChangePasswordNextSignIn"
+
+// checkForceChange refuses the flag for a user who has no password to
+// change: they could never satisfy it, and the admin would believe they
+// must.
+func checkForceChange(force bool, passwordHash string) *FieldError {
+	if force && passwordHash == "" {
+		return invalid(fieldForceChange, "needs a password: the user has none to change")
+	}
+	return nil
 }
 
 // checkProfile validates u's profile and normalises its addresses.
@@ -72,17 +97,17 @@ func (d *Directory) CreateMember(ctx context.Context, tenantID string, in NewMem
 		TenantID: tenantID, ID: secret.NewID(), DisplayName: in.DisplayName, GivenName: in.GivenName,
 		Surname: in.Surname, Mail: in.Mail, UserPrincipalName: in.UserPrincipalName,
 		UserType: store.UserTypeMember, AccountEnabled: in.AccountEnabled == nil || *in.AccountEnabled,
-		CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now, ForceChangePassword: in.ForceChangePassword,
 	}
 	if in.Password != "" {
-		if fe := checkPassword("password", in.Password); fe != nil {
-			return store.User{}, d.failed(ctx, tenantID, audit.ActivityAddUser, u, fe)
-		}
-		hash, err := d.passwords.Hash(ctx, in.Password)
+		hash, err := d.hashPassword(ctx, tenantID, audit.ActivityAddUser, u, in.Password)
 		if err != nil {
 			return store.User{}, err
 		}
 		u.PasswordHash = hash
+	}
+	if fe := checkForceChange(u.ForceChangePassword, u.PasswordHash); fe != nil {
+		return store.User{}, d.failed(ctx, tenantID, audit.ActivityAddUser, u, fe)
 	}
 	e := userEntry(tenantID, audit.ActivityAddUser, u)
 	err := d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
@@ -101,6 +126,15 @@ func (d *Directory) CreateMember(ctx context.Context, tenantID string, in NewMem
 		return store.User{}, err
 	}
 	return u, nil
+}
+
+// hashPassword checks a new password against the rules and hashes it; a
+// refusal is audited as activity on target.
+func (d *Directory) hashPassword(ctx context.Context, tenantID, activity string, target store.User, password string) (string, error) {
+	if fe := checkPassword("password", password); fe != nil {
+		return "", d.failed(ctx, tenantID, activity, target, fe)
+	}
+	return d.passwords.Hash(ctx, password)
 }
 
 // failed records a change refused before its transaction began.
@@ -147,25 +181,42 @@ func (d *Directory) Users(ctx context.Context, tenantID string, f store.UserFilt
 // sessions and, for good, every sign-in before it (see endSignIns).
 func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p UserPatch) (store.User, error) {
 	var u store.User
+	var newHash string
+	if p.Password != nil {
+		var err error
+		if newHash, err = d.hashPassword(ctx, tenantID, audit.ActivityResetPassword, store.User{ID: userID}, *p.Password); err != nil {
+			return store.User{}, err
+		}
+	}
 	e := userEntry(tenantID, audit.ActivityUpdateUser, store.User{ID: userID})
 	err := d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
 		var err error
 		if u, err = tx.GetUser(ctx, tenantID, userID); err != nil {
 			return err
 		}
+		if newHash != "" {
+			if err := MayHavePassword(u); err != nil {
+				return err
+			}
+			u.PasswordHash = newHash
+		}
 		if p.AccountEnabled != nil && !*p.AccountEnabled {
 			if err := keepTenantAdministrator(ctx, tx, u, "accountEnabled"); err != nil {
 				return err
 			}
 		}
-		oldUPN, oldMail, wasEnabled := u.UserPrincipalName, u.Mail, u.AccountEnabled
+		oldUPN, oldMail, wasEnabled, wasForced := u.UserPrincipalName, u.Mail, u.AccountEnabled, u.ForceChangePassword
 		setIf(&u.DisplayName, p.DisplayName)
 		setIf(&u.GivenName, p.GivenName)
 		setIf(&u.Surname, p.Surname)
 		setIf(&u.Mail, p.Mail)
 		setIf(&u.UserPrincipalName, p.UserPrincipalName)
 		setIf(&u.AccountEnabled, p.AccountEnabled)
+		setIf(&u.ForceChangePassword, p.ForceChangePassword)
 		if err := checkProfile(&u); err != nil {
+			return err
+		}
+		if err := noteForceChange(e, wasForced, u); err != nil {
 			return err
 		}
 		e.Target.Name = u.UserPrincipalName
@@ -181,6 +232,11 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 		if err := conflictAs(tx.UpdateUser(ctx, u), "userPrincipalName or mail", u.UserPrincipalName); err != nil {
 			return err
 		}
+		if newHash != "" {
+			if err := writeReset(ctx, tx, u); err != nil {
+				return err
+			}
+		}
 		if disabling {
 			return tx.DeleteUserSessions(ctx, tenantID, u.ID)
 		}
@@ -190,6 +246,29 @@ func (d *Directory) UpdateUser(ctx context.Context, tenantID, userID string, p U
 		return store.User{}, err
 	}
 	return u, nil
+}
+
+// noteForceChange checks a change of u's forced password change (it was
+// was) and names it among e's modified properties.
+func noteForceChange(e *audit.Entry, was bool, u store.User) error {
+	if u.ForceChangePassword == was {
+		return nil
+	}
+	if fe := checkForceChange(u.ForceChangePassword, u.PasswordHash); fe != nil {
+		return fe
+	}
+	e.Modified = append(e.Modified, store.ModifiedProperty{Name: fieldForceChange,
+		OldValue: strconv.FormatBool(was), NewValue: strconv.FormatBool(u.ForceChangePassword)})
+	return nil
+}
+
+// writeReset stores the password hash an admin's reset gave u, with its
+// own audit event, in the caller's transaction.
+func writeReset(ctx context.Context, tx store.Store, u store.User) error {
+	if err := tx.SetPasswordHash(ctx, u.TenantID, u.ID, u.PasswordHash, u.UpdatedAt); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, u.UpdatedAt, userEntry(u.TenantID, audit.ActivityResetPassword, u))
 }
 
 // endSignIns makes every sign-in of u until now worthless for good, as
@@ -219,10 +298,7 @@ func renameLocalIdentity(u *store.User, oldUPN string) {
 // SetPassword replaces the user's password.
 func (d *Directory) SetPassword(ctx context.Context, tenantID, userID, password string) error {
 	target := store.User{ID: userID}
-	if fe := checkPassword("password", password); fe != nil {
-		return d.failed(ctx, tenantID, audit.ActivityResetPassword, target, fe)
-	}
-	hash, err := d.passwords.Hash(ctx, password)
+	hash, err := d.hashPassword(ctx, tenantID, audit.ActivityResetPassword, target, password)
 	if err != nil {
 		return err
 	}
@@ -249,6 +325,45 @@ func MayHavePassword(u store.User) error {
 		return invalid("password", "a guest signs in with their own account, never with a password kept by this tenant")
 	}
 	return nil
+}
+
+// ErrPasswordMoved answers a password change whose proof is stale: the
+// password changed (a reset, another change) after the user proved it.
+var ErrPasswordMoved = fmt.Errorf("the password changed since it was proven: %w", store.ErrConflict)
+
+// ChangePassword is a user's own change of their password, as the sign-in
+// asks for when ForceChangePassword is set: provenHash is the hash the
+// user's current password was just checked against, and the change lands
+// only while it is still the user's (ErrPasswordMoved otherwise). The new
+// password follows the same rules as everywhere and must differ from the
+// current one (a field error on newPassword). It clears
+// ForceChangePassword and is audited as the user's own "Change user
+// password". The user's sessions and tokens stay, as after an admin's
+// reset.
+func (d *Directory) ChangePassword(ctx context.Context, u store.User, provenHash, newPassword string) error {
+	ctx = audit.WithActor(ctx, userActor(u))
+	activity := audit.ActivityChangePassword
+	if fe := checkPassword("newPassword", newPassword); fe != nil {
+		return d.failed(ctx, u.TenantID, activity, u, fe)
+	}
+	switch err := d.passwords.Verify(ctx, newPassword, provenHash); {
+	case err == nil:
+		return d.failed(ctx, u.TenantID, activity, u, invalid("newPassword", "must differ from the current password"))
+	case !errors.Is(err, secret.ErrPasswordMismatch):
+		return err
+	}
+	hash, err := d.passwords.Hash(ctx, newPassword)
+	if err != nil {
+		return err
+	}
+	e := userEntry(u.TenantID, activity, u)
+	return d.change(ctx, e, func(tx store.Store, e *audit.Entry) error {
+		err := tx.ChangePasswordHash(ctx, u.TenantID, u.ID, provenHash, hash, d.clock())
+		if errors.Is(err, store.ErrConflict) {
+			return ErrPasswordMoved
+		}
+		return err
+	})
 }
 
 // DeleteUser removes the user with its memberships, ownerships and

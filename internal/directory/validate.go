@@ -148,8 +148,9 @@ func checkClientID(field, s string) *FieldError {
 }
 
 // Passwords: NIST SP 800-63B lengths; composition rules buy little.
+// MinPasswordLength is exported for the pages that state the rule.
 const (
-	minPasswordLength = 8
+	MinPasswordLength = 8
 	maxPasswordLength = 256
 )
 
@@ -164,8 +165,8 @@ func CheckPassword(field, password string) error {
 
 func checkPassword(field, s string) *FieldError {
 	n := utf8.RuneCountInString(s)
-	if n < minPasswordLength {
-		return invalid(field, "is too short: at least %d characters", minPasswordLength)
+	if n < MinPasswordLength {
+		return invalid(field, "is too short: at least %d characters", MinPasswordLength)
 	}
 	if n > maxPasswordLength || !utf8.ValidString(s) {
 		return invalid(field, "must be valid text of at most %d characters", maxPasswordLength)

@@ -196,6 +196,11 @@ type AuthRequest struct {
 	AMR            []string
 	ConsentGiven   bool
 	Done           bool
+	// PasswordProof is set while the user, who proved their password,
+	// must change it before the sign-in goes on: a keyed hash of the
+	// password hash they proved. UserID names them; there is no session
+	// yet.
+	PasswordProof string
 	// DeviceID names the device authorization the transaction approves
 	// (RFC 8628); empty for an authorization request.
 	DeviceID  string

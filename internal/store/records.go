@@ -114,6 +114,11 @@ type User struct {
 	// upstream serves). Only then do tokens say email_verified true. Any
 	// other change of Mail clears it.
 	MailVerified bool `json:"-"`
+	// ForceChangePassword is Graph's
+	// passwordProfile.forceChangePasswordNextSignIn: the member's next
+	// password sign-in must choose a new password before it goes on.
+	// Changing the password (ChangePasswordHash) clears it.
+	ForceChangePassword bool `json:"-"`
 }
 
 // Honours reports whether a session or token of the user, from a sign-in

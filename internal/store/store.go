@@ -100,10 +100,16 @@ type Users interface {
 	GetUserByEmail(ctx context.Context, tenantID, email string) (User, error)
 	GetUserByIdentity(ctx context.Context, tenantID, issuer, subject string) (User, error)
 	ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]User, error)
-	// UpdateUser replaces the profile fields, the identities and
-	// SignInSessionsValidFrom of u (not the password hash).
+	// UpdateUser replaces the profile fields, the identities,
+	// SignInSessionsValidFrom and ForceChangePassword of u (not the
+	// password hash).
 	UpdateUser(ctx context.Context, u User) error
 	SetPasswordHash(ctx context.Context, tenantID, userID, hash string, at time.Time) error
+	// ChangePasswordHash replaces the user's password hash with newHash
+	// and clears ForceChangePassword, only while the hash is still
+	// oldHash: ErrConflict when it moved on (a reset or another change
+	// came first), ErrNotFound when there is no such user.
+	ChangePasswordHash(ctx context.Context, tenantID, userID, oldHash, newHash string, at time.Time) error
 	DeleteUser(ctx context.Context, tenantID, id string) error
 }
 

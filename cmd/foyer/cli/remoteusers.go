@@ -70,6 +70,9 @@ func (r remoteAdmin) updateUser(ctx context.Context, userID string, p directory.
 	if p.AccountEnabled != nil {
 		body["accountEnabled"] = *p.AccountEnabled
 	}
+	if profile := passwordProfile(p.Password, p.ForceChangePassword); profile != nil {
+		body["passwordProfile"] = profile
+	}
 	if err := r.c.call(ctx, http.MethodPatch, userPath(userID), body, nil); err != nil {
 		return store.User{}, err
 	}
@@ -77,8 +80,26 @@ func (r remoteAdmin) updateUser(ctx context.Context, userID string, p directory.
 }
 
 func (r remoteAdmin) setPassword(ctx context.Context, userID, password string) error {
-	body := map[string]any{"passwordProfile": map[string]any{"password": password, "forceChangePasswordNextSignIn": false}}
+	body := map[string]any{"passwordProfile": passwordProfile(&password, nil)}
 	return r.c.call(ctx, http.MethodPatch, userPath(userID), body, nil)
+}
+
+// passwordProfile is Graph's passwordProfile for a patch; nil when it
+// changes neither. A new password without a word on the flag does not
+// force a change, as a local reset does not (Graph would force one).
+func passwordProfile(password *string, force *bool) map[string]any {
+	if password == nil && force == nil {
+		return nil
+	}
+	profile := map[string]any{}
+	if password != nil {
+		profile["password"] = *password
+		profile["forceChangePasswordNextSignIn"] = false
+	}
+	if force != nil {
+		profile["forceChangePasswordNextSignIn"] = *force
+	}
+	return profile
 }
 
 // remoteDirectoryObject is an item of a list of several types, such as

@@ -54,7 +54,13 @@ const (
 	flagUPN       = "upn"
 	flagGivenName = "given-name"
 	flagSurname   = "surname"
+	// flagForceChange is Graph's forceChangePasswordNextSignIn.
+	flagForceChange = "force-change-password"
 )
+
+func addForceChangeFlag(cmd *cobra.Command, usage string) {
+	cmd.Flags().Bool(flagForceChange, false, usage)
+}
 
 func addProfileFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
@@ -84,6 +90,7 @@ func newUsersCreateCmd(d deps) *cobra.Command {
 			in.Surname, _ = f.GetString(flagSurname)
 			disabled, _ := f.GetBool("disabled")
 			in.AccountEnabled = new(!disabled)
+			in.ForceChangePassword, _ = f.GetBool(flagForceChange)
 			var err error
 			if in.Password, err = password(cmd); err != nil {
 				return err
@@ -101,6 +108,7 @@ func newUsersCreateCmd(d deps) *cobra.Command {
 		})
 	addProfileFlags(cmd)
 	addPasswordFlags(cmd)
+	addForceChangeFlag(cmd, "make the user choose a new password at their next sign-in (needs a password)")
 	cmd.Flags().Bool("disabled", false, "create the account disabled")
 	cmd.Flags().StringArray("role", nil, fmt.Sprintf("directory role to give the user (repeatable): %q", directory.Roles))
 	required(cmd, flagName)
@@ -151,12 +159,13 @@ func newUsersUpdateCmd(d deps) *cobra.Command {
 		func(ctx context.Context, g directoryAdmin, cmd *cobra.Command, u store.User) error {
 			f := cmd.Flags()
 			u, err := g.updateUser(ctx, u.ID, directory.UserPatch{
-				DisplayName:       changed(cmd, flagName, f.GetString),
-				GivenName:         changed(cmd, flagGivenName, f.GetString),
-				Surname:           changed(cmd, flagSurname, f.GetString),
-				Mail:              changed(cmd, flagMail, f.GetString),
-				UserPrincipalName: changed(cmd, flagUPN, f.GetString),
-				AccountEnabled:    changed(cmd, "enabled", f.GetBool),
+				DisplayName:         changed(cmd, flagName, f.GetString),
+				GivenName:           changed(cmd, flagGivenName, f.GetString),
+				Surname:             changed(cmd, flagSurname, f.GetString),
+				Mail:                changed(cmd, flagMail, f.GetString),
+				UserPrincipalName:   changed(cmd, flagUPN, f.GetString),
+				AccountEnabled:      changed(cmd, "enabled", f.GetBool),
+				ForceChangePassword: changed(cmd, flagForceChange, f.GetBool),
 			})
 			if err != nil {
 				return err
@@ -165,7 +174,8 @@ func newUsersUpdateCmd(d deps) *cobra.Command {
 		})
 	addProfileFlags(cmd)
 	cmd.Flags().Bool("enabled", true, "--enabled=false disables the account, --enabled=true enables it")
-	cmd.MarkFlagsOneRequired(flagName, flagGivenName, flagSurname, flagMail, flagUPN, "enabled")
+	addForceChangeFlag(cmd, "--force-change-password makes the user choose a new password at their next sign-in; =false lifts it")
+	cmd.MarkFlagsOneRequired(flagName, flagGivenName, flagSurname, flagMail, flagUPN, "enabled", flagForceChange)
 	return cmd
 }
 
@@ -177,7 +187,12 @@ func newUsersSetPasswordCmd(d deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := g.setPassword(ctx, u.ID, pw); err != nil {
+			if force := changed(cmd, flagForceChange, cmd.Flags().GetBool); force != nil {
+				// The reset and the flag land together, or neither.
+				if _, err := g.updateUser(ctx, u.ID, directory.UserPatch{Password: &pw, ForceChangePassword: force}); err != nil {
+					return err
+				}
+			} else if err := g.setPassword(ctx, u.ID, pw); err != nil {
 				return err
 			}
 			v := struct {
@@ -187,6 +202,7 @@ func newUsersSetPasswordCmd(d deps) *cobra.Command {
 			return printOut(cmd, v, func(w io.Writer) { fmt.Fprintf(w, "Set the password of %s.\n", u.UserPrincipalName) })
 		})
 	addPasswordFlags(cmd)
+	addForceChangeFlag(cmd, "make the user choose a new password at their next sign-in, as after an admin's reset in Entra")
 	cmd.MarkFlagsOneRequired(flagPassword, flagPasswordStdin)
 	return cmd
 }
@@ -194,8 +210,14 @@ func newUsersSetPasswordCmd(d deps) *cobra.Command {
 // userDetail is a user with what they hold.
 type userDetail struct {
 	store.User
-	Roles    []string      `json:"roles"`
-	MemberOf []store.Group `json:"memberOf"`
+	PasswordProfile userPasswordProfile `json:"passwordProfile"`
+	Roles           []string            `json:"roles"`
+	MemberOf        []store.Group       `json:"memberOf"`
+}
+
+// userPasswordProfile is Graph's passwordProfile without the password.
+type userPasswordProfile struct {
+	ForceChangePasswordNextSignIn bool `json:"forceChangePasswordNextSignIn"`
 }
 
 func printUser(ctx context.Context, cmd *cobra.Command, g directoryAdmin, u store.User) error {
@@ -203,7 +225,7 @@ func printUser(ctx context.Context, cmd *cobra.Command, g directoryAdmin, u stor
 	if err != nil {
 		return err
 	}
-	v := userDetail{User: u, Roles: nonNil(roles), MemberOf: nonNil(groups)}
+	v := userDetail{User: u, PasswordProfile: userPasswordProfile{u.ForceChangePassword}, Roles: nonNil(roles), MemberOf: nonNil(groups)}
 	return printOut(cmd, v, func(w io.Writer) {
 		field(w, "ID", u.ID)
 		field(w, "User principal name", u.UserPrincipalName)
@@ -214,6 +236,7 @@ func printUser(ctx context.Context, cmd *cobra.Command, g directoryAdmin, u stor
 		field(w, "Type", u.UserType)
 		field(w, "State", u.ExternalUserState)
 		field(w, "Enabled", boolCell(u.AccountEnabled))
+		field(w, "Must change password", boolCell(u.ForceChangePassword))
 		field(w, "Created", timeCell(&u.CreatedAt))
 		field(w, "Roles", listCell(roles))
 		names := make([]string, len(groups))

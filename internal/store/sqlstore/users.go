@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 
 const userColumns = `tenant_id, id, display_name, given_name, surname, mail, user_principal_name,
 	user_type, external_user_state, external_user_state_changed_at, creation_type, account_enabled,
-	password_hash, created_at, updated_at, sign_in_sessions_valid_from, mail_verified`
+	password_hash, created_at, updated_at, sign_in_sessions_valid_from, mail_verified, force_change_password`
 
 // userDests are the scan targets for userColumns.
 func userDests(u *store.User) []any {
@@ -19,7 +20,7 @@ func userDests(u *store.User) []any {
 		&u.UserPrincipalName, &u.UserType, &u.ExternalUserState,
 		nullTimeDest{&u.ExternalUserStateChangedAt}, &u.CreationType, &u.AccountEnabled,
 		&u.PasswordHash, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt}, nullTimeDest{&u.SignInSessionsValidFrom},
-		&u.MailVerified}
+		&u.MailVerified, &u.ForceChangePassword}
 }
 
 // selectUsers answers the users matching c (clauses over alias u), in id
@@ -76,11 +77,11 @@ func inTenant(tenantID string) conditions {
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	err := s.atomically(ctx, func(tx *Store) error {
 		_, err := tx.write.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 			u.TenantID, u.ID, u.DisplayName, u.GivenName, u.Surname, u.Mail, u.UserPrincipalName,
 			u.UserType, u.ExternalUserState, s.nullTimeArg(u.ExternalUserStateChangedAt), u.CreationType,
 			u.AccountEnabled, u.PasswordHash, s.timeArg(u.CreatedAt), s.timeArg(u.UpdatedAt),
-			s.nullTimeArg(u.SignInSessionsValidFrom), u.MailVerified)
+			s.nullTimeArg(u.SignInSessionsValidFrom), u.MailVerified, u.ForceChangePassword)
 		if err != nil {
 			return err
 		}
@@ -181,11 +182,11 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 		err := execOne(ctx, tx.write, `UPDATE users SET display_name = $3, given_name = $4, surname = $5,
 			mail = $6, user_principal_name = $7, user_type = $8, external_user_state = $9,
 			external_user_state_changed_at = $10, creation_type = $11, account_enabled = $12, updated_at = $13,
-			sign_in_sessions_valid_from = $14, mail_verified = $15
+			sign_in_sessions_valid_from = $14, mail_verified = $15, force_change_password = $16
 			WHERE tenant_id = $1 AND id = $2`,
 			u.TenantID, u.ID, u.DisplayName, u.GivenName, u.Surname, u.Mail, u.UserPrincipalName,
 			u.UserType, u.ExternalUserState, s.nullTimeArg(u.ExternalUserStateChangedAt), u.CreationType,
-			u.AccountEnabled, s.timeArg(u.UpdatedAt), s.nullTimeArg(u.SignInSessionsValidFrom), u.MailVerified)
+			u.AccountEnabled, s.timeArg(u.UpdatedAt), s.nullTimeArg(u.SignInSessionsValidFrom), u.MailVerified, u.ForceChangePassword)
 		if err != nil {
 			return err
 		}
@@ -207,6 +208,26 @@ func (s *Store) SetPasswordHash(ctx context.Context, tenantID, userID, hash stri
 		WHERE tenant_id = $1 AND id = $2`, tenantID, userID, hash, s.timeArg(at))
 	if err != nil {
 		return fmt.Errorf("set password hash of user %q: %w", userID, s.dbError(err))
+	}
+	return nil
+}
+
+// ChangePasswordHash is one conditional update: the database, not the
+// caller, decides which of two racing changes (or a change and a reset)
+// wins. When nothing matched, a second read tells a moved-on hash from a
+// missing user.
+func (s *Store) ChangePasswordHash(ctx context.Context, tenantID, userID, oldHash, newHash string, at time.Time) error {
+	err := execOne(ctx, s.write, `UPDATE users SET password_hash = $4, force_change_password = $5, updated_at = $6
+		WHERE tenant_id = $1 AND id = $2 AND password_hash = $3`,
+		tenantID, userID, oldHash, newHash, false, s.timeArg(at))
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, gerr := s.GetUserCore(ctx, tenantID, userID); gerr != nil {
+			return fmt.Errorf("change password hash of user %q: %w", userID, gerr)
+		}
+		return fmt.Errorf("change password hash of user %q: the hash changed meanwhile: %w", userID, store.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("change password hash of user %q: %w", userID, s.dbError(err))
 	}
 	return nil
 }

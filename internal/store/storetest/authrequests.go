@@ -36,8 +36,11 @@ func authRequestCreateGet(t *testing.T, s store.Store) {
 	done.AMR = []string{"pwd", "otp"}
 	done.ConsentGiven, done.Done = true, true
 	createAuthRequest(t, s, done)
+	pending := authRequestFixture(tid, "wiki-client")
+	pending.UserID, pending.PasswordProof = newID(), "sha256:"+newID()
+	createAuthRequest(t, s, pending)
 
-	for name, want := range map[string]store.AuthRequest{"full": full, "bare": bare, "done": done} {
+	for name, want := range map[string]store.AuthRequest{"full": full, "bare": bare, "done": done, "pending": pending} {
 		got, err := s.GetAuthRequest(ctx, tid, want.ID, at(time.Minute))
 		require.NoError(t, err, name)
 		require.Equal(t, want, got, name)
@@ -96,12 +99,14 @@ func authRequestUpdate(t *testing.T, s store.Store) {
 	changed.AuthTime = ptr(at(2 * time.Minute))
 	changed.AMR = []string{"fed"}
 	changed.ConsentGiven, changed.Done = true, true
+	changed.PasswordProof = "sha256:" + newID()
 	require.NoError(t, s.UpdateAuthRequest(ctx, changed))
 
 	want := r
 	want.BrowserBinding, want.UserID, want.SessionID = changed.BrowserBinding, changed.UserID, changed.SessionID
 	want.AuthTime, want.AMR = changed.AuthTime, changed.AMR
 	want.ConsentGiven, want.Done = true, true
+	want.PasswordProof = changed.PasswordProof
 	got, err := s.GetAuthRequest(ctx, tid, r.ID, at(time.Minute))
 	require.NoError(t, err)
 	require.Equal(t, want, got)

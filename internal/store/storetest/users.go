@@ -26,6 +26,8 @@ func userCases() []testCase {
 		{"UpdateUnknown", userUpdateUnknown},
 		{"UpdateConflict", userUpdateConflict},
 		{"SetPasswordHash", userSetPasswordHash},
+		{"ForceChangePassword", userForceChangePassword},
+		{"ChangePasswordHash", userChangePasswordHash},
 		{"Delete", userDelete},
 		{"ListFilters", userListFilters},
 		{"ListPaging", userListPaging},
@@ -287,6 +289,73 @@ func userSetPasswordHash(t *testing.T, s store.Store) {
 	require.Equal(t, want, got)
 
 	require.ErrorIs(t, s.SetPasswordHash(ctx, tn.ID, newID(), "x", at(0)), store.ErrNotFound)
+}
+
+// userForceChangePassword: the flag is stored on create, replaced on
+// update, read back by every lookup, and left alone by an admin's
+// SetPasswordHash.
+func userForceChangePassword(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	a := memberFixture(tn.ID, "alex")
+	a.ForceChangePassword = true
+	alex := createUser(t, s, a)
+	bo := createUser(t, s, memberFixture(tn.ID, "bo"))
+
+	got, err := s.GetUserByEmail(ctx, tn.ID, alex.Mail)
+	require.NoError(t, err)
+	require.True(t, got.ForceChangePassword, "stored on create")
+	got, err = s.GetUserCore(ctx, tn.ID, bo.ID)
+	require.NoError(t, err)
+	require.False(t, got.ForceChangePassword, "false unless set")
+
+	require.NoError(t, s.SetPasswordHash(ctx, tn.ID, alex.ID, "$argon2id$reset", at(time.Hour)))
+	got, err = s.GetUserCore(ctx, tn.ID, alex.ID)
+	require.NoError(t, err)
+	require.True(t, got.ForceChangePassword, "a reset keeps the flag")
+
+	bo.ForceChangePassword = true
+	require.NoError(t, s.UpdateUser(ctx, bo))
+	alex.ForceChangePassword = false
+	alex.PasswordHash = "$argon2id$reset"
+	require.NoError(t, s.UpdateUser(ctx, alex))
+	list, err := s.ListUsers(ctx, tn.ID, store.UserFilter{})
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	for _, u := range list {
+		require.Equal(t, u.ID == bo.ID, u.ForceChangePassword, "set and cleared on update, seen by list: %s", u.DisplayName)
+	}
+}
+
+// userChangePasswordHash replaces the hash and clears the flag only while
+// the hash is still the one the caller saw; otherwise nothing changes.
+func userChangePasswordHash(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s, "contoso")
+	other := createTenant(t, s, "fabrikam")
+	a := memberFixture(tn.ID, "alex")
+	a.ForceChangePassword = true
+	alex := createUser(t, s, a)
+
+	require.ErrorIs(t, s.ChangePasswordHash(ctx, tn.ID, alex.ID, "$argon2id$stale", "$argon2id$new", at(time.Hour)),
+		store.ErrConflict, "the hash moved on")
+	require.ErrorIs(t, s.ChangePasswordHash(ctx, other.ID, alex.ID, alex.PasswordHash, "$argon2id$new", at(time.Hour)),
+		store.ErrNotFound, "another tenant's user")
+	require.ErrorIs(t, s.ChangePasswordHash(ctx, tn.ID, newID(), alex.PasswordHash, "$argon2id$new", at(time.Hour)),
+		store.ErrNotFound)
+	got, err := s.GetUser(ctx, tn.ID, alex.ID)
+	require.NoError(t, err)
+	require.Equal(t, alex, got, "a refused change changes nothing")
+
+	require.NoError(t, s.ChangePasswordHash(ctx, tn.ID, alex.ID, alex.PasswordHash, "$argon2id$new", at(time.Hour)))
+	want := alex
+	want.PasswordHash, want.ForceChangePassword, want.UpdatedAt = "$argon2id$new", false, at(time.Hour)
+	got, err = s.GetUser(ctx, tn.ID, alex.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+
+	require.ErrorIs(t, s.ChangePasswordHash(ctx, tn.ID, alex.ID, alex.PasswordHash, "$argon2id$again", at(2*time.Hour)),
+		store.ErrConflict, "the same old hash cannot win twice")
 }
 
 func userDelete(t *testing.T, s store.Store) {
