@@ -285,7 +285,8 @@ func (f *fixture) openAPIObjects(t *testing.T) (store.User, *strings.Replacer) {
 	require.Equal(t, http.StatusCreated, idp.status, idp.raw)
 	fill := strings.NewReplacer("/users/{id}", "/users/"+boss.ID, "/userRegistrationDetails/{id}", "/userRegistrationDetails/"+boss.ID, "/groups/{id}", "/groups/"+g.ID,
 		"/applications/{id}", "/applications/"+app.ID, "/identityProviders/{id}", "/identityProviders/"+idp.body["id"].(string),
-		"/organization/{id}", "/organization/"+f.a.ID, "/domains/{id}", "/domains/contoso.example")
+		"/organization/{id}", "/organization/"+f.a.ID, "/domains/{id}", "/domains/contoso.example",
+		"/roleDefinitions/{id}", "/roleDefinitions/"+tenantAdminDef, "/roleAssignments/{id}", "/roleAssignments/"+tenantAdminDef+"_"+boss.ID)
 	return boss, fill
 }
 
@@ -486,12 +487,16 @@ func testOpenAPIAnswers(t *testing.T, f *fixture) {
 	// Users.
 	ada := d.do(admin, "POST /users", "/v1.0/users", map[string]any{"displayName": "Ada", "givenName": "Ada",
 		"mail": "ada@contoso.example", "mailNickname": "ada", "accountEnabled": true,
-		"passwordProfile": map[string]any{"password": "correct horse battery", "forceChangePasswordNextSignIn": false}}, http.StatusCreated)
+		"passwordProfile": map[string]any{"password": "correct horse battery", "forceChangePasswordNextSignIn": true}}, http.StatusCreated)
 	adaID := ada["id"].(string)
 	guest := f.guest(t, f.a.ID, "gus@fabrikam.example", store.ExternalStatePending)
 	d.do(admin, "GET /users", "/v1.0/users", nil, http.StatusOK)
 	d.do(admin, "GET /users/{id}", "/v1.0/users/"+guest.ID, nil, http.StatusOK)
 	d.do(admin, "PATCH /users/{id}", "/v1.0/users/"+adaID, map[string]any{"surname": "Lovelace"}, http.StatusNoContent)
+	// A password is reset by a signed-in administrator (an app is 403).
+	bossAdmin := f.serve(t, f.delegated(boss.ID, "User.ReadWrite.All"))
+	d.do(bossAdmin, "PATCH /users/{id}", "/v1.0/users/"+adaID, map[string]any{"userPrincipalName": "ada.lovelace@contoso.example",
+		"passwordProfile": map[string]any{"password": "a new long password", "forceChangePasswordNextSignIn": true}}, http.StatusNoContent)
 	require.NoError(t, f.store.AppendSignIn(t.Context(), store.SignIn{ID: secret.NewID(), TenantID: f.a.ID, CreatedAt: f.now,
 		UserID: adaID, UserDisplayName: "Ada", UserPrincipalName: "ada@contoso.example", UserType: store.UserTypeMember,
 		AppID: "crm", AppDisplayName: "CRM", IPAddress: "203.0.113.7", CorrelationID: secret.NewID(),
@@ -500,9 +505,10 @@ func testOpenAPIAnswers(t *testing.T, f *fixture) {
 		CreatedAt: f.now.Add(time.Minute), UserID: guest.ID, UserType: store.UserTypeGuest, HomeTenantID: f.b.ID,
 		IPAddress: "203.0.113.8", CorrelationID: secret.NewID(), AuthenticationRequirement: store.SingleFactor,
 		ErrorCode: 50126, FailureReason: "Invalid username or password."}))
-	selected := d.do(admin, "GET /users/{id}", "/v1.0/users/"+adaID+"?$select=id,signInActivity", nil, http.StatusOK)
+	selected := d.do(admin, "GET /users/{id}", "/v1.0/users/"+adaID+"?$select=id,signInActivity,passwordProfile", nil, http.StatusOK)
 	delete(selected, "@odata.context")
 	require.NotNil(t, selected["signInActivity"].(map[string]any)["lastSignInDateTime"])
+	require.Equal(t, map[string]any{"forceChangePasswordNextSignIn": true, "password": nil}, selected["passwordProfile"])
 	d.requireSelected(selected, "user")
 
 	// Groups.
@@ -517,7 +523,13 @@ func testOpenAPIAnswers(t *testing.T, f *fixture) {
 		map[string]any{"@odata.id": "https://foyer.example/v1.0/directoryObjects/" + boss.ID}, http.StatusNoContent)
 	members := d.do(admin, "GET /groups/{id}/members", gPath+"/members", nil, http.StatusOK)
 	require.Len(t, members["value"], 2)
-	require.NoError(t, f.dir.AddGroupOwner(t.Context(), f.a.ID, g["id"].(string), boss.ID))
+	for _, owner := range []string{boss.ID, adaID} {
+		d.do(admin, "POST /groups/{id}/owners/$ref", gPath+"/owners/$ref",
+			map[string]any{"@odata.id": "https://foyer.example/v1.0/users/" + owner}, http.StatusNoContent)
+	}
+	owners := d.do(admin, "GET /groups/{id}/owners", gPath+"/owners", nil, http.StatusOK)
+	require.Len(t, owners["value"], 2)
+	d.do(admin, "GET /groups/{id}/owners/$ref", gPath+"/owners/$ref", nil, http.StatusOK)
 
 	// Applications.
 	app := d.do(admin, "POST /applications", "/v1.0/applications", map[string]any{"displayName": "CRM",
@@ -551,6 +563,8 @@ func testOpenAPIAnswers(t *testing.T, f *fixture) {
 			"ccRecipients": []any{map[string]any{"emailAddress": map[string]any{"address": "boss@contoso.example"}}}},
 		"groupIds": []string{g["id"].(string)}, "expiresIn": "P7D"}, http.StatusCreated)
 	d.do(admin, "GET /invitations", "/v1.0/invitations", nil, http.StatusOK)
+	resent := d.do(admin, "POST /invitations/{id}/resend", "/v1.0/invitations/"+inv["id"].(string)+"/resend", map[string]any{}, http.StatusOK)
+	require.NotEqual(t, inv["inviteRedeemUrl"], resent["inviteRedeemUrl"])
 
 	// Policies and MFA.
 	d.do(admin, "GET /policies/authorizationPolicy", "/v1.0/policies/authorizationPolicy", nil, http.StatusOK)
@@ -583,6 +597,21 @@ func testOpenAPIAnswers(t *testing.T, f *fixture) {
 		map[string]any{"accentColor": "#0a5fff", "senderName": "Contoso"}, http.StatusNoContent)
 	d.do(admin, "GET /organization/{id}/branding", orgPath+"/branding", nil, http.StatusOK)
 
+	// Directory roles: an app acting as itself may give and take the
+	// Guest Inviter role.
+	roles := "/v1.0/roleManagement/directory/"
+	defs := d.do(admin, "GET /roleManagement/directory/roleDefinitions", roles+"roleDefinitions", nil, http.StatusOK)
+	require.Len(t, defs["value"], 3)
+	d.do(admin, "GET /roleManagement/directory/roleDefinitions/{id}", roles+"roleDefinitions/"+inviterDef, nil, http.StatusOK)
+	assigned := d.do(admin, "POST /roleManagement/directory/roleAssignments", roles+"roleAssignments",
+		map[string]any{"principalId": adaID, "roleDefinitionId": inviterDef, "directoryScopeId": "/"}, http.StatusCreated)
+	assignmentPath := roles + "roleAssignments/" + assigned["id"].(string)
+	assignments := d.do(admin, "GET /roleManagement/directory/roleAssignments", roles+"roleAssignments", nil, http.StatusOK)
+	require.Len(t, assignments["value"], 2, "boss's and Ada's")
+	d.do(admin, "GET /roleManagement/directory/roleAssignments/{id}", assignmentPath, nil, http.StatusOK)
+	adaOf := d.do(admin, "GET /users/{id}/memberOf", "/v1.0/users/"+adaID+"/memberOf", nil, http.StatusOK)
+	require.Len(t, adaOf["value"], 2, "the group and the directory role")
+
 	// The signed-in user's own.
 	d.do(me, "GET /me", "/v1.0/me", nil, http.StatusOK)
 	memberOf := d.do(me, "GET /me/memberOf", "/v1.0/me/memberOf", nil, http.StatusOK)
@@ -614,6 +643,8 @@ func testOpenAPIAnswers(t *testing.T, f *fixture) {
 	d.do(admin, "DELETE /applications/{id}/appRoleAssignedTo/{assignmentId}", appPath+"/appRoleAssignedTo/"+adaID, nil, http.StatusNoContent)
 	d.do(admin, "DELETE /applications/{id}/owners/{userId}/$ref", appPath+"/owners/"+boss.ID+"/$ref", nil, http.StatusNoContent)
 	d.do(admin, "DELETE /groups/{id}/members/{userId}/$ref", gPath+"/members/"+adaID+"/$ref", nil, http.StatusNoContent)
+	d.do(admin, "DELETE /groups/{id}/owners/{userId}/$ref", gPath+"/owners/"+adaID+"/$ref", nil, http.StatusNoContent)
+	d.do(admin, "DELETE /roleManagement/directory/roleAssignments/{id}", assignmentPath, nil, http.StatusNoContent)
 	d.do(admin, "DELETE /users/{id}/authentication/softwareOathMethods/{methodId}",
 		"/v1.0/users/"+adaID+"/authentication/softwareOathMethods/"+adaID, nil, http.StatusNoContent)
 	d.do(admin, "DELETE /invitations/{id}", "/v1.0/invitations/"+inv["id"].(string), nil, http.StatusNoContent)
