@@ -207,10 +207,7 @@ func (a *API) createInvitation(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	if err := a.dir.MayInvite(r.Context(), p.TenantID, p.inviter(), in); err != nil {
-		return err
-	}
-	inv, _, err := a.dir.Invite(r.Context(), p.TenantID, in)
+	inv, err := a.invite(r, p, in)
 	if err != nil {
 		return err
 	}
@@ -251,14 +248,20 @@ func (a *API) resendInvitation(w http.ResponseWriter, r *http.Request, p Princip
 	} else if err != nil {
 		return err
 	}
-	if err := a.dir.MayInvite(r.Context(), p.TenantID, p.inviter(), in); err != nil {
-		return err
-	}
-	inv, _, err := a.dir.Invite(r.Context(), p.TenantID, in)
+	inv, err := a.invite(r, p, in)
 	if err != nil {
 		return err
 	}
 	return a.writeEntity(w, http.StatusOK, invitationResource, sentView(inv, in), nil)
+}
+
+// invite sends in as p, when p may send it.
+func (a *API) invite(r *http.Request, p Principal, in directory.InviteInput) (directory.Invitation, error) {
+	if err := a.dir.MayInvite(r.Context(), p.TenantID, p.inviter(), in); err != nil {
+		return directory.Invitation{}, err
+	}
+	inv, _, err := a.dir.Invite(r.Context(), p.TenantID, in)
+	return inv, err
 }
 
 // listInvitations answers the tenant's invitations in the status $filter
