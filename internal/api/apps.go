@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -265,6 +266,9 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, p Princi
 	if err != nil {
 		return err
 	}
+	if err := p.mayGrant(b.patch.APIPermissions); err != nil {
+		return err
+	}
 	in := directory.NewApplication{WithoutSecret: true}
 	setFrom(&in.DisplayName, b.patch.DisplayName)
 	setFrom(&in.ClientID, b.appID)
@@ -293,6 +297,25 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, p Princi
 	return a.writeApplication(w, r, http.StatusCreated, app, nil)
 }
 
+// mayGrant refuses an application acting as itself API permissions it
+// does not hold: Application.ReadWrite.All must not be a way to give any
+// application, itself included, more than its own (Graph keeps granting
+// behind a permission of its own). A signed-in administrator may grant
+// any.
+func (p Principal) mayGrant(perms *[]string) error {
+	if perms == nil || !p.caller().App {
+		return nil
+	}
+	for _, perm := range *perms {
+		// A name Foyer does not know is the directory's to refuse (400).
+		if slices.Contains(directory.APIPermissions, perm) && !slices.Contains(p.Roles, perm) {
+			return &apiError{http.StatusForbidden, codeDenied, fmt.Sprintf(
+				"An application may grant only API permissions it holds itself, and this one does not hold '%s'.", perm)}
+		}
+	}
+	return nil
+}
+
 // setFrom sets *dst to *v when v is set.
 func setFrom[T any](dst *T, v *T) {
 	if v != nil {
@@ -303,6 +326,9 @@ func setFrom[T any](dst *T, v *T) {
 func (a *API) patchApplication(w http.ResponseWriter, r *http.Request, p Principal) error {
 	b, err := decodeApplication(w, r, applicationResource)
 	if err != nil {
+		return err
+	}
+	if err := p.mayGrant(b.patch.APIPermissions); err != nil {
 		return err
 	}
 	app, err := a.application(r, p)

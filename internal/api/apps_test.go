@@ -16,10 +16,11 @@ import (
 
 var appWriter = []string{"Application.ReadWrite.All"}
 
-// newApp registers an application through the API and answers its body.
+// newApp registers an application through the API, as an app holding
+// every API permission (so it may grant any), and answers its body.
 func (f *fixture) newApp(t *testing.T, body map[string]any) map[string]any {
 	t.Helper()
-	res := f.call(t, f.app(appWriter...), "POST", "/v1.0/applications", body)
+	res := f.call(t, f.app(directory.APIPermissions...), "POST", "/v1.0/applications", body)
 	require.Equal(t, http.StatusCreated, res.status, res.raw)
 	return res.body
 }
@@ -111,6 +112,8 @@ func testCreateApplicationRefuses(t *testing.T, f *fixture) {
 			http.StatusBadRequest, "Request_BadRequest", []string{"'id' is read-only", "'passwordCredentials' is read-only"}},
 		{"taken client id", p, map[string]any{"displayName": "X", "appId": "taken"}, http.StatusBadRequest, "ObjectConflict", []string{"appId"}},
 		{"no permission", f.app("User.ReadWrite.All"), map[string]any{"displayName": "X"}, http.StatusForbidden, "Authorization_RequestDenied", nil},
+		{"an app granting what it does not hold", p, map[string]any{"displayName": "X", "apiPermissions": []string{"User.ReadWrite.All"}},
+			http.StatusForbidden, "Authorization_RequestDenied", []string{"'User.ReadWrite.All'"}},
 		{"delegated member without a role", f.delegated(member.ID, appWriter...), map[string]any{"displayName": "X"},
 			http.StatusForbidden, "Authorization_RequestDenied", nil},
 	} {
@@ -127,7 +130,10 @@ func testCreateApplicationRefuses(t *testing.T, f *fixture) {
 func testPatchApplicationEveryField(t *testing.T, f *fixture) {
 	id := f.newApp(t, map[string]any{"displayName": "Portal", "appId": "portal",
 		"web": map[string]any{"redirectUris": []string{"https://portal.example/cb"}, "homePageUrl": "https://portal.example"}})["id"].(string)
-	p := f.app(appWriter...)
+	// A signed-in Tenant Administrator: an app may grant only what it
+	// holds (CreateApplicationRefuses).
+	root := f.memberWithRole(t, f.a.ID, "root@contoso.example", directory.RoleTenantAdministrator)
+	p := f.delegated(root.ID, appWriter...)
 	res := f.call(t, p, "PATCH", "/v1.0/applications/portal", map[string]any{
 		"displayName": "Portal 2", "web": map[string]any{"redirectUris": []string{"https://portal.example/cb2", "https://portal.example/cb3"}},
 		"postLogoutRedirectUris": []string{"https://portal.example/bye"}, "grantTypes": []string{"authorization_code"},

@@ -289,3 +289,45 @@ func TestApplicationSecretsThroughServe(t *testing.T) {
 	s.shutdown(t)
 	require.NotContains(t, s.logs.String(), cred.SecretText, "no log line holds the secret")
 }
+
+// TestAppMayNotGrantMoreThanItHolds: an app holding only
+// Application.ReadWrite.All tries, with its own token from the real token
+// endpoint, to give itself and a new app User.ReadWrite.All: both are
+// refused and nothing changes; granting what it holds is allowed, and a
+// signed-in administrator's power is not at stake here.
+func TestAppMayNotGrantMoreThanItHolds(t *testing.T) {
+	t.Parallel()
+	s := startDevServer(t)
+	admin := clientCredentials(t, s.base, s.base+"/.default")
+	status, _, body := sendAPI(t, admin, http.MethodPost, s.base+"/v1.0/applications", `{"displayName":"Deployer",
+		"grantTypes":["client_credentials"],"apiPermissions":["Application.ReadWrite.All"]}`)
+	require.Equal(t, http.StatusCreated, status, body)
+	var deployer struct{ ID, AppID string }
+	require.NoError(t, json.Unmarshal([]byte(body), &deployer))
+	secret, _ := addPassword(t, s.base, admin, deployer.ID)
+	token := clientCredentialsOf(t, s.base, deployer.AppID, secret, s.base+"/.default")
+	self := s.base + "/v1.0/applications/" + deployer.ID
+
+	for _, attempt := range []struct{ method, url, body string }{
+		{http.MethodPatch, self, `{"apiPermissions":["Application.ReadWrite.All","User.ReadWrite.All"]}`},
+		{http.MethodPost, s.base + "/v1.0/applications", `{"displayName":"Sidekick","apiPermissions":["User.ReadWrite.All"]}`},
+	} {
+		status, _, body := sendAPI(t, token, attempt.method, attempt.url, attempt.body)
+		require.Equal(t, http.StatusForbidden, status, body)
+		require.Contains(t, body, "Authorization_RequestDenied")
+		require.Contains(t, body, "'User.ReadWrite.All'")
+	}
+	status, _, body = callAPI(t, admin, http.MethodGet, self)
+	require.Equal(t, http.StatusOK, status, body)
+	require.Contains(t, body, `"apiPermissions":["Application.ReadWrite.All"]`, "unchanged")
+	status, _, body = callAPI(t, admin, http.MethodGet, s.base+"/v1.0/applications?$filter=displayName eq 'Sidekick'")
+	require.NotContains(t, body, "Sidekick", "not created (%d)", status)
+	fresh := clientCredentialsOf(t, s.base, deployer.AppID, secret, s.base+"/.default")
+	status, _, _ = callAPI(t, fresh, http.MethodGet, s.base+"/v1.0/users")
+	require.Equal(t, http.StatusForbidden, status, "still no user access")
+
+	// What it holds, it may grant.
+	status, _, body = sendAPI(t, token, http.MethodPost, s.base+"/v1.0/applications",
+		`{"displayName":"Sidekick","apiPermissions":["Application.ReadWrite.All"]}`)
+	require.Equal(t, http.StatusCreated, status, body)
+}
