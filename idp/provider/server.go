@@ -200,8 +200,13 @@ type requestSpanKey struct{}
 // no-op), so a grant can annotate the span that is exported.
 func keepRequestSpan(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), requestSpanKey{}, trace.SpanFromContext(r.Context()))
-		next.ServeHTTP(w, r.WithContext(ctx))
+		span := trace.SpanFromContext(r.Context())
+		if !span.IsRecording() {
+			// Tracing off: nothing to keep, no copy of the request.
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestSpanKey{}, span)))
 	})
 }
 
